@@ -1,0 +1,195 @@
+package io.licensor;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import io.licensor.config.ConfigException;
+import io.licensor.config.LicensorConfig;
+import io.licensor.db.Database;
+import io.licensor.hsm.Hsm;
+import io.licensor.hsm.HsmClient;
+import io.licensor.hsm.HsmStats;
+import io.licensor.hsm.HsmWorker;
+import io.licensor.hsm.SoftwareHsm;
+import io.licensor.http.Api;
+import io.licensor.http.HttpServerVerticle;
+import io.licensor.identity.Authenticator;
+import io.licensor.identity.DevIssuer;
+import io.licensor.licensing.LicensingService;
+import io.licensor.tenants.KeyDirectory;
+import io.licensor.tenants.TenantService;
+import io.licensor.tenants.TenantStore;
+import io.licensor.world.ModuleKeyFile;
+import io.licensor.world.WorldKey;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One licensor node: opens the security world, the database and the HSM, deploys the HSM workers
+ * and the HTTP verticles, and stops them again. Start-up is a chain of futures; each step is
+ * logged, and a failure stops the node with the step's message.
+ */
+public final class Licensor {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Licensor.class);
+  public static final String HSM_WORKER_POOL = "licensor-hsm";
+
+  private final Vertx vertx;
+  private final LicensorConfig config;
+  private final AtomicInteger port = new AtomicInteger();
+  private Database database;
+  private Hsm hsm;
+  private HsmClient hsmClient;
+  private String worldId;
+  private DevIssuer devIssuer;
+
+  private Licensor(Vertx vertx, LicensorConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  /** Starts a node with its own Vert.x instance. */
+  public static Future<Licensor> start(LicensorConfig config) {
+    return start(config, new VertxOptions());
+  }
+
+  public static Future<Licensor> start(LicensorConfig config, VertxOptions options) {
+    Vertx vertx = Vertx.vertx(options);
+    Licensor node = new Licensor(vertx, config);
+    return node.startUp().recover(err -> vertx.close().transform(x -> Future.failedFuture(err)));
+  }
+
+  private Future<Licensor> startUp() {
+    HsmClient.registerCodec(vertx);
+    HsmStats stats = new HsmStats();
+    return vertx.executeBlocking(() -> {
+          Files.createDirectories(config.dataDir());
+          WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir());
+          if (config.devEnabled()) {
+            devIssuer = DevIssuer.loadOrCreate(config.dataDir());
+          }
+          return world;
+        })
+        .compose(world -> {
+          worldId = world.worldId();
+          LOG.info("security world {} loaded from {}", worldId, ModuleKeyFile.pathIn(config.dataDir()));
+          hsm = new SoftwareHsm(world, config.hsmKeyCacheSize());
+          world.destroy();
+          hsmClient = new HsmClient(vertx, config.hsmQueueCapacity(), config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats);
+          return vertx.deployVerticle(() -> new HsmWorker(hsm, stats), new DeploymentOptions()
+              .setThreadingModel(ThreadingModel.WORKER)
+              .setWorkerPoolName(HSM_WORKER_POOL)
+              .setWorkerPoolSize(config.hsmSessions())
+              .setInstances(config.hsmSessions()));
+        })
+        .compose(id -> {
+          LOG.info("HSM ({}) ready: {} session(s), queue capacity {}", config.hsmType(), config.hsmSessions(),
+              config.hsmQueueCapacity());
+          return Database.start(vertx, config);
+        })
+        .compose(db -> {
+          database = db;
+          TenantStore store = new TenantStore(db.pool());
+          KeyDirectory directory = new KeyDirectory(store, config.keyRefreshSeconds() * 1000L);
+          Authenticator authenticator = new Authenticator(operatorIssuers(), directory, store, config.audience(),
+              config.clockSkewSeconds());
+          Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient),
+              new LicensingService(vertx, directory, hsmClient, config.defaultLicenseTtlSeconds(), config.maxLicenseTtlSeconds()),
+              this::readiness);
+          return vertx.deployVerticle(() -> new HttpServerVerticle(api, port),
+              new DeploymentOptions().setInstances(config.httpInstances()));
+        })
+        .map(id -> {
+          LOG.info("licensor listening on http://{}:{} ({} HTTP verticle(s)){}", config.httpHost(), port.get(),
+              config.httpInstances(), config.devEnabled() ? " — DEV MODE: local token issuer enabled" : "");
+          return this;
+        });
+  }
+
+  private Map<String, JWKSet> operatorIssuers() {
+    Map<String, JWKSet> issuers = new LinkedHashMap<>();
+    JsonArray configured = config.operatorIssuers();
+    for (int i = 0; i < configured.size(); i++) {
+      JsonObject entry = configured.getJsonObject(i);
+      String where = "identity.operatorIssuers[" + i + "]";
+      try {
+        String text = entry.containsKey("jwks")
+            ? entry.getJsonObject("jwks").encode()
+            : Files.readString(Path.of(entry.getString("jwksFile")), StandardCharsets.UTF_8);
+        JWKSet jwks = JWKSet.parse(text);
+        if (jwks.getKeys().stream().anyMatch(k -> k.isPrivate())) {
+          throw new ConfigException(where + ": the JWKS must hold public keys only");
+        }
+        issuers.put(entry.getString("issuer"), jwks);
+      } catch (IOException e) {
+        throw new ConfigException(where + ".jwksFile: cannot read " + entry.getString("jwksFile"));
+      } catch (ParseException e) {
+        throw new ConfigException(where + ": not a valid JWK Set");
+      }
+    }
+    if (devIssuer != null) {
+      issuers.put(DevIssuer.ISSUER, devIssuer.publicJwks());
+    }
+    if (issuers.isEmpty()) {
+      LOG.warn("no operator issuer is configured (identity.operatorIssuers): no one can administer this node");
+    }
+    return issuers;
+  }
+
+  private Future<JsonObject> readiness() {
+    Future<Void> db = database.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS);
+    Future<String> hsmPing = hsmClient.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS);
+    return Future.join(db, hsmPing).transform(ar -> {
+      JsonObject checks = new JsonObject()
+          .put("database", new JsonObject().put("status", db.succeeded() ? "UP" : "DOWN"))
+          .put("hsm", new JsonObject().put("status", hsmPing.succeeded() ? "UP" : "DOWN")
+              .put("queueDepth", hsmClient.queueDepth()).put("queueCapacity", hsmClient.capacity()))
+          .put("world", new JsonObject().put("status", hsmPing.succeeded() && worldId.equals(hsmPing.result()) ? "UP" : "DOWN")
+              .put("worldId", worldId));
+      boolean up = checks.stream().allMatch(e -> "UP".equals(((JsonObject) e.getValue()).getString("status")));
+      return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks));
+    });
+  }
+
+  public int port() {
+    return port.get();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public HsmStats hsmStats() {
+    return hsmClient.stats();
+  }
+
+  public String worldId() {
+    return worldId;
+  }
+
+  /** Stops the node: HTTP first, then the HSM workers, the database, and Vert.x. */
+  public Future<Void> stop() {
+    return vertx.close()
+        .eventually(() -> {
+          if (hsm != null) {
+            hsm.close();
+          }
+          return Future.succeededFuture();
+        })
+        .compose(v -> database == null ? Future.succeededFuture() : database.closeEmbedded());
+  }
+}

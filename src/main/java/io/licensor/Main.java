@@ -1,0 +1,122 @@
+package io.licensor;
+
+import io.licensor.config.ConfigException;
+import io.licensor.config.ConfigLoader;
+import io.licensor.config.LicensorConfig;
+import io.licensor.identity.DevIssuer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code licensor} command line: {@code serve}, {@code dev-token}. */
+@Command(name = "licensor", mixinStandardHelpOptions = true, version = "licensor 0.1.0",
+    description = "A license-issuing server for rights-managed content with customer-managed tenant keys.",
+    subcommands = {Main.Serve.class, Main.DevToken.class})
+public final class Main implements Runnable {
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  static LicensorConfig loadConfig(Path file) {
+    return ConfigLoader.fromFileAndEnv(file, System.getenv());
+  }
+
+  @Command(name = "serve", description = "Start a node. With no configuration: embedded PostgreSQL and the software HSM "
+      + "under ./data, HTTP on 127.0.0.1:8080.")
+  static final class Serve implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, description = "JSON configuration file (default: none, or $LICENSOR_CONFIG)")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+      LicensorConfig cfg;
+      try {
+        cfg = loadConfig(config);
+      } catch (ConfigException e) {
+        System.err.println("licensor: configuration error: " + e.getMessage());
+        return 2;
+      }
+      CountDownLatch stopped = new CountDownLatch(1);
+      Licensor node;
+      try {
+        node = Licensor.start(cfg).toCompletionStage().toCompletableFuture().get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof ConfigException) {
+          System.err.println("licensor: configuration error: " + cause.getMessage());
+          return 2;
+        }
+        System.err.println("licensor: start-up failed: " + cause);
+        return 1;
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          node.stop().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          System.err.println("licensor: stop failed: " + e);
+        } finally {
+          stopped.countDown();
+        }
+      }, "licensor-shutdown"));
+      stopped.await();
+      return 0;
+    }
+  }
+
+  @Command(name = "dev-token", description = "Mint a token from the local dev issuer (dev mode only; never for real tenants).")
+  static final class DevToken implements Callable<Integer> {
+
+    @Option(names = "--data-dir", description = "the node's data directory (default: dataDir of the configuration)")
+    Path dataDir;
+
+    @Option(names = {"-c", "--config"}, description = "JSON configuration file")
+    Path config;
+
+    @Option(names = "--sub", defaultValue = "operator@licensor.local", description = "subject (default: ${DEFAULT-VALUE})")
+    String subject;
+
+    @Option(names = "--tenant", description = "tenant id: mints a tenant user's token (tid claim); omit for an operator token")
+    String tenant;
+
+    @Option(names = "--roles", split = ",", description = "roles (default: operator without --tenant, none with it)")
+    List<String> roles;
+
+    @Option(names = "--groups", split = ",", description = "groups claim")
+    List<String> groups = List.of();
+
+    @Option(names = "--ttl", defaultValue = "3600", description = "lifetime in seconds (default: ${DEFAULT-VALUE})")
+    long ttl;
+
+    @Option(names = "--jwks", description = "print the dev issuer's public JWK Set instead (for a tenant's identity.jwks)")
+    boolean jwks;
+
+    @Override
+    public Integer call() throws Exception {
+      LicensorConfig cfg = loadConfig(config);
+      if (!cfg.devEnabled()) {
+        System.err.println("licensor: dev mode is off; set LICENSOR_DEV_ENABLED=true (dev.enabled) to use dev tokens");
+        return 2;
+      }
+      DevIssuer issuer = DevIssuer.loadOrCreate(dataDir != null ? dataDir : cfg.dataDir());
+      if (jwks) {
+        System.out.println(issuer.publicJwks().toString());
+        return 0;
+      }
+      List<String> r = roles != null ? roles : tenant == null ? List.of("operator") : List.of();
+      System.out.println(issuer.mint(subject, tenant, r, groups, ttl, cfg.audience()));
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package io.licensor.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds a {@link LicensorConfig} from built-in defaults, then an optional JSON file, then
+ * environment variables. Every setting has one path ({@code http.port}) and one environment
+ * variable ({@code LICENSOR_HTTP_PORT}): {@code LICENSOR_} followed by the path with each
+ * camelCase word upper-cased and dots turned into underscores. Unknown or invalid settings stop
+ * start-up with a message naming the setting.
+ */
+public final class ConfigLoader {
+
+  enum Kind { STRING, INT, BOOL, JSON_ARRAY }
+
+  record Setting(String path, Kind kind, Object defaultValue, int min, int max, Set<String> choices) {
+    static Setting string(String path, String def) {
+      return new Setting(path, Kind.STRING, def, 0, 0, Set.of());
+    }
+
+    static Setting choice(String path, String def, String... choices) {
+      return new Setting(path, Kind.STRING, def, 0, 0, Set.of(choices));
+    }
+
+    static Setting integer(String path, int def, int min, int max) {
+      return new Setting(path, Kind.INT, def, min, max, Set.of());
+    }
+
+    static Setting bool(String path, boolean def) {
+      return new Setting(path, Kind.BOOL, def, 0, 0, Set.of());
+    }
+
+    static Setting array(String path) {
+      return new Setting(path, Kind.JSON_ARRAY, new JsonArray(), 0, 0, Set.of());
+    }
+
+    String envName() {
+      return envNameOf(path);
+    }
+  }
+
+  /** Every setting licensor knows, with its default. Documented in conf/licensor.json and docs/configuration.md. */
+  static final List<Setting> SETTINGS = List.of(
+      Setting.string("dataDir", "data"),
+      Setting.string("http.host", "127.0.0.1"),
+      Setting.integer("http.port", 8080, 0, 65535),
+      Setting.integer("http.instances", 0, 0, 64),
+      Setting.integer("http.maxBodyBytes", 65536, 1024, 16 * 1024 * 1024),
+      Setting.string("database.url", null),
+      Setting.string("database.user", "postgres"),
+      Setting.string("database.password", null),
+      Setting.string("database.passwordFile", null),
+      Setting.integer("database.poolSize", 8, 1, 256),
+      Setting.integer("database.embeddedPort", 0, 0, 65535),
+      Setting.choice("hsm.type", "software", "software"),
+      Setting.integer("hsm.sessions", 1, 1, 64),
+      Setting.integer("hsm.queueCapacity", 256, 1, 1_000_000),
+      Setting.integer("hsm.timeoutMs", 30_000, 100, 600_000),
+      Setting.integer("hsm.retryAfterSeconds", 1, 1, 3600),
+      Setting.integer("hsm.keyCacheSize", 4096, 1, 10_000_000),
+      Setting.string("identity.audience", "licensor"),
+      Setting.integer("identity.clockSkewSeconds", 60, 0, 600),
+      Setting.array("identity.operatorIssuers"),
+      Setting.integer("keys.rolloverWindowSeconds", 300, 0, 86_400),
+      Setting.integer("keys.refreshSeconds", 60, 1, 86_400),
+      Setting.integer("licensing.defaultLicenseTtlSeconds", 86_400, 60, 365 * 86_400),
+      Setting.integer("licensing.maxLicenseTtlSeconds", 30 * 86_400, 60, 3650 * 86_400),
+      Setting.bool("dev.enabled", false));
+
+  private ConfigLoader() {
+  }
+
+  /** {@code http.maxBodyBytes} → {@code LICENSOR_HTTP_MAX_BODY_BYTES}. */
+  public static String envNameOf(String path) {
+    String snake = path.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_');
+    return "LICENSOR_" + snake.toUpperCase(Locale.ROOT);
+  }
+
+  /**
+   * Loads the configuration for a server start: the file named by {@code file} (or by
+   * LICENSOR_CONFIG), if any, then the environment.
+   */
+  public static LicensorConfig fromFileAndEnv(Path file, Map<String, String> env) {
+    Path path = file;
+    if (path == null && env.get("LICENSOR_CONFIG") != null && !env.get("LICENSOR_CONFIG").isBlank()) {
+      path = Path.of(env.get("LICENSOR_CONFIG"));
+    }
+    JsonObject json = new JsonObject();
+    if (path != null) {
+      String text;
+      try {
+        text = Files.readString(path, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new ConfigException("cannot read configuration file " + path + ": " + e.getMessage());
+      }
+      try {
+        json = new JsonObject(text);
+      } catch (DecodeException e) {
+        throw new ConfigException("configuration file " + path + " is not valid JSON");
+      }
+      if (json.getJsonObject("database") != null && json.getJsonObject("database").getValue("password") != null) {
+        throw new ConfigException("database.password: a secret may not be written in the configuration file; "
+            + "set LICENSOR_DATABASE_PASSWORD or database.passwordFile");
+      }
+    }
+    return load(json, env);
+  }
+
+  /** Loads from a JSON object (nested like conf/licensor.json) and environment overrides. */
+  public static LicensorConfig load(JsonObject json, Map<String, String> env) {
+    Map<String, Object> flat = new LinkedHashMap<>();
+    flatten("", json, flat);
+    List<String> unknown = new ArrayList<>();
+    for (String key : flat.keySet()) {
+      if (SETTINGS.stream().noneMatch(s -> s.path().equals(key))) {
+        unknown.add(key);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new ConfigException("unknown setting(s): " + String.join(", ", unknown));
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (Setting s : SETTINGS) {
+      Object raw = flat.containsKey(s.path()) ? flat.get(s.path()) : s.defaultValue();
+      String envValue = env.get(s.envName());
+      String source = s.path();
+      if (envValue != null) {
+        raw = envValue;
+        source = s.envName() + " (" + s.path() + ")";
+      }
+      values.put(s.path(), convert(s, raw, source));
+    }
+    String passwordFile = (String) values.get("database.passwordFile");
+    if (values.get("database.password") == null && passwordFile != null) {
+      try {
+        values.put("database.password", Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip());
+      } catch (IOException e) {
+        throw new ConfigException("database.passwordFile: cannot read " + passwordFile);
+      }
+    }
+    String url = (String) values.get("database.url");
+    if (url != null && !url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
+      throw new ConfigException("database.url: must be a postgresql:// URL, got a value of another scheme");
+    }
+    if ((Integer) values.get("licensing.defaultLicenseTtlSeconds") > (Integer) values.get("licensing.maxLicenseTtlSeconds")) {
+      throw new ConfigException("licensing.defaultLicenseTtlSeconds: must not exceed licensing.maxLicenseTtlSeconds");
+    }
+    OperatorIssuers.validate((JsonArray) values.get("identity.operatorIssuers"));
+    return new LicensorConfig(values);
+  }
+
+  private static void flatten(String prefix, JsonObject json, Map<String, Object> out) {
+    for (Map.Entry<String, Object> e : json) {
+      String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+      if (e.getValue() instanceof JsonObject child) {
+        flatten(key, child, out);
+      } else {
+        out.put(key, e.getValue());
+      }
+    }
+  }
+
+  private static Object convert(Setting s, Object raw, String source) {
+    if (raw == null) {
+      return null;
+    }
+    switch (s.kind()) {
+      case STRING -> {
+        if (!(raw instanceof String str)) {
+          throw new ConfigException(source + ": must be a string");
+        }
+        if (!s.choices().isEmpty() && !s.choices().contains(str)) {
+          throw new ConfigException(source + ": must be one of " + s.choices() + ", got '" + str + "'");
+        }
+        if (str.isBlank()) {
+          throw new ConfigException(source + ": must not be empty");
+        }
+        return str;
+      }
+      case INT -> {
+        int value;
+        if (raw instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+          value = n.intValue();
+        } else if (raw instanceof String str) {
+          try {
+            value = Integer.parseInt(str.trim());
+          } catch (NumberFormatException e) {
+            throw new ConfigException(source + ": must be an integer, got '" + str + "'");
+          }
+        } else {
+          throw new ConfigException(source + ": must be an integer");
+        }
+        if (value < s.min() || value > s.max()) {
+          throw new ConfigException(source + ": must be between " + s.min() + " and " + s.max() + ", got " + value);
+        }
+        return value;
+      }
+      case BOOL -> {
+        if (raw instanceof Boolean b) {
+          return b;
+        }
+        if (raw instanceof String str && (str.equalsIgnoreCase("true") || str.equalsIgnoreCase("false"))) {
+          return Boolean.parseBoolean(str.toLowerCase(Locale.ROOT));
+        }
+        throw new ConfigException(source + ": must be true or false");
+      }
+      case JSON_ARRAY -> {
+        if (raw instanceof JsonArray a) {
+          return a;
+        }
+        if (raw instanceof String str) {
+          try {
+            return new JsonArray(str);
+          } catch (DecodeException e) {
+            throw new ConfigException(source + ": must be a JSON array");
+          }
+        }
+        throw new ConfigException(source + ": must be a JSON array");
+      }
+      default -> throw new IllegalStateException();
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package io.licensor.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The node's validated settings. Built only by {@link ConfigLoader}, so every value here has
+ * already passed its check; getters never fail.
+ */
+public final class LicensorConfig {
+
+  private final Map<String, Object> values;
+
+  LicensorConfig(Map<String, Object> values) {
+    this.values = java.util.Collections.unmodifiableMap(new java.util.HashMap<>(values));
+  }
+
+  private Object get(String path) {
+    return values.get(path);
+  }
+
+  private String str(String path) {
+    return (String) get(path);
+  }
+
+  private int integer(String path) {
+    return (Integer) get(path);
+  }
+
+  private boolean bool(String path) {
+    return (Boolean) get(path);
+  }
+
+  public Path dataDir() {
+    return Path.of(str("dataDir")).toAbsolutePath().normalize();
+  }
+
+  public String httpHost() {
+    return str("http.host");
+  }
+
+  public int httpPort() {
+    return integer("http.port");
+  }
+
+  /** Number of HTTP verticle instances; 0 in the file means one per core. */
+  public int httpInstances() {
+    int n = integer("http.instances");
+    return n > 0 ? n : Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
+  public int maxBodyBytes() {
+    return integer("http.maxBodyBytes");
+  }
+
+  /** PostgreSQL URL, or null for the embedded database under the data directory. */
+  public String databaseUrl() {
+    return str("database.url");
+  }
+
+  public String databaseUser() {
+    return str("database.user");
+  }
+
+  /** The database password: from LICENSOR_DATABASE_PASSWORD or a file, never from the config file. */
+  public String databasePassword() {
+    return str("database.password");
+  }
+
+  public int databasePoolSize() {
+    return integer("database.poolSize");
+  }
+
+  public int embeddedDatabasePort() {
+    return integer("database.embeddedPort");
+  }
+
+  public String hsmType() {
+    return str("hsm.type");
+  }
+
+  public int hsmSessions() {
+    return integer("hsm.sessions");
+  }
+
+  public int hsmQueueCapacity() {
+    return integer("hsm.queueCapacity");
+  }
+
+  public int hsmTimeoutMs() {
+    return integer("hsm.timeoutMs");
+  }
+
+  public int hsmRetryAfterSeconds() {
+    return integer("hsm.retryAfterSeconds");
+  }
+
+  public int hsmKeyCacheSize() {
+    return integer("hsm.keyCacheSize");
+  }
+
+  public String audience() {
+    return str("identity.audience");
+  }
+
+  public int clockSkewSeconds() {
+    return integer("identity.clockSkewSeconds");
+  }
+
+  /** Operator issuers as given: each {@code {issuer, jwks | jwksFile}}; checked by the loader. */
+  public JsonArray operatorIssuers() {
+    return ((JsonArray) get("identity.operatorIssuers")).copy();
+  }
+
+  public int rolloverWindowSeconds() {
+    return integer("keys.rolloverWindowSeconds");
+  }
+
+  public int keyRefreshSeconds() {
+    return integer("keys.refreshSeconds");
+  }
+
+  public int defaultLicenseTtlSeconds() {
+    return integer("licensing.defaultLicenseTtlSeconds");
+  }
+
+  public int maxLicenseTtlSeconds() {
+    return integer("licensing.maxLicenseTtlSeconds");
+  }
+
+  public boolean devEnabled() {
+    return bool("dev.enabled");
+  }
+
+  /** A copy with some settings replaced; used by tests and by the CLI's flags. Re-validated. */
+  public LicensorConfig with(JsonObject overrides) {
+    return ConfigLoader.load(toJson().mergeIn(overrides, true), Map.of());
+  }
+
+  /** The settings as a nested JSON object (the password is left out). */
+  public JsonObject toJson() {
+    JsonObject root = new JsonObject();
+    values.forEach((path, value) -> {
+      if (path.equals("database.password")) {
+        return;
+      }
+      String[] parts = path.split("\\.");
+      JsonObject node = root;
+      for (int i = 0; i < parts.length - 1; i++) {
+        JsonObject child = node.getJsonObject(parts[i]);
+        if (child == null) {
+          child = new JsonObject();
+          node.put(parts[i], child);
+        }
+        node = child;
+      }
+      node.put(parts[parts.length - 1], value);
+    });
+    return root;
+  }
+}

@@ -1,0 +1,88 @@
+package io.licensor.db;
+
+import io.licensor.config.LicensorConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's PostgreSQL: the configured server, or (with no {@code database.url}) an embedded
+ * PostgreSQL under the data directory. Migrated before anything else uses it.
+ */
+public final class Database {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  private final Pool pool;
+  private final EmbeddedDatabase embedded;
+
+  private Database(Pool pool, EmbeddedDatabase embedded) {
+    this.pool = pool;
+    this.embedded = embedded;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public static Future<Database> start(Vertx vertx, LicensorConfig config) {
+    Future<PgConnectOptions> options;
+    Future<EmbeddedDatabase> embedded;
+    if (config.databaseUrl() == null) {
+      embedded = vertx.executeBlocking(() -> EmbeddedDatabase.start(config.dataDir(), config.embeddedDatabasePort()));
+      options = embedded.map(EmbeddedDatabase::connectOptions);
+    } else {
+      embedded = Future.succeededFuture(null);
+      PgConnectOptions parsed = PgConnectOptions.fromUri(config.databaseUrl());
+      if (parsed.getUser() == null || parsed.getUser().isEmpty()) {
+        parsed.setUser(config.databaseUser());
+      }
+      if (config.databasePassword() != null) {
+        parsed.setPassword(config.databasePassword());
+      } else if (parsed.getPassword() == null) {
+        parsed.setPassword("");
+      }
+      options = Future.succeededFuture(parsed);
+    }
+    return options.compose(connect -> {
+      connect.setCachePreparedStatements(true).setPipeliningLimit(16);
+      Pool pool = PgBuilder.pool()
+          .with(new PoolOptions().setMaxSize(config.databasePoolSize()).setShared(false))
+          .connectingTo(connect)
+          .using(vertx)
+          .build();
+      Database db = new Database(pool, embedded.result());
+      LOG.info("database: {}:{}/{}{}", connect.getHost(), connect.getPort(), connect.getDatabase(),
+          embedded.result() != null ? " (embedded, under the data directory)" : "");
+      return Migrations.apply(pool)
+          .map(version -> db)
+          .recover(err -> db.close().transform(x -> Future.failedFuture(err)));
+    });
+  }
+
+  /** Checks the database answers; used by readiness. */
+  public Future<Void> ping() {
+    return pool.query("SELECT 1").execute().mapEmpty();
+  }
+
+  /** Closes the pool (the caller's Vert.x instance still runs). */
+  public Future<Void> close() {
+    return pool.close().compose(v -> closeEmbedded());
+  }
+
+  /**
+   * Stops the embedded PostgreSQL, if this node started one, on a plain thread: it waits for
+   * pg_ctl, and may be called after Vert.x itself was closed.
+   */
+  public Future<Void> closeEmbedded() {
+    if (embedded == null) {
+      return Future.succeededFuture();
+    }
+    return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(embedded::stop));
+  }
+}

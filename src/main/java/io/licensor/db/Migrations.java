@@ -1,0 +1,72 @@
+package io.licensor.db;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Versioned schema migrations, applied in order at start-up inside one transaction that holds a
+ * PostgreSQL advisory lock, so nodes starting together apply each migration exactly once.
+ */
+public final class Migrations {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+  private static final long LOCK_KEY = 0x6c6963656e736f72L; // "licensor"
+
+  record Migration(int version, String description, String resource) {
+    String sql() {
+      try (InputStream in = Migrations.class.getClassLoader().getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException("missing migration resource " + resource);
+        }
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  static final List<Migration> ALL = List.of(
+      new Migration(1, "licensing core", "db/migration/V1__licensing_core.sql"));
+
+  private Migrations() {
+  }
+
+  public static Future<Integer> apply(Pool pool) {
+    return pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")").execute()
+        .compose(r -> conn.query("CREATE TABLE IF NOT EXISTS schema_migrations ("
+            + "version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())").execute())
+        .compose(r -> conn.query("SELECT coalesce(max(version), 0) AS v FROM schema_migrations").execute())
+        .compose(rows -> applyFrom(conn, rows.iterator().next().getInteger("v"))));
+  }
+
+  private static Future<Integer> applyFrom(SqlConnection conn, int current) {
+    Future<Void> chain = Future.succeededFuture();
+    int latest = current;
+    for (Migration m : ALL) {
+      if (m.version() <= current) {
+        continue;
+      }
+      latest = m.version();
+      chain = chain
+          .compose(v -> conn.query(m.sql()).execute())
+          .compose(v -> conn.preparedQuery("INSERT INTO schema_migrations (version, description) VALUES ($1, $2)")
+              .execute(Tuple.of(m.version(), m.description())))
+          .map(v -> {
+            LOG.info("applied schema migration {} ({})", m.version(), m.description());
+            return null;
+          });
+    }
+    int result = latest;
+    return chain.map(v -> result);
+  }
+}

@@ -1,0 +1,59 @@
+package io.licensor.errors;
+
+/**
+ * Every kind of failure a caller can see, with its HTTP status and the slug of its RFC 9457
+ * problem type ({@code urn:licensor:problem:<slug>}). Clients tell licensing errors apart by slug.
+ */
+public enum Problem {
+  INVALID_REQUEST(400, "invalid-request", "The request is invalid"),
+  MALFORMED_JSON(400, "malformed-json", "The request body is not valid JSON"),
+  PUBLISHING_LICENSE_INVALID(400, "publishing-license-invalid", "The publishing license is invalid"),
+  UNAUTHENTICATED(401, "unauthenticated", "Authentication is required"),
+  FORBIDDEN(403, "forbidden", "The caller is not allowed to do this"),
+  WRONG_TENANT(403, "wrong-tenant", "The request belongs to another tenant"),
+  SUBSCRIPTION_CANCELLED(403, "subscription-cancelled", "The tenant's subscription is cancelled"),
+  ACCESS_DENIED(403, "access-denied", "The content's policy grants this user no rights"),
+  NOT_FOUND(404, "not-found", "No such resource"),
+  TENANT_NOT_FOUND(404, "tenant-not-found", "No such tenant"),
+  UNKNOWN_KEY_VERSION(404, "unknown-key-version", "No such key version"),
+  METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed on this resource"),
+  TENANT_EXISTS(409, "tenant-exists", "The tenant already exists"),
+  KEY_DESTROYED(410, "key-destroyed", "The key version was destroyed"),
+  PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),
+  UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The request body must be application/json"),
+  INTERNAL_ERROR(500, "internal-error", "Internal error"),
+  NOT_IMPLEMENTED(501, "not-implemented", "Not implemented yet"),
+  HSM_BUSY(503, "hsm-busy", "The HSM is busy"),
+  SERVICE_UNAVAILABLE(503, "service-unavailable", "The service is not ready");
+
+  private final int status;
+  private final String slug;
+  private final String title;
+
+  Problem(int status, String slug, String title) {
+    this.status = status;
+    this.slug = slug;
+    this.title = title;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String slug() {
+    return slug;
+  }
+
+  public String type() {
+    return "urn:licensor:problem:" + slug;
+  }
+
+  public String title() {
+    return title;
+  }
+
+  /** A failure of this kind with a detail for the caller; the detail must not carry secrets. */
+  public ProblemException with(String detail) {
+    return new ProblemException(this, detail);
+  }
+}

@@ -1,0 +1,36 @@
+package io.licensor.hsm;
+
+import java.security.interfaces.ECPublicKey;
+
+/**
+ * A hardware security module as licensor uses it. Private keys exist in the clear only inside
+ * an implementation; everything that crosses this interface is public data, key tokens, or the
+ * results of private-key operations. Implementations are called only from HSM worker threads
+ * (see {@link HsmWorker}), one operation per session at a time.
+ */
+public interface Hsm extends AutoCloseable {
+
+  /** The security world whose key wraps this module's key tokens. */
+  String worldId();
+
+  /** Generates a key version inside the module and returns its public key and key token. */
+  GeneratedKey generate(KeyAlgorithm algorithm);
+
+  /** Loads (unwraps) a key token and checks it; returns the public key it belongs to. */
+  java.security.PublicKey load(KeyRef key);
+
+  /** RSA-OAEP with SHA-256 and MGF1-SHA-256 (JOSE {@code RSA-OAEP-256}) decryption. */
+  byte[] decryptOaepSha256(KeyRef key, byte[] ciphertext);
+
+  /** ECDH key agreement with the peer's public key: the raw shared secret Z. */
+  byte[] agree(KeyRef key, ECPublicKey peer);
+
+  /** Signs the JWS signing input with the key's JWS algorithm; returns the JOSE-format signature. */
+  byte[] sign(KeyRef key, byte[] signingInput);
+
+  /** Drops any loaded copy of the key (used when a key version is destroyed). */
+  void forget(String kid);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,102 @@
+package io.licensor.hsm;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The node's way to the HSM workers. Every call is an event-bus request to a worker; the number
+ * of requests queued or running is bounded, and a call beyond the bound fails at once with
+ * {@link HsmBusyException} instead of joining an unbounded backlog.
+ */
+public final class HsmClient {
+
+  static final Object DONE = new Object();
+
+  private final Vertx vertx;
+  private final int capacity;
+  private final int retryAfterSeconds;
+  private final DeliveryOptions options;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final HsmStats stats;
+
+  public HsmClient(Vertx vertx, int capacity, int timeoutMs, int retryAfterSeconds, HsmStats stats) {
+    this.vertx = vertx;
+    this.capacity = capacity;
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.stats = stats;
+    this.options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs).setCodecName(LocalObjectCodec.NAME);
+  }
+
+  /** Registers the local codec; call once per Vert.x instance before deploying workers. */
+  public static void registerCodec(Vertx vertx) {
+    vertx.eventBus().registerCodec(new LocalObjectCodec());
+  }
+
+  public Future<GeneratedKey> generate(KeyAlgorithm algorithm) {
+    return call(hsm -> hsm.generate(algorithm));
+  }
+
+  public Future<PublicKey> load(KeyRef key) {
+    return call(hsm -> hsm.load(key));
+  }
+
+  public Future<byte[]> decryptOaepSha256(KeyRef key, byte[] ciphertext) {
+    return call(hsm -> hsm.decryptOaepSha256(key, ciphertext));
+  }
+
+  public Future<byte[]> agree(KeyRef key, ECPublicKey peer) {
+    return call(hsm -> hsm.agree(key, peer));
+  }
+
+  public Future<byte[]> sign(KeyRef key, byte[] signingInput) {
+    return call(hsm -> hsm.sign(key, signingInput));
+  }
+
+  /** Asks a worker for the world id: proves a worker is alive and the world is loaded. */
+  public Future<String> ping() {
+    return call(Hsm::worldId);
+  }
+
+  /** Requests queued or running on this node's HSM workers now. */
+  public int queueDepth() {
+    return inFlight.get();
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  public HsmStats stats() {
+    return stats;
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> call(HsmOperation operation) {
+    if (inFlight.incrementAndGet() > capacity) {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(new HsmBusyException(retryAfterSeconds));
+    }
+    return vertx.eventBus().request(HsmWorker.ADDRESS, operation, options)
+        .transform(ar -> {
+          inFlight.decrementAndGet();
+          if (ar.failed()) {
+            Throwable cause = ar.cause();
+            if (cause instanceof ReplyException) {
+              return Future.failedFuture(new HsmException(HsmException.Reason.INTERNAL, "HSM did not answer in time"));
+            }
+            return Future.failedFuture(cause);
+          }
+          Object body = ar.result().body();
+          if (body instanceof HsmException e) {
+            return Future.failedFuture(e);
+          }
+          return Future.succeededFuture(body == DONE ? null : (T) body);
+        });
+  }
+}

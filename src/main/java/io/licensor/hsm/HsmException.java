@@ -1,0 +1,33 @@
+package io.licensor.hsm;
+
+/**
+ * An HSM operation failed. The message is fixed per reason and never carries key material or
+ * the underlying library's text, so callers may log it.
+ */
+public final class HsmException extends RuntimeException {
+
+  public enum Reason {
+    /** The input did not decrypt or was not a valid value for the key (tampered data). */
+    BAD_INPUT,
+    /** The key token is of another world, corrupt, or the key is not usable for this operation. */
+    KEY_UNAVAILABLE,
+    /** Anything else; details go to the server log only. */
+    INTERNAL
+  }
+
+  private final Reason reason;
+
+  public HsmException(Reason reason, String message) {
+    super(message, null, false, false);
+    this.reason = reason;
+  }
+
+  public HsmException(Reason reason, String message, Throwable cause) {
+    super(message, cause, false, true);
+    this.reason = reason;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}

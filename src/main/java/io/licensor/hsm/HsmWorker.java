@@ -1,0 +1,60 @@
+package io.licensor.hsm;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HSM session: a worker verticle that takes operations from the local event bus and runs
+ * them one at a time on its worker thread. Deploy one instance per session; the event bus spreads
+ * requests across them. Replies carry either the result or the failure as an object, so the
+ * caller gets typed errors without any text parsing.
+ */
+public final class HsmWorker extends VerticleBase {
+
+  static final String ADDRESS = "licensor.hsm.operations";
+  private static final Logger LOG = LoggerFactory.getLogger(HsmWorker.class);
+
+  private static final io.vertx.core.eventbus.DeliveryOptions REPLY =
+      new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true).setCodecName(LocalObjectCodec.NAME);
+
+  private final Hsm hsm;
+  private final HsmStats stats;
+  private MessageConsumer<HsmOperation> consumer;
+
+  public HsmWorker(Hsm hsm, HsmStats stats) {
+    this.hsm = hsm;
+    this.stats = stats;
+  }
+
+  @Override
+  public Future<?> start() {
+    consumer = vertx.eventBus().localConsumer(ADDRESS, this::handle);
+    return consumer.completion();
+  }
+
+  private void handle(Message<HsmOperation> message) {
+    stats.ranOn(Thread.currentThread().getName());
+    Object reply;
+    try {
+      reply = message.body().run(hsm);
+    } catch (HsmException e) {
+      if (e.reason() == HsmException.Reason.INTERNAL) {
+        LOG.error("HSM operation failed: {}", e.getMessage(), e.getCause());
+      }
+      reply = e;
+    } catch (RuntimeException e) {
+      LOG.error("HSM operation failed unexpectedly", e);
+      reply = new HsmException(HsmException.Reason.INTERNAL, "HSM operation failed");
+    }
+    message.reply(reply == null ? HsmClient.DONE : reply, REPLY);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+}

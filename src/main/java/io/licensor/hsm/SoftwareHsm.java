@@ -1,0 +1,239 @@
+package io.licensor.hsm;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.crypto.impl.ECDSA;
+import io.licensor.world.WorldKey;
+import io.vertx.core.Context;
+import org.bouncycastle.crypto.InvalidCipherTextException;
+import org.bouncycastle.crypto.engines.AESWrapPadEngine;
+import org.bouncycastle.crypto.params.KeyParameter;
+
+import javax.crypto.Cipher;
+import javax.crypto.KeyAgreement;
+import javax.crypto.spec.OAEPParameterSpec;
+import javax.crypto.spec.PSource;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.MGF1ParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.PSSParameterSpec;
+import java.security.spec.RSAKeyGenParameterSpec;
+import java.security.spec.RSAPublicKeySpec;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The software HSM (the default): JCA for the key operations, BouncyCastle's AES-KWP for key
+ * tokens. Unwrapped private keys are kept in a bounded LRU cache keyed by kid; the world key and
+ * the private keys never leave this class.
+ */
+public final class SoftwareHsm implements Hsm {
+
+  private static final OAEPParameterSpec OAEP_SHA256 =
+      new OAEPParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
+  private static final PSSParameterSpec PSS_SHA256 =
+      new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1);
+
+  private final String worldId;
+  private final byte[] worldKey;
+  private final SecureRandom random = new SecureRandom();
+  private final Map<String, Loaded> keys;
+
+  private record Loaded(KeyToken token, PrivateKey privateKey, PublicKey publicKey) {
+  }
+
+  public SoftwareHsm(WorldKey world, int keyCacheSize) {
+    this.worldId = world.worldId();
+    this.worldKey = world.secretBytesForHsm();
+    this.keys = new LinkedHashMap<>(256, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Loaded> eldest) {
+        return size() > keyCacheSize;
+      }
+    };
+  }
+
+  @Override
+  public String worldId() {
+    return worldId;
+  }
+
+  @Override
+  public GeneratedKey generate(KeyAlgorithm algorithm) {
+    requireWorkerThread();
+    try {
+      KeyPairGenerator generator;
+      if (algorithm.isRsa()) {
+        generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(new RSAKeyGenParameterSpec(algorithm.bits(), RSAKeyGenParameterSpec.F4), random);
+      } else {
+        generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec(algorithm.curve()), random);
+      }
+      KeyPair pair = generator.generateKeyPair();
+      byte[] pkcs8 = pair.getPrivate().getEncoded();
+      try {
+        return new GeneratedKey(algorithm, pair.getPublic(), new KeyToken(worldId, wrap(pkcs8)));
+      } finally {
+        Arrays.fill(pkcs8, (byte) 0);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "key generation failed", e);
+    }
+  }
+
+  @Override
+  public PublicKey load(KeyRef key) {
+    requireWorkerThread();
+    return loaded(key).publicKey();
+  }
+
+  @Override
+  public byte[] decryptOaepSha256(KeyRef key, byte[] ciphertext) {
+    requireWorkerThread();
+    Loaded k = loaded(key);
+    if (!key.algorithm().isRsa()) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key is not an RSA key");
+    }
+    try {
+      Cipher cipher = Cipher.getInstance("RSA/ECB/OAEPPadding");
+      cipher.init(Cipher.DECRYPT_MODE, k.privateKey(), OAEP_SHA256);
+      return cipher.doFinal(ciphertext);
+    } catch (javax.crypto.BadPaddingException | javax.crypto.IllegalBlockSizeException e) {
+      throw new HsmException(HsmException.Reason.BAD_INPUT, "decryption failed");
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "decryption error", e);
+    }
+  }
+
+  @Override
+  public byte[] agree(KeyRef key, ECPublicKey peer) {
+    requireWorkerThread();
+    Loaded k = loaded(key);
+    if (!(k.privateKey() instanceof ECPrivateKey priv)) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key is not an EC key");
+    }
+    if (!priv.getParams().getCurve().equals(peer.getParams().getCurve())) {
+      throw new HsmException(HsmException.Reason.BAD_INPUT, "peer key is on another curve");
+    }
+    try {
+      KeyAgreement agreement = KeyAgreement.getInstance("ECDH");
+      agreement.init(priv);
+      agreement.doPhase(peer, true);
+      return agreement.generateSecret();
+    } catch (java.security.InvalidKeyException e) {
+      throw new HsmException(HsmException.Reason.BAD_INPUT, "invalid peer key");
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "key agreement error", e);
+    }
+  }
+
+  @Override
+  public byte[] sign(KeyRef key, byte[] signingInput) {
+    requireWorkerThread();
+    Loaded k = loaded(key);
+    try {
+      Signature signature;
+      switch (key.algorithm().jwsAlgorithm()) {
+        case "PS256" -> {
+          signature = Signature.getInstance("RSASSA-PSS");
+          signature.setParameter(PSS_SHA256);
+        }
+        case "ES256" -> signature = Signature.getInstance("SHA256withECDSA");
+        case "ES384" -> signature = Signature.getInstance("SHA384withECDSA");
+        default -> throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "no signature algorithm");
+      }
+      signature.initSign(k.privateKey(), random);
+      signature.update(signingInput);
+      byte[] raw = signature.sign();
+      return switch (key.algorithm()) {
+        case EC_P256 -> ECDSA.transcodeSignatureToConcat(raw, 64);
+        case EC_P384 -> ECDSA.transcodeSignatureToConcat(raw, 96);
+        default -> raw;
+      };
+    } catch (GeneralSecurityException | JOSEException e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "signing error", e);
+    }
+  }
+
+  @Override
+  public synchronized void forget(String kid) {
+    keys.remove(kid);
+  }
+
+  @Override
+  public synchronized void close() {
+    keys.clear();
+    Arrays.fill(worldKey, (byte) 0);
+  }
+
+  private synchronized Loaded loaded(KeyRef ref) {
+    Loaded cached = keys.get(ref.kid());
+    if (cached != null && cached.token().equals(ref.token())) {
+      return cached;
+    }
+    if (!ref.token().worldId().equals(worldId)) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token belongs to another security world");
+    }
+    byte[] pkcs8 = unwrap(ref.token().wrapped());
+    try {
+      String jcaAlgorithm = ref.algorithm().isRsa() ? "RSA" : "EC";
+      PrivateKey privateKey = KeyFactory.getInstance(jcaAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+      PublicKey publicKey = publicOf(privateKey, ref.algorithm());
+      Loaded loaded = new Loaded(ref.token(), privateKey, publicKey);
+      keys.put(ref.kid(), loaded);
+      return loaded;
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token does not hold a usable key");
+    } finally {
+      Arrays.fill(pkcs8, (byte) 0);
+    }
+  }
+
+  private static PublicKey publicOf(PrivateKey privateKey, KeyAlgorithm algorithm) throws GeneralSecurityException {
+    if (privateKey instanceof RSAPrivateCrtKey rsa) {
+      if (rsa.getModulus().bitLength() != algorithm.bits()) {
+        throw new GeneralSecurityException("size mismatch");
+      }
+      return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
+    }
+    if (privateKey instanceof ECPrivateKey ec) {
+      return EcPoints.publicKeyOf(ec);
+    }
+    throw new GeneralSecurityException("unsupported key type");
+  }
+
+  private byte[] wrap(byte[] pkcs8) {
+    AESWrapPadEngine engine = new AESWrapPadEngine();
+    engine.init(true, new KeyParameter(worldKey));
+    return engine.wrap(pkcs8, 0, pkcs8.length);
+  }
+
+  private byte[] unwrap(byte[] wrapped) {
+    AESWrapPadEngine engine = new AESWrapPadEngine();
+    engine.init(false, new KeyParameter(worldKey));
+    try {
+      return engine.unwrap(wrapped, 0, wrapped.length);
+    } catch (InvalidCipherTextException e) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token does not unwrap under this world");
+    }
+  }
+
+  /** HSM work is slow; it must never run on an event loop (SPEC: never block an event loop). */
+  private static void requireWorkerThread() {
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("HSM operation attempted on an event-loop thread");
+    }
+  }
+}

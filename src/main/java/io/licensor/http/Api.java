@@ -1,0 +1,12 @@
+package io.licensor.http;
+
+import io.licensor.config.LicensorConfig;
+import io.licensor.identity.Authenticator;
+import io.licensor.licensing.LicensingService;
+import io.licensor.tenants.KeyDirectory;
+import io.licensor.tenants.TenantService;
+
+/** What the HTTP layer calls: the node's services, shared by every HTTP verticle instance. */
+public record Api(LicensorConfig config, Authenticator authenticator, KeyDirectory directory, TenantService tenants,
+                  LicensingService licensing, Readiness readiness) {
+}

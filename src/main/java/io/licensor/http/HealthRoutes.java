@@ -1,0 +1,41 @@
+package io.licensor.http;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/** Liveness, readiness, and the OpenAPI document. */
+final class HealthRoutes {
+
+  private final Api api;
+  private final byte[] openApi;
+
+  HealthRoutes(Api api) {
+    this.api = api;
+    try (InputStream in = HealthRoutes.class.getClassLoader().getResourceAsStream("openapi.yaml")) {
+      this.openApi = in == null ? new byte[0] : in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void mount(Router router) {
+    router.get("/health/live").handler(ctx -> Requests.json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/health/ready").handler(this::ready);
+    router.get("/openapi.yaml").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "application/yaml")
+        .end(io.vertx.core.buffer.Buffer.buffer(openApi)));
+  }
+
+  private void ready(RoutingContext ctx) {
+    api.readiness().check().onComplete(ar -> {
+      JsonObject body = ar.succeeded() ? ar.result() : new JsonObject().put("status", "DOWN");
+      ctx.response().putHeader("Cache-Control", "no-store");
+      Requests.json(ctx, "UP".equals(body.getString("status")) ? 200 : 503, body);
+    });
+  }
+}

@@ -1,0 +1,55 @@
+package io.licensor.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The HTTP API on an event loop (one instance per core by default; they share the port). Routes
+ * authenticate, validate, and hand over to the services; failures go to {@link ProblemResponses}.
+ */
+public final class HttpServerVerticle extends VerticleBase {
+
+  private final Api api;
+  private final AtomicInteger actualPort;
+  private HttpServer server;
+
+  public HttpServerVerticle(Api api, AtomicInteger actualPort) {
+    this.api = api;
+    this.actualPort = actualPort;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.route().handler(Requests::assignId);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes());
+    new HealthRoutes(api).mount(router);
+    new TenantRoutes(api).mount(router, body);
+    new LicensingRoutes(api).mount(router, body);
+    router.route().failureHandler(ProblemResponses::handle);
+    router.errorHandler(404, ProblemResponses::handle);
+    router.errorHandler(405, ProblemResponses::handle);
+    router.errorHandler(413, ProblemResponses::handle);
+    router.errorHandler(500, ProblemResponses::handle);
+
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(api.config().httpHost())
+        .setPort(api.config().httpPort())
+        .setIdleTimeout(120)
+        .setMaxInitialLineLength(8192)
+        .setMaxHeaderSize(16 * 1024);
+    server = vertx.createHttpServer(options).requestHandler(router);
+    return server.listen().onSuccess(s -> actualPort.set(s.actualPort()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

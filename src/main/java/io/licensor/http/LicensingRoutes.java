@@ -1,0 +1,74 @@
+package io.licensor.http;
+
+import io.licensor.errors.Problem;
+import io.licensor.identity.Principal;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * Online publishing and use-license acquisition, for users of the tenant. Every answer names the
+ * tenant's current kid ({@code Licensor-Current-Kid} header) so caching clients learn of a re-key.
+ */
+final class LicensingRoutes {
+
+  static final String CURRENT_KID_HEADER = "Licensor-Current-Kid";
+
+  private final Api api;
+
+  LicensingRoutes(Api api) {
+    this.api = api;
+  }
+
+  void mount(Router router, BodyHandler body) {
+    router.post("/v1/tenants/:tid/publishing-licenses").handler(body).handler(this::publish);
+    router.post("/v1/tenants/:tid/licenses").handler(body).handler(this::license);
+  }
+
+  private void publish(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(p -> requireUser(p, tid))
+        .compose(p -> api.licensing().publish(p, tid, Requests.jsonObject(ctx)))
+        .onSuccess(pl -> {
+          currentKid(ctx, tid);
+          Requests.json(ctx, 201, new JsonObject().put("publishingLicense", pl.publishingLicense()).put("kid", pl.kid()));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void license(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(p -> requireUser(p, tid))
+        .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx)))
+        .onSuccess(ul -> {
+          currentKid(ctx, tid);
+          JsonArray rights = new JsonArray();
+          ul.rights().stream().sorted().forEach(r -> rights.add(r.name()));
+          Requests.json(ctx, 200, new JsonObject()
+              .put("useLicense", ul.useLicense())
+              .put("kid", ul.kid())
+              .put("rights", rights)
+              .put("expiresAt", ul.expiresAt())
+              .put("currentKid", ul.currentKid()));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void currentKid(RoutingContext ctx, String tid) {
+    String kid = api.licensing().currentKid(tid);
+    if (kid != null) {
+      ctx.response().putHeader(CURRENT_KID_HEADER, kid);
+    }
+  }
+
+  private static Future<Principal> requireUser(Principal p, String tid) {
+    return p.isUserOf(tid)
+        ? Future.succeededFuture(p)
+        : Future.failedFuture(Problem.FORBIDDEN.with("publishing and licensing are for users of the tenant"));
+  }
+}

@@ -1,0 +1,75 @@
+package io.licensor.http;
+
+import io.licensor.errors.Problem;
+import io.licensor.identity.Principal;
+import io.licensor.tenants.TenantViews;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/** Tenants and their public keys: create, read, current key, JWKS. */
+final class TenantRoutes {
+
+  private final Api api;
+
+  TenantRoutes(Api api) {
+    this.api = api;
+  }
+
+  void mount(Router router, BodyHandler body) {
+    router.post("/v1/tenants").handler(body).handler(this::create);
+    router.get("/v1/tenants/:tid").handler(this::get);
+    router.get("/v1/tenants/:tid/keys/current").handler(this::currentKey);
+    router.get("/v1/tenants/:tid/jwks.json").handler(this::jwks);
+  }
+
+  private void create(RoutingContext ctx) {
+    Auth.principal(api, ctx, null)
+        .compose(p -> p.operator() ? Future.succeededFuture(p)
+            : Future.failedFuture(Problem.FORBIDDEN.with("creating tenants needs the operator role")))
+        .compose(p -> api.tenants().create(Requests.jsonObject(ctx)))
+        .onSuccess(t -> {
+          ctx.response().putHeader("Location", "/v1/tenants/" + t.tenant().id());
+          Requests.json(ctx, 201, TenantViews.tenant(t));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(p -> requireOperatorOrTenantAdmin(p, tid))
+        .compose(p -> api.directory().require(tid))
+        .onSuccess(t -> Requests.json(ctx, 200, TenantViews.tenant(t)))
+        .onFailure(ctx::fail);
+  }
+
+  private void currentKey(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(p -> api.directory().activeForPublishing(tid))
+        .onSuccess(v -> {
+          ctx.response().putHeader("Cache-Control", "max-age=" + api.config().rolloverWindowSeconds());
+          Requests.json(ctx, 200, TenantViews.currentKey(v));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void jwks(RoutingContext ctx) {
+    api.directory().require(ctx.pathParam("tid"))
+        .onSuccess(t -> {
+          ctx.response()
+              .putHeader("Cache-Control", "public, max-age=" + api.config().rolloverWindowSeconds())
+              .putHeader("Content-Type", "application/jwk-set+json")
+              .end(TenantViews.jwks(t).encode());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private static Future<Principal> requireOperatorOrTenantAdmin(Principal p, String tid) {
+    return p.operator() || p.isTenantAdminOf(tid)
+        ? Future.succeededFuture(p)
+        : Future.failedFuture(Problem.FORBIDDEN.with("this needs the operator or tenant-admin role"));
+  }
+}

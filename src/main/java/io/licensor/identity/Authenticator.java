@@ -1,0 +1,250 @@
+package io.licensor.identity;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.SignedJWT;
+import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
+import io.licensor.tenants.KeyDirectory;
+import io.licensor.tenants.TenantKeys;
+import io.licensor.tenants.TenantStore;
+import io.vertx.core.Future;
+
+import java.text.ParseException;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Turns an {@code Authorization: Bearer} header into a {@link Principal} (SPEC §4). Operator
+ * tokens come from the issuers in the configuration; tenant users' tokens from the issuer the
+ * tenant registered. A valid token of another tenant gets 403 wrong-tenant; anything not proven
+ * gets 401. Verified tokens are remembered briefly so the hot path pays for a signature check
+ * once per token, not once per request.
+ */
+public final class Authenticator {
+
+  private static final long CACHE_MILLIS = 60_000;
+  private static final int CACHE_LIMIT = 50_000;
+
+  private final Map<String, TokenVerifier> operatorVerifiers;
+  private final KeyDirectory directory;
+  private final TenantStore store;
+  private final String audience;
+  private final int clockSkewSeconds;
+  private final Map<String, TenantVerifier> tenantVerifiers = new ConcurrentHashMap<>();
+  private final Map<String, Cached> verified = new ConcurrentHashMap<>();
+
+  private record TenantVerifier(String issuer, JWKSet jwks, TokenVerifier verifier) {
+  }
+
+  private record Cached(Principal principal, long untilMillis) {
+  }
+
+  public Authenticator(Map<String, JWKSet> operatorIssuers, KeyDirectory directory, TenantStore store,
+                       String audience, int clockSkewSeconds) {
+    this.directory = directory;
+    this.store = store;
+    this.audience = audience;
+    this.clockSkewSeconds = clockSkewSeconds;
+    Map<String, TokenVerifier> ops = new ConcurrentHashMap<>();
+    operatorIssuers.forEach((iss, jwks) -> ops.put(iss, new TokenVerifier(iss, jwks, audience, clockSkewSeconds)));
+    this.operatorVerifiers = Map.copyOf(ops);
+  }
+
+  /**
+   * Authenticates the caller of a request about {@code tenantId} (null when the request is not
+   * about one tenant, in which case only operators are recognised).
+   */
+  public Future<Principal> authenticate(String authorization, String tenantId) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Future.failedFuture(unauthenticated("a bearer token is required"));
+    }
+    String token = authorization.substring(7).trim();
+    String cacheKey = tenantId + " " + token;
+    Cached cached = verified.get(cacheKey);
+    long now = System.currentTimeMillis();
+    if (cached != null && cached.untilMillis() > now) {
+      return Future.succeededFuture(cached.principal());
+    }
+    SignedJWT jwt;
+    String issuer;
+    try {
+      JWT parsed = JWTParser.parse(token);
+      if (!(parsed instanceof SignedJWT signed)) {
+        return Future.failedFuture(unauthenticated("only signed tokens (RS256, PS256, ES256) are accepted"));
+      }
+      jwt = signed;
+      if (!TokenVerifier.ACCEPTED.contains(jwt.getHeader().getAlgorithm())) {
+        return Future.failedFuture(unauthenticated("token algorithm " + safe(jwt.getHeader().getAlgorithm())
+            + " is not accepted; use RS256, PS256 or ES256"));
+      }
+      issuer = jwt.getJWTClaimsSet().getIssuer();
+    } catch (ParseException e) {
+      return Future.failedFuture(unauthenticated("the bearer token is not a well-formed JWT"));
+    }
+    if (issuer == null) {
+      return Future.failedFuture(unauthenticated("the token has no issuer"));
+    }
+    Future<TenantKeys> tenant = tenantId == null
+        ? Future.succeededFuture(null)
+        : directory.get(tenantId).map(o -> o.orElse(null));
+    return tenant.compose(t -> resolve(jwt, issuer, tenantId, t)).andThen(ar -> {
+      if (ar.succeeded()) {
+        remember(cacheKey, ar.result(), jwt);
+      }
+    });
+  }
+
+  private Future<Principal> resolve(SignedJWT jwt, String issuer, String tenantId, TenantKeys tenant) {
+    boolean tenantsIssuer = tenant != null && tenant.tenant().identity().issuer().equals(issuer);
+    TokenVerifier operatorVerifier = operatorVerifiers.get(issuer);
+    if (operatorVerifier != null) {
+      try {
+        JWTClaimsSet claims = operatorVerifier.verify(jwt);
+        if (roles(claims).contains(Principal.OPERATOR_ROLE)) {
+          return Future.succeededFuture(new Principal(claims.getSubject(), issuer, null, roles(claims), groups(claims), true));
+        }
+        if (!tenantsIssuer) {
+          return Future.failedFuture(tenantId == null
+              ? Problem.FORBIDDEN.with("this operation needs the operator role")
+              : wrongTenant());
+        }
+      } catch (Exception e) {
+        if (!tenantsIssuer) {
+          return Future.failedFuture(unauthenticated("the token was not accepted: " + reason(e)));
+        }
+      }
+    }
+    if (tenantsIssuer) {
+      JWTClaimsSet claims;
+      try {
+        claims = verifierOf(tenant).verify(jwt);
+      } catch (Exception e) {
+        return Future.failedFuture(unauthenticated("the token was not accepted: " + reason(e)));
+      }
+      String tid = stringClaim(claims, "tid");
+      if (tid != null && !tid.equals(tenantId)) {
+        return Future.failedFuture(wrongTenant());
+      }
+      return Future.succeededFuture(new Principal(claims.getSubject(), issuer, tenantId, roles(claims), groups(claims), false));
+    }
+    if (tenantId == null) {
+      return Future.failedFuture(unauthenticated("the token's issuer is not trusted here"));
+    }
+    // Not this tenant's issuer: if the token proves to be another tenant's, say so (403); else 401.
+    return store.tenantsTrusting(issuer).compose(ids -> tryOtherTenants(jwt, ids, 0));
+  }
+
+  private Future<Principal> tryOtherTenants(SignedJWT jwt, List<String> tenantIds, int index) {
+    if (index >= tenantIds.size()) {
+      return Future.failedFuture(unauthenticated("the token's issuer is not trusted for this tenant"));
+    }
+    return directory.get(tenantIds.get(index)).compose(other -> {
+      if (other.isPresent()) {
+        try {
+          verifierOf(other.get()).verify(jwt);
+          return Future.failedFuture(wrongTenant());
+        } catch (Exception e) {
+          // not proven to be this tenant's either; try the next
+        }
+      }
+      return tryOtherTenants(jwt, tenantIds, index + 1);
+    });
+  }
+
+  private TokenVerifier verifierOf(TenantKeys tenant) {
+    String id = tenant.tenant().id();
+    String issuer = tenant.tenant().identity().issuer();
+    JWKSet jwks = tenant.tenant().identity().jwks();
+    TenantVerifier current = tenantVerifiers.get(id);
+    if (current == null || !current.issuer().equals(issuer) || !current.jwks().equals(jwks)) {
+      current = new TenantVerifier(issuer, jwks, new TokenVerifier(issuer, jwks, audience, clockSkewSeconds));
+      tenantVerifiers.put(id, current);
+    }
+    return current.verifier();
+  }
+
+  private void remember(String key, Principal principal, SignedJWT jwt) {
+    long until = System.currentTimeMillis() + CACHE_MILLIS;
+    try {
+      if (jwt.getJWTClaimsSet().getExpirationTime() != null) {
+        until = Math.min(until, jwt.getJWTClaimsSet().getExpirationTime().getTime());
+      }
+    } catch (ParseException e) {
+      return;
+    }
+    if (verified.size() >= CACHE_LIMIT) {
+      long now = System.currentTimeMillis();
+      verified.values().removeIf(c -> c.untilMillis() <= now);
+      if (verified.size() >= CACHE_LIMIT) {
+        verified.clear();
+      }
+    }
+    verified.put(key, new Cached(principal, until));
+  }
+
+  private static Set<String> roles(JWTClaimsSet claims) {
+    return stringsClaim(claims, "roles");
+  }
+
+  private static Set<String> groups(JWTClaimsSet claims) {
+    return stringsClaim(claims, "groups");
+  }
+
+  private static Set<String> stringsClaim(JWTClaimsSet claims, String name) {
+    Object value = claims.getClaim(name);
+    Set<String> out = new LinkedHashSet<>();
+    if (value instanceof String s) {
+      for (String part : s.split("[\\s,]+")) {
+        if (!part.isEmpty()) {
+          out.add(part);
+        }
+      }
+    } else if (value instanceof Collection<?> c) {
+      c.stream().filter(String.class::isInstance).map(String.class::cast).forEach(out::add);
+    }
+    return Set.copyOf(out);
+  }
+
+  private static String stringClaim(JWTClaimsSet claims, String name) {
+    Object value = claims.getClaim(name);
+    return value instanceof String s ? s : null;
+  }
+
+  private static String reason(Exception e) {
+    String message = Optional.ofNullable(e.getMessage()).orElse("invalid token");
+    if (message.contains("Expired JWT")) {
+      return "the token has expired";
+    }
+    if (message.contains("before use time")) {
+      return "the token is not valid yet";
+    }
+    if (message.contains("audience")) {
+      return "the token's audience is not licensor";
+    }
+    if (message.contains("Signed JWT rejected") || message.contains("signature")) {
+      return "the signature does not verify with the issuer's keys";
+    }
+    return "invalid token claims";
+  }
+
+  private static String safe(JWSAlgorithm alg) {
+    return alg == null ? "(none)" : alg.getName().replaceAll("[^A-Za-z0-9+-]", "");
+  }
+
+  private static ProblemException unauthenticated(String detail) {
+    return Problem.UNAUTHENTICATED.with(detail).header("WWW-Authenticate", "Bearer realm=\"licensor\"");
+  }
+
+  private static ProblemException wrongTenant() {
+    return Problem.WRONG_TENANT.with("the token belongs to another tenant");
+  }
+}

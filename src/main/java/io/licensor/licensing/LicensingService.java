@@ -1,0 +1,148 @@
+package io.licensor.licensing;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWEAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
+import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
+import io.licensor.hsm.HsmClient;
+import io.licensor.hsm.HsmException;
+import io.licensor.identity.Principal;
+import io.licensor.keys.KeyVersion;
+import io.licensor.tenants.KeyDirectory;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * Publishing and licensing. The hot path of a license: read the PL's kid → the key directory
+ * picks the version (current or retained) → the HSM unwraps the content-encryption key → policy
+ * check and use-license assembly on a worker thread → the HSM signs → response. Private-key work
+ * happens only in the HSM workers; other crypto (AES-GCM, the recipient's JWE) on worker threads.
+ */
+public final class LicensingService {
+
+  private final Vertx vertx;
+  private final KeyDirectory directory;
+  private final HsmClient hsm;
+  private final long defaultTtlSeconds;
+  private final long maxTtlSeconds;
+
+  public LicensingService(Vertx vertx, KeyDirectory directory, HsmClient hsm, long defaultTtlSeconds, long maxTtlSeconds) {
+    this.vertx = vertx;
+    this.directory = directory;
+    this.hsm = hsm;
+    this.defaultTtlSeconds = defaultTtlSeconds;
+    this.maxTtlSeconds = maxTtlSeconds;
+  }
+
+  /** A publishing license made online, with the kid of the version that protects it. */
+  public record Published(String publishingLicense, String kid) {
+  }
+
+  /** An issued use license. */
+  public record Issued(String useLicense, String kid, Set<Right> rights, long expiresAt, String currentKid) {
+  }
+
+  public Future<Published> publish(Principal user, String tenantId, JsonObject body) {
+    String contentId;
+    Policy policy;
+    byte[] contentKey;
+    try {
+      contentId = PublishingLicenseContent.contentId(body.getValue("contentId"));
+      policy = Policy.fromJson(body.getValue("policy"));
+      contentKey = PublishingLicenseContent.contentKey(body.getValue("contentKey"));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(Problem.INVALID_REQUEST.with(e.getMessage()));
+    }
+    PublishingLicenseContent content =
+        new PublishingLicenseContent(contentId, user.subject(), Instant.now().getEpochSecond(), contentKey, policy);
+    return directory.activeForPublishing(tenantId)
+        .compose(version -> vertx.executeBlocking(() -> {
+          try {
+            return new Published(PublishingLicenses.seal(version, content), version.kid());
+          } finally {
+            content.destroy();
+          }
+        }, false));
+  }
+
+  public Future<Issued> license(Principal user, String tenantId, JsonObject body) {
+    if (!(body.getValue("publishingLicense") instanceof String compact) || compact.isBlank()) {
+      return Future.failedFuture(Problem.INVALID_REQUEST.with("publishingLicense must be a JWE compact string"));
+    }
+    ParsedPublishingLicense pl;
+    JWK recipient;
+    try {
+      pl = PublishingLicenses.parse(compact);
+      if (!pl.tenantId().equals(tenantId)) {
+        throw Problem.WRONG_TENANT.with("the publishing license belongs to another tenant");
+      }
+      recipient = RecipientKeys.parse(body.getValue("recipientKey"));
+    } catch (ProblemException e) {
+      return Future.failedFuture(e);
+    }
+    return directory.versionForLicensing(tenantId, pl.version())
+        .compose(version -> unwrapContentEncryptionKey(pl, version)
+            .compose(cek -> vertx.executeBlocking(() -> prepare(user, pl, version, cek, recipient), false))
+            .compose(unsigned -> hsm.sign(version.keyRef(), PublishingLicenses.ascii(unsigned.signingInput()))
+                .map(signature -> new Issued(unsigned.complete(signature), unsigned.kid(), unsigned.rights(),
+                    unsigned.expiresAt(), currentKid(tenantId)))));
+  }
+
+  private Future<SecretKey> unwrapContentEncryptionKey(ParsedPublishingLicense pl, KeyVersion version) {
+    JWEAlgorithm alg = pl.jwe().getHeader().getAlgorithm();
+    if (!alg.getName().equals(version.algorithm().jweAlgorithm())) {
+      return Future.failedFuture(PublishingLicenses.invalid(
+          "alg " + alg.getName() + " does not match key version " + version.kid() + " (" + version.algorithm().wireName() + ")"));
+    }
+    Future<SecretKey> cek;
+    if (version.algorithm().isRsa()) {
+      cek = hsm.decryptOaepSha256(version.keyRef(), pl.jwe().getEncryptedKey().decode())
+          .map(bytes -> {
+            SecretKey key = new SecretKeySpec(bytes, "AES");
+            Arrays.fill(bytes, (byte) 0);
+            return key;
+          });
+    } else {
+      cek = Future.succeededFuture(PublishingLicenses.ephemeralKey(pl, version))
+          .compose(epk -> hsm.agree(version.keyRef(), epk))
+          .map(z -> PublishingLicenses.cekFromAgreement(pl, z));
+    }
+    return cek.recover(err -> Future.failedFuture(err instanceof HsmException h && h.reason() == HsmException.Reason.BAD_INPUT
+        ? PublishingLicenses.undecryptable() : err));
+  }
+
+  private UseLicenses.Unsigned prepare(Principal user, ParsedPublishingLicense pl, KeyVersion version, SecretKey cek,
+                                       JWK recipient) throws JOSEException {
+    PublishingLicenseContent content = PublishingLicenses.open(pl, cek);
+    try {
+      Set<Right> rights = content.policy().rightsFor(user.subject(), user.groups());
+      if (rights.isEmpty()) {
+        throw Problem.ACCESS_DENIED.with("the content's policy grants " + user.subject() + " no rights");
+      }
+      long now = Instant.now().getEpochSecond();
+      Long notAfter = content.policy().notAfter();
+      if (notAfter != null && notAfter <= now) {
+        throw Problem.ACCESS_DENIED.with("the content's policy expired (notAfter has passed)");
+      }
+      long ttl = Math.min(content.policy().licenseTtlSeconds() == null ? defaultTtlSeconds : content.policy().licenseTtlSeconds(),
+          maxTtlSeconds);
+      long expiresAt = notAfter == null ? now + ttl : Math.min(now + ttl, notAfter);
+      return UseLicenses.prepare(version, content, user.subject(), rights, recipient, now, expiresAt);
+    } finally {
+      content.destroy();
+    }
+  }
+
+  /** The kid new content is published with, as this node knows it now, so caching clients can refresh. */
+  public String currentKid(String tenantId) {
+    return directory.cached(tenantId).flatMap(t -> t.active()).map(KeyVersion::kid).orElse(null);
+  }
+}

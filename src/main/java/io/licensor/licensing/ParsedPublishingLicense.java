@@ -1,0 +1,11 @@
+package io.licensor.licensing;
+
+import com.nimbusds.jose.JWEObject;
+
+/** A publishing license whose header has been read and checked, not yet decrypted. */
+record ParsedPublishingLicense(JWEObject jwe, String tenantId, int version) {
+
+  String kid() {
+    return tenantId + ":" + version;
+  }
+}

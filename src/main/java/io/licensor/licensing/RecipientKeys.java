@@ -1,0 +1,56 @@
+package io.licensor.licensing;
+
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
+import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
+import io.vertx.core.json.JsonObject;
+
+import java.text.ParseException;
+import java.util.Set;
+
+/**
+ * The recipient's public key, to which a use license encrypts the content key: RSA of at least
+ * 2048 bits, or EC on P-256, P-384 or P-521. A key with private parts is refused (and never echoed).
+ */
+final class RecipientKeys {
+
+  private static final Set<Curve> CURVES = Set.of(Curve.P_256, Curve.P_384, Curve.P_521);
+
+  private RecipientKeys() {
+  }
+
+  static JWK parse(Object value) {
+    if (!(value instanceof JsonObject json)) {
+      throw bad("recipientKey must be a public JWK object");
+    }
+    JWK jwk;
+    try {
+      jwk = JWK.parse(json.encode());
+    } catch (ParseException e) {
+      throw bad("recipientKey is not a valid JWK");
+    }
+    if (jwk.isPrivate()) {
+      throw bad("recipientKey must be a public key; never send a private key");
+    }
+    if (jwk instanceof RSAKey rsa) {
+      if (rsa.size() < 2048) {
+        throw bad("recipientKey: RSA keys must have at least 2048 bits");
+      }
+      return rsa;
+    }
+    if (jwk instanceof ECKey ec) {
+      if (!CURVES.contains(ec.getCurve())) {
+        throw bad("recipientKey: EC keys must be on P-256, P-384 or P-521");
+      }
+      return ec;
+    }
+    throw bad("recipientKey must be an RSA or EC key");
+  }
+
+  private static ProblemException bad(String detail) {
+    return Problem.INVALID_REQUEST.with(detail);
+  }
+}

@@ -1,0 +1,146 @@
+package io.licensor.tenants;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
+import io.licensor.hsm.GeneratedKey;
+import io.licensor.hsm.HsmClient;
+import io.licensor.hsm.KeyAlgorithm;
+import io.licensor.keys.KeyOrigin;
+import io.licensor.keys.KeyVersion;
+import io.licensor.keys.KeyVersionState;
+import io.licensor.keys.PublicJwks;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.text.ParseException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Creating tenants: checks the request, has the HSM generate the first key version, and stores
+ * tenant and version in one transaction. Nothing is stored when any step fails.
+ */
+public final class TenantService {
+
+  static final Pattern TENANT_ID = Pattern.compile("^[a-z0-9][a-z0-9-]{1,62}$");
+  private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,253}\\.[^@\\s.]{1,63}$");
+
+  private final TenantStore store;
+  private final KeyDirectory directory;
+  private final HsmClient hsm;
+
+  public TenantService(TenantStore store, KeyDirectory directory, HsmClient hsm) {
+    this.store = store;
+    this.directory = directory;
+    this.hsm = hsm;
+  }
+
+  /** A checked request to create a tenant. */
+  record NewTenant(String id, String displayName, String adminEmail, TenantIdentity identity, KeyOrigin origin,
+                   KeyAlgorithm algorithm) {
+  }
+
+  public Future<TenantKeys> create(JsonObject body) {
+    NewTenant request;
+    try {
+      request = parse(body);
+    } catch (ProblemException e) {
+      return Future.failedFuture(e);
+    }
+    return store.exists(request.id())
+        .compose(exists -> exists
+            ? Future.failedFuture(Problem.TENANT_EXISTS.with("tenant '" + request.id() + "' already exists"))
+            : hsm.generate(request.algorithm()))
+        .compose(generated -> {
+          Tenant tenant = new Tenant(request.id(), request.displayName(), request.adminEmail(), request.identity(),
+              TenantState.ACTIVE, Instant.now());
+          KeyVersion first = firstVersion(request, generated);
+          return store.insert(tenant, first);
+        })
+        .recover(err -> Future.failedFuture(err instanceof TenantStore.DuplicateTenantException
+            ? Problem.TENANT_EXISTS.with("tenant '" + request.id() + "' already exists") : err))
+        .compose(v -> directory.refresh(request.id()))
+        .map(t -> t.orElseThrow(() -> new IllegalStateException("tenant vanished after creation")));
+  }
+
+  private static KeyVersion firstVersion(NewTenant request, GeneratedKey generated) {
+    String kid = KeyVersion.kid(request.id(), 1);
+    return new KeyVersion(request.id(), 1, KeyVersionState.ACTIVE, request.algorithm(), request.origin(),
+        PublicJwks.of(generated.publicKey(), kid), generated.token(), Instant.now());
+  }
+
+  static NewTenant parse(JsonObject body) {
+    String id = requireString(body, "id", 63);
+    if (!TENANT_ID.matcher(id).matches()) {
+      throw invalid("id must match ^[a-z0-9][a-z0-9-]{1,62}$");
+    }
+    String displayName = requireString(body, "displayName", 200);
+    String adminEmail = requireString(body, "adminEmail", 320);
+    if (!EMAIL.matcher(adminEmail).matches()) {
+      throw invalid("adminEmail must be an e-mail address");
+    }
+    TenantIdentity identity = parseIdentity(body.getValue("identity"));
+    if (!(body.getValue("key") instanceof JsonObject key)) {
+      throw invalid("key must be an object {origin, algorithm}");
+    }
+    Object originName = key.getValue("origin", "service");
+    KeyOrigin origin = originName instanceof String s ? KeyOrigin.fromWireName(s).orElse(null) : null;
+    if (origin == null) {
+      throw invalid("key.origin must be service or byok");
+    }
+    if (origin == KeyOrigin.BYOK) {
+      throw Problem.NOT_IMPLEMENTED.with("BYOK import is not available on this server yet; use origin service");
+    }
+    Object algorithmName = key.getValue("algorithm");
+    KeyAlgorithm algorithm = algorithmName instanceof String s ? KeyAlgorithm.fromWireName(s).orElse(null) : null;
+    if (algorithm == null) {
+      throw invalid("key.algorithm must be one of " + Arrays.stream(KeyAlgorithm.values())
+          .map(KeyAlgorithm::wireName).collect(Collectors.joining(", ")));
+    }
+    return new NewTenant(id, displayName, adminEmail, identity, origin, algorithm);
+  }
+
+  static TenantIdentity parseIdentity(Object value) {
+    if (!(value instanceof JsonObject identity)) {
+      throw invalid("identity must be an object {issuer, jwks}");
+    }
+    String issuer = requireString(identity, "issuer", 512);
+    if (!(identity.getValue("jwks") instanceof JsonObject jwksJson)) {
+      throw invalid("identity.jwks must be a JWK Set object {\"keys\":[...]}");
+    }
+    JWKSet jwks;
+    try {
+      jwks = JWKSet.parse(jwksJson.encode());
+    } catch (ParseException e) {
+      throw invalid("identity.jwks is not a valid JWK Set");
+    }
+    if (jwks.getKeys().isEmpty() || jwks.getKeys().size() > 50) {
+      throw invalid("identity.jwks must hold between 1 and 50 keys");
+    }
+    for (JWK k : jwks.getKeys()) {
+      if (k.isPrivate()) {
+        throw invalid("identity.jwks must hold public keys only");
+      }
+    }
+    return new TenantIdentity(issuer, jwks);
+  }
+
+  private static String requireString(JsonObject json, String name, int maxLength) {
+    Object v = json.getValue(name);
+    if (!(v instanceof String s) || s.isBlank()) {
+      throw invalid(name + " is required (a non-empty string)");
+    }
+    if (s.length() > maxLength) {
+      throw invalid(name + " may have at most " + maxLength + " characters");
+    }
+    return s;
+  }
+
+  private static ProblemException invalid(String detail) {
+    return Problem.INVALID_REQUEST.with(detail);
+  }
+}

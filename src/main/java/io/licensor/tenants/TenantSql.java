@@ -1,0 +1,26 @@
+package io.licensor.tenants;
+
+/** The SQL of tenants and key versions, in one place. */
+final class TenantSql {
+
+  private TenantSql() {
+  }
+
+  static final String INSERT_TENANT =
+      "INSERT INTO tenants (id, display_name, admin_email, identity, state) VALUES ($1, $2, $3, $4, 'active')";
+
+  static final String INSERT_KEY_VERSION =
+      "INSERT INTO key_versions (tenant_id, version, state, algorithm, origin, public_jwk, key_token, world_id)"
+          + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+  static final String TENANT_EXISTS = "SELECT 1 FROM tenants WHERE id = $1";
+
+  static final String LOAD_TENANT =
+      "SELECT t.id, t.display_name, t.admin_email, t.identity, t.state, t.created_at,"
+          + " k.version, k.state AS key_state, k.algorithm, k.origin, k.public_jwk, k.key_token, k.created_at AS key_created_at"
+          + " FROM tenants t LEFT JOIN key_versions k ON k.tenant_id = t.id"
+          + " WHERE t.id = $1 ORDER BY k.version";
+
+  static final String TENANTS_BY_ISSUER =
+      "SELECT id FROM tenants WHERE identity ->> 'issuer' = $1 LIMIT 10";
+}

@@ -1,0 +1,121 @@
+package io.licensor.tenants;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import io.licensor.hsm.KeyAlgorithm;
+import io.licensor.hsm.KeyToken;
+import io.licensor.keys.KeyOrigin;
+import io.licensor.keys.KeyVersion;
+import io.licensor.keys.KeyVersionState;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.text.ParseException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads and writes tenants and their key versions in PostgreSQL. */
+public final class TenantStore {
+
+  private final Pool pool;
+
+  public TenantStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** Inserts a new tenant with its first (active) key version, in one transaction. */
+  public Future<Void> insert(Tenant tenant, KeyVersion first) {
+    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.INSERT_TENANT)
+            .execute(Tuple.of(tenant.id(), tenant.displayName(), tenant.adminEmail(), tenant.identity().toJson()))
+            .compose(r -> conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).execute(keyVersionTuple(first))))
+        .<Void>mapEmpty()
+        .recover(err -> Future.failedFuture(isUniqueViolation(err) ? new DuplicateTenantException() : err));
+  }
+
+  public Future<Boolean> exists(String tenantId) {
+    return pool.preparedQuery(TenantSql.TENANT_EXISTS).execute(Tuple.of(tenantId)).map(rows -> rows.size() > 0);
+  }
+
+  public Future<Optional<TenantKeys>> load(String tenantId) {
+    return pool.preparedQuery(TenantSql.LOAD_TENANT).execute(Tuple.of(tenantId)).map(TenantStore::toTenantKeys);
+  }
+
+  /** Ids of tenants that trust this issuer (at most 10). */
+  public Future<List<String>> tenantsTrusting(String issuer) {
+    return pool.preparedQuery(TenantSql.TENANTS_BY_ISSUER).execute(Tuple.of(issuer)).map(rows -> {
+      List<String> ids = new ArrayList<>();
+      rows.forEach(r -> ids.add(r.getString("id")));
+      return ids;
+    });
+  }
+
+  static Tuple keyVersionTuple(KeyVersion v) {
+    return Tuple.tuple()
+        .addString(v.tenantId())
+        .addInteger(v.version())
+        .addString(v.state().wireName())
+        .addString(v.algorithm().wireName())
+        .addString(v.origin().wireName())
+        .addValue(new JsonObject(v.publicJwk().toPublicJWK().toJSONObject()))
+        .addString(v.token() == null ? null : v.token().encode())
+        .addString(v.token() == null ? "" : v.token().worldId());
+  }
+
+  private static Optional<TenantKeys> toTenantKeys(RowSet<Row> rows) {
+    Tenant tenant = null;
+    List<KeyVersion> versions = new ArrayList<>();
+    for (Row row : rows) {
+      if (tenant == null) {
+        tenant = new Tenant(row.getString("id"), row.getString("display_name"), row.getString("admin_email"),
+            identityOf(row.getJsonObject("identity")), TenantState.fromWireName(row.getString("state")),
+            row.getOffsetDateTime("created_at").toInstant());
+      }
+      if (row.getInteger("version") != null) {
+        versions.add(keyVersionOf(tenant.id(), row));
+      }
+    }
+    return tenant == null ? Optional.empty() : Optional.of(new TenantKeys(tenant, versions, System.currentTimeMillis()));
+  }
+
+  private static KeyVersion keyVersionOf(String tenantId, Row row) {
+    String token = row.getString("key_token");
+    OffsetDateTime created = row.getOffsetDateTime("key_created_at");
+    try {
+      return new KeyVersion(tenantId, row.getInteger("version"),
+          KeyVersionState.fromWireName(row.getString("key_state")),
+          KeyAlgorithm.fromWireName(row.getString("algorithm")).orElseThrow(),
+          KeyOrigin.fromWireName(row.getString("origin")).orElseThrow(),
+          JWK.parse(row.getJsonObject("public_jwk").encode()),
+          token == null ? null : KeyToken.parse(token),
+          created.toInstant());
+    } catch (ParseException e) {
+      throw new IllegalStateException("stored public key of " + tenantId + " does not parse", e);
+    }
+  }
+
+  private static TenantIdentity identityOf(JsonObject json) {
+    try {
+      return new TenantIdentity(json.getString("issuer"), JWKSet.parse(json.getJsonObject("jwks").encode()));
+    } catch (ParseException e) {
+      throw new IllegalStateException("stored identity JWKS does not parse", e);
+    }
+  }
+
+  private static boolean isUniqueViolation(Throwable err) {
+    return err instanceof PgException pg && "23505".equals(pg.getSqlState());
+  }
+
+  /** The tenant id is taken. */
+  public static final class DuplicateTenantException extends RuntimeException {
+    DuplicateTenantException() {
+      super("tenant exists", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.licensor.tenants;
+
+import com.nimbusds.jose.jwk.JWK;
+import io.licensor.keys.KeyVersion;
+import io.licensor.keys.KeyVersionState;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/** JSON views of tenants and keys: public data only, never a key token. */
+public final class TenantViews {
+
+  private TenantViews() {
+  }
+
+  public static JsonObject tenant(TenantKeys t) {
+    JsonArray keys = new JsonArray();
+    for (KeyVersion v : t.versions()) {
+      JsonObject key = new JsonObject()
+          .put("kid", v.kid())
+          .put("version", v.version())
+          .put("state", v.state().wireName())
+          .put("algorithm", v.algorithm().wireName())
+          .put("origin", v.origin().wireName())
+          .put("createdAt", v.createdAt().toString());
+      if (v.state() != KeyVersionState.DESTROYED) {
+        key.put("jwk", jwk(v.publicJwk()));
+      }
+      keys.add(key);
+    }
+    Tenant tenant = t.tenant();
+    return new JsonObject()
+        .put("id", tenant.id())
+        .put("displayName", tenant.displayName())
+        .put("adminEmail", tenant.adminEmail())
+        .put("state", tenant.state().wireName())
+        .put("identity", tenant.identity().toJson())
+        .put("createdAt", tenant.createdAt().toString())
+        .put("currentKid", t.active().map(KeyVersion::kid).orElse(null))
+        .put("keys", keys);
+  }
+
+  public static JsonObject currentKey(KeyVersion v) {
+    return new JsonObject()
+        .put("kid", v.kid())
+        .put("version", v.version())
+        .put("algorithm", v.algorithm().wireName())
+        .put("jwk", jwk(v.publicJwk()));
+  }
+
+  /** A JWK Set of every version that is not destroyed. */
+  public static JsonObject jwks(TenantKeys t) {
+    JsonArray keys = new JsonArray();
+    List<KeyVersion> versions = t.versions();
+    for (KeyVersion v : versions) {
+      if (v.state() != KeyVersionState.DESTROYED) {
+        keys.add(jwk(v.publicJwk()));
+      }
+    }
+    return new JsonObject().put("keys", keys);
+  }
+
+  private static JsonObject jwk(JWK key) {
+    return new JsonObject(key.toPublicJWK().toJSONObject());
+  }
+}

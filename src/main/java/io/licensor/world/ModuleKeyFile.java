@@ -1,0 +1,80 @@
+package io.licensor.world;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/**
+ * The node's copy of the world key, {@code <dataDir>/world/module.key} (mode 0600, directory
+ * 0700). Created with a fresh world on first start. Administrator cards and loading a world onto
+ * a new module come with the security-world issue; this file is what a loaded module keeps.
+ */
+public final class ModuleKeyFile {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private ModuleKeyFile() {
+  }
+
+  public static Path pathIn(Path dataDir) {
+    return dataDir.resolve("world").resolve("module.key");
+  }
+
+  /** Loads the module key, creating a new world if the data directory has none. */
+  public static WorldKey loadOrCreate(Path dataDir) throws IOException {
+    Path file = pathIn(dataDir);
+    if (Files.exists(file)) {
+      return load(file);
+    }
+    Path dir = file.getParent();
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    byte[] key = new byte[32];
+    RANDOM.nextBytes(key);
+    byte[] idBytes = new byte[8];
+    RANDOM.nextBytes(idBytes);
+    String worldId = "w" + HexFormat.of().formatHex(idBytes);
+    JsonObject json = new JsonObject()
+        .put("format", "licensor-module-key/1")
+        .put("worldId", worldId)
+        .put("createdAt", Instant.now().toString())
+        .put("key", Base64.getEncoder().encodeToString(key));
+    Path tmp = dir.resolve("module.key.tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tmp, json.encodePrettily(), StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    WorldKey world = new WorldKey(worldId, key);
+    java.util.Arrays.fill(key, (byte) 0);
+    return world;
+  }
+
+  private static WorldKey load(Path file) throws IOException {
+    JsonObject json;
+    try {
+      json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      throw new IOException("module key file " + file + " is not valid JSON");
+    }
+    String worldId = json.getString("worldId");
+    String key = json.getString("key");
+    if (worldId == null || key == null) {
+      throw new IOException("module key file " + file + " lacks worldId or key");
+    }
+    byte[] bytes = Base64.getDecoder().decode(key);
+    try {
+      return new WorldKey(worldId, bytes);
+    } finally {
+      java.util.Arrays.fill(bytes, (byte) 0);
+    }
+  }
+}
