@@ -14,6 +14,7 @@ import io.licensor.http.HttpServerVerticle;
 import io.licensor.identity.Authenticator;
 import io.licensor.identity.DevIssuer;
 import io.licensor.licensing.LicensingService;
+import io.licensor.licensing.Warmup;
 import io.licensor.tenants.KeyDirectory;
 import io.licensor.tenants.TenantService;
 import io.licensor.tenants.TenantStore;
@@ -79,6 +80,7 @@ public final class Licensor {
     return vertx.executeBlocking(() -> {
           Files.createDirectories(config.dataDir());
           WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir());
+          Warmup.run();
           if (config.devEnabled()) {
             devIssuer = DevIssuer.loadOrCreate(config.dataDir());
           }

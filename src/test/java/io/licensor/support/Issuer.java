@@ -1,0 +1,96 @@
+package io.licensor.support;
+
+import io.vertx.core.json.JsonObject;
+import org.jose4j.jwk.EcJwkGenerator;
+import org.jose4j.jwk.JsonWebKey;
+import org.jose4j.jwk.PublicJsonWebKey;
+import org.jose4j.jwk.RsaJwkGenerator;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.NumericDate;
+import org.jose4j.keys.EllipticCurves;
+import org.jose4j.lang.JoseException;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A token issuer for tests, built on jose4j (independent of the Nimbus code the server uses): an
+ * operator issuer (RS256) or a tenant's identity provider (ES256 or PS256).
+ */
+public final class Issuer {
+
+  private final String issuer;
+  private final PublicJsonWebKey key;
+  private final String alg;
+
+  private Issuer(String issuer, PublicJsonWebKey key, String alg) {
+    this.issuer = issuer;
+    this.key = key;
+    this.alg = alg;
+  }
+
+  public static Issuer rsa(String issuer) {
+    try {
+      PublicJsonWebKey k = RsaJwkGenerator.generateJwk(2048);
+      k.setKeyId("k-" + UUID.randomUUID().toString().substring(0, 8));
+      return new Issuer(issuer, k, AlgorithmIdentifiers.RSA_USING_SHA256);
+    } catch (JoseException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static Issuer ec(String issuer) {
+    try {
+      PublicJsonWebKey k = EcJwkGenerator.generateJwk(EllipticCurves.P256);
+      k.setKeyId("k-" + UUID.randomUUID().toString().substring(0, 8));
+      return new Issuer(issuer, k, AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256);
+    } catch (JoseException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String issuer() {
+    return issuer;
+  }
+
+  public JsonObject jwks() {
+    return new JsonObject().put("keys", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject(key.toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY))));
+  }
+
+  public String token(String subject, List<String> roles) {
+    return token(subject, roles, List.of(), 600, "licensor");
+  }
+
+  public String token(String subject, List<String> roles, List<String> groups, long ttlSeconds, String audience) {
+    JwtClaims claims = new JwtClaims();
+    claims.setIssuer(issuer);
+    claims.setAudience(audience);
+    claims.setSubject(subject);
+    claims.setIssuedAtToNow();
+    claims.setExpirationTime(NumericDate.fromSeconds(System.currentTimeMillis() / 1000 + ttlSeconds));
+    claims.setStringListClaim("roles", roles);
+    if (!groups.isEmpty()) {
+      claims.setStringListClaim("groups", groups);
+    }
+    claims.setGeneratedJwtId();
+    return sign(claims.toJson());
+  }
+
+  /** Signs any payload with this issuer's key (for hand-made tokens). */
+  public String sign(String payload) {
+    JsonWebSignature jws = new JsonWebSignature();
+    jws.setPayload(payload);
+    jws.setKey(key.getPrivateKey());
+    jws.setKeyIdHeaderValue(key.getKeyId());
+    jws.setAlgorithmHeaderValue(alg);
+    jws.setHeader("typ", "JWT");
+    try {
+      return jws.getCompactSerialization();
+    } catch (JoseException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.licensor.support;
+
+import io.licensor.Licensor;
+import io.licensor.config.ConfigLoader;
+import io.licensor.config.LicensorConfig;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real licensor node for tests: its own Vert.x, data directory, fresh PostgreSQL database, HTTP
+ * on a free loopback port, and a test operator issuer. The event-loop blocked-thread threshold is
+ * 100 ms (Vert.x's default is 2 s), and warnings are collected by {@link BlockedThreadWatch}.
+ */
+public final class TestNode implements AutoCloseable {
+
+  public static final long MAX_EVENT_LOOP_MILLIS = 100;
+
+  public final Licensor node;
+  public final Http http;
+  public final Issuer operators;
+  public final Path dataDir;
+  public final String databaseUrl;
+  /** Blocked-thread warnings before this index happened before the node was up. */
+  public final int startMark;
+
+  private TestNode(Licensor node, Issuer operators, Path dataDir, String databaseUrl) {
+    this.node = node;
+    this.http = new Http("http://127.0.0.1:" + node.port());
+    this.operators = operators;
+    this.dataDir = dataDir;
+    this.databaseUrl = databaseUrl;
+    this.startMark = BlockedThreadWatch.mark();
+  }
+
+  /** Event-loop blocked-thread warnings since this node was up. */
+  public java.util.List<String> eventLoopWarnings() {
+    return BlockedThreadWatch.eventLoopWarningsSince(startMark);
+  }
+
+  public static TestNode start() {
+    return start(new JsonObject());
+  }
+
+  /** Starts a node; {@code overrides} are settings in the shape of conf/licensor.json. */
+  public static TestNode start(JsonObject overrides) {
+    Path dataDir;
+    try {
+      dataDir = Files.createTempDirectory("licensor-test-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String dbUrl = TestDatabase.freshDatabaseUrl();
+    JsonObject settings = new JsonObject()
+        .put("dataDir", dataDir.toString())
+        .put("http", new JsonObject().put("port", 0).put("instances", 2))
+        .put("database", new JsonObject().put("url", dbUrl));
+    return start(settings.mergeIn(overrides, true), dataDir, dbUrl, Issuer.rsa("https://operators.test"));
+  }
+
+  /** Starts a node on the given settings (data directory and database included). */
+  public static TestNode start(JsonObject settings, Path dataDir, String dbUrl, Issuer operators) {
+    BlockedThreadWatch.install();
+    JsonObject full = settings.copy();
+    full.put("identity", new JsonObject().put("operatorIssuers", new JsonArray()
+        .add(new JsonObject().put("issuer", operators.issuer()).put("jwks", operators.jwks()))));
+    LicensorConfig config = ConfigLoader.load(full, Map.of());
+    VertxOptions options = new VertxOptions()
+        .setBlockedThreadCheckInterval(50)
+        .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+        .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_MILLIS)
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setWarningExceptionTime(100)
+        .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
+    try {
+      Licensor node = Licensor.start(config, options).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      return new TestNode(node, operators, dataDir, dbUrl);
+    } catch (Exception e) {
+      throw new IllegalStateException("test node did not start", e);
+    }
+  }
+
+  public String operatorToken() {
+    return operators.token("ops@licensor.test", List.of("operator"));
+  }
+
+  /** Creates a tenant whose users' tokens come from the returned issuer. */
+  public Issuer createTenant(String id, String algorithm) {
+    Issuer idp = Issuer.ec("https://idp.test/" + id);
+    Http.Response r = http.post("/v1/tenants", operatorToken(), tenantRequest(id, algorithm, idp));
+    if (r.status() != 201) {
+      throw new IllegalStateException("tenant creation failed: " + r);
+    }
+    return idp;
+  }
+
+  public static JsonObject tenantRequest(String id, String algorithm, Issuer idp) {
+    return new JsonObject()
+        .put("id", id)
+        .put("displayName", "Tenant " + id)
+        .put("adminEmail", "admin@" + id + ".test")
+        .put("identity", new JsonObject().put("issuer", idp.issuer()).put("jwks", idp.jwks()))
+        .put("key", new JsonObject().put("origin", "service").put("algorithm", algorithm));
+  }
+
+  @Override
+  public void close() {
+    try {
+      node.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("test node did not stop", e);
+    }
+  }
+}
