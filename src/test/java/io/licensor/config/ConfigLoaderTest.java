@@ -1,0 +1,77 @@
+package io.licensor.config;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@DisplayName("Configuration: defaults, file, environment, and errors that name the setting")
+class ConfigLoaderTest {
+
+  @Test
+  @DisplayName("no configuration at all gives the embedded defaults")
+  void defaults() {
+    LicensorConfig c = ConfigLoader.load(new JsonObject(), Map.of());
+    assertThat(c.databaseUrl()).isNull();
+    assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.httpHost()).isEqualTo("127.0.0.1");
+    assertThat(c.hsmType()).isEqualTo("software");
+    assertThat(c.hsmSessions()).isEqualTo(1);
+    assertThat(c.devEnabled()).isFalse();
+  }
+
+  @Test
+  @DisplayName("environment variables override the file, named LICENSOR_ + the path in upper snake case")
+  void environmentOverrides() {
+    assertThat(ConfigLoader.envNameOf("http.maxBodyBytes")).isEqualTo("LICENSOR_HTTP_MAX_BODY_BYTES");
+    LicensorConfig c = ConfigLoader.load(new JsonObject().put("http", new JsonObject().put("port", 9000)),
+        Map.of("LICENSOR_HTTP_PORT", "9443", "LICENSOR_HSM_QUEUE_CAPACITY", "7", "LICENSOR_DEV_ENABLED", "true"));
+    assertThat(c.httpPort()).isEqualTo(9443);
+    assertThat(c.hsmQueueCapacity()).isEqualTo(7);
+    assertThat(c.devEnabled()).isTrue();
+  }
+
+  @Test
+  @DisplayName("every shipped example setting is known and valid")
+  void shippedExampleLoads() throws Exception {
+    Path example = Path.of("conf/licensor.json");
+    LicensorConfig c = ConfigLoader.fromFileAndEnv(example, Map.of());
+    assertThat(c.httpPort()).isPositive();
+  }
+
+  @Test
+  @DisplayName("invalid and unknown settings stop start-up with a message naming them")
+  void invalidSettingsAreNamed() {
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_HTTP_PORT", "eighty")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("LICENSOR_HTTP_PORT");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject().put("hsm", new JsonObject().put("queueCapacity", 0)), Map.of()))
+        .hasMessageContaining("hsm.queueCapacity");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject().put("http", new JsonObject().put("prot", 1)), Map.of()))
+        .hasMessageContaining("http.prot");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject().put("hsm", new JsonObject().put("type", "magic")), Map.of()))
+        .hasMessageContaining("hsm.type");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject().put("database", new JsonObject().put("url", "mysql://x")), Map.of()))
+        .hasMessageContaining("database.url");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_IDENTITY_OPERATOR_ISSUERS", "[{\"issuer\":\"x\"}]")))
+        .hasMessageContaining("identity.operatorIssuers[0]");
+  }
+
+  @Test
+  @DisplayName("a password written in the configuration file is refused")
+  void passwordInFileRefused(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, "{\"database\":{\"url\":\"postgresql://h/db\",\"password\":\"hunter2\"}}");
+    assertThatThrownBy(() -> ConfigLoader.fromFileAndEnv(file, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("database.password").hasMessageNotContaining("hunter2");
+    LicensorConfig fromEnv = ConfigLoader.fromFileAndEnv(null, Map.of("LICENSOR_DATABASE_PASSWORD", "s3cret"));
+    assertThat(fromEnv.databasePassword()).isEqualTo("s3cret");
+    assertThat(fromEnv.toJson().encode()).doesNotContain("s3cret");
+  }
+}

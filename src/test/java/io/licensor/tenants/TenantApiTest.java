@@ -1,0 +1,130 @@
+package io.licensor.tenants;
+
+import io.licensor.support.Http;
+import io.licensor.support.Issuer;
+import io.licensor.support.TestDatabase;
+import io.licensor.support.TestNode;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Tenant creation and the public key endpoints, through HTTP. */
+@DisplayName("Tenants and their keys")
+class TenantApiTest {
+
+  private static TestNode node;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static long tenantRows() {
+    return TestDatabase.count(node.databaseUrl, "SELECT count(*) FROM tenants") * 1000
+        + TestDatabase.count(node.databaseUrl, "SELECT count(*) FROM key_versions");
+  }
+
+  @Test
+  @DisplayName("an operator creates a tenant; the response and GET show public data only")
+  void operatorCreatesTenant() {
+    Issuer idp = Issuer.ec("https://idp.test/woodgrove");
+    Http.Response created = node.http.post("/v1/tenants", node.operatorToken(), TestNode.tenantRequest("woodgrove", "EC-P384", idp));
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.header("Location")).contains("/v1/tenants/woodgrove");
+    JsonObject t = created.json();
+    assertThat(t.getString("state")).isEqualTo("active");
+    assertThat(t.getString("currentKid")).isEqualTo("woodgrove:1");
+    JsonObject key = t.getJsonArray("keys").getJsonObject(0);
+    assertThat(key.getString("state")).isEqualTo("active");
+    assertThat(key.getString("origin")).isEqualTo("service");
+    assertThat(key.getJsonObject("jwk").containsKey("d")).isFalse();
+    assertThat(created.body()).doesNotContain("kt1.");
+
+    Http.Response asAdmin = node.http.get("/v1/tenants/woodgrove", idp.token("admin@woodgrove.test", List.of("tenant-admin")));
+    assertThat(asAdmin.status()).isEqualTo(200);
+    assertThat(asAdmin.body()).doesNotContain("kt1.");
+    Http.Response asUser = node.http.get("/v1/tenants/woodgrove", idp.token("user@woodgrove.test", List.of()));
+    assertThat(asUser.status()).isEqualTo(403);
+    assertThat(asUser.slug()).isEqualTo("forbidden");
+  }
+
+  @Test
+  @DisplayName("keys/current carries max-age = the rollover window; jwks.json needs no token")
+  void currentKeyAndJwks() {
+    Issuer idp = node.createTenant("tailspin", "RSA-3072");
+    Http.Response current = node.http.get("/v1/tenants/tailspin/keys/current", idp.token("u@tailspin.test", List.of()));
+    assertThat(current.status()).isEqualTo(200);
+    assertThat(current.header("Cache-Control")).contains("max-age=300");
+    assertThat(current.json().getJsonObject("jwk").getString("kty")).isEqualTo("RSA");
+    assertThat(node.http.get("/v1/tenants/tailspin/keys/current", null).status()).isEqualTo(401);
+    Http.Response jwks = node.http.get("/v1/tenants/tailspin/jwks.json", null);
+    assertThat(jwks.status()).isEqualTo(200);
+    assertThat(jwks.json().getJsonArray("keys")).hasSize(1);
+    assertThat(jwks.json().getJsonArray("keys").getJsonObject(0).getString("kid")).isEqualTo("tailspin:1");
+    assertThat(node.http.get("/v1/tenants/nobody-here/jwks.json", null).slug()).isEqualTo("tenant-not-found");
+  }
+
+  @Test
+  @DisplayName("bad creation requests are refused and store nothing")
+  void badRequestsChangeNothing() {
+    Issuer idp = Issuer.ec("https://idp.test/x");
+    long before = tenantRows();
+    JsonObject good = TestNode.tenantRequest("valid-id", "RSA-2048", idp);
+    List<JsonObject> bad = List.of(
+        good.copy().put("id", "Bad_Id"),
+        good.copy().put("id", "x"),
+        good.copy().put("adminEmail", "not-an-email"),
+        good.copy().put("key", new JsonObject().put("origin", "service").put("algorithm", "RSA-1024")),
+        good.copy().put("key", new JsonObject().put("origin", "magic").put("algorithm", "RSA-2048")),
+        good.copy().put("identity", new JsonObject().put("issuer", "x")),
+        good.copy().put("identity", new JsonObject().put("issuer", "x").put("jwks", new JsonObject(privateJwks()))));
+    for (JsonObject body : bad) {
+      Http.Response r = node.http.post("/v1/tenants", node.operatorToken(), body);
+      assertThat(r.status()).as(body.encode()).isEqualTo(400);
+      assertThat(r.slug()).isEqualTo("invalid-request");
+    }
+    Http.Response notOperator = node.http.post("/v1/tenants", idp.token("u", List.of("operator")), good);
+    assertThat(notOperator.status()).isEqualTo(401);
+    assertThat(tenantRows()).isEqualTo(before);
+
+    assertThat(node.http.post("/v1/tenants", node.operatorToken(), good).status()).isEqualTo(201);
+    Http.Response again = node.http.post("/v1/tenants", node.operatorToken(), good);
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(again.slug()).isEqualTo("tenant-exists");
+  }
+
+  @Test
+  @DisplayName("unknown routes and methods answer problem+json")
+  void unknownRoutes() {
+    Http.Response r = node.http.get("/v1/nothing", null);
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(r.slug()).isEqualTo("not-found");
+    assertThat(node.http.get("/health/live", null).status()).isEqualTo(200);
+    Http.Response ready = node.http.get("/health/ready", null);
+    assertThat(ready.status()).isEqualTo(200);
+    assertThat(ready.json().getJsonObject("checks").fieldNames()).contains("database", "hsm", "world");
+    Http.Response openapi = node.http.get("/openapi.yaml", null);
+    assertThat(openapi.status()).isEqualTo(200);
+    assertThat(openapi.body()).contains("openapi: 3", "/v1/tenants/{tid}/licenses");
+  }
+
+  private static String privateJwks() {
+    try {
+      var k = org.jose4j.jwk.EcJwkGenerator.generateJwk(org.jose4j.keys.EllipticCurves.P256);
+      return "{\"keys\":[" + k.toJson(org.jose4j.jwk.JsonWebKey.OutputControlLevel.INCLUDE_PRIVATE) + "]}";
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
