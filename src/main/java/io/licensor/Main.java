@@ -16,7 +16,7 @@ import java.util.concurrent.CountDownLatch;
 /** The {@code licensor} command line: {@code serve}, {@code dev-token}. */
 @Command(name = "licensor", mixinStandardHelpOptions = true, version = "licensor 0.1.0",
     description = "A license-issuing server for rights-managed content with customer-managed tenant keys.",
-    subcommands = {Main.Serve.class, Main.DevToken.class})
+    subcommands = {Main.Serve.class, Main.DevToken.class, Main.BenchHsm.class})
 public final class Main implements Runnable {
 
   @Override
@@ -116,6 +116,31 @@ public final class Main implements Runnable {
       }
       List<String> r = roles != null ? roles : tenant == null ? List.of("operator") : List.of();
       System.out.println(issuer.mint(subject, tenant, r, groups, ttl, cfg.audience()));
+      return 0;
+    }
+  }
+
+  @Command(name = "bench-hsm", description = "Measure this machine's software-HSM ceiling: unwrap + sign pairs per second.")
+  static final class BenchHsm implements Callable<Integer> {
+
+    @Option(names = "--algorithm", defaultValue = "RSA-2048", description = "key algorithm (default: ${DEFAULT-VALUE})")
+    String algorithm;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "measurement time (default: ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--threads", defaultValue = "1", description = "threads = HSM sessions (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+      var alg = io.licensor.hsm.KeyAlgorithm.fromWireName(algorithm).orElse(null);
+      if (alg == null) {
+        System.err.println("licensor: unknown algorithm " + algorithm);
+        return 2;
+      }
+      double rate = io.licensor.hsm.HsmCeiling.measure(alg, seconds, threads);
+      System.out.printf(java.util.Locale.ROOT, "hsm-ceiling algorithm=%s threads=%d unwrap+sign/s=%.1f%n", algorithm, threads, rate);
       return 0;
     }
   }

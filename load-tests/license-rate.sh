@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Licenses per second on one node, next to the same machine's HSM ceiling measured in the same run.
+#
+#   load-tests/license-rate.sh            # defaults: RSA-2048, 1 HSM session, 20 s, 32 connections
+#   SESSIONS=2 SECONDS_=30 CONNECTIONS=64 ALGORITHM=RSA-2048 load-tests/license-rate.sh
+#
+# Needs wrk (apt-get install wrk), python3, openssl, curl, and target/licensor.jar
+# (mvn -q -DskipTests package). Starts its own node in dev mode on 127.0.0.1:18080 with a fresh
+# data directory (embedded PostgreSQL), and stops it at the end. Load generator and server share
+# the machine's cores: wrk runs with one thread to leave the rest to the server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ALGORITHM="${ALGORITHM:-RSA-2048}"
+SESSIONS="${SESSIONS:-1}"
+DURATION="${SECONDS_:-20}"
+CONNECTIONS="${CONNECTIONS:-32}"
+PORT="${PORT:-18080}"
+JAR=target/licensor.jar
+WORK="$(mktemp -d)"
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+export LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" LICENSOR_HTTP_PORT="$PORT" LICENSOR_HSM_SESSIONS="$SESSIONS" LICENSOR_LOG_LEVEL=WARN
+java -Xmx512m -jar "$JAR" serve > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for i in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.5; done
+curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null || { cat "$WORK/server.log"; exit 1; }
+
+OP=$(java -jar "$JAR" dev-token)
+JWKS=$(java -jar "$JAR" dev-token --jwks)
+curl -sf -X POST "http://127.0.0.1:$PORT/v1/tenants" -H "Authorization: Bearer $OP" -H 'Content-Type: application/json' \
+  -d "{\"id\":\"bench\",\"displayName\":\"Bench\",\"adminEmail\":\"admin@bench.test\",\"identity\":{\"issuer\":\"urn:licensor:dev\",\"jwks\":$JWKS},\"key\":{\"origin\":\"service\",\"algorithm\":\"$ALGORITHM\"}}" >/dev/null
+USER_TOKEN=$(java -jar "$JAR" dev-token --tenant bench --sub reader@bench.test --ttl 7200)
+CK=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+PL=$(curl -sf -X POST "http://127.0.0.1:$PORT/v1/tenants/bench/publishing-licenses" -H "Authorization: Bearer $USER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"contentId\":\"bench-doc\",\"contentKey\":\"$CK\",\"policy\":{\"grants\":[{\"principal\":\"*\",\"rights\":[\"VIEW\"]}]}}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["publishingLicense"])')
+# The recipient: an RSA-2048 public key (public-key encryption of the content key is cheap).
+openssl genrsa -out "$WORK/recipient.pem" 2048 2>/dev/null
+N=$(openssl rsa -in "$WORK/recipient.pem" -noout -modulus | cut -d= -f2)
+RECIPIENT=$(python3 -c "import base64,sys; n=bytes.fromhex('$N'); print('{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"'+base64.urlsafe_b64encode(n).decode().rstrip('=')+'\"}')")
+cat > "$WORK/license.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $USER_TOKEN"
+wrk.body = '{"publishingLicense":"$PL","recipientKey":$RECIPIENT}'
+LUA
+# one check request, then the run
+curl -sf -X POST "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" -H "Authorization: Bearer $USER_TOKEN" \
+  -H 'Content-Type: application/json' -d "{\"publishingLicense\":\"$PL\",\"recipientKey\":$RECIPIENT}" >/dev/null
+wrk -t1 -c"$CONNECTIONS" -d5s -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" >/dev/null
+wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" | tee "$WORK/wrk.txt"
+RATE=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+CEILING=$(java -jar "$JAR" bench-hsm --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" | awk -F= '{print $NF}')
+python3 - <<PY
+rate, ceiling = float("$RATE"), float("$CEILING")
+print(f"license-rate algorithm=$ALGORITHM sessions=$SESSIONS licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f}")
+PY
