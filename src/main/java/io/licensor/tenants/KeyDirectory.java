@@ -20,6 +20,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class KeyDirectory {
 
+  /**
+   * A version newer than the cache knows makes the node reload the tenant, but not more often than
+   * this: a stream of PLs naming bogus versions must not become a stream of database queries.
+   */
+  static final long MIN_FORCED_REFRESH_MILLIS = 250;
+
   private final TenantStore store;
   private final long refreshMillis;
   private final Map<String, TenantKeys> cache = new ConcurrentHashMap<>();
@@ -78,7 +84,7 @@ public final class KeyDirectory {
    */
   public Future<KeyVersion> versionForLicensing(String tenantId, int version) {
     return require(tenantId)
-        .compose(t -> version > t.latestVersion()
+        .compose(t -> version > t.latestVersion() && System.currentTimeMillis() - t.loadedAtMillis() >= MIN_FORCED_REFRESH_MILLIS
             ? refresh(tenantId).map(o -> o.orElse(t))
             : Future.succeededFuture(t))
         .map(t -> {
