@@ -1,7 +1,9 @@
 package io.licensor;
 
 import com.nimbusds.jose.jwk.JWKSet;
+import io.licensor.audit.AuditLog;
 import io.licensor.config.ConfigException;
+import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.config.LicensorConfig;
 import io.licensor.db.Database;
 import io.licensor.hsm.Hsm;
@@ -57,6 +59,8 @@ public final class Licensor {
   private HsmClient hsmClient;
   private String worldId;
   private DevIssuer devIssuer;
+  private AuditLog audit;
+  private KeyLifecycle lifecycle;
 
   private Licensor(Vertx vertx, LicensorConfig config) {
     this.vertx = vertx;
@@ -109,9 +113,14 @@ public final class Licensor {
           KeyDirectory directory = new KeyDirectory(store, config.keyRefreshSeconds() * 1000L);
           Authenticator authenticator = new Authenticator(operatorIssuers(), directory, store, config.audience(),
               config.clockSkewSeconds());
+          audit = new AuditLog(vertx, db.pool(), config.nodeId(), config.auditQueueCapacity(), config.auditBatchSize(),
+              config.auditKeyUse());
+          audit.start(config.auditFlushMillis());
+          lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit);
           Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient),
-              new LicensingService(vertx, directory, hsmClient, config.defaultLicenseTtlSeconds(), config.maxLicenseTtlSeconds()),
-              this::readiness);
+              new LicensingService(vertx, directory, hsmClient, audit, config.defaultLicenseTtlSeconds(),
+                  config.maxLicenseTtlSeconds()),
+              lifecycle, audit, this::readiness);
           return vertx.deployVerticle(() -> new HttpServerVerticle(api, port),
               new DeploymentOptions().setInstances(config.httpInstances()));
         })
@@ -183,15 +192,36 @@ public final class Licensor {
     return worldId;
   }
 
-  /** Stops the node: HTTP first, then the HSM workers, the database, and Vert.x. */
+  /** The lifecycle service (also the in-process path for imported keys). */
+  public KeyLifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  public AuditLog audit() {
+    return audit;
+  }
+
+  /**
+   * Stops the node: writes the queued audit records, then closes Vert.x, the HSM and the database.
+   * The steps after Vert.x closes are chained outside any Vert.x context (which no longer runs).
+   */
   public Future<Void> stop() {
-    return vertx.close()
-        .eventually(() -> {
+    Future<Void> flushed = audit == null ? Future.succeededFuture() : audit.stop();
+    java.util.concurrent.CompletableFuture<Void> done = flushed.toCompletionStage().toCompletableFuture()
+        .handle((v, err) -> {
+          if (err != null) {
+            LOG.error("audit records could not be written before stopping: {}", err.toString());
+          }
+          return null;
+        })
+        .thenCompose(v -> vertx.close().toCompletionStage())
+        .thenRun(() -> {
           if (hsm != null) {
             hsm.close();
           }
-          return Future.succeededFuture();
         })
-        .compose(v -> database == null ? Future.succeededFuture() : database.closeEmbedded());
+        .thenCompose(v -> database == null ? java.util.concurrent.CompletableFuture.<Void>completedFuture(null)
+            : database.closeEmbedded().toCompletionStage());
+    return Future.fromCompletionStage(done);
   }
 }

@@ -131,6 +131,29 @@ public final class LicensorConfig {
     return integer("licensing.maxLicenseTtlSeconds");
   }
 
+  /** This node's name in audit records and the cluster view; default host name and process id. */
+  public String nodeId() {
+    String id = str("node.id");
+    return id != null ? id : java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
+  }
+
+  /** Whether key use (publish, license) is audited; lifecycle actions always are. */
+  public boolean auditKeyUse() {
+    return bool("audit.keyUse");
+  }
+
+  public int auditQueueCapacity() {
+    return integer("audit.queueCapacity");
+  }
+
+  public int auditBatchSize() {
+    return integer("audit.batchSize");
+  }
+
+  public int auditFlushMillis() {
+    return integer("audit.flushMillis");
+  }
+
   public boolean devEnabled() {
     return bool("dev.enabled");
   }

@@ -11,6 +11,7 @@ public enum Problem {
   UNAUTHENTICATED(401, "unauthenticated", "Authentication is required"),
   FORBIDDEN(403, "forbidden", "The caller is not allowed to do this"),
   WRONG_TENANT(403, "wrong-tenant", "The request belongs to another tenant"),
+  KEY_NOT_EXPORTABLE(403, "key-not-exportable", "The key version can never be exported"),
   SUBSCRIPTION_CANCELLED(403, "subscription-cancelled", "The tenant's subscription is cancelled"),
   ACCESS_DENIED(403, "access-denied", "The content's policy grants this user no rights"),
   NOT_FOUND(404, "not-found", "No such resource"),
@@ -18,12 +19,14 @@ public enum Problem {
   UNKNOWN_KEY_VERSION(404, "unknown-key-version", "No such key version"),
   METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed on this resource"),
   TENANT_EXISTS(409, "tenant-exists", "The tenant already exists"),
+  KEY_ACTIVE(409, "key-active", "The key version is active"),
   KEY_DESTROYED(410, "key-destroyed", "The key version was destroyed"),
   PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The request body must be application/json"),
   INTERNAL_ERROR(500, "internal-error", "Internal error"),
   NOT_IMPLEMENTED(501, "not-implemented", "Not implemented yet"),
   HSM_BUSY(503, "hsm-busy", "The HSM is busy"),
+  AUDIT_UNAVAILABLE(503, "audit-unavailable", "The audit trail cannot be written"),
   SERVICE_UNAVAILABLE(503, "service-unavailable", "The service is not ready");
 
   private final int status;

@@ -16,6 +16,20 @@ public interface Hsm extends AutoCloseable {
   /** Generates a key version inside the module and returns its public key and key token. */
   GeneratedKey generate(KeyAlgorithm algorithm);
 
+  /**
+   * Imports a private key (PKCS#8 DER) into the module, as the BYOK path does after unwrapping a
+   * transfer file: checks that it is a working key pair of the given algorithm, and returns its
+   * public key and a key token marked non-extractable. The caller zeroes {@code pkcs8}.
+   */
+  GeneratedKey importPrivateKey(KeyAlgorithm algorithm, byte[] pkcs8);
+
+  /**
+   * Exports an extractable key as an encrypted PKCS#8 PEM (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC).
+   * Keys imported through {@link #importPrivateKey} are never extractable: {@link HsmException}
+   * with reason NOT_EXTRACTABLE.
+   */
+  String exportEncrypted(KeyRef key, char[] password);
+
   /** Loads (unwraps) a key token and checks it; returns the public key it belongs to. */
   java.security.PublicKey load(KeyRef key);
 

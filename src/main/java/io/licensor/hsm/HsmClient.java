@@ -42,6 +42,34 @@ public final class HsmClient {
     return call(hsm -> hsm.generate(algorithm));
   }
 
+  public Future<GeneratedKey> importPrivateKey(KeyAlgorithm algorithm, byte[] pkcs8) {
+    return call(hsm -> {
+      try {
+        return hsm.importPrivateKey(algorithm, pkcs8);
+      } finally {
+        java.util.Arrays.fill(pkcs8, (byte) 0);
+      }
+    });
+  }
+
+  public Future<String> exportEncrypted(KeyRef key, char[] password) {
+    return call(hsm -> {
+      try {
+        return hsm.exportEncrypted(key, password);
+      } finally {
+        java.util.Arrays.fill(password, '\0');
+      }
+    });
+  }
+
+  /** Drops loaded copies of a key on this node's HSM (after it was destroyed). */
+  public Future<Void> forget(String kid) {
+    return call(hsm -> {
+      hsm.forget(kid);
+      return null;
+    });
+  }
+
   public Future<PublicKey> load(KeyRef key) {
     return call(hsm -> hsm.load(key));
   }

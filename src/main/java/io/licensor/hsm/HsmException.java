@@ -11,6 +11,8 @@ public final class HsmException extends RuntimeException {
     BAD_INPUT,
     /** The key token is of another world, corrupt, or the key is not usable for this operation. */
     KEY_UNAVAILABLE,
+    /** The key may not leave the module (an imported, BYOK key). */
+    NOT_EXTRACTABLE,
     /** Anything else; details go to the server log only. */
     INTERNAL
   }

@@ -50,8 +50,13 @@ public final class SoftwareHsm implements Hsm {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Loaded> keys;
 
-  private record Loaded(KeyToken token, PrivateKey privateKey, PublicKey publicKey) {
+  private record Loaded(KeyToken token, PrivateKey privateKey, PublicKey publicKey, boolean extractable) {
   }
+
+  /** First byte of a wrapped token: the format; second: attributes (bit 0 = extractable). */
+  private static final byte TOKEN_FORMAT = 1;
+  private static final byte EXTRACTABLE = 1;
+  private static final int PBKDF2_ITERATIONS = 600_000;
 
   public SoftwareHsm(WorldKey world, int keyCacheSize) {
     this.worldId = world.worldId();
@@ -84,13 +89,82 @@ public final class SoftwareHsm implements Hsm {
       KeyPair pair = generator.generateKeyPair();
       byte[] pkcs8 = pair.getPrivate().getEncoded();
       try {
-        return new GeneratedKey(algorithm, pair.getPublic(), new KeyToken(worldId, wrap(pkcs8)));
+        return new GeneratedKey(algorithm, pair.getPublic(), new KeyToken(worldId, wrap(pkcs8, true)));
       } finally {
         Arrays.fill(pkcs8, (byte) 0);
       }
     } catch (GeneralSecurityException e) {
       throw new HsmException(HsmException.Reason.INTERNAL, "key generation failed", e);
     }
+  }
+
+  @Override
+  public GeneratedKey importPrivateKey(KeyAlgorithm algorithm, byte[] pkcs8) {
+    requireWorkerThread();
+    PrivateKey privateKey;
+    PublicKey publicKey;
+    try {
+      privateKey = KeyFactory.getInstance(algorithm.isRsa() ? "RSA" : "EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+      if (privateKey instanceof ECPrivateKey ec && !curveOf(ec).equals(algorithm.curve())) {
+        throw new HsmException(HsmException.Reason.BAD_INPUT, "the key is not on the curve of " + algorithm.wireName());
+      }
+      publicKey = publicOf(privateKey, algorithm);
+    } catch (GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
+      throw new HsmException(HsmException.Reason.BAD_INPUT, "not a " + algorithm.wireName() + " private key");
+    }
+    checkPair(algorithm, privateKey, publicKey);
+    return new GeneratedKey(algorithm, publicKey, new KeyToken(worldId, wrap(pkcs8, false)));
+  }
+
+  @Override
+  public String exportEncrypted(KeyRef key, char[] password) {
+    requireWorkerThread();
+    Loaded k = loaded(key);
+    if (!k.extractable()) {
+      throw new HsmException(HsmException.Reason.NOT_EXTRACTABLE, "the key is not extractable");
+    }
+    try {
+      org.bouncycastle.operator.OutputEncryptor encryptor =
+          new org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder(org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC)
+              .setPRF(org.bouncycastle.openssl.PKCS8Generator.PRF_HMACSHA256)
+              .setIterationCount(PBKDF2_ITERATIONS)
+              .setRandom(random)
+              .setPassword(password)
+              .build();
+      org.bouncycastle.util.io.pem.PemObject pem =
+          new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k.privateKey(), encryptor).generate();
+      java.io.StringWriter out = new java.io.StringWriter();
+      try (org.bouncycastle.util.io.pem.PemWriter writer = new org.bouncycastle.util.io.pem.PemWriter(out)) {
+        writer.writeObject(pem);
+      }
+      return out.toString();
+    } catch (Exception e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "export failed", e);
+    }
+  }
+
+  private void checkPair(KeyAlgorithm algorithm, PrivateKey privateKey, PublicKey publicKey) {
+    try {
+      byte[] probe = new byte[32];
+      random.nextBytes(probe);
+      Signature signer = Signature.getInstance(algorithm.isRsa() ? "SHA256withRSA" : "SHA256withECDSA");
+      signer.initSign(privateKey);
+      signer.update(probe);
+      byte[] sig = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm.isRsa() ? "SHA256withRSA" : "SHA256withECDSA");
+      verifier.initVerify(publicKey);
+      verifier.update(probe);
+      if (!verifier.verify(sig)) {
+        throw new HsmException(HsmException.Reason.BAD_INPUT, "the key pair does not work");
+      }
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(HsmException.Reason.BAD_INPUT, "the key pair does not work");
+    }
+  }
+
+  private static String curveOf(ECPrivateKey key) {
+    int bits = key.getParams().getCurve().getField().getFieldSize();
+    return bits == 256 ? "secp256r1" : bits == 384 ? "secp384r1" : "other";
   }
 
   @Override
@@ -186,12 +260,15 @@ public final class SoftwareHsm implements Hsm {
     if (!ref.token().worldId().equals(worldId)) {
       throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token belongs to another security world");
     }
-    byte[] pkcs8 = unwrap(ref.token().wrapped());
+    byte[] plain = unwrap(ref.token().wrapped());
+    byte[] pkcs8 = plain.length > 2 && plain[0] == TOKEN_FORMAT ? Arrays.copyOfRange(plain, 2, plain.length) : new byte[0];
+    boolean extractable = plain.length > 2 && (plain[1] & EXTRACTABLE) != 0;
+    Arrays.fill(plain, (byte) 0);
     try {
       String jcaAlgorithm = ref.algorithm().isRsa() ? "RSA" : "EC";
       PrivateKey privateKey = KeyFactory.getInstance(jcaAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
       PublicKey publicKey = publicOf(privateKey, ref.algorithm());
-      Loaded loaded = new Loaded(ref.token(), privateKey, publicKey);
+      Loaded loaded = new Loaded(ref.token(), privateKey, publicKey, extractable);
       keys.put(ref.kid(), loaded);
       return loaded;
     } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -214,10 +291,19 @@ public final class SoftwareHsm implements Hsm {
     throw new GeneralSecurityException("unsupported key type");
   }
 
-  private byte[] wrap(byte[] pkcs8) {
-    AESWrapPadEngine engine = new AESWrapPadEngine();
-    engine.init(true, new KeyParameter(worldKey));
-    return engine.wrap(pkcs8, 0, pkcs8.length);
+  /** Wraps format byte, attributes byte and PKCS#8 together, so the attributes are as tamper-proof as the key. */
+  private byte[] wrap(byte[] pkcs8, boolean extractable) {
+    byte[] plain = new byte[pkcs8.length + 2];
+    plain[0] = TOKEN_FORMAT;
+    plain[1] = extractable ? EXTRACTABLE : 0;
+    System.arraycopy(pkcs8, 0, plain, 2, pkcs8.length);
+    try {
+      AESWrapPadEngine engine = new AESWrapPadEngine();
+      engine.init(true, new KeyParameter(worldKey));
+      return engine.wrap(plain, 0, plain.length);
+    } finally {
+      Arrays.fill(plain, (byte) 0);
+    }
   }
 
   private byte[] unwrap(byte[] wrapped) {

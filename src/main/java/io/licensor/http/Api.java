@@ -1,6 +1,8 @@
 package io.licensor.http;
 
+import io.licensor.audit.AuditLog;
 import io.licensor.config.LicensorConfig;
+import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.identity.Authenticator;
 import io.licensor.licensing.LicensingService;
 import io.licensor.tenants.KeyDirectory;
@@ -8,5 +10,5 @@ import io.licensor.tenants.TenantService;
 
 /** What the HTTP layer calls: the node's services, shared by every HTTP verticle instance. */
 public record Api(LicensorConfig config, Authenticator authenticator, KeyDirectory directory, TenantService tenants,
-                  LicensingService licensing, Readiness readiness) {
+                  LicensingService licensing, KeyLifecycle lifecycle, AuditLog audit, Readiness readiness) {
 }

@@ -32,6 +32,7 @@ public final class HttpServerVerticle extends VerticleBase {
     new HealthRoutes(api).mount(router);
     new TenantRoutes(api).mount(router, body);
     new LicensingRoutes(api).mount(router, body);
+    new LifecycleRoutes(api).mount(router, body);
     router.route().failureHandler(ProblemResponses::handle);
     router.errorHandler(404, ProblemResponses::handle);
     router.errorHandler(405, ProblemResponses::handle);

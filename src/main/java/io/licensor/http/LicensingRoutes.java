@@ -32,7 +32,7 @@ final class LicensingRoutes {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
         .compose(p -> requireUser(p, tid))
-        .compose(p -> api.licensing().publish(p, tid, Requests.jsonObject(ctx)))
+        .compose(p -> api.licensing().publish(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
         .onSuccess(pl -> {
           currentKid(ctx, tid);
           Requests.json(ctx, 201, new JsonObject().put("publishingLicense", pl.publishingLicense()).put("kid", pl.kid()));
@@ -44,7 +44,7 @@ final class LicensingRoutes {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
         .compose(p -> requireUser(p, tid))
-        .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx)))
+        .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
         .onSuccess(ul -> {
           currentKid(ctx, tid);
           JsonArray rights = new JsonArray();

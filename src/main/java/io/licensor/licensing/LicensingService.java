@@ -3,6 +3,8 @@ package io.licensor.licensing;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
+import io.licensor.audit.AuditEvent;
+import io.licensor.audit.AuditLog;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.hsm.HsmClient;
@@ -33,9 +35,12 @@ public final class LicensingService {
   private final HsmClient hsm;
   private final long defaultTtlSeconds;
   private final long maxTtlSeconds;
+  private final AuditLog audit;
 
-  public LicensingService(Vertx vertx, KeyDirectory directory, HsmClient hsm, long defaultTtlSeconds, long maxTtlSeconds) {
+  public LicensingService(Vertx vertx, KeyDirectory directory, HsmClient hsm, AuditLog audit, long defaultTtlSeconds,
+                          long maxTtlSeconds) {
     this.vertx = vertx;
+    this.audit = audit;
     this.directory = directory;
     this.hsm = hsm;
     this.defaultTtlSeconds = defaultTtlSeconds;
@@ -50,7 +55,47 @@ public final class LicensingService {
   public record Issued(String useLicense, String kid, Set<Right> rights, long expiresAt, String currentKid) {
   }
 
-  public Future<Published> publish(Principal user, String tenantId, JsonObject body) {
+  public Future<Published> publish(Principal user, String tenantId, JsonObject body, String requestId) {
+    return audited(publish(user, tenantId, body), tenantId, user, "publish", requestId, Published::kid, null);
+  }
+
+  public Future<Issued> license(Principal user, String tenantId, JsonObject body, String requestId) {
+    Object pl = body.getValue("publishingLicense");
+    return audited(license(user, tenantId, body), tenantId, user, "license", requestId, Issued::kid,
+        pl instanceof String s ? kidOf(s) : null);
+  }
+
+  /**
+   * Records the outcome of a key use. The record is queued, not awaited; if the audit queue is
+   * full the request fails 503 audit-unavailable instead of going unrecorded.
+   */
+  private <T> Future<T> audited(Future<T> work, String tenantId, Principal user, String action, String requestId,
+                                java.util.function.Function<T, String> kidOf, String requestedKid) {
+    return work.transform(ar -> {
+      if (ar.succeeded()) {
+        audit.recordKeyUse(AuditEvent.now(tenantId, kidOf.apply(ar.result()), user.subject(), action + ".issued", "ok",
+            audit.node(), requestId, null));
+        return Future.succeededFuture(ar.result());
+      }
+      if (ar.cause() instanceof ProblemException p && p.problem() != Problem.HSM_BUSY) {
+        audit.recordKeyUse(AuditEvent.now(tenantId, requestedKid, user.subject(), action + ".denied", p.problem().slug(),
+            audit.node(), requestId, null));
+      }
+      return Future.failedFuture(ar.cause());
+    });
+  }
+
+  /** The kid a publishing license names, if its header reads, for the audit of a refusal. */
+  private static String kidOf(String compact) {
+    try {
+      String kid = PublishingLicenses.parse(compact).kid();
+      return kid;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private Future<Published> publish(Principal user, String tenantId, JsonObject body) {
     String contentId;
     Policy policy;
     byte[] contentKey;
@@ -73,7 +118,7 @@ public final class LicensingService {
         }, false));
   }
 
-  public Future<Issued> license(Principal user, String tenantId, JsonObject body) {
+  private Future<Issued> license(Principal user, String tenantId, JsonObject body) {
     if (!(body.getValue("publishingLicense") instanceof String compact) || compact.isBlank()) {
       return Future.failedFuture(Problem.INVALID_REQUEST.with("publishingLicense must be a JWE compact string"));
     }

@@ -16,9 +16,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.text.ParseException;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Creating tenants: checks the request, has the HSM generate the first key version, and stores
@@ -84,24 +82,8 @@ public final class TenantService {
       throw invalid("adminEmail must be an e-mail address");
     }
     TenantIdentity identity = parseIdentity(body.getValue("identity"));
-    if (!(body.getValue("key") instanceof JsonObject key)) {
-      throw invalid("key must be an object {origin, algorithm}");
-    }
-    Object originName = key.getValue("origin", "service");
-    KeyOrigin origin = originName instanceof String s ? KeyOrigin.fromWireName(s).orElse(null) : null;
-    if (origin == null) {
-      throw invalid("key.origin must be service or byok");
-    }
-    if (origin == KeyOrigin.BYOK) {
-      throw Problem.NOT_IMPLEMENTED.with("BYOK import is not available on this server yet; use origin service");
-    }
-    Object algorithmName = key.getValue("algorithm");
-    KeyAlgorithm algorithm = algorithmName instanceof String s ? KeyAlgorithm.fromWireName(s).orElse(null) : null;
-    if (algorithm == null) {
-      throw invalid("key.algorithm must be one of " + Arrays.stream(KeyAlgorithm.values())
-          .map(KeyAlgorithm::wireName).collect(Collectors.joining(", ")));
-    }
-    return new NewTenant(id, displayName, adminEmail, identity, origin, algorithm);
+    KeyRequest key = KeyRequest.parse(body.getValue("key"), "key");
+    return new NewTenant(id, displayName, adminEmail, identity, key.origin(), key.algorithm());
   }
 
   static TenantIdentity parseIdentity(Object value) {

@@ -23,4 +23,19 @@ final class TenantSql {
 
   static final String TENANTS_BY_ISSUER =
       "SELECT id FROM tenants WHERE identity ->> 'issuer' = $1 LIMIT 10";
+
+  static final String LOCK_TENANT = "SELECT state FROM tenants WHERE id = $1 FOR UPDATE";
+
+  static final String MAX_VERSION = "SELECT coalesce(max(version), 0) AS v FROM key_versions WHERE tenant_id = $1";
+
+  static final String RETAIN_ACTIVE =
+      "UPDATE key_versions SET state = 'retained', retained_at = now() WHERE tenant_id = $1 AND state = 'active'";
+
+  static final String SET_STATE = "UPDATE tenants SET state = $2, updated_at = now() WHERE id = $1";
+
+  static final String VERSION_STATE = "SELECT state FROM key_versions WHERE tenant_id = $1 AND version = $2";
+
+  static final String DESTROY_VERSION =
+      "UPDATE key_versions SET state = 'destroyed', key_token = NULL, destroyed_at = now(), destroy_reason = $3"
+          + " WHERE tenant_id = $1 AND version = $2";
 }

@@ -2,6 +2,7 @@ package io.licensor.tenants;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import io.licensor.errors.Problem;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.hsm.KeyToken;
 import io.licensor.keys.KeyOrigin;
@@ -37,6 +38,67 @@ public final class TenantStore {
             .compose(r -> conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).execute(keyVersionTuple(first))))
         .<Void>mapEmpty()
         .recover(err -> Future.failedFuture(isUniqueViolation(err) ? new DuplicateTenantException() : err));
+  }
+
+  /**
+   * Adds the tenant's next key version as active; the active one becomes retained. One
+   * transaction, holding the tenant row's lock, so concurrent re-keys get consecutive versions
+   * and the unique index guarantees a single active version.
+   */
+  public Future<KeyVersion> addActiveVersion(String tenantId, java.util.function.IntFunction<KeyVersion> build) {
+    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenantId))
+        .compose(rows -> {
+          if (!rows.iterator().hasNext()) {
+            return Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'"));
+          }
+          if (TenantState.fromWireName(rows.iterator().next().getString("state")) == TenantState.CANCELLED) {
+            return Future.failedFuture(Problem.SUBSCRIPTION_CANCELLED.with(
+                "tenant '" + tenantId + "' cancelled its subscription; reactivate it before re-keying"));
+          }
+          return conn.preparedQuery(TenantSql.MAX_VERSION).execute(Tuple.of(tenantId));
+        })
+        .compose(rows -> {
+          KeyVersion next = build.apply(rows.iterator().next().getInteger("v") + 1);
+          return conn.preparedQuery(TenantSql.RETAIN_ACTIVE).execute(Tuple.of(tenantId))
+              .compose(r -> conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).execute(keyVersionTuple(next)))
+              .map(r -> next);
+        }));
+  }
+
+  /** Sets the subscription state; fails 404 if there is no such tenant. */
+  public Future<Void> setState(String tenantId, TenantState state) {
+    return pool.preparedQuery(TenantSql.SET_STATE).execute(Tuple.of(tenantId, state.wireName()))
+        .compose(r -> r.rowCount() == 1 ? Future.<Void>succeededFuture()
+            : Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")));
+  }
+
+  /**
+   * Destroys a key version: its key token is erased for good. The active version of an active
+   * tenant cannot be destroyed (409 key-active). Returns false if it was already destroyed.
+   */
+  public Future<Boolean> destroy(String tenantId, int version, String reason) {
+    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenantId))
+        .compose(rows -> {
+          if (!rows.iterator().hasNext()) {
+            return Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'"));
+          }
+          TenantState tenantState = TenantState.fromWireName(rows.iterator().next().getString("state"));
+          return conn.preparedQuery(TenantSql.VERSION_STATE).execute(Tuple.of(tenantId, version)).compose(vs -> {
+            if (!vs.iterator().hasNext()) {
+              return Future.failedFuture(Problem.UNKNOWN_KEY_VERSION.with(
+                  "tenant '" + tenantId + "' has no key version " + version));
+            }
+            KeyVersionState state = KeyVersionState.fromWireName(vs.iterator().next().getString("state"));
+            if (state == KeyVersionState.DESTROYED) {
+              return Future.succeededFuture(false);
+            }
+            if (state == KeyVersionState.ACTIVE && tenantState == TenantState.ACTIVE) {
+              return Future.failedFuture(Problem.KEY_ACTIVE.with("key version " + KeyVersion.kid(tenantId, version)
+                  + " is the active version of an active tenant; re-key or cancel the subscription first"));
+            }
+            return conn.preparedQuery(TenantSql.DESTROY_VERSION).execute(Tuple.of(tenantId, version, reason)).map(r -> true);
+          });
+        }));
   }
 
   public Future<Boolean> exists(String tenantId) {

@@ -14,20 +14,26 @@ public final class TenantViews {
   private TenantViews() {
   }
 
+  /** A key version's public data; no key material once destroyed. */
+  public static JsonObject keyVersion(KeyVersion v) {
+    JsonObject key = new JsonObject()
+        .put("kid", v.kid())
+        .put("version", v.version())
+        .put("state", v.state().wireName())
+        .put("algorithm", v.algorithm().wireName())
+        .put("origin", v.origin().wireName())
+        .put("exportable", v.origin() != io.licensor.keys.KeyOrigin.BYOK)
+        .put("createdAt", v.createdAt().toString());
+    if (v.state() != KeyVersionState.DESTROYED) {
+      key.put("jwk", jwk(v.publicJwk()));
+    }
+    return key;
+  }
+
   public static JsonObject tenant(TenantKeys t) {
     JsonArray keys = new JsonArray();
     for (KeyVersion v : t.versions()) {
-      JsonObject key = new JsonObject()
-          .put("kid", v.kid())
-          .put("version", v.version())
-          .put("state", v.state().wireName())
-          .put("algorithm", v.algorithm().wireName())
-          .put("origin", v.origin().wireName())
-          .put("createdAt", v.createdAt().toString());
-      if (v.state() != KeyVersionState.DESTROYED) {
-        key.put("jwk", jwk(v.publicJwk()));
-      }
-      keys.add(key);
+      keys.add(keyVersion(v));
     }
     Tenant tenant = t.tenant();
     return new JsonObject()

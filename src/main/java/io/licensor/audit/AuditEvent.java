@@ -1,0 +1,22 @@
+package io.licensor.audit;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * One audit record before it is chained: when, which tenant and key version, who, what, with
+ * which outcome, on which node, for which request. {@code detail} is free JSON text (never a
+ * secret). Times are kept to the microsecond, as PostgreSQL stores them.
+ */
+public record AuditEvent(String tenantId, Instant at, String kid, String principal, String action, String outcome,
+                         String node, String requestId, String detail) {
+
+  public AuditEvent {
+    at = at.truncatedTo(ChronoUnit.MICROS);
+  }
+
+  public static AuditEvent now(String tenantId, String kid, String principal, String action, String outcome,
+                               String node, String requestId, String detail) {
+    return new AuditEvent(tenantId, Instant.now(), kid, principal, action, outcome, node, requestId, detail);
+  }
+}

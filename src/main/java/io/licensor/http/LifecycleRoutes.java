@@ -1,0 +1,180 @@
+package io.licensor.http;
+
+import io.licensor.errors.Problem;
+import io.licensor.identity.Principal;
+import io.licensor.tenants.TenantViews;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+/** Re-key, cancel, reactivate, destroy, export, and the audit trail. */
+final class LifecycleRoutes {
+
+  private final Api api;
+
+  LifecycleRoutes(Api api) {
+    this.api = api;
+  }
+
+  void mount(Router router, BodyHandler body) {
+    router.post("/v1/tenants/:tid/keys/rekey").handler(body).handler(this::rekey);
+    router.post("/v1/tenants/:tid/cancel").handler(body).handler(this::cancel);
+    router.post("/v1/tenants/:tid/reactivate").handler(body).handler(this::reactivate);
+    router.delete("/v1/tenants/:tid/keys/:version").handler(body).handler(this::destroy);
+    router.post("/v1/tenants/:tid/keys/:version/export").handler(body).handler(this::export);
+    router.route("/v1/tenants/:tid/keys/:version/export").handler(this::exportOtherMethod);
+    router.get("/v1/tenants/:tid/audit").handler(this::audit);
+  }
+
+  private void rekey(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(p -> operatorOrTenantAdmin(p, tid))
+        .compose(p -> api.lifecycle().rekey(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
+        .onSuccess(v -> {
+          ctx.response().putHeader("Location", "/v1/tenants/" + tid + "/keys/" + v.version());
+          ctx.response().putHeader(LicensingRoutes.CURRENT_KID_HEADER, v.kid());
+          Requests.json(ctx, 201, TenantViews.keyVersion(v));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void cancel(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(p -> operatorOrTenantAdmin(p, tid))
+        .compose(p -> api.lifecycle().cancel(p, tid, Requests.id(ctx)))
+        .onSuccess(t -> Requests.json(ctx, 200, TenantViews.tenant(t)))
+        .onFailure(ctx::fail);
+  }
+
+  private void reactivate(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(LifecycleRoutes::operator)
+        .compose(p -> api.lifecycle().reactivate(p, tid, Requests.id(ctx)))
+        .onSuccess(t -> Requests.json(ctx, 200, TenantViews.tenant(t)))
+        .onFailure(ctx::fail);
+  }
+
+  private void destroy(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(LifecycleRoutes::operator)
+        .compose(p -> {
+          int version = version(ctx);
+          String reason = ctx.queryParams().get("reason");
+          if (reason == null && ctx.body() != null && ctx.body().length() > 0) {
+            Object r = Requests.jsonObject(ctx).getValue("reason");
+            reason = r instanceof String s ? s : null;
+          }
+          if (reason == null || reason.isBlank() || reason.length() > 1000) {
+            throw Problem.INVALID_REQUEST.with("a reason is required (?reason=... or {\"reason\":...}), at most 1000 characters");
+          }
+          return api.lifecycle().destroy(p, tid, version, reason, Requests.id(ctx));
+        })
+        .onSuccess(v -> ctx.response().setStatusCode(204).end())
+        .onFailure(ctx::fail);
+  }
+
+  private void export(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(p -> {
+          JsonObject body = ctx.body() != null && ctx.body().length() > 0 ? Requests.jsonObject(ctx) : new JsonObject();
+          String format = ctx.queryParams().get("format");
+          if (format != null) {
+            body.put("format", format);
+          }
+          return api.lifecycle().export(p, tid, version(ctx), body, Requests.id(ctx));
+        })
+        .onSuccess(json -> {
+          ctx.response().putHeader("Cache-Control", "no-store");
+          Requests.json(ctx, 200, json);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** Exports go through POST only; any other method is refused the same way for a BYOK key. */
+  private void exportOtherMethod(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(p -> api.lifecycle().export(p, tid, version(ctx), new JsonObject().put("format", "by-" + ctx.request().method()),
+            Requests.id(ctx)))
+        .onSuccess(json -> ctx.fail(405))
+        .onFailure(err -> ctx.fail(err instanceof io.licensor.errors.ProblemException p && p.problem() == Problem.INVALID_REQUEST
+            ? Problem.METHOD_NOT_ALLOWED.with("export keys with POST") : err));
+  }
+
+  private void audit(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    Auth.principal(api, ctx, tid)
+        .compose(p -> operatorOrTenantAdmin(p, tid))
+        .compose(p -> api.directory().require(tid))
+        .compose(t -> {
+          Instant from = instant(ctx.queryParams().get("from"), Instant.EPOCH, "from");
+          Instant to = instant(ctx.queryParams().get("to"), Instant.parse("9999-12-31T00:00:00Z"), "to");
+          int limit = integer(ctx.queryParams().get("limit"), 100, 1, 1000, "limit");
+          long after = integer(ctx.queryParams().get("after"), 0, 0, Integer.MAX_VALUE, "after");
+          return api.audit().read(tid, from, to, after, limit);
+        })
+        .onSuccess(page -> Requests.json(ctx, 200, new JsonObject()
+            .put("tenant", tid)
+            .put("events", page.events())
+            .put("next", page.next())
+            .put("chainValid", page.chain().valid())
+            .put("brokenAt", page.chain().brokenAt())
+            .put("records", page.chain().records())))
+        .onFailure(ctx::fail);
+  }
+
+  private static int version(RoutingContext ctx) {
+    String v = ctx.pathParam("version");
+    if (v == null || !v.matches("[1-9][0-9]{0,8}")) {
+      throw Problem.UNKNOWN_KEY_VERSION.with("key versions are positive integers");
+    }
+    return Integer.parseInt(v);
+  }
+
+  private static Instant instant(String value, Instant fallback, String name) {
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      return value.matches("-?[0-9]+") ? Instant.ofEpochSecond(Long.parseLong(value)) : Instant.parse(value);
+    } catch (DateTimeParseException | NumberFormatException e) {
+      throw Problem.INVALID_REQUEST.with(name + " must be an ISO-8601 instant or epoch seconds");
+    }
+  }
+
+  private static int integer(String value, int fallback, int min, int max, String name) {
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(value);
+      if (n < min || n > max) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw Problem.INVALID_REQUEST.with(name + " must be an integer from " + min + " to " + max);
+    }
+  }
+
+  private static Future<Principal> operator(Principal p) {
+    return p.operator() ? Future.succeededFuture(p)
+        : Future.failedFuture(Problem.FORBIDDEN.with("this needs the operator role"));
+  }
+
+  static Future<Principal> operatorOrTenantAdmin(Principal p, String tid) {
+    return p.operator() || p.isTenantAdminOf(tid)
+        ? Future.succeededFuture(p)
+        : Future.failedFuture(Problem.FORBIDDEN.with("this needs the operator or tenant-admin role"));
+  }
+}

@@ -1,0 +1,190 @@
+package io.licensor.lifecycle;
+
+import io.licensor.audit.AuditEvent;
+import io.licensor.audit.AuditLog;
+import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
+import io.licensor.hsm.GeneratedKey;
+import io.licensor.hsm.HsmClient;
+import io.licensor.hsm.HsmException;
+import io.licensor.hsm.KeyAlgorithm;
+import io.licensor.identity.Principal;
+import io.licensor.keys.KeyOrigin;
+import io.licensor.keys.KeyVersion;
+import io.licensor.keys.KeyVersionState;
+import io.licensor.keys.PublicJwks;
+import io.licensor.tenants.KeyDirectory;
+import io.licensor.tenants.KeyRequest;
+import io.licensor.tenants.TenantKeys;
+import io.licensor.tenants.TenantState;
+import io.licensor.tenants.TenantStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.function.Supplier;
+
+/**
+ * The tenant-key lifecycle of the source documents: re-key (the old version is retained), revoke
+ * on cancellation, reactivate, destroy on request, and export (never for BYOK keys). Each
+ * operation on a tenant holds that tenant's lifecycle lock, commits in PostgreSQL, refreshes the
+ * node's key directory before it returns, and leaves a durable audit record.
+ */
+public final class KeyLifecycle {
+
+  private static final long LOCK_TIMEOUT_MILLIS = 30_000;
+
+  private final Vertx vertx;
+  private final TenantStore store;
+  private final KeyDirectory directory;
+  private final HsmClient hsm;
+  private final AuditLog audit;
+
+  public KeyLifecycle(Vertx vertx, TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit) {
+    this.vertx = vertx;
+    this.store = store;
+    this.directory = directory;
+    this.hsm = hsm;
+    this.audit = audit;
+  }
+
+  /** Who did it, as the audit trail names them. */
+  public static String describe(Principal p) {
+    return p == null ? null : p.operator() ? "operator:" + p.subject() : p.subject();
+  }
+
+  /** A new active version generated in the HSM; the current one becomes retained. */
+  public Future<KeyVersion> rekey(Principal by, String tenantId, JsonObject body, String requestId) {
+    KeyRequest request;
+    try {
+      request = KeyRequest.parse(body, "body");
+    } catch (ProblemException e) {
+      return Future.failedFuture(e);
+    }
+    return requireActive(tenantId)
+        .compose(t -> hsm.generate(request.algorithm()))
+        .compose(key -> install(by, tenantId, key, KeyOrigin.SERVICE, requestId));
+  }
+
+  /**
+   * A new active version from a private key imported into the HSM (the BYOK path, once the
+   * transfer file is unwrapped). The version's origin is byok: it can never be exported.
+   */
+  public Future<KeyVersion> rekeyImported(Principal by, String tenantId, KeyAlgorithm algorithm, byte[] pkcs8,
+                                          String requestId) {
+    return requireActive(tenantId)
+        .compose(t -> hsm.importPrivateKey(algorithm, pkcs8))
+        .compose(key -> install(by, tenantId, key, KeyOrigin.BYOK, requestId));
+  }
+
+  private Future<TenantKeys> requireActive(String tenantId) {
+    return directory.require(tenantId).map(t -> {
+      if (t.tenant().state() == TenantState.CANCELLED) {
+        throw Problem.SUBSCRIPTION_CANCELLED.with("tenant '" + tenantId + "' cancelled its subscription; reactivate it first");
+      }
+      return t;
+    });
+  }
+
+  private Future<KeyVersion> install(Principal by, String tenantId, GeneratedKey key, KeyOrigin origin, String requestId) {
+    return withTenantLock(tenantId, () -> {
+      String previous = directory.cached(tenantId).flatMap(TenantKeys::active).map(KeyVersion::kid).orElse(null);
+      return store.addActiveVersion(tenantId, version -> new KeyVersion(tenantId, version, KeyVersionState.ACTIVE,
+              key.algorithm(), origin, PublicJwks.of(key.publicKey(), KeyVersion.kid(tenantId, version)), key.token(),
+              Instant.now()))
+          .compose(v -> directory.refresh(tenantId).map(x -> v))
+          .compose(v -> audit.record(AuditEvent.now(tenantId, v.kid(), describe(by), "key.rekey", "ok", audit.node(),
+              requestId, new JsonObject().put("algorithm", v.algorithm().wireName()).put("origin", origin.wireName())
+                  .put("retained", previous).encode())).map(x -> v));
+    });
+  }
+
+  /** Cancels the subscription: from the return of this call no publishing and no licensing. Idempotent. */
+  public Future<TenantKeys> cancel(Principal by, String tenantId, String requestId) {
+    return setState(by, tenantId, TenantState.CANCELLED, "tenant.cancel", requestId);
+  }
+
+  public Future<TenantKeys> reactivate(Principal by, String tenantId, String requestId) {
+    return setState(by, tenantId, TenantState.ACTIVE, "tenant.reactivate", requestId);
+  }
+
+  private Future<TenantKeys> setState(Principal by, String tenantId, TenantState state, String action, String requestId) {
+    return withTenantLock(tenantId, () -> store.setState(tenantId, state)
+        .compose(v -> directory.refresh(tenantId))
+        .map(t -> t.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
+        .compose(t -> audit.record(AuditEvent.now(tenantId, t.active().map(KeyVersion::kid).orElse(null), describe(by),
+            action, "ok", audit.node(), requestId, null)).map(x -> t)));
+  }
+
+  /** Destroys a key version for good: its token is erased and the HSM forgets the key. */
+  public Future<Void> destroy(Principal by, String tenantId, int version, String reason, String requestId) {
+    String kid = KeyVersion.kid(tenantId, version);
+    return withTenantLock(tenantId, () -> store.destroy(tenantId, version, reason)
+        .compose(changed -> hsm.forget(kid)
+            .compose(v -> directory.refresh(tenantId))
+            .compose(v -> changed
+                ? audit.record(AuditEvent.now(tenantId, kid, describe(by), "key.destroy", "ok", audit.node(), requestId,
+                    new JsonObject().put("reason", reason).encode()))
+                : Future.succeededFuture())));
+  }
+
+  /**
+   * Exports a service-generated version as an encrypted PKCS#8 PEM, for its tenant-admin. A BYOK
+   * version is refused for everyone, by every route and format: 403 key-not-exportable, audited.
+   */
+  public Future<JsonObject> export(Principal by, String tenantId, int version, JsonObject body, String requestId) {
+    String kid = KeyVersion.kid(tenantId, version);
+    return directory.require(tenantId).compose(t -> {
+      KeyVersion v = t.version(version).orElse(null);
+      if (v == null) {
+        return Future.failedFuture(Problem.UNKNOWN_KEY_VERSION.with("tenant '" + tenantId + "' has no key version " + version));
+      }
+      if (v.origin() == KeyOrigin.BYOK) {
+        return refuse(by, tenantId, kid, requestId, Problem.KEY_NOT_EXPORTABLE.with(
+            "key version " + kid + " was brought by the customer (BYOK) and can never be exported; "
+                + "to make it unusable, ask an operator to destroy it"));
+      }
+      if (v.state() == KeyVersionState.DESTROYED) {
+        return Future.failedFuture(Problem.KEY_DESTROYED.with("key version " + kid + " was destroyed"));
+      }
+      if (!by.isTenantAdminOf(tenantId)) {
+        return refuse(by, tenantId, kid, requestId, Problem.FORBIDDEN.with("only the tenant's administrators may export its keys"));
+      }
+      Object format = body.getValue("format", "pkcs8-pem");
+      if (!"pkcs8-pem".equals(format)) {
+        return Future.failedFuture(Problem.INVALID_REQUEST.with("format must be pkcs8-pem"));
+      }
+      if (!(body.getValue("password") instanceof String password) || password.length() < 12 || password.length() > 1024) {
+        return Future.failedFuture(Problem.INVALID_REQUEST.with("password is required: 12 to 1024 characters"));
+      }
+      return hsm.exportEncrypted(v.keyRef(), password.toCharArray())
+          .recover(err -> err instanceof HsmException h && h.reason() == HsmException.Reason.NOT_EXTRACTABLE
+              ? refuse(by, tenantId, kid, requestId, Problem.KEY_NOT_EXPORTABLE.with("key version " + kid + " is not extractable"))
+              : Future.failedFuture(err))
+          .compose(pem -> audit.record(AuditEvent.now(tenantId, kid, describe(by), "key.export", "ok", audit.node(),
+                  requestId, new JsonObject().put("format", "pkcs8-pem").encode()))
+              .map(x -> new JsonObject().put("kid", kid).put("format", "pkcs8-pem")
+                  .put("encryption", "PBES2 PBKDF2-HMAC-SHA256 AES-256-CBC").put("privateKeyPem", pem)));
+    });
+  }
+
+  private <T> Future<T> refuse(Principal by, String tenantId, String kid, String requestId, ProblemException problem) {
+    return audit.record(AuditEvent.now(tenantId, kid, describe(by), "key.export", "refused:" + problem.problem().slug(),
+            audit.node(), requestId, null))
+        .transform(ar -> Future.failedFuture(problem));
+  }
+
+  private <T> Future<T> withTenantLock(String tenantId, Supplier<Future<T>> action) {
+    return vertx.sharedData().getLockWithTimeout("licensor.tenant-lifecycle." + tenantId, LOCK_TIMEOUT_MILLIS)
+        .compose(lock -> {
+          Future<T> result;
+          try {
+            result = action.get();
+          } catch (RuntimeException e) {
+            result = Future.failedFuture(e);
+          }
+          return result.andThen(ar -> lock.release());
+        });
+  }
+}
