@@ -117,7 +117,7 @@ public final class Licensor {
               config.auditKeyUse());
           audit.start(config.auditFlushMillis());
           lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit);
-          Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient),
+          Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit),
               new LicensingService(vertx, directory, hsmClient, audit, config.defaultLicenseTtlSeconds(),
                   config.maxLicenseTtlSeconds()),
               lifecycle, audit, this::readiness);

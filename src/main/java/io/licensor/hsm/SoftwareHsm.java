@@ -57,6 +57,8 @@ public final class SoftwareHsm implements Hsm {
   private static final byte TOKEN_FORMAT = 1;
   private static final byte EXTRACTABLE = 1;
   private static final int PBKDF2_ITERATIONS = 600_000;
+  /** Used by instance, never installed globally: PBES2 with PKCS#7 padding for exports. */
+  private static final java.security.Provider BOUNCY_CASTLE = new org.bouncycastle.jce.provider.BouncyCastleProvider();
 
   public SoftwareHsm(WorldKey world, int keyCacheSize) {
     this.worldId = world.worldId();
@@ -130,6 +132,7 @@ public final class SoftwareHsm implements Hsm {
               .setIterationCount(PBKDF2_ITERATIONS)
               .setRandom(random)
               .setPassword(password)
+              .setProvider(BOUNCY_CASTLE)
               .build();
       org.bouncycastle.util.io.pem.PemObject pem =
           new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k.privateKey(), encryptor).generate();

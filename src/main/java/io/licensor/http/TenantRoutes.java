@@ -28,7 +28,8 @@ final class TenantRoutes {
     Auth.principal(api, ctx, null)
         .compose(p -> p.operator() ? Future.succeededFuture(p)
             : Future.failedFuture(Problem.FORBIDDEN.with("creating tenants needs the operator role")))
-        .compose(p -> api.tenants().create(Requests.jsonObject(ctx)))
+        .compose(p -> api.tenants().create(io.licensor.lifecycle.KeyLifecycle.describe(p), Requests.jsonObject(ctx),
+            Requests.id(ctx)))
         .onSuccess(t -> {
           ctx.response().putHeader("Location", "/v1/tenants/" + t.tenant().id());
           Requests.json(ctx, 201, TenantViews.tenant(t));

@@ -2,6 +2,8 @@ package io.licensor.tenants;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import io.licensor.audit.AuditEvent;
+import io.licensor.audit.AuditLog;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.hsm.GeneratedKey;
@@ -30,11 +32,13 @@ public final class TenantService {
   private final TenantStore store;
   private final KeyDirectory directory;
   private final HsmClient hsm;
+  private final AuditLog audit;
 
-  public TenantService(TenantStore store, KeyDirectory directory, HsmClient hsm) {
+  public TenantService(TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit) {
     this.store = store;
     this.directory = directory;
     this.hsm = hsm;
+    this.audit = audit;
   }
 
   /** A checked request to create a tenant. */
@@ -42,7 +46,7 @@ public final class TenantService {
                    KeyAlgorithm algorithm) {
   }
 
-  public Future<TenantKeys> create(JsonObject body) {
+  public Future<TenantKeys> create(String by, JsonObject body, String requestId) {
     NewTenant request;
     try {
       request = parse(body);
@@ -62,7 +66,10 @@ public final class TenantService {
         .recover(err -> Future.failedFuture(err instanceof TenantStore.DuplicateTenantException
             ? Problem.TENANT_EXISTS.with("tenant '" + request.id() + "' already exists") : err))
         .compose(v -> directory.refresh(request.id()))
-        .map(t -> t.orElseThrow(() -> new IllegalStateException("tenant vanished after creation")));
+        .map(t -> t.orElseThrow(() -> new IllegalStateException("tenant vanished after creation")))
+        .compose(t -> audit.record(AuditEvent.now(t.tenant().id(), KeyVersion.kid(t.tenant().id(), 1), by, "tenant.create",
+            "ok", audit.node(), requestId, new JsonObject().put("algorithm", request.algorithm().wireName())
+                .put("origin", request.origin().wireName()).encode())).map(x -> t));
   }
 
   private static KeyVersion firstVersion(NewTenant request, GeneratedKey generated) {

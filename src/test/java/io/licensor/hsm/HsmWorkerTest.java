@@ -91,6 +91,26 @@ class HsmWorkerTest {
         .isInstanceOf(HsmException.class).hasMessageContaining("another security world");
   }
 
+  @Test
+  @DisplayName("an imported (BYOK) key is not extractable from the HSM itself; a generated one is")
+  void importedKeysAreNotExtractable() throws Exception {
+    SoftwareHsm hsm = new SoftwareHsm(new WorldKey("w1", filled(3)), 16);
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp384r1"));
+    java.security.KeyPair pair = g.generateKeyPair();
+    GeneratedKey imported = hsm.importPrivateKey(KeyAlgorithm.EC_P384, pair.getPrivate().getEncoded());
+    assertThat(imported.publicKey()).isEqualTo(pair.getPublic());
+    assertThatThrownBy(() -> hsm.exportEncrypted(new KeyRef("t:1", KeyAlgorithm.EC_P384, imported.token()),
+        "a long password".toCharArray()))
+        .isInstanceOf(HsmException.class)
+        .extracting(e -> ((HsmException) e).reason()).isEqualTo(HsmException.Reason.NOT_EXTRACTABLE);
+    assertThatThrownBy(() -> hsm.importPrivateKey(KeyAlgorithm.EC_P256, pair.getPrivate().getEncoded()))
+        .isInstanceOf(HsmException.class);
+    GeneratedKey generated = hsm.generate(KeyAlgorithm.EC_P256);
+    assertThat(hsm.exportEncrypted(new KeyRef("t:2", KeyAlgorithm.EC_P256, generated.token()), "a long password".toCharArray()))
+        .startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
+  }
+
   private static byte[] filled(int b) {
     byte[] k = new byte[32];
     java.util.Arrays.fill(k, (byte) b);

@@ -74,6 +74,18 @@ public final class TestDatabase {
     return "postgresql://" + auth + "@" + host + ":" + port + "/" + name;
   }
 
+  /** Runs SQL statements on a database (to tamper with it, as an attacker with database access would). */
+  public static void execute(String databaseUrl, String sql) {
+    URI uri = URI.create(databaseUrl);
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(),
+        user, password);
+         Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Runs one SQL query on a database (for assertions about what was stored). */
   public static long count(String databaseUrl, String sql) {
     URI uri = URI.create(databaseUrl);

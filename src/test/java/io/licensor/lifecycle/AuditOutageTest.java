@@ -1,0 +1,68 @@
+package io.licensor.lifecycle;
+
+import io.licensor.support.Http;
+import io.licensor.support.Issuer;
+import io.licensor.support.RmsClient;
+import io.licensor.support.TestDatabase;
+import io.licensor.support.TestNode;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * When audit records cannot be written, none is dropped: they are kept and retried, and once the
+ * bounded backlog is full, key use stops (503 audit-unavailable) until the trail can be written.
+ */
+@DisplayName("An audit outage loses no record and stops key use when the backlog is full")
+class AuditOutageTest {
+
+  @Test
+  @DisplayName("records queued during an outage are all written once the database accepts them")
+  void nothingIsDroppedDuringAnOutage() {
+    try (TestNode node = TestNode.start(new JsonObject().put("audit", new JsonObject()
+        .put("queueCapacity", 4).put("flushMillis", 20)))) {
+      Issuer idp = node.createTenant("outage", "EC-P256");
+      String token = idp.token("reader@x.test", List.of());
+      Http.Response current = node.http.get("/v1/tenants/outage/keys/current", token);
+      String pl = RmsClient.publishOffline(current.json(), RmsClient.plPayload("c", "a@x.test", RmsClient.newContentKey(),
+          KeyLifecycleTest.anyone()));
+      JsonObject request = new JsonObject().put("publishingLicense", pl)
+          .put("recipientKey", RmsClient.publicJwk(RmsClient.recipientKey(false)));
+
+      TestDatabase.execute(node.databaseUrl, "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN "
+          + "RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql; "
+          + "CREATE TRIGGER refuse BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()");
+      int issued = 0;
+      int refused = 0;
+      for (int i = 0; i < 10; i++) {
+        Http.Response r = node.http.post("/v1/tenants/outage/licenses", token, request);
+        if (r.status() == 200) {
+          issued++;
+        } else {
+          assertThat(r.status()).isEqualTo(503);
+          assertThat(r.slug()).isEqualTo("audit-unavailable");
+          refused++;
+        }
+      }
+      assertThat(issued).as("licenses issued while the backlog had room").isEqualTo(4);
+      assertThat(refused).isEqualTo(6);
+      assertThat(node.node.audit().backlog()).isEqualTo(4);
+
+      TestDatabase.execute(node.databaseUrl, "DROP TRIGGER refuse ON audit_events");
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (node.node.audit().backlog() > 0 && System.currentTimeMillis() < deadline) {
+        ExportAndAuditTest.sleep(50);
+      }
+      assertThat(node.node.audit().backlog()).isZero();
+      Http.Response trail = node.http.get("/v1/tenants/outage/audit?limit=1000", node.operatorToken());
+      assertThat(trail.json().getBoolean("chainValid")).isTrue();
+      assertThat(trail.json().getJsonArray("events").stream()
+          .filter(e -> "license.issued".equals(((JsonObject) e).getString("action"))).count()).isEqualTo(issued);
+      assertThat(node.http.post("/v1/tenants/outage/licenses", token, request).status()).isEqualTo(200);
+    }
+  }
+}
