@@ -3,6 +3,7 @@
 #
 #   load-tests/license-rate.sh            # defaults: RSA-2048, 1 HSM session, 20 s, 32 connections
 #   SESSIONS=2 SECONDS_=30 CONNECTIONS=64 ALGORITHM=RSA-2048 load-tests/license-rate.sh
+#   AUDIT_KEY_USE=false load-tests/license-rate.sh   # key-use audit off (to measure its cost)
 #
 # Needs wrk (apt-get install wrk), python3, openssl, curl, and target/licensor.jar
 # (mvn -q -DskipTests package). Starts its own node in dev mode on 127.0.0.1:18080 with a fresh
@@ -24,6 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+export LICENSOR_AUDIT_KEY_USE="${AUDIT_KEY_USE:-true}"
 export LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" LICENSOR_HTTP_PORT="$PORT" LICENSOR_HSM_SESSIONS="$SESSIONS" LICENSOR_LOG_LEVEL=WARN
 java -Xmx512m -jar "$JAR" serve > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -60,5 +62,5 @@ kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
 CEILING=$(java -jar "$JAR" bench-hsm --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" | awk -F= '{print $NF}')
 python3 - <<PY
 rate, ceiling = float("$RATE"), float("$CEILING")
-print(f"license-rate algorithm=$ALGORITHM sessions=$SESSIONS licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f}")
+print(f"license-rate algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f}")
 PY
