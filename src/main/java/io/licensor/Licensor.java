@@ -2,6 +2,7 @@ package io.licensor;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import io.licensor.audit.AuditLog;
+import io.licensor.byok.ByokService;
 import io.licensor.config.ConfigException;
 import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.config.LicensorConfig;
@@ -116,11 +117,12 @@ public final class Licensor {
           audit = new AuditLog(vertx, db.pool(), config.nodeId(), config.auditQueueCapacity(), config.auditBatchSize(),
               config.auditKeyUse());
           audit.start(config.auditFlushMillis());
-          lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit);
-          Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit),
+          ByokService byok = new ByokService(db.pool(), hsmClient, config.kekTtlSeconds());
+          lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit, byok);
+          Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit, byok),
               new LicensingService(vertx, directory, hsmClient, audit, config.defaultLicenseTtlSeconds(),
                   config.maxLicenseTtlSeconds()),
-              lifecycle, audit, this::readiness);
+              lifecycle, audit, byok, this::readiness);
           return vertx.deployVerticle(() -> new HttpServerVerticle(api, port),
               new DeploymentOptions().setInstances(config.httpInstances()));
         })

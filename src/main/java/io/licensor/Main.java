@@ -16,7 +16,7 @@ import java.util.concurrent.CountDownLatch;
 /** The {@code licensor} command line: {@code serve}, {@code dev-token}. */
 @Command(name = "licensor", mixinStandardHelpOptions = true, version = "licensor 0.1.0",
     description = "A license-issuing server for rights-managed content with customer-managed tenant keys.",
-    subcommands = {Main.Serve.class, Main.DevToken.class, Main.BenchHsm.class})
+    subcommands = {Main.Serve.class, Main.DevToken.class, Main.BenchHsm.class, Main.Byok.class})
 public final class Main implements Runnable {
 
   @Override
@@ -142,6 +142,54 @@ public final class Main implements Runnable {
       double rate = io.licensor.hsm.HsmCeiling.measure(alg, seconds, threads);
       System.out.printf(java.util.Locale.ROOT, "hsm-ceiling algorithm=%s threads=%d unwrap+sign/s=%.1f%n", algorithm, threads, rate);
       return 0;
+    }
+  }
+
+  @Command(name = "byok", description = "Bring-your-own-key tools for customers.", subcommands = {Main.ByokWrapCommand.class})
+  static final class Byok implements Runnable {
+    @Override
+    public void run() {
+      new CommandLine(this).usage(System.out);
+    }
+  }
+
+  @Command(name = "wrap", description = "Wrap a private key for transfer to licensor: writes a .byok file "
+      + "(RSA-OAEP of an AES-256 key under the KEK, then AES-KWP of the PKCS#8 key).")
+  static final class ByokWrapCommand implements Callable<Integer> {
+
+    @Option(names = "--key", required = true, description = "the tenant private key: PKCS#8 PEM, traditional PEM, or PKCS#8 DER")
+    Path key;
+
+    @Option(names = "--kek", required = true, description = "the KEK public key (PEM, from POST /v1/tenants/{tid}/byok/kek)")
+    Path kek;
+
+    @Option(names = "--kek-kid", required = true, description = "the KEK's kid")
+    String kekKid;
+
+    @Option(names = "--oaep-hash", defaultValue = "SHA-1", description = "SHA-1 (default, as Azure Key Vault) or SHA-256")
+    String oaepHash;
+
+    @Option(names = {"-o", "--out"}, description = "output file (default: standard output)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!oaepHash.equals("SHA-1") && !oaepHash.equals("SHA-256")) {
+        System.err.println("licensor: --oaep-hash must be SHA-1 or SHA-256");
+        return 2;
+      }
+      byte[] pkcs8 = KeyFiles.privateKeyPkcs8(key);
+      try {
+        String json = io.licensor.byok.ByokWrap.wrap(pkcs8, KeyFiles.publicKey(kek), kekKid, oaepHash).toJson().encodePrettily();
+        if (out == null) {
+          System.out.println(json);
+        } else {
+          java.nio.file.Files.writeString(out, json);
+        }
+        return 0;
+      } finally {
+        java.util.Arrays.fill(pkcs8, (byte) 0);
+      }
     }
   }
 }

@@ -78,6 +78,7 @@ public final class ConfigLoader {
       Setting.integer("keys.refreshSeconds", 60, 1, 86_400),
       Setting.integer("licensing.defaultLicenseTtlSeconds", 86_400, 60, 365 * 86_400),
       Setting.integer("licensing.maxLicenseTtlSeconds", 30 * 86_400, 60, 3650 * 86_400),
+      Setting.integer("byok.kekTtlSeconds", 86_400, 60, 30 * 86_400),
       Setting.string("node.id", null),
       Setting.bool("audit.keyUse", true),
       Setting.integer("audit.queueCapacity", 100_000, 1, 10_000_000),

@@ -131,6 +131,11 @@ public final class LicensorConfig {
     return integer("licensing.maxLicenseTtlSeconds");
   }
 
+  /** How long a BYOK key-exchange key stays usable. */
+  public int kekTtlSeconds() {
+    return integer("byok.kekTtlSeconds");
+  }
+
   /** This node's name in audit records and the cluster view; default host name and process id. */
   public String nodeId() {
     String id = str("node.id");

@@ -30,6 +30,17 @@ public interface Hsm extends AutoCloseable {
    */
   String exportEncrypted(KeyRef key, char[] password);
 
+  /** Generates an RSA-4096 key-exchange key (KEK), usable only by {@link #importTransfer}. */
+  GeneratedKey generateKek();
+
+  /**
+   * Imports a BYOK transfer: {@code ciphertext} is RSA-OAEP (SHA-1 or SHA-256, per {@code oaepHash})
+   * of an AES-256 key under the KEK, followed by AES-KWP (RFC 5649) of the tenant key's PKCS#8
+   * under that AES key: PKCS#11's CKM_RSA_AES_KEY_WRAP. The key is checked as
+   * {@link #importPrivateKey} does and kept only as a non-extractable key token.
+   */
+  GeneratedKey importTransfer(KeyRef kek, byte[] ciphertext, String oaepHash, KeyAlgorithm algorithm);
+
   /** Loads (unwraps) a key token and checks it; returns the public key it belongs to. */
   java.security.PublicKey load(KeyRef key);
 

@@ -52,6 +52,14 @@ public final class HsmClient {
     });
   }
 
+  public Future<GeneratedKey> generateKek() {
+    return call(Hsm::generateKek);
+  }
+
+  public Future<GeneratedKey> importTransfer(KeyRef kek, byte[] ciphertext, String oaepHash, KeyAlgorithm algorithm) {
+    return call(hsm -> hsm.importTransfer(kek, ciphertext, oaepHash, algorithm));
+  }
+
   public Future<String> exportEncrypted(KeyRef key, char[] password) {
     return call(hsm -> {
       try {

@@ -11,6 +11,12 @@ public final class HsmException extends RuntimeException {
     BAD_INPUT,
     /** The key token is of another world, corrupt, or the key is not usable for this operation. */
     KEY_UNAVAILABLE,
+    /** A BYOK transfer did not unwrap (wrong KEK, wrong OAEP hash, corrupt ciphertext). */
+    TRANSFER_UNWRAP_FAILED,
+    /** The transferred or imported bytes are not a private key. */
+    NOT_A_PRIVATE_KEY,
+    /** The key is of another algorithm or size than allowed or announced. */
+    KEY_NOT_ALLOWED,
     /** The key may not leave the module (an imported, BYOK key). */
     NOT_EXTRACTABLE,
     /** Anything else; details go to the server log only. */

@@ -50,12 +50,14 @@ public final class SoftwareHsm implements Hsm {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Loaded> keys;
 
-  private record Loaded(KeyToken token, PrivateKey privateKey, PublicKey publicKey, boolean extractable) {
+  private record Loaded(KeyToken token, PrivateKey privateKey, PublicKey publicKey, boolean extractable, boolean kek) {
   }
 
   /** First byte of a wrapped token: the format; second: attributes (bit 0 = extractable). */
   private static final byte TOKEN_FORMAT = 1;
   private static final byte EXTRACTABLE = 1;
+  /** Attribute bit 1: a key-exchange key, usable only to import BYOK transfers. */
+  private static final byte KEK = 2;
   private static final int PBKDF2_ITERATIONS = 600_000;
   /** Used by instance, never installed globally: PBES2 with PKCS#7 padding for exports. */
   private static final java.security.Provider BOUNCY_CASTLE = new org.bouncycastle.jce.provider.BouncyCastleProvider();
@@ -103,19 +105,111 @@ public final class SoftwareHsm implements Hsm {
   @Override
   public GeneratedKey importPrivateKey(KeyAlgorithm algorithm, byte[] pkcs8) {
     requireWorkerThread();
+    return importChecked(algorithm, pkcs8);
+  }
+
+  private GeneratedKey importChecked(KeyAlgorithm algorithm, byte[] pkcs8) {
+    org.bouncycastle.asn1.pkcs.PrivateKeyInfo info;
+    try {
+      info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(pkcs8);
+    } catch (RuntimeException e) {
+      throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the transferred bytes are not a PKCS#8 private key");
+    }
+    String oid = info.getPrivateKeyAlgorithm().getAlgorithm().getId();
+    boolean rsa = oid.equals("1.2.840.113549.1.1.1");
+    boolean ec = oid.equals("1.2.840.10045.2.1");
+    if (!rsa && !ec) {
+      throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "only RSA and EC keys are accepted");
+    }
+    if (rsa != algorithm.isRsa()) {
+      throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "the key is " + (rsa ? "an RSA" : "an EC")
+          + " key, not " + algorithm.wireName());
+    }
     PrivateKey privateKey;
+    try {
+      privateKey = KeyFactory.getInstance(rsa ? "RSA" : "EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the transferred bytes are not a usable private key");
+    }
+    if (privateKey instanceof RSAPrivateCrtKey r && r.getModulus().bitLength() != algorithm.bits()) {
+      throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "the key is RSA-" + r.getModulus().bitLength()
+          + ", not " + algorithm.wireName());
+    }
+    if (privateKey instanceof ECPrivateKey e && !curveOf(e).equals(algorithm.curve())) {
+      throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "the key is not on the curve of " + algorithm.wireName());
+    }
+    if (!(privateKey instanceof RSAPrivateCrtKey) && rsa) {
+      throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "RSA keys must carry their CRT parameters");
+    }
     PublicKey publicKey;
     try {
-      privateKey = KeyFactory.getInstance(algorithm.isRsa() ? "RSA" : "EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-      if (privateKey instanceof ECPrivateKey ec && !curveOf(ec).equals(algorithm.curve())) {
-        throw new HsmException(HsmException.Reason.BAD_INPUT, "the key is not on the curve of " + algorithm.wireName());
-      }
       publicKey = publicOf(privateKey, algorithm);
-    } catch (GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
-      throw new HsmException(HsmException.Reason.BAD_INPUT, "not a " + algorithm.wireName() + " private key");
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the private key is malformed");
     }
     checkPair(algorithm, privateKey, publicKey);
     return new GeneratedKey(algorithm, publicKey, new KeyToken(worldId, wrap(pkcs8, false)));
+  }
+
+  @Override
+  public GeneratedKey generateKek() {
+    requireWorkerThread();
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+      generator.initialize(new RSAKeyGenParameterSpec(4096, RSAKeyGenParameterSpec.F4), random);
+      KeyPair pair = generator.generateKeyPair();
+      byte[] pkcs8 = pair.getPrivate().getEncoded();
+      try {
+        return new GeneratedKey(KeyAlgorithm.RSA_4096, pair.getPublic(), new KeyToken(worldId, wrap(pkcs8, KEK)));
+      } finally {
+        Arrays.fill(pkcs8, (byte) 0);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "KEK generation failed", e);
+    }
+  }
+
+  @Override
+  public GeneratedKey importTransfer(KeyRef kekRef, byte[] ciphertext, String oaepHash, KeyAlgorithm algorithm) {
+    requireWorkerThread();
+    Loaded kek = loadedAny(kekRef);
+    if (!kek.kek()) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "not a key-exchange key");
+    }
+    int modulusBytes = (((java.security.interfaces.RSAPrivateKey) kek.privateKey()).getModulus().bitLength() + 7) / 8;
+    if (ciphertext.length <= modulusBytes + 16) {
+      throw new HsmException(HsmException.Reason.TRANSFER_UNWRAP_FAILED, "the ciphertext is too short for this KEK");
+    }
+    byte[] aesKey;
+    try {
+      MGF1ParameterSpec mgf = "SHA-256".equals(oaepHash) ? MGF1ParameterSpec.SHA256 : MGF1ParameterSpec.SHA1;
+      Cipher cipher = Cipher.getInstance("RSA/ECB/OAEPPadding");
+      cipher.init(Cipher.DECRYPT_MODE, kek.privateKey(),
+          new OAEPParameterSpec(oaepHash, "MGF1", mgf, PSource.PSpecified.DEFAULT));
+      aesKey = cipher.doFinal(ciphertext, 0, modulusBytes);
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(HsmException.Reason.TRANSFER_UNWRAP_FAILED,
+          "the AES key does not unwrap with this KEK (wrong oaep_hash, a file for another KEK, or a corrupt ciphertext)");
+    }
+    byte[] pkcs8 = null;
+    try {
+      if (aesKey.length != 32) {
+        throw new HsmException(HsmException.Reason.TRANSFER_UNWRAP_FAILED, "the wrapped AES key is not 256 bits");
+      }
+      AESWrapPadEngine engine = new AESWrapPadEngine();
+      engine.init(false, new KeyParameter(aesKey));
+      try {
+        pkcs8 = engine.unwrap(ciphertext, modulusBytes, ciphertext.length - modulusBytes);
+      } catch (InvalidCipherTextException e) {
+        throw new HsmException(HsmException.Reason.TRANSFER_UNWRAP_FAILED, "the private key does not unwrap (corrupt ciphertext)");
+      }
+      return importChecked(algorithm, pkcs8);
+    } finally {
+      Arrays.fill(aesKey, (byte) 0);
+      if (pkcs8 != null) {
+        Arrays.fill(pkcs8, (byte) 0);
+      }
+    }
   }
 
   @Override
@@ -158,10 +252,10 @@ public final class SoftwareHsm implements Hsm {
       verifier.initVerify(publicKey);
       verifier.update(probe);
       if (!verifier.verify(sig)) {
-        throw new HsmException(HsmException.Reason.BAD_INPUT, "the key pair does not work");
+        throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the key pair does not work");
       }
     } catch (GeneralSecurityException e) {
-      throw new HsmException(HsmException.Reason.BAD_INPUT, "the key pair does not work");
+      throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the key pair does not work");
     }
   }
 
@@ -255,7 +349,16 @@ public final class SoftwareHsm implements Hsm {
     Arrays.fill(worldKey, (byte) 0);
   }
 
-  private synchronized Loaded loaded(KeyRef ref) {
+  /** A tenant key version's key: never a KEK. */
+  private Loaded loaded(KeyRef ref) {
+    Loaded k = loadedAny(ref);
+    if (k.kek()) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "a key-exchange key is usable only to import");
+    }
+    return k;
+  }
+
+  private synchronized Loaded loadedAny(KeyRef ref) {
     Loaded cached = keys.get(ref.kid());
     if (cached != null && cached.token().equals(ref.token())) {
       return cached;
@@ -266,12 +369,13 @@ public final class SoftwareHsm implements Hsm {
     byte[] plain = unwrap(ref.token().wrapped());
     byte[] pkcs8 = plain.length > 2 && plain[0] == TOKEN_FORMAT ? Arrays.copyOfRange(plain, 2, plain.length) : new byte[0];
     boolean extractable = plain.length > 2 && (plain[1] & EXTRACTABLE) != 0;
+    boolean kek = plain.length > 2 && (plain[1] & KEK) != 0;
     Arrays.fill(plain, (byte) 0);
     try {
       String jcaAlgorithm = ref.algorithm().isRsa() ? "RSA" : "EC";
       PrivateKey privateKey = KeyFactory.getInstance(jcaAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
       PublicKey publicKey = publicOf(privateKey, ref.algorithm());
-      Loaded loaded = new Loaded(ref.token(), privateKey, publicKey, extractable);
+      Loaded loaded = new Loaded(ref.token(), privateKey, publicKey, extractable, kek);
       keys.put(ref.kid(), loaded);
       return loaded;
     } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -294,11 +398,15 @@ public final class SoftwareHsm implements Hsm {
     throw new GeneralSecurityException("unsupported key type");
   }
 
-  /** Wraps format byte, attributes byte and PKCS#8 together, so the attributes are as tamper-proof as the key. */
   private byte[] wrap(byte[] pkcs8, boolean extractable) {
+    return wrap(pkcs8, extractable ? EXTRACTABLE : 0);
+  }
+
+  /** Wraps format byte, attributes byte and PKCS#8 together, so the attributes are as tamper-proof as the key. */
+  private byte[] wrap(byte[] pkcs8, int attributes) {
     byte[] plain = new byte[pkcs8.length + 2];
     plain[0] = TOKEN_FORMAT;
-    plain[1] = extractable ? EXTRACTABLE : 0;
+    plain[1] = (byte) attributes;
     System.arraycopy(pkcs8, 0, plain, 2, pkcs8.length);
     try {
       AESWrapPadEngine engine = new AESWrapPadEngine();

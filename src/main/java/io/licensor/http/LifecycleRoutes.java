@@ -29,6 +29,7 @@ final class LifecycleRoutes {
     router.post("/v1/tenants/:tid/keys/:version/export").handler(body).handler(this::export);
     router.route("/v1/tenants/:tid/keys/:version/export").handler(this::exportOtherMethod);
     router.get("/v1/tenants/:tid/audit").handler(this::audit);
+    router.post("/v1/tenants/:tid/byok/kek").handler(body).handler(this::kek);
   }
 
   private void rekey(RoutingContext ctx) {
@@ -109,6 +110,27 @@ final class LifecycleRoutes {
         .onSuccess(json -> ctx.fail(405))
         .onFailure(err -> ctx.fail(err instanceof io.licensor.errors.ProblemException p && p.problem() == Problem.INVALID_REQUEST
             ? Problem.METHOD_NOT_ALLOWED.with("export keys with POST") : err));
+  }
+
+  /**
+   * A key-exchange key for a BYOK transfer. Tenant-admins ask for their own tenant; operators for
+   * any tenant id, including one not created yet (the KEK is bound to that id, and only a tenant
+   * created with that id can import with it).
+   */
+  private void kek(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    if (!io.licensor.tenants.TenantService.isValidId(tid)) {
+      ctx.fail(Problem.INVALID_REQUEST.with("tenant ids match ^[a-z0-9][a-z0-9-]{1,62}$"));
+      return;
+    }
+    Auth.principal(api, ctx, tid)
+        .compose(p -> operatorOrTenantAdmin(p, tid))
+        .compose(p -> api.byok().createKek(tid)
+            .compose(kek -> api.audit().record(io.licensor.audit.AuditEvent.now(tid, kek.getString("kid"),
+                io.licensor.lifecycle.KeyLifecycle.describe(p), "byok.kek", "ok", api.audit().node(), Requests.id(ctx), null))
+                .map(x -> kek)))
+        .onSuccess(kek -> Requests.json(ctx, 201, kek))
+        .onFailure(ctx::fail);
   }
 
   private void audit(RoutingContext ctx) {

@@ -40,8 +40,11 @@ public final class KeyLifecycle {
   private final KeyDirectory directory;
   private final HsmClient hsm;
   private final AuditLog audit;
+  private final io.licensor.byok.ByokService byok;
 
-  public KeyLifecycle(Vertx vertx, TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit) {
+  public KeyLifecycle(Vertx vertx, TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit,
+                      io.licensor.byok.ByokService byok) {
+    this.byok = byok;
     this.vertx = vertx;
     this.store = store;
     this.directory = directory;
@@ -54,7 +57,7 @@ public final class KeyLifecycle {
     return p == null ? null : p.operator() ? "operator:" + p.subject() : p.subject();
   }
 
-  /** A new active version generated in the HSM; the current one becomes retained. */
+  /** A new active version, generated in the HSM or imported (BYOK); the current one becomes retained. */
   public Future<KeyVersion> rekey(Principal by, String tenantId, JsonObject body, String requestId) {
     KeyRequest request;
     try {
@@ -63,8 +66,8 @@ public final class KeyLifecycle {
       return Future.failedFuture(e);
     }
     return requireActive(tenantId)
-        .compose(t -> hsm.generate(request.algorithm()))
-        .compose(key -> install(by, tenantId, key, KeyOrigin.SERVICE, requestId));
+        .compose(t -> request.make(tenantId, hsm, byok))
+        .compose(key -> install(by, tenantId, key, request.origin(), requestId));
   }
 
   /**

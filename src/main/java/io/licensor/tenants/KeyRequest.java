@@ -11,6 +11,12 @@ import java.util.stream.Collectors;
 /** What kind of key version to make: {@code {origin, algorithm, byok?}}, as in tenant creation and re-key. */
 public record KeyRequest(KeyOrigin origin, KeyAlgorithm algorithm, JsonObject byok) {
 
+  /** The key pair this request asks for: generated in the HSM, or imported from the BYOK transfer file. */
+  public io.vertx.core.Future<io.licensor.hsm.GeneratedKey> make(String tenantId, io.licensor.hsm.HsmClient hsm,
+                                                                  io.licensor.byok.ByokService byokService) {
+    return origin == KeyOrigin.BYOK ? byokService.importKey(tenantId, algorithm, byok) : hsm.generate(algorithm);
+  }
+
   public static KeyRequest parse(Object value, String where) {
     if (!(value instanceof JsonObject key)) {
       throw Problem.INVALID_REQUEST.with(where + " must be an object {origin, algorithm}");
@@ -26,8 +32,8 @@ public record KeyRequest(KeyOrigin origin, KeyAlgorithm algorithm, JsonObject by
       throw Problem.INVALID_REQUEST.with(where + ".algorithm must be one of " + Arrays.stream(KeyAlgorithm.values())
           .map(KeyAlgorithm::wireName).collect(Collectors.joining(", ")));
     }
-    if (origin == KeyOrigin.BYOK) {
-      throw Problem.NOT_IMPLEMENTED.with("BYOK import is not available on this server yet; use origin service");
+    if (origin == KeyOrigin.BYOK && !(key.getValue("byok") instanceof JsonObject)) {
+      throw Problem.INVALID_REQUEST.with(where + ".byok is required with origin byok: the transfer file");
     }
     return new KeyRequest(origin, algorithm, key.getJsonObject("byok"));
   }

@@ -33,8 +33,11 @@ public final class TenantService {
   private final KeyDirectory directory;
   private final HsmClient hsm;
   private final AuditLog audit;
+  private final io.licensor.byok.ByokService byok;
 
-  public TenantService(TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit) {
+  public TenantService(TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit,
+                       io.licensor.byok.ByokService byok) {
+    this.byok = byok;
     this.store = store;
     this.directory = directory;
     this.hsm = hsm;
@@ -42,8 +45,14 @@ public final class TenantService {
   }
 
   /** A checked request to create a tenant. */
-  record NewTenant(String id, String displayName, String adminEmail, TenantIdentity identity, KeyOrigin origin,
-                   KeyAlgorithm algorithm) {
+  record NewTenant(String id, String displayName, String adminEmail, TenantIdentity identity, KeyRequest key) {
+    KeyOrigin origin() {
+      return key.origin();
+    }
+
+    KeyAlgorithm algorithm() {
+      return key.algorithm();
+    }
   }
 
   public Future<TenantKeys> create(String by, JsonObject body, String requestId) {
@@ -56,7 +65,7 @@ public final class TenantService {
     return store.exists(request.id())
         .compose(exists -> exists
             ? Future.failedFuture(Problem.TENANT_EXISTS.with("tenant '" + request.id() + "' already exists"))
-            : hsm.generate(request.algorithm()))
+            : request.key().make(request.id(), hsm, byok))
         .compose(generated -> {
           Tenant tenant = new Tenant(request.id(), request.displayName(), request.adminEmail(), request.identity(),
               TenantState.ACTIVE, Instant.now());
@@ -78,6 +87,10 @@ public final class TenantService {
         PublicJwks.of(generated.publicKey(), kid), generated.token(), Instant.now());
   }
 
+  public static boolean isValidId(String id) {
+    return id != null && TENANT_ID.matcher(id).matches();
+  }
+
   static NewTenant parse(JsonObject body) {
     String id = requireString(body, "id", 63);
     if (!TENANT_ID.matcher(id).matches()) {
@@ -90,7 +103,7 @@ public final class TenantService {
     }
     TenantIdentity identity = parseIdentity(body.getValue("identity"));
     KeyRequest key = KeyRequest.parse(body.getValue("key"), "key");
-    return new NewTenant(id, displayName, adminEmail, identity, key.origin(), key.algorithm());
+    return new NewTenant(id, displayName, adminEmail, identity, key);
   }
 
   static TenantIdentity parseIdentity(Object value) {

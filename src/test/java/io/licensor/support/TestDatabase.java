@@ -86,6 +86,20 @@ public final class TestDatabase {
     }
   }
 
+  /** The text of a one-row, one-column query. */
+  public static String text(String databaseUrl, String sql) {
+    URI uri = URI.create(databaseUrl);
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(),
+        user, password);
+         Statement s = c.createStatement();
+         var rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Runs one SQL query on a database (for assertions about what was stored). */
   public static long count(String databaseUrl, String sql) {
     URI uri = URI.create(databaseUrl);

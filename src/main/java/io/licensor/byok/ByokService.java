@@ -1,0 +1,102 @@
+package io.licensor.byok;
+
+import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
+import io.licensor.hsm.GeneratedKey;
+import io.licensor.hsm.HsmClient;
+import io.licensor.hsm.HsmException;
+import io.licensor.hsm.KeyAlgorithm;
+import io.licensor.hsm.KeyRef;
+import io.licensor.hsm.KeyToken;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.security.PublicKey;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Bring your own key: key-exchange keys (KEKs) made in the HSM for one tenant id, and the import
+ * of transfer files wrapped under them. The tenant key is unwrapped only inside the HSM and kept
+ * as a non-extractable key token; every failure is a distinct 400 problem and stores nothing.
+ */
+public final class ByokService {
+
+  private static final String INSERT_KEK =
+      "INSERT INTO byok_keks (kid, tenant_id, key_token, world_id, public_pem, expires_at) VALUES ($1, $2, $3, $4, $5, $6)";
+  private static final String FIND_KEK = "SELECT tenant_id, key_token, expires_at FROM byok_keks WHERE kid = $1";
+
+  private final Pool pool;
+  private final HsmClient hsm;
+  private final long kekTtlSeconds;
+
+  public ByokService(Pool pool, HsmClient hsm, long kekTtlSeconds) {
+    this.pool = pool;
+    this.hsm = hsm;
+    this.kekTtlSeconds = kekTtlSeconds;
+  }
+
+  /** A fresh KEK bound to {@code tenantId} (which need not exist yet): {@code {kid, publicKeyPem, algorithm, expiresAt}}. */
+  public Future<JsonObject> createKek(String tenantId) {
+    String kid = "kek:" + tenantId + ":" + HexFormat.of().formatHex(randomBytes(8));
+    Instant expires = Instant.now().plusSeconds(kekTtlSeconds);
+    return hsm.generateKek().compose(kek -> {
+      String pem = pem(kek.publicKey());
+      return pool.preparedQuery(INSERT_KEK).execute(Tuple.of(kid, tenantId, kek.token().encode(), kek.token().worldId(), pem,
+              OffsetDateTime.ofInstant(expires, ZoneOffset.UTC)))
+          .map(r -> new JsonObject().put("kid", kid).put("publicKeyPem", pem).put("algorithm", "RSA-4096")
+              .put("expiresAt", expires.getEpochSecond()));
+    });
+  }
+
+  /** Imports a transfer file for {@code tenantId}; the key must be of {@code algorithm}. */
+  public Future<GeneratedKey> importKey(String tenantId, KeyAlgorithm algorithm, Object file) {
+    TransferFile transfer;
+    try {
+      transfer = TransferFile.parse(file);
+    } catch (ProblemException e) {
+      return Future.failedFuture(e);
+    }
+    return pool.preparedQuery(FIND_KEK).execute(Tuple.of(transfer.kekKid())).compose(rows -> {
+      Row row = rows.iterator().hasNext() ? rows.iterator().next() : null;
+      if (row == null || !row.getString("tenant_id").equals(tenantId)) {
+        return Future.failedFuture(Problem.BYOK_KEK_UNKNOWN.with("the file names key-exchange key '" + transfer.kekKid()
+            + "', which this tenant does not have; request a KEK for this tenant and wrap the key for it"));
+      }
+      if (row.getOffsetDateTime("expires_at").toInstant().isBefore(Instant.now())) {
+        return Future.failedFuture(Problem.BYOK_KEK_EXPIRED.with("key-exchange key '" + transfer.kekKid()
+            + "' expired; request a new one"));
+      }
+      KeyRef kek = new KeyRef(transfer.kekKid(), KeyAlgorithm.RSA_4096, KeyToken.parse(row.getString("key_token")));
+      return hsm.importTransfer(kek, transfer.ciphertext(), transfer.oaepHash(), algorithm)
+          .recover(err -> Future.failedFuture(err instanceof HsmException h ? problemOf(h) : err));
+    });
+  }
+
+  private static Throwable problemOf(HsmException e) {
+    return switch (e.reason()) {
+      case TRANSFER_UNWRAP_FAILED -> Problem.BYOK_UNWRAP_FAILED.with(e.getMessage());
+      case NOT_A_PRIVATE_KEY -> Problem.BYOK_NOT_A_PRIVATE_KEY.with(e.getMessage());
+      case KEY_NOT_ALLOWED -> Problem.BYOK_KEY_NOT_ALLOWED.with(e.getMessage());
+      default -> e;
+    };
+  }
+
+  static String pem(PublicKey key) {
+    String b64 = Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded());
+    return "-----BEGIN PUBLIC KEY-----\n" + b64 + "\n-----END PUBLIC KEY-----\n";
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    ThreadLocalRandom.current().nextBytes(b);
+    return b;
+  }
+}
