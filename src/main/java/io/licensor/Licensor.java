@@ -2,6 +2,7 @@ package io.licensor;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import io.licensor.audit.AuditLog;
+import io.licensor.backup.BackupService;
 import io.licensor.byok.ByokService;
 import io.licensor.config.ConfigException;
 import io.licensor.lifecycle.KeyLifecycle;
@@ -62,6 +63,9 @@ public final class Licensor {
   private DevIssuer devIssuer;
   private AuditLog audit;
   private KeyLifecycle lifecycle;
+  private BackupService backupService;
+  private LicensingService licensingService;
+  private KeyDirectory directory;
 
   private Licensor(Vertx vertx, LicensorConfig config) {
     this.vertx = vertx;
@@ -111,7 +115,7 @@ public final class Licensor {
         .compose(db -> {
           database = db;
           TenantStore store = new TenantStore(db.pool());
-          KeyDirectory directory = new KeyDirectory(store, config.keyRefreshSeconds() * 1000L);
+          directory = new KeyDirectory(store, config.keyRefreshSeconds() * 1000L);
           Authenticator authenticator = new Authenticator(operatorIssuers(), directory, store, config.audience(),
               config.clockSkewSeconds());
           audit = new AuditLog(vertx, db.pool(), config.nodeId(), config.auditQueueCapacity(), config.auditBatchSize(),
@@ -119,10 +123,11 @@ public final class Licensor {
           audit.start(config.auditFlushMillis());
           ByokService byok = new ByokService(db.pool(), hsmClient, config.kekTtlSeconds());
           lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit, byok);
+          backupService = new BackupService(store, directory, hsmClient, audit, worldId);
+          licensingService = new LicensingService(vertx, directory, hsmClient, audit, config.defaultLicenseTtlSeconds(),
+              config.maxLicenseTtlSeconds());
           Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit, byok),
-              new LicensingService(vertx, directory, hsmClient, audit, config.defaultLicenseTtlSeconds(),
-                  config.maxLicenseTtlSeconds()),
-              lifecycle, audit, byok, this::readiness);
+              licensingService, lifecycle, audit, byok, backupService, this::readiness);
           return vertx.deployVerticle(() -> new HttpServerVerticle(api, port),
               new DeploymentOptions().setInstances(config.httpInstances()));
         })
@@ -192,6 +197,19 @@ public final class Licensor {
 
   public String worldId() {
     return worldId;
+  }
+
+  /** Backup and restore (also used in-process by {@code licensor dr-drill}). */
+  public BackupService backup() {
+    return backupService;
+  }
+
+  public LicensingService licensing() {
+    return licensingService;
+  }
+
+  public KeyDirectory directory() {
+    return directory;
   }
 
   /** The lifecycle service (also the in-process path for imported keys). */

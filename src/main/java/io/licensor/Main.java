@@ -16,7 +16,7 @@ import java.util.concurrent.CountDownLatch;
 /** The {@code licensor} command line: {@code serve}, {@code dev-token}. */
 @Command(name = "licensor", mixinStandardHelpOptions = true, version = "licensor 0.1.0",
     description = "A license-issuing server for rights-managed content with customer-managed tenant keys.",
-    subcommands = {Main.Serve.class, Main.DevToken.class, Main.BenchHsm.class, Main.Byok.class})
+    subcommands = {Main.Serve.class, Main.DevToken.class, Main.BenchHsm.class, Main.Byok.class, WorldCommands.class, DrDrill.class})
 public final class Main implements Runnable {
 
   @Override

@@ -184,23 +184,33 @@ public final class AuditLog {
             seqs.put(row.getString("tenant_id"), new long[] {row.getLong("seq")});
             hashes.put(row.getString("tenant_id"), row.getString("hash"));
           }
-          List<Tuple> inserts = new ArrayList<>(batch.size());
-          for (Pending b : batch) {
-            AuditEvent e = b.event();
+          int n = batch.size();
+          String[][] text = new String[10][n];
+          Long[] seqColumn = new Long[n];
+          OffsetDateTime[] at = new OffsetDateTime[n];
+          for (int i = 0; i < n; i++) {
+            AuditEvent e = batch.get(i).event();
             long seq = ++seqs.get(e.tenantId())[0];
             String prev = hashes.get(e.tenantId());
             String hash = AuditChain.hash(e, seq, prev);
             hashes.put(e.tenantId(), hash);
-            inserts.add(Tuple.tuple().addString(e.tenantId()).addLong(seq)
-                .addOffsetDateTime(OffsetDateTime.ofInstant(e.at(), ZoneOffset.UTC))
-                .addString(e.kid()).addString(e.principal()).addString(e.action()).addString(e.outcome())
-                .addString(e.node()).addString(e.requestId()).addString(e.detail()).addString(prev).addString(hash));
+            seqColumn[i] = seq;
+            at[i] = OffsetDateTime.ofInstant(e.at(), ZoneOffset.UTC);
+            String[] row = {e.tenantId(), e.kid(), e.principal(), e.action(), e.outcome(), e.node(), e.requestId(),
+                e.detail(), prev, hash};
+            for (int c = 0; c < row.length; c++) {
+              text[c][i] = row[c];
+            }
+          }
+          Tuple insert = Tuple.tuple().addValue(text[0]).addValue(seqColumn).addValue(at);
+          for (int c = 1; c < 10; c++) {
+            insert.addValue(text[c]);
           }
           List<Tuple> heads = new ArrayList<>();
           for (String t : ids) {
             heads.add(Tuple.of(t, seqs.get(t)[0], hashes.get(t)));
           }
-          return conn.preparedQuery(AuditSql.INSERT_EVENT).executeBatch(inserts)
+          return conn.preparedQuery(AuditSql.INSERT_EVENTS).execute(insert)
               .compose(x -> conn.preparedQuery(AuditSql.UPDATE_HEAD).executeBatch(heads))
               .mapEmpty();
         });

@@ -12,9 +12,11 @@ final class AuditSql {
   static final String LOCK_HEADS =
       "SELECT tenant_id, seq, hash FROM audit_heads WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE";
 
-  static final String INSERT_EVENT =
+  /** One statement for a whole batch: PostgreSQL does far less work than for one INSERT per record. */
+  static final String INSERT_EVENTS =
       "INSERT INTO audit_events (tenant_id, seq, at, kid, principal, action, outcome, node, request_id, detail, prev_hash, hash)"
-          + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+          + " SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],"
+          + " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])";
 
   static final String UPDATE_HEAD = "UPDATE audit_heads SET seq = $2, hash = $3 WHERE tenant_id = $1";
 

@@ -53,6 +53,12 @@ public interface Hsm extends AutoCloseable {
   /** Signs the JWS signing input with the key's JWS algorithm; returns the JOSE-format signature. */
   byte[] sign(KeyRef key, byte[] signingInput);
 
+  /**
+   * HMAC-SHA256 under a key derived from the world key (for backup packages): only a module that
+   * holds the world can make or check it.
+   */
+  byte[] worldMac(byte[] data);
+
   /** Drops any loaded copy of the key (used when a key version is destroyed). */
   void forget(String kid);
 

@@ -70,6 +70,10 @@ public final class HsmClient {
     });
   }
 
+  public Future<byte[]> worldMac(byte[] data) {
+    return call(hsm -> hsm.worldMac(data));
+  }
+
   /** Drops loaded copies of a key on this node's HSM (after it was destroyed). */
   public Future<Void> forget(String kid) {
     return call(hsm -> {

@@ -339,6 +339,22 @@ public final class SoftwareHsm implements Hsm {
   }
 
   @Override
+  public byte[] worldMac(byte[] data) {
+    requireWorkerThread();
+    try {
+      javax.crypto.Mac derive = javax.crypto.Mac.getInstance("HmacSHA256");
+      derive.init(new javax.crypto.spec.SecretKeySpec(worldKey, "HmacSHA256"));
+      byte[] macKey = derive.doFinal("licensor-backup-mac/1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(macKey, "HmacSHA256"));
+      Arrays.fill(macKey, (byte) 0);
+      return mac.doFinal(data);
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "MAC failed", e);
+    }
+  }
+
+  @Override
   public synchronized void forget(String kid) {
     keys.remove(kid);
   }

@@ -1,6 +1,7 @@
 package io.licensor.http;
 
 import io.licensor.audit.AuditLog;
+import io.licensor.backup.BackupService;
 import io.licensor.byok.ByokService;
 import io.licensor.config.LicensorConfig;
 import io.licensor.lifecycle.KeyLifecycle;
@@ -12,5 +13,5 @@ import io.licensor.tenants.TenantService;
 /** What the HTTP layer calls: the node's services, shared by every HTTP verticle instance. */
 public record Api(LicensorConfig config, Authenticator authenticator, KeyDirectory directory, TenantService tenants,
                   LicensingService licensing, KeyLifecycle lifecycle, AuditLog audit, ByokService byok,
-                  Readiness readiness) {
+                  BackupService backup, Readiness readiness) {
 }

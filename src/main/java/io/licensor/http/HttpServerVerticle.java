@@ -33,6 +33,7 @@ public final class HttpServerVerticle extends VerticleBase {
     new TenantRoutes(api).mount(router, body);
     new LicensingRoutes(api).mount(router, body);
     new LifecycleRoutes(api).mount(router, body);
+    new BackupRoutes(api).mount(router);
     router.route().failureHandler(ProblemResponses::handle);
     router.errorHandler(404, ProblemResponses::handle);
     router.errorHandler(405, ProblemResponses::handle);

@@ -56,13 +56,43 @@ public final class LicensingService {
   }
 
   public Future<Published> publish(Principal user, String tenantId, JsonObject body, String requestId) {
-    return audited(publish(user, tenantId, body), tenantId, user, "publish", requestId, Published::kid, null);
+    return audited(publish(user, tenantId, body), tenantId, user, "publish", requestId, Published::kid, () -> null);
   }
 
   public Future<Issued> license(Principal user, String tenantId, JsonObject body, String requestId) {
-    Object pl = body.getValue("publishingLicense");
     return audited(license(user, tenantId, body), tenantId, user, "license", requestId, Issued::kid,
-        pl instanceof String s ? kidOf(s) : null);
+        () -> body.getValue("publishingLicense") instanceof String s ? kidOf(s) : null);
+  }
+
+  /**
+   * Proves a key version works end to end (for {@code licensor dr-drill}): seals a publishing
+   * license under its public key, licenses it through the normal path as a synthetic user, and
+   * verifies the use license's signature with the version's public key.
+   */
+  public Future<String> selfTest(String tenantId, KeyVersion version) {
+    Principal drill = new Principal("dr-drill@licensor.invalid", "licensor:dr-drill", tenantId, Set.of(), Set.of(), false);
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    Policy anyone = new Policy(java.util.List.of(new Grant("*", Set.of(Right.VIEW))), null, 300L);
+    PublishingLicenseContent content = new PublishingLicenseContent("dr-drill", drill.subject(),
+        Instant.now().getEpochSecond(), key, anyone);
+    return vertx.executeBlocking(() -> {
+          com.nimbusds.jose.jwk.ECKey recipient = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
+              .generate();
+          return new JsonObject().put("publishingLicense", PublishingLicenses.seal(version, content))
+              .put("recipientKey", new JsonObject(recipient.toPublicJWK().toJSONObject()));
+        }, false)
+        .compose(body -> license(drill, tenantId, body, "dr-drill"))
+        .compose(issued -> vertx.executeBlocking(() -> {
+          com.nimbusds.jose.JWSObject jws = com.nimbusds.jose.JWSObject.parse(issued.useLicense());
+          com.nimbusds.jose.JWSVerifier verifier = version.algorithm().isRsa()
+              ? new com.nimbusds.jose.crypto.RSASSAVerifier(version.publicJwk().toRSAKey())
+              : new com.nimbusds.jose.crypto.ECDSAVerifier(version.publicJwk().toECKey());
+          if (!version.kid().equals(jws.getHeader().getKeyID()) || !jws.verify(verifier)) {
+            throw new IllegalStateException("the use license of " + version.kid() + " does not verify");
+          }
+          return version.kid();
+        }, false));
   }
 
   /**
@@ -70,7 +100,8 @@ public final class LicensingService {
    * full the request fails 503 audit-unavailable instead of going unrecorded.
    */
   private <T> Future<T> audited(Future<T> work, String tenantId, Principal user, String action, String requestId,
-                                java.util.function.Function<T, String> kidOf, String requestedKid) {
+                                java.util.function.Function<T, String> kidOf,
+                                java.util.function.Supplier<String> requestedKid) {
     return work.transform(ar -> {
       if (ar.succeeded()) {
         audit.recordKeyUse(AuditEvent.now(tenantId, kidOf.apply(ar.result()), user.subject(), action + ".issued", "ok",
@@ -78,7 +109,7 @@ public final class LicensingService {
         return Future.succeededFuture(ar.result());
       }
       if (ar.cause() instanceof ProblemException p && p.problem() != Problem.HSM_BUSY) {
-        audit.recordKeyUse(AuditEvent.now(tenantId, requestedKid, user.subject(), action + ".denied", p.problem().slug(),
+        audit.recordKeyUse(AuditEvent.now(tenantId, requestedKid.get(), user.subject(), action + ".denied", p.problem().slug(),
             audit.node(), requestId, null));
       }
       return Future.failedFuture(ar.cause());

@@ -106,6 +106,11 @@ public final class TenantService {
     return new NewTenant(id, displayName, adminEmail, identity, key);
   }
 
+  /** A tenant identity from its JSON form (as in a backup package); 400 invalid-request if malformed. */
+  public static TenantIdentity identityOf(Object value) {
+    return parseIdentity(value);
+  }
+
   static TenantIdentity parseIdentity(Object value) {
     if (!(value instanceof JsonObject identity)) {
       throw invalid("identity must be an object {issuer, jwks}");

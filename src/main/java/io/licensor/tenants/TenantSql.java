@@ -38,4 +38,14 @@ final class TenantSql {
   static final String DESTROY_VERSION =
       "UPDATE key_versions SET state = 'destroyed', key_token = NULL, destroyed_at = now(), destroy_reason = $3"
           + " WHERE tenant_id = $1 AND version = $2";
+
+  static final String INSERT_RESTORED_TENANT =
+      "INSERT INTO tenants (id, display_name, admin_email, identity, state, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+  static final String REPLACE_TENANT =
+      "UPDATE tenants SET display_name = $2, admin_email = $3, identity = $4, state = $5, updated_at = now() WHERE id = $1";
+
+  static final String DESTROYED_VERSIONS = "SELECT version FROM key_versions WHERE tenant_id = $1 AND state = 'destroyed'";
+
+  static final String DELETE_LIVE_VERSIONS = "DELETE FROM key_versions WHERE tenant_id = $1 AND state <> 'destroyed'";
 }

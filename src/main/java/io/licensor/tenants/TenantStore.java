@@ -101,6 +101,43 @@ public final class TenantStore {
         }));
   }
 
+  /**
+   * Writes a restored tenant and its key versions in one transaction. An existing tenant is
+   * replaced only if {@code replace}; versions destroyed here stay destroyed. Returns whether a
+   * tenant was replaced.
+   */
+  public Future<Boolean> restore(Tenant tenant, List<KeyVersion> versions, boolean replace) {
+    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenant.id()))
+        .compose(rows -> {
+          boolean exists = rows.iterator().hasNext();
+          if (exists && !replace) {
+            return Future.failedFuture(Problem.TENANT_EXISTS.with("tenant '" + tenant.id()
+                + "' exists; restore with ?replace=true to replace its record and key versions"));
+          }
+          Future<java.util.Set<Integer>> destroyed = exists
+              ? conn.preparedQuery(TenantSql.DESTROYED_VERSIONS).execute(Tuple.of(tenant.id())).map(r -> {
+                java.util.Set<Integer> set = new java.util.HashSet<>();
+                r.forEach(row -> set.add(row.getInteger("version")));
+                return set;
+              })
+              : Future.succeededFuture(java.util.Set.of());
+          return destroyed.compose(gone -> {
+            Future<?> base = exists
+                ? conn.preparedQuery(TenantSql.DELETE_LIVE_VERSIONS).execute(Tuple.of(tenant.id()))
+                    .compose(r -> conn.preparedQuery(TenantSql.REPLACE_TENANT).execute(Tuple.of(tenant.id(),
+                        tenant.displayName(), tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName())))
+                : conn.preparedQuery(TenantSql.INSERT_RESTORED_TENANT).execute(Tuple.of(tenant.id(), tenant.displayName(),
+                    tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName(),
+                    java.time.OffsetDateTime.ofInstant(tenant.createdAt(), java.time.ZoneOffset.UTC)));
+            List<Tuple> rowsToInsert = versions.stream().filter(v -> !gone.contains(v.version()))
+                .map(TenantStore::keyVersionTuple).toList();
+            return base.compose(r -> rowsToInsert.isEmpty() ? Future.succeededFuture()
+                    : conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).executeBatch(rowsToInsert))
+                .map(r -> exists);
+          });
+        }));
+  }
+
   public Future<Boolean> exists(String tenantId) {
     return pool.preparedQuery(TenantSql.TENANT_EXISTS).execute(Tuple.of(tenantId)).map(rows -> rows.size() > 0);
   }

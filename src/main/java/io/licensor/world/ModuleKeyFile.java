@@ -35,14 +35,35 @@ public final class ModuleKeyFile {
     if (Files.exists(file)) {
       return load(file);
     }
-    Path dir = file.getParent();
-    Files.createDirectories(dir);
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
     byte[] idBytes = new byte[8];
     RANDOM.nextBytes(idBytes);
-    String worldId = "w" + HexFormat.of().formatHex(idBytes);
+    WorldKey world = new WorldKey("w" + HexFormat.of().formatHex(idBytes), key);
+    java.util.Arrays.fill(key, (byte) 0);
+    write(dataDir, world);
+    return world;
+  }
+
+  /**
+   * Writes the module key of a world (from {@code world init} or {@code world load}). Refuses to
+   * replace a module key of another world: one data directory serves one world.
+   */
+  public static void write(Path dataDir, WorldKey world) throws IOException {
+    Path file = pathIn(dataDir);
+    if (Files.exists(file)) {
+      WorldKey existing = load(file);
+      if (!existing.worldId().equals(world.worldId())) {
+        throw new WorldException("the data directory already holds world " + existing.worldId()
+            + "; refusing to replace it with world " + world.worldId());
+      }
+      return;
+    }
+    Path dir = file.getParent();
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    String worldId = world.worldId();
+    byte[] key = world.secretBytesForHsm();
     JsonObject json = new JsonObject()
         .put("format", "licensor-module-key/1")
         .put("worldId", worldId)
@@ -53,9 +74,7 @@ public final class ModuleKeyFile {
     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(tmp, json.encodePrettily(), StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
     Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    WorldKey world = new WorldKey(worldId, key);
     java.util.Arrays.fill(key, (byte) 0);
-    return world;
   }
 
   private static WorldKey load(Path file) throws IOException {

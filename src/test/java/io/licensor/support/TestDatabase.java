@@ -86,6 +86,18 @@ public final class TestDatabase {
     }
   }
 
+  /** Drops a whole database, as in a disaster. */
+  public static void drop(String databaseUrl) {
+    init();
+    String name = URI.create(databaseUrl).getPath().substring(1);
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + adminDb, user, password);
+         Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE " + name + " WITH (FORCE)");
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The text of a one-row, one-column query. */
   public static String text(String databaseUrl, String sql) {
     URI uri = URI.create(databaseUrl);

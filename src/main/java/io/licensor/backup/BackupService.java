@@ -1,0 +1,189 @@
+package io.licensor.backup;
+
+import com.nimbusds.jose.jwk.JWK;
+import io.licensor.audit.AuditEvent;
+import io.licensor.audit.AuditLog;
+import io.licensor.errors.Problem;
+import io.licensor.hsm.HsmClient;
+import io.licensor.hsm.KeyAlgorithm;
+import io.licensor.hsm.KeyToken;
+import io.licensor.keys.KeyOrigin;
+import io.licensor.keys.KeyVersion;
+import io.licensor.keys.KeyVersionState;
+import io.licensor.keys.PublicJwks;
+import io.licensor.tenants.KeyDirectory;
+import io.licensor.tenants.Tenant;
+import io.licensor.tenants.TenantKeys;
+import io.licensor.tenants.TenantService;
+import io.licensor.tenants.TenantState;
+import io.licensor.tenants.TenantStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.security.MessageDigest;
+import java.text.ParseException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Backup packages (SPEC §3): a tenant's record and every key version that is not destroyed, with
+ * public keys and key tokens (never a private key in the clear), under an HMAC keyed from the
+ * world key. Restoring needs the same world loaded; a package that fails its MAC, or whose tokens
+ * do not hold its public keys, is refused before anything is written.
+ */
+public final class BackupService {
+
+  public static final String FORMAT = "licensor-backup/1";
+
+  private final TenantStore store;
+  private final KeyDirectory directory;
+  private final HsmClient hsm;
+  private final AuditLog audit;
+  private final String worldId;
+
+  public BackupService(TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit, String worldId) {
+    this.store = store;
+    this.directory = directory;
+    this.hsm = hsm;
+    this.audit = audit;
+    this.worldId = worldId;
+  }
+
+  public Future<JsonObject> backup(String tenantId, String by, String requestId) {
+    return directory.refresh(tenantId)
+        .map(t -> t.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
+        .compose(t -> {
+          JsonObject pkg = unsigned(t);
+          return hsm.worldMac(CanonicalJson.bytes(pkg)).map(mac -> pkg.put("mac", HexFormat.of().formatHex(mac)));
+        })
+        .compose(pkg -> audit.record(AuditEvent.now(tenantId, null, by, "tenant.backup", "ok", audit.node(), requestId,
+            new JsonObject().put("versions", pkg.getJsonArray("keys").size()).encode())).map(x -> pkg));
+  }
+
+  private JsonObject unsigned(TenantKeys t) {
+    Tenant tenant = t.tenant();
+    JsonArray keys = new JsonArray();
+    for (KeyVersion v : t.versions()) {
+      if (v.state() == KeyVersionState.DESTROYED) {
+        continue;
+      }
+      keys.add(new JsonObject()
+          .put("version", v.version())
+          .put("state", v.state().wireName())
+          .put("algorithm", v.algorithm().wireName())
+          .put("origin", v.origin().wireName())
+          .put("createdAt", v.createdAt().toString())
+          .put("publicJwk", new JsonObject(v.publicJwk().toPublicJWK().toJSONObject()))
+          .put("token", v.token().encode()));
+    }
+    return new JsonObject()
+        .put("format", FORMAT)
+        .put("worldId", worldId)
+        .put("createdAt", Instant.now().toString())
+        .put("tenant", new JsonObject()
+            .put("id", tenant.id())
+            .put("displayName", tenant.displayName())
+            .put("adminEmail", tenant.adminEmail())
+            .put("state", tenant.state().wireName())
+            .put("identity", tenant.identity().toJson())
+            .put("createdAt", tenant.createdAt().toString()))
+        .put("keys", keys);
+  }
+
+  /** What a restore did. */
+  public record Restored(String tenantId, int versions, boolean replaced) {
+  }
+
+  /**
+   * Restores a package. A tenant that exists is replaced only when {@code replace} is set; key
+   * versions destroyed on this cluster stay destroyed even if the package still holds them.
+   */
+  public Future<Restored> restore(JsonObject pkg, boolean replace, String by, String requestId) {
+    if (!FORMAT.equals(pkg.getValue("format")) || !(pkg.getValue("worldId") instanceof String packageWorld)
+        || !(pkg.getValue("mac") instanceof String macHex) || !(pkg.getValue("tenant") instanceof JsonObject)
+        || !(pkg.getValue("keys") instanceof JsonArray)) {
+      return Future.failedFuture(Problem.BACKUP_INVALID.with("not a " + FORMAT + " package"));
+    }
+    if (!packageWorld.equals(worldId)) {
+      return Future.failedFuture(Problem.WORLD_MISMATCH.with("the package belongs to security world " + packageWorld
+          + "; this node has world " + worldId + " loaded. Load world " + packageWorld + " from its admin cards first"));
+    }
+    JsonObject unsigned = pkg.copy();
+    unsigned.remove("mac");
+    byte[] claimed;
+    try {
+      claimed = HexFormat.of().parseHex(macHex);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(Problem.BACKUP_INVALID.with("the package's mac is not hex"));
+    }
+    return hsm.worldMac(CanonicalJson.bytes(unsigned))
+        .compose(mac -> MessageDigest.isEqual(mac, claimed)
+            ? Future.succeededFuture()
+            : Future.failedFuture(Problem.BACKUP_INVALID.with("the package fails its integrity check: it was altered, "
+                + "or made by another world")))
+        .compose(v -> parse(pkg))
+        .compose(parsed -> checkTokens(parsed.versions(), 0).map(x -> parsed))
+        .compose(parsed -> store.restore(parsed.tenant(), parsed.versions(), replace)
+            .compose(replaced -> {
+              parsed.versions().forEach(k -> hsm.forget(k.kid()));
+              return directory.refresh(parsed.tenant().id())
+                  .compose(x -> audit.record(AuditEvent.now(parsed.tenant().id(), null, by, "tenant.restore", "ok",
+                      audit.node(), requestId, new JsonObject().put("versions", parsed.versions().size())
+                          .put("replaced", replaced).encode())))
+                  .map(x -> new Restored(parsed.tenant().id(), parsed.versions().size(), replaced));
+            }));
+  }
+
+  private record Parsed(Tenant tenant, List<KeyVersion> versions) {
+  }
+
+  private static Future<Parsed> parse(JsonObject pkg) {
+    try {
+      JsonObject t = pkg.getJsonObject("tenant");
+      String id = t.getString("id");
+      if (!TenantService.isValidId(id)) {
+        throw new IllegalArgumentException("tenant id");
+      }
+      Tenant tenant = new Tenant(id, t.getString("displayName"), t.getString("adminEmail"),
+          TenantService.identityOf(t.getJsonObject("identity")), TenantState.fromWireName(t.getString("state")),
+          Instant.parse(t.getString("createdAt")));
+      List<KeyVersion> versions = new ArrayList<>();
+      int active = 0;
+      for (Object o : pkg.getJsonArray("keys")) {
+        JsonObject k = (JsonObject) o;
+        int version = k.getInteger("version");
+        KeyVersionState state = KeyVersionState.fromWireName(k.getString("state"));
+        if (state == KeyVersionState.DESTROYED) {
+          throw new IllegalArgumentException("destroyed version in package");
+        }
+        active += state == KeyVersionState.ACTIVE ? 1 : 0;
+        KeyAlgorithm algorithm = KeyAlgorithm.fromWireName(k.getString("algorithm")).orElseThrow();
+        JWK jwk = JWK.parse(k.getJsonObject("publicJwk").encode());
+        versions.add(new KeyVersion(id, version, state, algorithm, KeyOrigin.fromWireName(k.getString("origin")).orElseThrow(),
+            jwk, KeyToken.parse(k.getString("token")), Instant.parse(k.getString("createdAt"))));
+      }
+      if (active > 1) {
+        throw new IllegalArgumentException("two active versions");
+      }
+      return Future.succeededFuture(new Parsed(tenant, versions));
+    } catch (RuntimeException | ParseException e) {
+      return Future.failedFuture(Problem.BACKUP_INVALID.with("the package's content is malformed"));
+    }
+  }
+
+  /** Each token must unwrap under this world to the private key of the version's public key. */
+  private Future<Void> checkTokens(List<KeyVersion> versions, int index) {
+    if (index >= versions.size()) {
+      return Future.succeededFuture();
+    }
+    KeyVersion v = versions.get(index);
+    return hsm.load(v.keyRef())
+        .recover(err -> Future.failedFuture(Problem.BACKUP_INVALID.with("the key token of " + v.kid() + " does not load")))
+        .compose(publicKey -> PublicJwks.of(publicKey, v.kid()).toPublicJWK().equals(v.publicJwk().toPublicJWK())
+            ? checkTokens(versions, index + 1)
+            : Future.failedFuture(Problem.BACKUP_INVALID.with("the key token of " + v.kid() + " does not match its public key")));
+  }
+}

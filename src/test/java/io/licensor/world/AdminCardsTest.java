@@ -1,0 +1,106 @@
+package io.licensor.world;
+
+import io.licensor.Main;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@DisplayName("The security world's administrator cards")
+class AdminCardsTest {
+
+  static List<char[]> passphrases(int n, String prefix) {
+    List<char[]> out = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      out.add((prefix + " card " + i).toCharArray());
+    }
+    return out;
+  }
+
+  static List<AdminCards.Card> cards(AdminCards.NewWorld world) {
+    return world.cards().stream().map(c -> AdminCards.read(c, "card")).toList();
+  }
+
+  @Test
+  @DisplayName("any 3 of 5 cards rebuild the same world key (all 10 combinations)")
+  void anyQuorumRebuildsTheWorld() {
+    List<char[]> pass = passphrases(5, "secret");
+    AdminCards.NewWorld world = AdminCards.create(3, pass);
+    byte[] expected = world.key().secretBytesForHsm();
+    List<AdminCards.Card> cards = cards(world);
+    int combinations = 0;
+    for (int a = 0; a < 5; a++) {
+      for (int b = a + 1; b < 5; b++) {
+        for (int c = b + 1; c < 5; c++) {
+          WorldKey rebuilt = AdminCards.rebuild(world.worldFile(), List.of(cards.get(a), cards.get(b), cards.get(c)),
+              List.of(pass.get(a), pass.get(b), pass.get(c)));
+          assertThat(rebuilt.worldId()).isEqualTo(world.key().worldId());
+          assertThat(rebuilt.secretBytesForHsm()).isEqualTo(expected);
+          combinations++;
+        }
+      }
+    }
+    assertThat(combinations).isEqualTo(10);
+    assertThat(world.worldFile().encode()).doesNotContain(java.util.Base64.getEncoder().encodeToString(expected));
+  }
+
+  @Test
+  @DisplayName("two cards, a wrong passphrase, a card of another world, or a repeated card: each a clear failure")
+  void badCardSetsFail() {
+    List<char[]> pass = passphrases(5, "secret");
+    AdminCards.NewWorld world = AdminCards.create(3, pass);
+    List<AdminCards.Card> cards = cards(world);
+    assertThatThrownBy(() -> AdminCards.rebuild(world.worldFile(), cards.subList(0, 2), pass.subList(0, 2)))
+        .isInstanceOf(WorldException.class).hasMessageContaining("needs 3 cards, got 2");
+    assertThatThrownBy(() -> AdminCards.rebuild(world.worldFile(), cards.subList(0, 3),
+        List.of(pass.get(0), "not the passphrase".toCharArray(), pass.get(2))))
+        .isInstanceOf(WorldException.class).hasMessageContaining("card 2: wrong passphrase");
+    AdminCards.NewWorld other = AdminCards.create(3, passphrases(5, "other"));
+    assertThatThrownBy(() -> AdminCards.rebuild(world.worldFile(),
+        List.of(cards.get(0), cards.get(1), cards(other).get(2)), List.of(pass.get(0), pass.get(1), "other card 3".toCharArray())))
+        .isInstanceOf(WorldException.class).hasMessageContaining("belongs to world " + other.key().worldId());
+    assertThatThrownBy(() -> AdminCards.rebuild(world.worldFile(), List.of(cards.get(0), cards.get(0), cards.get(1)),
+        List.of(pass.get(0), pass.get(0), pass.get(1))))
+        .isInstanceOf(WorldException.class).hasMessageContaining("given twice");
+  }
+
+  @Test
+  @DisplayName("world init and world load from the command line; a failed load writes nothing")
+  void commandLineInitAndLoad(@TempDir Path dir) throws Exception {
+    List<String> init = new ArrayList<>(List.of("world", "init", "--cards", "3", "--quorum", "2", "--out",
+        dir.resolve("cards").toString()));
+    for (int i = 1; i <= 3; i++) {
+      Path f = dir.resolve("pass-" + i);
+      Files.writeString(f, "passphrase number " + i);
+      init.addAll(List.of("--passphrase-file", i + "=" + f));
+    }
+    assertThat(new CommandLine(new Main()).execute(init.toArray(new String[0]))).isZero();
+    JsonObject worldFile = new JsonObject(Files.readString(dir.resolve("cards/world.json")));
+    assertThat(worldFile.getInteger("quorum")).isEqualTo(2);
+    assertThat(Files.getPosixFilePermissions(dir.resolve("cards/card-1.json"))).containsExactlyInAnyOrder(
+        java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+
+    Path node = dir.resolve("node");
+    int tooFew = new CommandLine(new Main()).execute("world", "load", "--world", dir.resolve("cards/world.json").toString(),
+        "--card", dir.resolve("cards/card-3.json").toString(), "--data-dir", node.toString(),
+        "--passphrase-file", "3=" + dir.resolve("pass-3"));
+    assertThat(tooFew).isEqualTo(2);
+    assertThat(Files.exists(ModuleKeyFile.pathIn(node))).isFalse();
+
+    int ok = new CommandLine(new Main()).execute("world", "load", "--world", dir.resolve("cards/world.json").toString(),
+        "--card", dir.resolve("cards/card-3.json").toString(), "--card", dir.resolve("cards/card-1.json").toString(),
+        "--data-dir", node.toString(), "--passphrase-file", "3=" + dir.resolve("pass-3"),
+        "--passphrase-file", "1=" + dir.resolve("pass-1"));
+    assertThat(ok).isZero();
+    assertThat(ModuleKeyFile.loadOrCreate(node).worldId()).isEqualTo(worldFile.getString("worldId"));
+  }
+}
