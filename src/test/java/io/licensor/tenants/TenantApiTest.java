@@ -119,7 +119,8 @@ class TenantApiTest {
     assertThat(openapi.body()).contains("openapi: 3", "/v1/tenants:", "/v1/tenants/{tid}:", "/v1/tenants/{tid}/keys/current:",
         "/v1/tenants/{tid}/jwks.json:", "/v1/tenants/{tid}/publishing-licenses:", "/v1/tenants/{tid}/licenses:",
         "/v1/tenants/{tid}/keys/rekey:", "/v1/tenants/{tid}/cancel:", "/v1/tenants/{tid}/reactivate:",
-        "/v1/tenants/{tid}/keys/{version}:", "/v1/tenants/{tid}/keys/{version}/export:", "/v1/tenants/{tid}/audit:");
+        "/v1/tenants/{tid}/keys/{version}:", "/v1/tenants/{tid}/keys/{version}/export:", "/v1/tenants/{tid}/audit:",
+        "/v1/tenants/{tid}/byok/kek:", "/v1/tenants/{tid}/backup:", "/v1/tenants/restore:");
   }
 
   private static String privateJwks() {
