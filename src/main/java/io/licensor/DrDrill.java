@@ -6,7 +6,6 @@ import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
 import io.licensor.tenants.TenantKeys;
 import io.licensor.tenants.TenantState;
-import io.licensor.world.AdminCards;
 import io.licensor.world.ModuleKeyFile;
 import io.licensor.world.WorldException;
 import io.licensor.world.WorldKey;
@@ -16,7 +15,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -51,18 +49,10 @@ final class DrDrill implements Callable<Integer> {
     Licensor node = null;
     int failures = 0;
     try {
-      JsonObject world = new JsonObject(Files.readString(worldFile));
-      List<AdminCards.Card> read = new ArrayList<>();
-      List<char[]> passphrases = new ArrayList<>();
-      for (Path f : cards) {
-        AdminCards.Card card = AdminCards.read(new JsonObject(Files.readString(f)), f.toString());
-        read.add(card);
-        passphrases.add(WorldCommands.passphrase(card.index(), passphraseFiles, false));
-      }
-      WorldKey key = AdminCards.rebuild(world, read, passphrases);
+      WorldKey key = WorldCommands.rebuild(worldFile, cards, passphraseFiles);
       ModuleKeyFile.write(scratch, key);
       key.destroy();
-      System.out.println("dr-drill: world " + world.getString("worldId") + " rebuilt from " + cards.size()
+      System.out.println("dr-drill: world " + key.worldId() + " rebuilt from " + cards.size()
           + " cards; scratch instance in " + scratch);
       LicensorConfig config = ConfigLoader.load(new JsonObject()
           .put("dataDir", scratch.toString())

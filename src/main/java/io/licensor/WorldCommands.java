@@ -54,6 +54,23 @@ final class WorldCommands implements Runnable {
     return p;
   }
 
+  /** Reads a world file and K card files, asks for each card's passphrase, and rebuilds the world key. */
+  static WorldKey rebuild(Path worldFile, List<Path> cardFiles, Map<Integer, Path> passphraseFiles) throws IOException {
+    JsonObject world = new JsonObject(Files.readString(worldFile));
+    List<AdminCards.Card> read = new ArrayList<>();
+    List<char[]> passphrases = new ArrayList<>();
+    try {
+      for (Path f : cardFiles) {
+        AdminCards.Card card = AdminCards.read(new JsonObject(Files.readString(f)), f.toString());
+        read.add(card);
+        passphrases.add(passphrase(card.index(), passphraseFiles, false));
+      }
+      return AdminCards.rebuild(world, read, passphrases);
+    } finally {
+      passphrases.forEach(p -> Arrays.fill(p, '\0'));
+    }
+  }
+
   static void writePrivate(Path file, String text) throws IOException {
     Files.deleteIfExists(file);
     Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -122,15 +139,7 @@ final class WorldCommands implements Runnable {
     @Override
     public Integer call() throws Exception {
       try {
-        JsonObject world = new JsonObject(Files.readString(worldFile));
-        List<AdminCards.Card> read = new ArrayList<>();
-        List<char[]> passphrases = new ArrayList<>();
-        for (Path f : cards) {
-          AdminCards.Card card = AdminCards.read(new JsonObject(Files.readString(f)), f.toString());
-          read.add(card);
-          passphrases.add(passphrase(card.index(), passphraseFiles, false));
-        }
-        WorldKey key = AdminCards.rebuild(world, read, passphrases);
+        WorldKey key = rebuild(worldFile, cards, passphraseFiles);
         ModuleKeyFile.write(dataDir, key);
         key.destroy();
         System.out.println("world " + key.worldId() + " loaded into " + ModuleKeyFile.pathIn(dataDir));

@@ -76,14 +76,17 @@ public final class TestDatabase {
 
   /** Runs SQL statements on a database (to tamper with it, as an attacker with database access would). */
   public static void execute(String databaseUrl, String sql) {
-    URI uri = URI.create(databaseUrl);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(),
-        user, password);
+    try (Connection c = connect(databaseUrl);
          Statement s = c.createStatement()) {
       s.execute(sql);
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static Connection connect(String databaseUrl) throws SQLException {
+    URI uri = URI.create(databaseUrl);
+    return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), user, password);
   }
 
   /** Drops a whole database, as in a disaster. */
@@ -100,9 +103,7 @@ public final class TestDatabase {
 
   /** The text of a one-row, one-column query. */
   public static String text(String databaseUrl, String sql) {
-    URI uri = URI.create(databaseUrl);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(),
-        user, password);
+    try (Connection c = connect(databaseUrl);
          Statement s = c.createStatement();
          var rs = s.executeQuery(sql)) {
       rs.next();
@@ -114,9 +115,7 @@ public final class TestDatabase {
 
   /** Runs one SQL query on a database (for assertions about what was stored). */
   public static long count(String databaseUrl, String sql) {
-    URI uri = URI.create(databaseUrl);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(),
-        user, password);
+    try (Connection c = connect(databaseUrl);
          Statement s = c.createStatement();
          var rs = s.executeQuery(sql)) {
       rs.next();
