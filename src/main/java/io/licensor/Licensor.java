@@ -88,7 +88,7 @@ public final class Licensor {
     HsmStats stats = new HsmStats();
     return vertx.executeBlocking(() -> {
           Files.createDirectories(config.dataDir());
-          WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir());
+          WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
           Warmup.run();
           if (config.devEnabled()) {
             devIssuer = DevIssuer.loadOrCreate(config.dataDir());

@@ -58,6 +58,10 @@ public final class Main implements Runnable {
           System.err.println("licensor: configuration error: " + cause.getMessage());
           return 2;
         }
+        if (cause instanceof io.licensor.world.WorldException) {
+          System.err.println("licensor: security world: " + cause.getMessage());
+          return 2;
+        }
         System.err.println("licensor: start-up failed: " + cause);
         return 1;
       }

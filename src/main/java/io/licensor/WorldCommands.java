@@ -71,6 +71,12 @@ final class WorldCommands implements Runnable {
     }
   }
 
+  /** The module key file's passphrase, if the node seals it. */
+  static char[] modulePassphrase() {
+    String p = System.getenv("LICENSOR_WORLD_MODULE_PASSPHRASE");
+    return p == null || p.isEmpty() ? null : p.toCharArray();
+  }
+
   static void writePrivate(Path file, String text) throws IOException {
     Files.deleteIfExists(file);
     Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -104,7 +110,7 @@ final class WorldCommands implements Runnable {
         AdminCards.NewWorld world = AdminCards.create(quorum, passphrases);
         Files.createDirectories(out);
         if (dataDir != null) {
-          ModuleKeyFile.write(dataDir, world.key());
+          ModuleKeyFile.write(dataDir, world.key(), modulePassphrase());
         }
         Files.writeString(out.resolve("world.json"), world.worldFile().encodePrettily());
         for (JsonObject card : world.cards()) {
@@ -140,7 +146,7 @@ final class WorldCommands implements Runnable {
     public Integer call() throws Exception {
       try {
         WorldKey key = rebuild(worldFile, cards, passphraseFiles);
-        ModuleKeyFile.write(dataDir, key);
+        ModuleKeyFile.write(dataDir, key, modulePassphrase());
         key.destroy();
         System.out.println("world " + key.worldId() + " loaded into " + ModuleKeyFile.pathIn(dataDir));
         return 0;

@@ -79,6 +79,7 @@ public final class ConfigLoader {
       Setting.integer("licensing.defaultLicenseTtlSeconds", 86_400, 60, 365 * 86_400),
       Setting.integer("licensing.maxLicenseTtlSeconds", 30 * 86_400, 60, 3650 * 86_400),
       Setting.integer("byok.kekTtlSeconds", 86_400, 60, 30 * 86_400),
+      Setting.string("world.modulePassphrase", null),
       Setting.string("node.id", null),
       Setting.bool("audit.keyUse", true),
       Setting.integer("audit.queueCapacity", 100_000, 1, 10_000_000),
@@ -120,6 +121,10 @@ public final class ConfigLoader {
       if (json.getJsonObject("database") != null && json.getJsonObject("database").getValue("password") != null) {
         throw new ConfigException("database.password: a secret may not be written in the configuration file; "
             + "set LICENSOR_DATABASE_PASSWORD or database.passwordFile");
+      }
+      if (json.getJsonObject("world") != null && json.getJsonObject("world").getValue("modulePassphrase") != null) {
+        throw new ConfigException("world.modulePassphrase: a secret may not be written in the configuration file; "
+            + "set LICENSOR_WORLD_MODULE_PASSPHRASE");
       }
     }
     return load(json, env);

@@ -131,6 +131,12 @@ public final class LicensorConfig {
     return integer("licensing.maxLicenseTtlSeconds");
   }
 
+  /** The passphrase sealing the module key file, or null (environment only: LICENSOR_WORLD_MODULE_PASSPHRASE). */
+  public char[] modulePassphrase() {
+    String p = str("world.modulePassphrase");
+    return p == null ? null : p.toCharArray();
+  }
+
   /** How long a BYOK key-exchange key stays usable. */
   public int kekTtlSeconds() {
     return integer("byok.kekTtlSeconds");
@@ -172,7 +178,7 @@ public final class LicensorConfig {
   public JsonObject toJson() {
     JsonObject root = new JsonObject();
     values.forEach((path, value) -> {
-      if (path.equals("database.password")) {
+      if (path.equals("database.password") || path.equals("world.modulePassphrase")) {
         return;
       }
       String[] parts = path.split("\\.");

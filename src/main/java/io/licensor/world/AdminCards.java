@@ -1,13 +1,10 @@
 package io.licensor.world;
 
 import io.vertx.core.json.JsonObject;
-import org.bouncycastle.crypto.generators.SCrypt;
 import org.bouncycastle.crypto.threshold.ShamirSecretSplitter;
 import org.bouncycastle.crypto.threshold.ShamirSplitSecret;
 import org.bouncycastle.crypto.threshold.ShamirSplitSecretShare;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +13,6 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,10 +28,6 @@ public final class AdminCards {
 
   static final String WORLD_FORMAT = "licensor-world/1";
   static final String CARD_FORMAT = "licensor-admin-card/1";
-  /** scrypt cost: 2^15 × 8 × 128 bytes = 32 MiB of memory per derivation. */
-  static final int SCRYPT_N = 1 << 15;
-  static final int SCRYPT_R = 8;
-  static final int SCRYPT_P = 1;
   static final int MIN_PASSPHRASE = 8;
 
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -160,63 +152,23 @@ public final class AdminCards {
   }
 
   private static JsonObject seal(String worldId, int index, int quorum, byte[] share, char[] passphrase) {
-    byte[] salt = new byte[16];
-    RANDOM.nextBytes(salt);
-    byte[] nonce = new byte[12];
-    RANDOM.nextBytes(nonce);
-    byte[] kek = derive(passphrase, salt);
-    try {
-      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
-      gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, nonce));
-      gcm.updateAAD(aad(worldId, index));
-      byte[] sealed = gcm.doFinal(share);
-      Base64.Encoder b64 = Base64.getEncoder();
-      return new JsonObject()
-          .put("format", CARD_FORMAT)
-          .put("worldId", worldId)
-          .put("index", index)
-          .put("quorum", quorum)
-          .put("kdf", new JsonObject().put("alg", "scrypt").put("N", SCRYPT_N).put("r", SCRYPT_R).put("p", SCRYPT_P)
-              .put("salt", b64.encodeToString(salt)))
-          .put("cipher", "AES-256-GCM")
-          .put("nonce", b64.encodeToString(nonce))
-          .put("share", b64.encodeToString(sealed));
-    } catch (GeneralSecurityException e) {
-      throw new WorldException("sealing a card failed");
-    } finally {
-      Arrays.fill(kek, (byte) 0);
-    }
+    JsonObject sealed = PassphraseSeal.seal(share, passphrase, aad(worldId, index));
+    return new JsonObject()
+        .put("format", CARD_FORMAT)
+        .put("worldId", worldId)
+        .put("index", index)
+        .put("quorum", quorum)
+        .put("kdf", sealed.getJsonObject("kdf"))
+        .put("cipher", sealed.getString("cipher"))
+        .put("nonce", sealed.getString("nonce"))
+        .put("share", sealed.getString("ciphertext"));
   }
 
   private static byte[] open(Card card, String worldId, char[] passphrase) {
     JsonObject c = card.sealed();
-    JsonObject kdf = c.getJsonObject("kdf", new JsonObject());
-    if (!"scrypt".equals(kdf.getString("alg")) || kdf.getInteger("N", 0) != SCRYPT_N) {
-      throw new WorldException("card " + card.index() + " uses an unknown key derivation");
-    }
-    Base64.Decoder b64 = Base64.getDecoder();
-    byte[] kek = derive(passphrase, b64.decode(kdf.getString("salt", "")));
-    try {
-      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
-      gcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, b64.decode(c.getString("nonce", ""))));
-      gcm.updateAAD(aad(worldId, card.index()));
-      return gcm.doFinal(b64.decode(c.getString("share", "")));
-    } catch (javax.crypto.AEADBadTagException e) {
-      throw new WorldException("card " + card.index() + ": wrong passphrase, or the card was altered");
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new WorldException("card " + card.index() + " cannot be opened");
-    } finally {
-      Arrays.fill(kek, (byte) 0);
-    }
-  }
-
-  private static byte[] derive(char[] passphrase, byte[] salt) {
-    byte[] pass = new String(passphrase).getBytes(StandardCharsets.UTF_8);
-    try {
-      return SCrypt.generate(pass, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, 32);
-    } finally {
-      Arrays.fill(pass, (byte) 0);
-    }
+    JsonObject sealed = new JsonObject().put("kdf", c.getJsonObject("kdf", new JsonObject()))
+        .put("nonce", c.getString("nonce", "")).put("ciphertext", c.getString("share", ""));
+    return PassphraseSeal.open(sealed, passphrase, aad(worldId, card.index()), "card " + card.index());
   }
 
   private static byte[] aad(String worldId, int index) {

@@ -15,8 +15,9 @@ import java.util.HexFormat;
 
 /**
  * The node's copy of the world key, {@code <dataDir>/world/module.key} (mode 0600, directory
- * 0700). Created with a fresh world on first start. Administrator cards and loading a world onto
- * a new module come with the security-world issue; this file is what a loaded module keeps.
+ * 0700): written by {@code world init}/{@code world load}, or with a fresh world on a first start
+ * without cards. With a module passphrase ({@code LICENSOR_WORLD_MODULE_PASSPHRASE}) the key is
+ * kept sealed (scrypt + AES-256-GCM) and the file alone is useless.
  */
 public final class ModuleKeyFile {
 
@@ -31,9 +32,14 @@ public final class ModuleKeyFile {
 
   /** Loads the module key, creating a new world if the data directory has none. */
   public static WorldKey loadOrCreate(Path dataDir) throws IOException {
+    return loadOrCreate(dataDir, null);
+  }
+
+  /** As {@link #loadOrCreate(Path)}, the key sealed under {@code passphrase} when one is given. */
+  public static WorldKey loadOrCreate(Path dataDir, char[] passphrase) throws IOException {
     Path file = pathIn(dataDir);
     if (Files.exists(file)) {
-      return load(file);
+      return load(file, passphrase);
     }
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
@@ -41,7 +47,7 @@ public final class ModuleKeyFile {
     RANDOM.nextBytes(idBytes);
     WorldKey world = new WorldKey("w" + HexFormat.of().formatHex(idBytes), key);
     java.util.Arrays.fill(key, (byte) 0);
-    write(dataDir, world);
+    write(dataDir, world, passphrase);
     return world;
   }
 
@@ -50,9 +56,14 @@ public final class ModuleKeyFile {
    * replace a module key of another world: one data directory serves one world.
    */
   public static void write(Path dataDir, WorldKey world) throws IOException {
+    write(dataDir, world, null);
+  }
+
+  /** As {@link #write(Path, WorldKey)}, sealed under {@code passphrase} when one is given. */
+  public static void write(Path dataDir, WorldKey world, char[] passphrase) throws IOException {
     Path file = pathIn(dataDir);
     if (Files.exists(file)) {
-      WorldKey existing = load(file);
+      WorldKey existing = load(file, passphrase);
       if (!existing.worldId().equals(world.worldId())) {
         throw new WorldException("the data directory already holds world " + existing.worldId()
             + "; refusing to replace it with world " + world.worldId());
@@ -67,8 +78,12 @@ public final class ModuleKeyFile {
     JsonObject json = new JsonObject()
         .put("format", "licensor-module-key/1")
         .put("worldId", worldId)
-        .put("createdAt", Instant.now().toString())
-        .put("key", Base64.getEncoder().encodeToString(key));
+        .put("createdAt", Instant.now().toString());
+    if (passphrase == null) {
+      json.put("key", Base64.getEncoder().encodeToString(key));
+    } else {
+      json.put("sealed", PassphraseSeal.seal(key, passphrase, aad(worldId)));
+    }
     Path tmp = dir.resolve("module.key.tmp");
     Files.deleteIfExists(tmp);
     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -77,7 +92,11 @@ public final class ModuleKeyFile {
     java.util.Arrays.fill(key, (byte) 0);
   }
 
-  private static WorldKey load(Path file) throws IOException {
+  private static byte[] aad(String worldId) {
+    return ("licensor-module-key|" + worldId).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static WorldKey load(Path file, char[] passphrase) throws IOException {
     JsonObject json;
     try {
       json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
@@ -86,10 +105,19 @@ public final class ModuleKeyFile {
     }
     String worldId = json.getString("worldId");
     String key = json.getString("key");
-    if (worldId == null || key == null) {
+    JsonObject sealed = json.getJsonObject("sealed");
+    if (worldId == null || (key == null && sealed == null)) {
       throw new IOException("module key file " + file + " lacks worldId or key");
     }
-    byte[] bytes = Base64.getDecoder().decode(key);
+    byte[] bytes;
+    if (sealed != null) {
+      if (passphrase == null) {
+        throw new WorldException("the module key of world " + worldId + " is sealed: set LICENSOR_WORLD_MODULE_PASSPHRASE");
+      }
+      bytes = PassphraseSeal.open(sealed, passphrase, aad(worldId), "the module key (LICENSOR_WORLD_MODULE_PASSPHRASE)");
+    } else {
+      bytes = Base64.getDecoder().decode(key);
+    }
     try {
       return new WorldKey(worldId, bytes);
     } finally {
