@@ -53,8 +53,15 @@ public final class SoftwareHsm implements Hsm {
   private record Loaded(KeyToken token, PrivateKey privateKey, PublicKey publicKey, boolean extractable, boolean kek) {
   }
 
-  /** First byte of a wrapped token: the format; second: attributes (bit 0 = extractable). */
-  private static final byte TOKEN_FORMAT = 1;
+  /**
+   * Key token layout: format byte, attributes byte (bit 0 extractable, bit 1 KEK), a 32-byte
+   * HMAC-SHA256 tag over those two bytes and the wrap, then AES-KWP(world key, PKCS#8). A PKCS#11
+   * module's C_UnwrapKey with CKM_AES_KEY_WRAP_PAD accepts that wrap (checked by hand against
+   * SoftHSM2 for RSA and EC keys), so a PKCS#11 backend holding the same world can load these
+   * tokens; the tag keeps the attributes honest.
+   */
+  private static final byte TOKEN_FORMAT = 2;
+  private static final int TAG_BYTES = 32;
   private static final byte EXTRACTABLE = 1;
   /** Attribute bit 1: a key-exchange key, usable only to import BYOK transfers. */
   private static final byte KEK = 2;
@@ -382,11 +389,14 @@ public final class SoftwareHsm implements Hsm {
     if (!ref.token().worldId().equals(worldId)) {
       throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token belongs to another security world");
     }
-    byte[] plain = unwrap(ref.token().wrapped());
-    byte[] pkcs8 = plain.length > 2 && plain[0] == TOKEN_FORMAT ? Arrays.copyOfRange(plain, 2, plain.length) : new byte[0];
-    boolean extractable = plain.length > 2 && (plain[1] & EXTRACTABLE) != 0;
-    boolean kek = plain.length > 2 && (plain[1] & KEK) != 0;
-    Arrays.fill(plain, (byte) 0);
+    byte[] token = ref.token().wrapped();
+    if (token.length <= 2 + TAG_BYTES || token[0] != TOKEN_FORMAT
+        || !java.security.MessageDigest.isEqual(tag(token[1], token, 2 + TAG_BYTES), Arrays.copyOfRange(token, 2, 2 + TAG_BYTES))) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token was altered or is not of this world");
+    }
+    boolean extractable = (token[1] & EXTRACTABLE) != 0;
+    boolean kek = (token[1] & KEK) != 0;
+    byte[] pkcs8 = unwrap(Arrays.copyOfRange(token, 2 + TAG_BYTES, token.length));
     try {
       String jcaAlgorithm = ref.algorithm().isRsa() ? "RSA" : "EC";
       PrivateKey privateKey = KeyFactory.getInstance(jcaAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
@@ -418,18 +428,33 @@ public final class SoftwareHsm implements Hsm {
     return wrap(pkcs8, extractable ? EXTRACTABLE : 0);
   }
 
-  /** Wraps format byte, attributes byte and PKCS#8 together, so the attributes are as tamper-proof as the key. */
   private byte[] wrap(byte[] pkcs8, int attributes) {
-    byte[] plain = new byte[pkcs8.length + 2];
-    plain[0] = TOKEN_FORMAT;
-    plain[1] = (byte) attributes;
-    System.arraycopy(pkcs8, 0, plain, 2, pkcs8.length);
+    AESWrapPadEngine engine = new AESWrapPadEngine();
+    engine.init(true, new KeyParameter(worldKey));
+    byte[] wrapped = engine.wrap(pkcs8, 0, pkcs8.length);
+    byte[] token = new byte[2 + TAG_BYTES + wrapped.length];
+    token[0] = TOKEN_FORMAT;
+    token[1] = (byte) attributes;
+    System.arraycopy(wrapped, 0, token, 2 + TAG_BYTES, wrapped.length);
+    System.arraycopy(tag((byte) attributes, token, 2 + TAG_BYTES), 0, token, 2, TAG_BYTES);
+    return token;
+  }
+
+  /** HMAC-SHA256, under a key derived from the world key, of format, attributes and the wrap. */
+  private byte[] tag(byte attributes, byte[] token, int wrapOffset) {
     try {
-      AESWrapPadEngine engine = new AESWrapPadEngine();
-      engine.init(true, new KeyParameter(worldKey));
-      return engine.wrap(plain, 0, plain.length);
-    } finally {
-      Arrays.fill(plain, (byte) 0);
+      javax.crypto.Mac derive = javax.crypto.Mac.getInstance("HmacSHA256");
+      derive.init(new javax.crypto.spec.SecretKeySpec(worldKey, "HmacSHA256"));
+      byte[] tagKey = derive.doFinal("licensor-key-token-attributes/1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(tagKey, "HmacSHA256"));
+      Arrays.fill(tagKey, (byte) 0);
+      mac.update(TOKEN_FORMAT);
+      mac.update(attributes);
+      mac.update(token, wrapOffset, token.length - wrapOffset);
+      return mac.doFinal();
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "key token tag failed", e);
     }
   }
 

@@ -89,6 +89,20 @@ class HsmWorkerTest {
         .isInstanceOf(HsmException.class);
     assertThatThrownBy(() -> world1.load(new KeyRef("t:3", KeyAlgorithm.RSA_2048, new KeyToken("w9", key.token().wrapped()))))
         .isInstanceOf(HsmException.class).hasMessageContaining("another security world");
+    // the attributes are bound to the key: marking an imported (non-extractable) key extractable is refused
+    java.security.KeyPairGenerator g;
+    try {
+      g = java.security.KeyPairGenerator.getInstance("EC");
+      g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    GeneratedKey imported = world1.importPrivateKey(KeyAlgorithm.EC_P256, g.generateKeyPair().getPrivate().getEncoded());
+    byte[] forged = imported.token().wrapped().clone();
+    forged[1] |= 1;
+    assertThatThrownBy(() -> world1.exportEncrypted(new KeyRef("t:4", KeyAlgorithm.EC_P256, new KeyToken("w1", forged)),
+        "a long password".toCharArray()))
+        .isInstanceOf(HsmException.class).hasMessageContaining("altered");
   }
 
   @Test
