@@ -12,6 +12,7 @@ import io.licensor.hsm.Hsm;
 import io.licensor.hsm.HsmClient;
 import io.licensor.hsm.HsmStats;
 import io.licensor.hsm.HsmWorker;
+import io.licensor.hsm.Pkcs11Hsm;
 import io.licensor.hsm.SoftwareHsm;
 import io.licensor.http.Api;
 import io.licensor.http.HttpServerVerticle;
@@ -90,6 +91,11 @@ public final class Licensor {
           Files.createDirectories(config.dataDir());
           WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
           Warmup.run();
+          // Opening a PKCS#11 token blocks: done here, on a worker thread, like the rest of this step.
+          hsm = "pkcs11".equals(config.hsmType())
+              ? new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), world,
+                  config.hsmSessions(), config.hsmKeyCacheSize())
+              : new SoftwareHsm(world, config.hsmKeyCacheSize());
           if (config.devEnabled()) {
             devIssuer = DevIssuer.loadOrCreate(config.dataDir());
           }
@@ -98,7 +104,6 @@ public final class Licensor {
         .compose(world -> {
           worldId = world.worldId();
           LOG.info("security world {} loaded from {}", worldId, ModuleKeyFile.pathIn(config.dataDir()));
-          hsm = new SoftwareHsm(world, config.hsmKeyCacheSize());
           world.destroy();
           hsmClient = new HsmClient(vertx, config.hsmQueueCapacity(), config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats);
           return vertx.deployVerticle(() -> new HsmWorker(hsm, stats), new DeploymentOptions()

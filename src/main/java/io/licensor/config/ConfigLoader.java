@@ -65,7 +65,11 @@ public final class ConfigLoader {
       Setting.string("database.passwordFile", null),
       Setting.integer("database.poolSize", 8, 1, 256),
       Setting.integer("database.embeddedPort", 0, 0, 65535),
-      Setting.choice("hsm.type", "software", "software"),
+      Setting.choice("hsm.type", "software", "software", "pkcs11"),
+      Setting.string("hsm.pkcs11.library", null),
+      Setting.integer("hsm.pkcs11.slotListIndex", 0, 0, 1024),
+      Setting.string("hsm.pkcs11.pin", null),
+      Setting.string("hsm.pkcs11.pinFile", null),
       Setting.integer("hsm.sessions", 1, 1, 64),
       Setting.integer("hsm.queueCapacity", 256, 1, 1_000_000),
       Setting.integer("hsm.timeoutMs", 30_000, 100, 600_000),
@@ -122,6 +126,11 @@ public final class ConfigLoader {
         throw new ConfigException("database.password: a secret may not be written in the configuration file; "
             + "set LICENSOR_DATABASE_PASSWORD or database.passwordFile");
       }
+      JsonObject hsmJson = json.getJsonObject("hsm");
+      if (hsmJson != null && hsmJson.getJsonObject("pkcs11") != null && hsmJson.getJsonObject("pkcs11").getValue("pin") != null) {
+        throw new ConfigException("hsm.pkcs11.pin: a secret may not be written in the configuration file; "
+            + "set LICENSOR_HSM_PKCS11_PIN or hsm.pkcs11.pinFile");
+      }
       if (json.getJsonObject("world") != null && json.getJsonObject("world").getValue("modulePassphrase") != null) {
         throw new ConfigException("world.modulePassphrase: a secret may not be written in the configuration file; "
             + "set LICENSOR_WORLD_MODULE_PASSPHRASE");
@@ -160,6 +169,23 @@ public final class ConfigLoader {
         values.put("database.password", Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip());
       } catch (IOException e) {
         throw new ConfigException("database.passwordFile: cannot read " + passwordFile);
+      }
+    }
+    if ("pkcs11".equals(values.get("hsm.type"))) {
+      if (values.get("hsm.pkcs11.library") == null) {
+        throw new ConfigException("hsm.pkcs11.library: required with hsm.type pkcs11 (the PKCS#11 module, e.g. "
+            + "/usr/lib/softhsm/libsofthsm2.so)");
+      }
+      String pinFile = (String) values.get("hsm.pkcs11.pinFile");
+      if (values.get("hsm.pkcs11.pin") == null && pinFile != null) {
+        try {
+          values.put("hsm.pkcs11.pin", Files.readString(Path.of(pinFile), StandardCharsets.UTF_8).strip());
+        } catch (IOException e) {
+          throw new ConfigException("hsm.pkcs11.pinFile: cannot read " + pinFile);
+        }
+      }
+      if (values.get("hsm.pkcs11.pin") == null) {
+        throw new ConfigException("hsm.pkcs11.pin: required with hsm.type pkcs11: set LICENSOR_HSM_PKCS11_PIN or hsm.pkcs11.pinFile");
       }
     }
     String url = (String) values.get("database.url");

@@ -82,6 +82,20 @@ public final class LicensorConfig {
     return str("hsm.type");
   }
 
+  public String pkcs11Library() {
+    return str("hsm.pkcs11.library");
+  }
+
+  public int pkcs11SlotListIndex() {
+    return integer("hsm.pkcs11.slotListIndex");
+  }
+
+  /** The token's user PIN (environment or file only). */
+  public char[] pkcs11Pin() {
+    String pin = str("hsm.pkcs11.pin");
+    return pin == null ? null : pin.toCharArray();
+  }
+
   public int hsmSessions() {
     return integer("hsm.sessions");
   }
@@ -178,7 +192,7 @@ public final class LicensorConfig {
   public JsonObject toJson() {
     JsonObject root = new JsonObject();
     values.forEach((path, value) -> {
-      if (path.equals("database.password") || path.equals("world.modulePassphrase")) {
+      if (path.equals("database.password") || path.equals("world.modulePassphrase") || path.equals("hsm.pkcs11.pin")) {
         return;
       }
       String[] parts = path.split("\\.");

@@ -116,6 +116,15 @@ public final class SoftwareHsm implements Hsm {
   }
 
   private GeneratedKey importChecked(KeyAlgorithm algorithm, byte[] pkcs8) {
+    PublicKey publicKey = checkImport(algorithm, pkcs8);
+    return new GeneratedKey(algorithm, publicKey, new KeyToken(worldId, wrap(pkcs8, false)));
+  }
+
+  /**
+   * Checks that {@code pkcs8} is a working private key of {@code algorithm} (type, size, curve, a
+   * signature that verifies) and returns its public key; each failure a distinct reason.
+   */
+  static PublicKey checkImport(KeyAlgorithm algorithm, byte[] pkcs8) {
     org.bouncycastle.asn1.pkcs.PrivateKeyInfo info;
     try {
       info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(pkcs8);
@@ -155,7 +164,7 @@ public final class SoftwareHsm implements Hsm {
       throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the private key is malformed");
     }
     checkPair(algorithm, privateKey, publicKey);
-    return new GeneratedKey(algorithm, publicKey, new KeyToken(worldId, wrap(pkcs8, false)));
+    return publicKey;
   }
 
   @Override
@@ -226,7 +235,19 @@ public final class SoftwareHsm implements Hsm {
     if (!k.extractable()) {
       throw new HsmException(HsmException.Reason.NOT_EXTRACTABLE, "the key is not extractable");
     }
+    byte[] pkcs8 = k.privateKey().getEncoded();
     try {
+      return encryptedPem(pkcs8, key.algorithm(), password, random);
+    } finally {
+      Arrays.fill(pkcs8, (byte) 0);
+    }
+  }
+
+  /** PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) encrypted PKCS#8 PEM of a private key. */
+  static String encryptedPem(byte[] pkcs8, KeyAlgorithm algorithm, char[] password, SecureRandom random) {
+    try {
+      PrivateKey privateKey = KeyFactory.getInstance(algorithm.isRsa() ? "RSA" : "EC")
+          .generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
       org.bouncycastle.operator.OutputEncryptor encryptor =
           new org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder(org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC)
               .setPRF(org.bouncycastle.openssl.PKCS8Generator.PRF_HMACSHA256)
@@ -236,7 +257,7 @@ public final class SoftwareHsm implements Hsm {
               .setProvider(BOUNCY_CASTLE)
               .build();
       org.bouncycastle.util.io.pem.PemObject pem =
-          new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k.privateKey(), encryptor).generate();
+          new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(privateKey, encryptor).generate();
       java.io.StringWriter out = new java.io.StringWriter();
       try (org.bouncycastle.util.io.pem.PemWriter writer = new org.bouncycastle.util.io.pem.PemWriter(out)) {
         writer.writeObject(pem);
@@ -247,10 +268,10 @@ public final class SoftwareHsm implements Hsm {
     }
   }
 
-  private void checkPair(KeyAlgorithm algorithm, PrivateKey privateKey, PublicKey publicKey) {
+  private static void checkPair(KeyAlgorithm algorithm, PrivateKey privateKey, PublicKey publicKey) {
     try {
       byte[] probe = new byte[32];
-      random.nextBytes(probe);
+      new SecureRandom().nextBytes(probe);
       Signature signer = Signature.getInstance(algorithm.isRsa() ? "SHA256withRSA" : "SHA256withECDSA");
       signer.initSign(privateKey);
       signer.update(probe);

@@ -70,9 +70,16 @@ public final class TestNode implements AutoCloseable {
   public static TestNode start(JsonObject settings, Path dataDir, String dbUrl, Issuer operators) {
     BlockedThreadWatch.install();
     JsonObject full = settings.copy();
+    if ("pkcs11".equals(System.getenv("LICENSOR_TEST_HSM"))) {
+      // the same tests on a real PKCS#11 token (the pkcs11 surefire execution; SoftHSM2 in CI)
+      JsonObject hsm = full.getJsonObject("hsm", new JsonObject());
+      hsm.put("type", "pkcs11").put("pkcs11", new JsonObject().put("library", Pkcs11Token.library()));
+      full.put("hsm", hsm);
+    }
     full.put("identity", new JsonObject().put("operatorIssuers", new JsonArray()
         .add(new JsonObject().put("issuer", operators.issuer()).put("jwks", operators.jwks()))));
-    LicensorConfig config = ConfigLoader.load(full, Map.of());
+    LicensorConfig config = ConfigLoader.load(full, "pkcs11".equals(System.getenv("LICENSOR_TEST_HSM"))
+        ? Map.of("LICENSOR_HSM_PKCS11_PIN", Pkcs11Token.pin()) : Map.of());
     VertxOptions options = new VertxOptions()
         .setBlockedThreadCheckInterval(50)
         .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)

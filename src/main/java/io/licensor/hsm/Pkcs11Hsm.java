@@ -1,0 +1,625 @@
+package io.licensor.hsm;
+
+import io.licensor.world.WorldKey;
+import io.vertx.core.Context;
+import org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util;
+import org.bouncycastle.math.ec.ECCurve;
+import org.bouncycastle.crypto.engines.AESWrapPadEngine;
+import org.bouncycastle.crypto.params.KeyParameter;
+import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
+import sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS;
+import sun.security.pkcs11.wrapper.CK_ECDH1_DERIVE_PARAMS;
+import sun.security.pkcs11.wrapper.CK_MECHANISM;
+import sun.security.pkcs11.wrapper.CK_RSA_PKCS_PSS_PARAMS;
+import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.AlgorithmParameters;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
+import java.security.spec.ECPublicKeySpec;
+import java.security.spec.RSAPublicKeySpec;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
+
+/**
+ * A PKCS#11 HSM (SoftHSM2 in tests; nShield, Luna and the like in production), driven through
+ * the JDK's PKCS#11 wrapper: SunPKCS11's provider layer cannot wrap private keys (no
+ * CKM_AES_KEY_WRAP_PAD), which key tokens need. The world key and two keys derived from it live
+ * on the token as non-extractable session objects; private keys are generated on the token as
+ * sensitive and leave it only wrapped (C_WrapKey, AES-KWP) into key tokens of the same layout
+ * as {@link SoftwareHsm}'s, so both backends of one world read each other's tokens. One PKCS#11
+ * session per configured HSM session; an operation holds its session until it is done.
+ *
+ * <p>Trust boundaries, by necessity: OAEP is decoded in software from the raw RSA result (the
+ * content key it carries leaves the token, as it does anyway); ECDH returns the shared secret;
+ * an export unwraps in software (it hands the key to its owner by definition); the world key is
+ * read from the module key file at start-up to be put on the token, then zeroed.
+ */
+public final class Pkcs11Hsm implements Hsm {
+
+  private static final long CKM_AES_KEY_WRAP_PAD = 0x210AL;
+  private static final byte TOKEN_FORMAT = 2;
+  private static final int TAG_BYTES = 32;
+  private static final byte EXTRACTABLE = 1;
+  private static final byte KEK = 2;
+  private static final byte[] P256_OID = {0x06, 0x08, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x03, 0x01, 0x07};
+  private static final byte[] P384_OID = {0x06, 0x05, 0x2B, (byte) 0x81, 0x04, 0x00, 0x22};
+
+  private final PKCS11 p11;
+  private final String worldId;
+  private final BlockingQueue<Long> sessions;
+  private final long owner;
+  private final long worldWrapKey;
+  private final long tokenTagKey;
+  private final long backupMacKey;
+  private final SecureRandom random = new SecureRandom();
+  private final Map<String, Loaded> keys;
+
+  private record Loaded(KeyToken token, long handle, boolean extractable, boolean kek) {
+  }
+
+  public Pkcs11Hsm(String library, int slotListIndex, char[] pin, WorldKey world, int sessionCount, int keyCacheSize) {
+    try {
+      CK_C_INITIALIZE_ARGS init = new CK_C_INITIALIZE_ARGS();
+      init.flags = CKF_OS_LOCKING_OK;
+      this.p11 = PKCS11.getInstance(library, "C_GetFunctionList", init, false);
+      long[] slots = p11.C_GetSlotList(true);
+      if (slotListIndex >= slots.length) {
+        throw new HsmException(HsmException.Reason.INTERNAL, "no PKCS#11 token at slot list index " + slotListIndex);
+      }
+      long slot = slots[slotListIndex];
+      this.owner = p11.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+      try {
+        p11.C_Login(owner, CKU_USER, pin);
+      } catch (PKCS11Exception e) {
+        if (e.getErrorCode() != PKCS11Exception.CKR_USER_ALREADY_LOGGED_IN) {
+          throw e;
+        }
+      }
+      this.sessions = new ArrayBlockingQueue<>(sessionCount);
+      for (int i = 0; i < sessionCount; i++) {
+        sessions.add(p11.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null));
+      }
+      this.worldId = world.worldId();
+      byte[] worldKey = world.secretBytesForHsm();
+      try {
+        this.worldWrapKey = p11.C_CreateObject(owner, secret(CKK_AES, worldKey, CKA_WRAP, CKA_UNWRAP));
+        byte[] tagKey = derive(worldKey, "licensor-key-token-attributes/1");
+        byte[] macKey = derive(worldKey, "licensor-backup-mac/1");
+        this.tokenTagKey = p11.C_CreateObject(owner, secret(CKK_GENERIC_SECRET, tagKey, CKA_SIGN));
+        this.backupMacKey = p11.C_CreateObject(owner, secret(CKK_GENERIC_SECRET, macKey, CKA_SIGN));
+        Arrays.fill(tagKey, (byte) 0);
+        Arrays.fill(macKey, (byte) 0);
+      } finally {
+        Arrays.fill(worldKey, (byte) 0);
+      }
+    } catch (java.io.IOException | PKCS11Exception e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "cannot open the PKCS#11 token: " + e.getMessage(), e);
+    }
+    this.keys = new LinkedHashMap<>(256, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Loaded> eldest) {
+        if (size() > keyCacheSize) {
+          destroy(eldest.getValue().handle());
+          return true;
+        }
+        return false;
+      }
+    };
+  }
+
+  private static CK_ATTRIBUTE[] secret(long keyType, byte[] value, long... usages) {
+    CK_ATTRIBUTE[] t = new CK_ATTRIBUTE[6 + usages.length];
+    t[0] = new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY);
+    t[1] = new CK_ATTRIBUTE(CKA_KEY_TYPE, keyType);
+    t[2] = new CK_ATTRIBUTE(CKA_VALUE, value);
+    t[3] = new CK_ATTRIBUTE(CKA_TOKEN, false);
+    t[4] = new CK_ATTRIBUTE(CKA_SENSITIVE, true);
+    t[5] = new CK_ATTRIBUTE(CKA_EXTRACTABLE, false);
+    for (int i = 0; i < usages.length; i++) {
+      t[6 + i] = new CK_ATTRIBUTE(usages[i], true);
+    }
+    return t;
+  }
+
+  private static byte[] derive(byte[] worldKey, String label) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(worldKey, "HmacSHA256"));
+      return mac.doFinal(label.getBytes(StandardCharsets.US_ASCII));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface SessionWork<T> {
+    T run(long session) throws PKCS11Exception, GeneralSecurityException;
+  }
+
+  /** Runs on one of this HSM's sessions, which no other operation uses meanwhile. */
+  private <T> T withSession(SessionWork<T> work, HsmException.Reason onError, String what) {
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("HSM operation attempted on an event-loop thread");
+    }
+    long session;
+    try {
+      session = sessions.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HsmException(HsmException.Reason.INTERNAL, "interrupted");
+    }
+    try {
+      return work.run(session);
+    } catch (PKCS11Exception | GeneralSecurityException e) {
+      throw new HsmException(onError, what, onError == HsmException.Reason.INTERNAL ? e : null);
+    } finally {
+      sessions.add(session);
+    }
+  }
+
+  @Override
+  public String worldId() {
+    return worldId;
+  }
+
+  @Override
+  public GeneratedKey generate(KeyAlgorithm algorithm) {
+    return withSession(s -> {
+      long[] pair = generatePair(s, algorithm, false);
+      try {
+        PublicKey publicKey = publicKeyOf(s, pair[0], algorithm);
+        byte[] wrapped = p11.C_WrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), worldWrapKey, pair[1]);
+        return new GeneratedKey(algorithm, publicKey, new KeyToken(worldId, seal(s, EXTRACTABLE, wrapped)));
+      } finally {
+        destroy(pair[0]);
+        destroy(pair[1]);
+      }
+    }, HsmException.Reason.INTERNAL, "key generation failed");
+  }
+
+  @Override
+  public GeneratedKey generateKek() {
+    return withSession(s -> {
+      long[] pair = generatePair(s, KeyAlgorithm.RSA_4096, true);
+      try {
+        PublicKey publicKey = publicKeyOf(s, pair[0], KeyAlgorithm.RSA_4096);
+        byte[] wrapped = p11.C_WrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), worldWrapKey, pair[1]);
+        return new GeneratedKey(KeyAlgorithm.RSA_4096, publicKey, new KeyToken(worldId, seal(s, KEK, wrapped)));
+      } finally {
+        destroy(pair[0]);
+        destroy(pair[1]);
+      }
+    }, HsmException.Reason.INTERNAL, "KEK generation failed");
+  }
+
+  private long[] generatePair(long s, KeyAlgorithm algorithm, boolean kek) throws PKCS11Exception {
+    if (algorithm.isRsa()) {
+      CK_ATTRIBUTE[] pub = {
+          new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_MODULUS_BITS, (long) algorithm.bits()),
+          new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537)), new CK_ATTRIBUTE(CKA_VERIFY, true),
+          new CK_ATTRIBUTE(CKA_ENCRYPT, true)};
+      return p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN), pub, privateTemplate(CKK_RSA, kek));
+    }
+    CK_ATTRIBUTE[] pub = {
+        new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_EC_PARAMS, oid(algorithm)), new CK_ATTRIBUTE(CKA_VERIFY, true)};
+    return p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN), pub, privateTemplate(CKK_EC, false));
+  }
+
+  /** Sensitive (never readable in the clear), extractable only to be wrapped into a key token. */
+  private static CK_ATTRIBUTE[] privateTemplate(long keyType, boolean kek) {
+    return new CK_ATTRIBUTE[] {
+        new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_KEY_TYPE, keyType),
+        new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, true), new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+        new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+        new CK_ATTRIBUTE(CKA_SIGN, !kek),
+        new CK_ATTRIBUTE(keyType == CKK_RSA ? CKA_DECRYPT : CKA_DERIVE, true)};
+  }
+
+  private static byte[] oid(KeyAlgorithm algorithm) {
+    return algorithm == KeyAlgorithm.EC_P384 ? P384_OID : P256_OID;
+  }
+
+  private PublicKey publicKeyOf(long s, long publicHandle, KeyAlgorithm algorithm) throws PKCS11Exception,
+      GeneralSecurityException {
+    if (algorithm.isRsa()) {
+      CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_MODULUS), new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT)};
+      p11.C_GetAttributeValue(s, publicHandle, a);
+      return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(a[0].getBigInteger(), a[1].getBigInteger()));
+    }
+    CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_EC_POINT)};
+    p11.C_GetAttributeValue(s, publicHandle, a);
+    byte[] point = a[0].getByteArray();
+    if (point.length != 2 * fieldBytes(algorithm) + 1) {
+      // most tokens give the point inside a DER OCTET STRING
+      point = org.bouncycastle.asn1.ASN1OctetString.getInstance(point).getOctets();
+    }
+    ECParameterSpec params = params(algorithm);
+    org.bouncycastle.math.ec.ECPoint q = EC5Util.convertCurve(params.getCurve()).decodePoint(point).normalize();
+    return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(
+        new ECPoint(q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger()), params));
+  }
+
+  private static ECParameterSpec params(KeyAlgorithm algorithm) throws GeneralSecurityException {
+    AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
+    p.init(new ECGenParameterSpec(algorithm.curve()));
+    return p.getParameterSpec(ECParameterSpec.class);
+  }
+
+  /** Format and attributes bytes, the HMAC tag (computed on the token), then the wrap. */
+  private byte[] seal(long s, byte attributes, byte[] wrapped) throws PKCS11Exception {
+    byte[] token = new byte[2 + TAG_BYTES + wrapped.length];
+    token[0] = TOKEN_FORMAT;
+    token[1] = attributes;
+    System.arraycopy(wrapped, 0, token, 2 + TAG_BYTES, wrapped.length);
+    System.arraycopy(tag(s, attributes, wrapped), 0, token, 2, TAG_BYTES);
+    return token;
+  }
+
+  private byte[] tag(long s, byte attributes, byte[] wrapped) throws PKCS11Exception {
+    byte[] data = new byte[2 + wrapped.length];
+    data[0] = TOKEN_FORMAT;
+    data[1] = attributes;
+    System.arraycopy(wrapped, 0, data, 2, wrapped.length);
+    p11.C_SignInit(s, new CK_MECHANISM(CKM_SHA256_HMAC), tokenTagKey);
+    return p11.C_Sign(s, data);
+  }
+
+  private Loaded loaded(long s, KeyRef ref) throws PKCS11Exception {
+    synchronized (keys) {
+      Loaded cached = keys.get(ref.kid());
+      if (cached != null && cached.token().equals(ref.token())) {
+        return cached;
+      }
+    }
+    if (!ref.token().worldId().equals(worldId)) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token belongs to another security world");
+    }
+    byte[] token = ref.token().wrapped();
+    if (token.length <= 2 + TAG_BYTES || token[0] != TOKEN_FORMAT) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token was altered or is not of this world");
+    }
+    byte[] wrapped = Arrays.copyOfRange(token, 2 + TAG_BYTES, token.length);
+    if (!MessageDigest.isEqual(tag(s, token[1], wrapped), Arrays.copyOfRange(token, 2, 2 + TAG_BYTES))) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token was altered or is not of this world");
+    }
+    boolean kek = (token[1] & KEK) != 0;
+    long handle;
+    try {
+      handle = p11.C_UnwrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), worldWrapKey, wrapped,
+          privateTemplate(ref.algorithm().isRsa() ? CKK_RSA : CKK_EC, kek));
+    } catch (PKCS11Exception e) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token does not unwrap under this world");
+    }
+    Loaded loaded = new Loaded(ref.token(), handle, (token[1] & EXTRACTABLE) != 0, kek);
+    synchronized (keys) {
+      Loaded previous = keys.put(ref.kid(), loaded);
+      if (previous != null && previous.handle() != handle) {
+        destroy(previous.handle());
+      }
+    }
+    return loaded;
+  }
+
+  private Loaded tenantKey(long s, KeyRef ref) throws PKCS11Exception {
+    Loaded k = loaded(s, ref);
+    if (k.kek()) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "a key-exchange key is usable only to import");
+    }
+    return k;
+  }
+
+  @Override
+  public PublicKey load(KeyRef key) {
+    return withSession(s -> {
+      Loaded k = tenantKey(s, key);
+      if (key.algorithm().isRsa()) {
+        return publicKeyOfPrivate(s, k.handle());
+      }
+      return ecPublicKeyOfPrivate(s, k.handle(), key.algorithm());
+    }, HsmException.Reason.KEY_UNAVAILABLE, "key token does not hold a usable key");
+  }
+
+  private PublicKey publicKeyOfPrivate(long s, long privateHandle) throws PKCS11Exception, GeneralSecurityException {
+    CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_MODULUS), new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT)};
+    p11.C_GetAttributeValue(s, privateHandle, a);
+    return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(a[0].getBigInteger(), a[1].getBigInteger()));
+  }
+
+  /**
+   * A private EC key object does not carry its public point. ECDH with the curve's generator gives
+   * the point's x coordinate; of the two points with that x, the one a test signature verifies
+   * against is the public key.
+   */
+  private PublicKey ecPublicKeyOfPrivate(long s, long privateHandle, KeyAlgorithm algorithm) throws PKCS11Exception,
+      GeneralSecurityException {
+    ECParameterSpec params = params(algorithm);
+    ECCurve curve = EC5Util.convertCurve(params.getCurve());
+    org.bouncycastle.math.ec.ECPoint g = EC5Util.convertPoint(curve, params.getGenerator());
+    byte[] x = derive(s, privateHandle, g.getEncoded(false), fieldBytes(algorithm));
+    byte[] probe = new byte[32];
+    random.nextBytes(probe);
+    byte[] signature = signEc(s, privateHandle, algorithm, probe);
+    for (byte prefix : new byte[] {0x02, 0x03}) {
+      byte[] compressed = new byte[x.length + 1];
+      compressed[0] = prefix;
+      System.arraycopy(x, 0, compressed, 1, x.length);
+      org.bouncycastle.math.ec.ECPoint q = curve.decodePoint(compressed).normalize();
+      PublicKey candidate = KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(
+          new ECPoint(q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger()), params));
+      Signature verifier = Signature.getInstance(algorithm == KeyAlgorithm.EC_P384 ? "SHA384withECDSAinP1363Format"
+          : "SHA256withECDSAinP1363Format");
+      verifier.initVerify(candidate);
+      verifier.update(probe);
+      if (verifier.verify(signature)) {
+        return candidate;
+      }
+    }
+    throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "the EC key's public point cannot be established");
+  }
+
+  private static int fieldBytes(KeyAlgorithm algorithm) {
+    return algorithm == KeyAlgorithm.EC_P384 ? 48 : 32;
+  }
+
+  private byte[] derive(long s, long privateHandle, byte[] peerPoint, int length) throws PKCS11Exception {
+    CK_MECHANISM ecdh = new CK_MECHANISM(CKM_ECDH1_DERIVE, new CK_ECDH1_DERIVE_PARAMS(CKD_NULL, null, peerPoint));
+    CK_ATTRIBUTE[] template = {
+        new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY), new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_GENERIC_SECRET),
+        new CK_ATTRIBUTE(CKA_VALUE_LEN, (long) length), new CK_ATTRIBUTE(CKA_TOKEN, false),
+        new CK_ATTRIBUTE(CKA_SENSITIVE, false), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true)};
+    long secret = p11.C_DeriveKey(s, ecdh, privateHandle, template);
+    try {
+      CK_ATTRIBUTE[] value = {new CK_ATTRIBUTE(CKA_VALUE)};
+      p11.C_GetAttributeValue(s, secret, value);
+      return value[0].getByteArray();
+    } finally {
+      destroy(secret);
+    }
+  }
+
+  @Override
+  public byte[] decryptOaepSha256(KeyRef key, byte[] ciphertext) {
+    if (!key.algorithm().isRsa()) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key is not an RSA key");
+    }
+    return withSession(s -> {
+      Loaded k = tenantKey(s, key);
+      int modulusBytes = key.algorithm().bits() / 8;
+      if (ciphertext.length != modulusBytes) {
+        throw new HsmException(HsmException.Reason.BAD_INPUT, "decryption failed");
+      }
+      return OaepDecoding.decode(rawDecrypt(s, k.handle(), ciphertext, modulusBytes), modulusBytes, "SHA-256");
+    }, HsmException.Reason.BAD_INPUT, "decryption failed");
+  }
+
+  private byte[] rawDecrypt(long s, long handle, byte[] in, int k) throws PKCS11Exception {
+    p11.C_DecryptInit(s, new CK_MECHANISM(CKM_RSA_X_509), handle);
+    byte[] out = new byte[k];
+    int n = p11.C_Decrypt(s, 0, in, 0, in.length, 0, out, 0, out.length);
+    return n == k ? out : Arrays.copyOf(out, n);
+  }
+
+  @Override
+  public byte[] agree(KeyRef key, ECPublicKey peer) {
+    if (key.algorithm().isRsa()) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key is not an EC key");
+    }
+    return withSession(s -> {
+      Loaded k = tenantKey(s, key);
+      ECParameterSpec params = params(key.algorithm());
+      if (!params.getCurve().equals(peer.getParams().getCurve())) {
+        throw new HsmException(HsmException.Reason.BAD_INPUT, "peer key is on another curve");
+      }
+      org.bouncycastle.math.ec.ECPoint point = EC5Util.convertPoint(EC5Util.convertCurve(params.getCurve()), peer.getW());
+      return derive(s, k.handle(), point.getEncoded(false), fieldBytes(key.algorithm()));
+    }, HsmException.Reason.BAD_INPUT, "invalid peer key");
+  }
+
+  @Override
+  public byte[] sign(KeyRef key, byte[] signingInput) {
+    return withSession(s -> {
+      Loaded k = tenantKey(s, key);
+      if (key.algorithm().isRsa()) {
+        CK_MECHANISM pss = new CK_MECHANISM(CKM_SHA256_RSA_PKCS_PSS);
+        pss.setParameter(new CK_RSA_PKCS_PSS_PARAMS("SHA-256", "MGF1", "SHA-256", 32));
+        p11.C_SignInit(s, pss, k.handle());
+        return p11.C_Sign(s, signingInput);
+      }
+      return signEc(s, k.handle(), key.algorithm(), signingInput);
+    }, HsmException.Reason.INTERNAL, "signing error");
+  }
+
+  /** ECDSA over a digest made here; the token returns r || s, which is JOSE's format already. */
+  private byte[] signEc(long s, long handle, KeyAlgorithm algorithm, byte[] data) throws PKCS11Exception,
+      GeneralSecurityException {
+    byte[] digest = MessageDigest.getInstance(algorithm == KeyAlgorithm.EC_P384 ? "SHA-384" : "SHA-256").digest(data);
+    p11.C_SignInit(s, new CK_MECHANISM(CKM_ECDSA), handle);
+    return p11.C_Sign(s, digest);
+  }
+
+  @Override
+  public GeneratedKey importPrivateKey(KeyAlgorithm algorithm, byte[] pkcs8) {
+    SoftwareHsm.checkImport(algorithm, pkcs8);
+    byte[] transferKey = new byte[32];
+    random.nextBytes(transferKey);
+    try {
+      AESWrapPadEngine kwp = new AESWrapPadEngine();
+      kwp.init(true, new KeyParameter(transferKey));
+      byte[] wrapped = kwp.wrap(pkcs8, 0, pkcs8.length);
+      return importWrapped(algorithm, transferKey, wrapped, HsmException.Reason.NOT_A_PRIVATE_KEY);
+    } finally {
+      Arrays.fill(transferKey, (byte) 0);
+    }
+  }
+
+  @Override
+  public GeneratedKey importTransfer(KeyRef kekRef, byte[] ciphertext, String oaepHash, KeyAlgorithm algorithm) {
+    byte[] aesKey = withSession(s -> {
+      Loaded kek = loaded(s, kekRef);
+      if (!kek.kek()) {
+        throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "not a key-exchange key");
+      }
+      int k = 512;
+      if (ciphertext.length <= k + 16) {
+        throw new HsmException(HsmException.Reason.TRANSFER_UNWRAP_FAILED, "the ciphertext is too short for this KEK");
+      }
+      byte[] key;
+      try {
+        key = OaepDecoding.decode(rawDecrypt(s, kek.handle(), Arrays.copyOf(ciphertext, k), k), k, oaepHash);
+      } catch (HsmException e) {
+        throw new HsmException(HsmException.Reason.TRANSFER_UNWRAP_FAILED,
+            "the AES key does not unwrap with this KEK (wrong oaep_hash, a file for another KEK, or a corrupt ciphertext)");
+      }
+      if (key.length != 32) {
+        throw new HsmException(HsmException.Reason.TRANSFER_UNWRAP_FAILED, "the wrapped AES key is not 256 bits");
+      }
+      return key;
+    }, HsmException.Reason.TRANSFER_UNWRAP_FAILED, "the transfer does not unwrap");
+    try {
+      return importWrapped(algorithm, aesKey, Arrays.copyOfRange(ciphertext, 512, ciphertext.length),
+          HsmException.Reason.TRANSFER_UNWRAP_FAILED);
+    } finally {
+      Arrays.fill(aesKey, (byte) 0);
+    }
+  }
+
+  /**
+   * Unwraps an AES-KWP-wrapped PKCS#8 onto the token (the private key never exists in this
+   * process), checks its algorithm and size, and re-wraps it under the world as a
+   * non-extractable key token.
+   */
+  private GeneratedKey importWrapped(KeyAlgorithm algorithm, byte[] aesKey, byte[] wrapped, HsmException.Reason onUnwrap) {
+    return withSession(s -> {
+      long transfer = p11.C_CreateObject(s, secret(CKK_AES, aesKey, CKA_UNWRAP));
+      long handle;
+      try {
+        handle = p11.C_UnwrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), transfer, wrapped,
+            privateTemplate(algorithm.isRsa() ? CKK_RSA : CKK_EC, false));
+      } catch (PKCS11Exception e) {
+        throw new HsmException(onUnwrap, "the private key does not unwrap as a " + algorithm.wireName() + " key");
+      } finally {
+        destroy(transfer);
+      }
+      try {
+        PublicKey publicKey;
+        if (algorithm.isRsa()) {
+          publicKey = publicKeyOfPrivate(s, handle);
+          int bits = ((RSAPublicKey) publicKey).getModulus().bitLength();
+          if (bits != algorithm.bits()) {
+            throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "the key is RSA-" + bits + ", not " + algorithm.wireName());
+          }
+        } else {
+          CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_EC_PARAMS)};
+          p11.C_GetAttributeValue(s, handle, a);
+          if (!Arrays.equals(a[0].getByteArray(), oid(algorithm))) {
+            throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "the key is not on the curve of " + algorithm.wireName());
+          }
+          publicKey = ecPublicKeyOfPrivate(s, handle, algorithm);
+        }
+        byte[] token = p11.C_WrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), worldWrapKey, handle);
+        return new GeneratedKey(algorithm, publicKey, new KeyToken(worldId, seal(s, (byte) 0, token)));
+      } finally {
+        destroy(handle);
+      }
+    }, HsmException.Reason.NOT_A_PRIVATE_KEY, "the key pair does not work");
+  }
+
+  @Override
+  public String exportEncrypted(KeyRef key, char[] password) {
+    byte[] transferKey = new byte[32];
+    random.nextBytes(transferKey);
+    try {
+      byte[] wrapped = withSession(s -> {
+        Loaded k = tenantKey(s, key);
+        if (!k.extractable()) {
+          throw new HsmException(HsmException.Reason.NOT_EXTRACTABLE, "the key is not extractable");
+        }
+        long transfer = p11.C_CreateObject(s, secret(CKK_AES, transferKey, CKA_WRAP));
+        try {
+          return p11.C_WrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), transfer, k.handle());
+        } finally {
+          destroy(transfer);
+        }
+      }, HsmException.Reason.INTERNAL, "export failed");
+      AESWrapPadEngine kwp = new AESWrapPadEngine();
+      kwp.init(false, new KeyParameter(transferKey));
+      byte[] pkcs8 = kwp.unwrap(wrapped, 0, wrapped.length);
+      try {
+        return SoftwareHsm.encryptedPem(pkcs8, key.algorithm(), password, random);
+      } finally {
+        Arrays.fill(pkcs8, (byte) 0);
+      }
+    } catch (org.bouncycastle.crypto.InvalidCipherTextException e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "export failed", e);
+    } finally {
+      Arrays.fill(transferKey, (byte) 0);
+    }
+  }
+
+  @Override
+  public byte[] worldMac(byte[] data) {
+    return withSession(s -> {
+      p11.C_SignInit(s, new CK_MECHANISM(CKM_SHA256_HMAC), backupMacKey);
+      return p11.C_Sign(s, data);
+    }, HsmException.Reason.INTERNAL, "MAC failed");
+  }
+
+  @Override
+  public void forget(String kid) {
+    synchronized (keys) {
+      Loaded removed = keys.remove(kid);
+      if (removed != null) {
+        destroy(removed.handle());
+      }
+    }
+  }
+
+  private void destroy(long handle) {
+    try {
+      p11.C_DestroyObject(owner, handle);
+    } catch (PKCS11Exception e) {
+      // already gone with its session; nothing to free
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (keys) {
+      keys.values().forEach(k -> destroy(k.handle()));
+      keys.clear();
+    }
+    destroy(worldWrapKey);
+    destroy(tokenTagKey);
+    destroy(backupMacKey);
+    for (Long s : sessions) {
+      try {
+        p11.C_CloseSession(s);
+      } catch (PKCS11Exception e) {
+        // closing anyway
+      }
+    }
+    try {
+      p11.C_CloseSession(owner);
+    } catch (PKCS11Exception e) {
+      // closing anyway
+    }
+  }
+}
