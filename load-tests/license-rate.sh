@@ -4,6 +4,8 @@
 #   load-tests/license-rate.sh            # defaults: RSA-2048, 1 HSM session, 20 s, 32 connections
 #   SESSIONS=2 SECONDS_=30 CONNECTIONS=64 ALGORITHM=RSA-2048 load-tests/license-rate.sh
 #   AUDIT_KEY_USE=false load-tests/license-rate.sh   # key-use audit off (to measure its cost)
+#   HSM=pkcs11 LICENSOR_HSM_PKCS11_LIBRARY=/usr/lib/softhsm/libsofthsm2.so LICENSOR_HSM_PKCS11_PIN=... \
+#     SOFTHSM2_CONF=... load-tests/license-rate.sh    # on a PKCS#11 token
 #
 # Needs wrk (apt-get install wrk), python3, openssl, curl, and target/licensor.jar
 # (mvn -q -DskipTests package). Starts its own node in dev mode on 127.0.0.1:18080 with a fresh
@@ -26,6 +28,8 @@ cleanup() {
 trap cleanup EXIT
 
 export LICENSOR_AUDIT_KEY_USE="${AUDIT_KEY_USE:-true}"
+HSM="${HSM:-software}"
+export LICENSOR_HSM_TYPE="$HSM"
 export LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" LICENSOR_HTTP_PORT="$PORT" LICENSOR_HSM_SESSIONS="$SESSIONS" LICENSOR_LOG_LEVEL=WARN
 java -Xmx512m -jar "$JAR" serve > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -59,8 +63,8 @@ wrk -t1 -c"$CONNECTIONS" -d5s -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/
 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" | tee "$WORK/wrk.txt"
 RATE=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
-CEILING=$(java -jar "$JAR" bench-hsm --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" | awk -F= '{print $NF}')
+CEILING=$(java -jar "$JAR" bench-hsm --hsm "$HSM" --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" | awk -F= '{print $NF}')
 python3 - <<PY
 rate, ceiling = float("$RATE"), float("$CEILING")
-print(f"license-rate algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f}")
+print(f"license-rate hsm=$HSM algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f}")
 PY

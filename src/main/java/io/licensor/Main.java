@@ -136,6 +136,10 @@ public final class Main implements Runnable {
     @Option(names = "--threads", defaultValue = "1", description = "threads = HSM sessions (default: ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--hsm", defaultValue = "software", description = "software, or pkcs11 (module and PIN from "
+        + "LICENSOR_HSM_PKCS11_LIBRARY and LICENSOR_HSM_PKCS11_PIN)")
+    String hsmType;
+
     @Override
     public Integer call() throws Exception {
       var alg = io.licensor.hsm.KeyAlgorithm.fromWireName(algorithm).orElse(null);
@@ -143,8 +147,18 @@ public final class Main implements Runnable {
         System.err.println("licensor: unknown algorithm " + algorithm);
         return 2;
       }
-      double rate = io.licensor.hsm.HsmCeiling.measure(alg, seconds, threads);
-      System.out.printf(java.util.Locale.ROOT, "hsm-ceiling algorithm=%s threads=%d unwrap+sign/s=%.1f%n", algorithm, threads, rate);
+      double rate;
+      if ("pkcs11".equals(hsmType)) {
+        String pin = System.getenv("LICENSOR_HSM_PKCS11_PIN");
+        try (io.licensor.hsm.Pkcs11Hsm hsm = new io.licensor.hsm.Pkcs11Hsm(System.getenv("LICENSOR_HSM_PKCS11_LIBRARY"), 0,
+            pin == null ? new char[0] : pin.toCharArray(), io.licensor.hsm.HsmCeiling.benchWorld(), threads, 16)) {
+          rate = io.licensor.hsm.HsmCeiling.measure(hsm, alg, seconds, threads);
+        }
+      } else {
+        rate = io.licensor.hsm.HsmCeiling.measure(alg, seconds, threads);
+      }
+      System.out.printf(java.util.Locale.ROOT, "hsm-ceiling hsm=%s algorithm=%s threads=%d unwrap+sign/s=%.1f%n", hsmType,
+          algorithm, threads, rate);
       return 0;
     }
   }

@@ -20,9 +20,18 @@ public final class HsmCeiling {
 
   /** Pairs (unwrap + sign) per second over {@code seconds}, after a warm-up of the same length / 2. */
   public static double measure(KeyAlgorithm algorithm, double seconds, int threads) throws Exception {
+    return measure(new SoftwareHsm(benchWorld(), 16), algorithm, seconds, threads);
+  }
+
+  /** A throwaway world for benchmarks. */
+  public static WorldKey benchWorld() {
     byte[] world = new byte[32];
     new SecureRandom().nextBytes(world);
-    SoftwareHsm hsm = new SoftwareHsm(new WorldKey("bench", world), 16);
+    return new WorldKey("bench", world);
+  }
+
+  /** The same on any HSM backend; {@code threads} should not exceed its sessions. */
+  public static double measure(Hsm hsm, KeyAlgorithm algorithm, double seconds, int threads) throws Exception {
     GeneratedKey key = hsm.generate(algorithm);
     KeyRef ref = new KeyRef("bench:1", algorithm, key.token());
     byte[] wrapped;
