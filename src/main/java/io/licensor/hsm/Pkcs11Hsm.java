@@ -55,10 +55,8 @@ import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
 public final class Pkcs11Hsm implements Hsm {
 
   private static final long CKM_AES_KEY_WRAP_PAD = 0x210AL;
-  private static final byte TOKEN_FORMAT = 2;
-  private static final int TAG_BYTES = 32;
-  private static final byte EXTRACTABLE = 1;
-  private static final byte KEK = 2;
+  private static final byte EXTRACTABLE = KeyTokenLayout.EXTRACTABLE;
+  private static final byte KEK = KeyTokenLayout.KEK;
   private static final byte[] P256_OID = {0x06, 0x08, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x03, 0x01, 0x07};
   private static final byte[] P384_OID = {0x06, 0x05, 0x2B, (byte) 0x81, 0x04, 0x00, 0x22};
 
@@ -101,7 +99,7 @@ public final class Pkcs11Hsm implements Hsm {
       byte[] worldKey = world.secretBytesForHsm();
       try {
         this.worldWrapKey = p11.C_CreateObject(owner, secret(CKK_AES, worldKey, CKA_WRAP, CKA_UNWRAP));
-        byte[] tagKey = derive(worldKey, "licensor-key-token-attributes/1");
+        byte[] tagKey = derive(worldKey, KeyTokenLayout.TAG_KEY_LABEL);
         byte[] macKey = derive(worldKey, "licensor-backup-mac/1");
         this.tokenTagKey = p11.C_CreateObject(owner, secret(CKK_GENERIC_SECRET, tagKey, CKA_SIGN));
         this.backupMacKey = p11.C_CreateObject(owner, secret(CKK_GENERIC_SECRET, macKey, CKA_SIGN));
@@ -263,23 +261,14 @@ public final class Pkcs11Hsm implements Hsm {
     return p.getParameterSpec(ECParameterSpec.class);
   }
 
-  /** Format and attributes bytes, the HMAC tag (computed on the token), then the wrap. */
+  /** A key token of {@link KeyTokenLayout}, its tag computed on the token. */
   private byte[] seal(long s, byte attributes, byte[] wrapped) throws PKCS11Exception {
-    byte[] token = new byte[2 + TAG_BYTES + wrapped.length];
-    token[0] = TOKEN_FORMAT;
-    token[1] = attributes;
-    System.arraycopy(wrapped, 0, token, 2 + TAG_BYTES, wrapped.length);
-    System.arraycopy(tag(s, attributes, wrapped), 0, token, 2, TAG_BYTES);
-    return token;
+    return KeyTokenLayout.assemble(attributes, tag(s, attributes, wrapped), wrapped);
   }
 
   private byte[] tag(long s, byte attributes, byte[] wrapped) throws PKCS11Exception {
-    byte[] data = new byte[2 + wrapped.length];
-    data[0] = TOKEN_FORMAT;
-    data[1] = attributes;
-    System.arraycopy(wrapped, 0, data, 2, wrapped.length);
     p11.C_SignInit(s, new CK_MECHANISM(CKM_SHA256_HMAC), tokenTagKey);
-    return p11.C_Sign(s, data);
+    return p11.C_Sign(s, KeyTokenLayout.tagInput(attributes, wrapped));
   }
 
   private Loaded loaded(long s, KeyRef ref) throws PKCS11Exception {
@@ -289,26 +278,18 @@ public final class Pkcs11Hsm implements Hsm {
         return cached;
       }
     }
-    if (!ref.token().worldId().equals(worldId)) {
-      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token belongs to another security world");
+    KeyTokenLayout.Parts parts = KeyTokenLayout.parse(ref, worldId);
+    if (!MessageDigest.isEqual(tag(s, parts.attributes(), parts.wrapped()), parts.tag())) {
+      throw KeyTokenLayout.altered();
     }
-    byte[] token = ref.token().wrapped();
-    if (token.length <= 2 + TAG_BYTES || token[0] != TOKEN_FORMAT) {
-      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token was altered or is not of this world");
-    }
-    byte[] wrapped = Arrays.copyOfRange(token, 2 + TAG_BYTES, token.length);
-    if (!MessageDigest.isEqual(tag(s, token[1], wrapped), Arrays.copyOfRange(token, 2, 2 + TAG_BYTES))) {
-      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token was altered or is not of this world");
-    }
-    boolean kek = (token[1] & KEK) != 0;
     long handle;
     try {
-      handle = p11.C_UnwrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), worldWrapKey, wrapped,
-          privateTemplate(ref.algorithm().isRsa() ? CKK_RSA : CKK_EC, kek));
+      handle = p11.C_UnwrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), worldWrapKey, parts.wrapped(),
+          privateTemplate(ref.algorithm().isRsa() ? CKK_RSA : CKK_EC, parts.kek()));
     } catch (PKCS11Exception e) {
       throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token does not unwrap under this world");
     }
-    Loaded loaded = new Loaded(ref.token(), handle, (token[1] & EXTRACTABLE) != 0, kek);
+    Loaded loaded = new Loaded(ref.token(), handle, parts.extractable(), parts.kek());
     synchronized (keys) {
       Loaded previous = keys.put(ref.kid(), loaded);
       if (previous != null && previous.handle() != handle) {

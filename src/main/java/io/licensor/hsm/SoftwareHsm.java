@@ -53,18 +53,10 @@ public final class SoftwareHsm implements Hsm {
   private record Loaded(KeyToken token, PrivateKey privateKey, PublicKey publicKey, boolean extractable, boolean kek) {
   }
 
-  /**
-   * Key token layout: format byte, attributes byte (bit 0 extractable, bit 1 KEK), a 32-byte
-   * HMAC-SHA256 tag over those two bytes and the wrap, then AES-KWP(world key, PKCS#8). A PKCS#11
-   * module's C_UnwrapKey with CKM_AES_KEY_WRAP_PAD accepts that wrap (checked by hand against
-   * SoftHSM2 for RSA and EC keys), so a PKCS#11 backend holding the same world can load these
-   * tokens; the tag keeps the attributes honest.
-   */
-  private static final byte TOKEN_FORMAT = 2;
-  private static final int TAG_BYTES = 32;
-  private static final byte EXTRACTABLE = 1;
+  // Key tokens: see KeyTokenLayout (shared with the PKCS#11 HSM, whose C_UnwrapKey takes the wrap).
+  private static final byte EXTRACTABLE = KeyTokenLayout.EXTRACTABLE;
   /** Attribute bit 1: a key-exchange key, usable only to import BYOK transfers. */
-  private static final byte KEK = 2;
+  private static final byte KEK = KeyTokenLayout.KEK;
   private static final int PBKDF2_ITERATIONS = 600_000;
   /** Used by instance, never installed globally: PBES2 with PKCS#7 padding for exports. */
   private static final java.security.Provider BOUNCY_CASTLE = new org.bouncycastle.jce.provider.BouncyCastleProvider();
@@ -407,17 +399,13 @@ public final class SoftwareHsm implements Hsm {
     if (cached != null && cached.token().equals(ref.token())) {
       return cached;
     }
-    if (!ref.token().worldId().equals(worldId)) {
-      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token belongs to another security world");
+    KeyTokenLayout.Parts parts = KeyTokenLayout.parse(ref, worldId);
+    if (!java.security.MessageDigest.isEqual(tag(parts.attributes(), parts.wrapped()), parts.tag())) {
+      throw KeyTokenLayout.altered();
     }
-    byte[] token = ref.token().wrapped();
-    if (token.length <= 2 + TAG_BYTES || token[0] != TOKEN_FORMAT
-        || !java.security.MessageDigest.isEqual(tag(token[1], token, 2 + TAG_BYTES), Arrays.copyOfRange(token, 2, 2 + TAG_BYTES))) {
-      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token was altered or is not of this world");
-    }
-    boolean extractable = (token[1] & EXTRACTABLE) != 0;
-    boolean kek = (token[1] & KEK) != 0;
-    byte[] pkcs8 = unwrap(Arrays.copyOfRange(token, 2 + TAG_BYTES, token.length));
+    boolean extractable = parts.extractable();
+    boolean kek = parts.kek();
+    byte[] pkcs8 = unwrap(parts.wrapped());
     try {
       String jcaAlgorithm = ref.algorithm().isRsa() ? "RSA" : "EC";
       PrivateKey privateKey = KeyFactory.getInstance(jcaAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
@@ -453,27 +441,19 @@ public final class SoftwareHsm implements Hsm {
     AESWrapPadEngine engine = new AESWrapPadEngine();
     engine.init(true, new KeyParameter(worldKey));
     byte[] wrapped = engine.wrap(pkcs8, 0, pkcs8.length);
-    byte[] token = new byte[2 + TAG_BYTES + wrapped.length];
-    token[0] = TOKEN_FORMAT;
-    token[1] = (byte) attributes;
-    System.arraycopy(wrapped, 0, token, 2 + TAG_BYTES, wrapped.length);
-    System.arraycopy(tag((byte) attributes, token, 2 + TAG_BYTES), 0, token, 2, TAG_BYTES);
-    return token;
+    return KeyTokenLayout.assemble((byte) attributes, tag((byte) attributes, wrapped), wrapped);
   }
 
-  /** HMAC-SHA256, under a key derived from the world key, of format, attributes and the wrap. */
-  private byte[] tag(byte attributes, byte[] token, int wrapOffset) {
+  /** The key token's tag: HMAC-SHA256 under a key derived from the world key. */
+  private byte[] tag(byte attributes, byte[] wrapped) {
     try {
       javax.crypto.Mac derive = javax.crypto.Mac.getInstance("HmacSHA256");
       derive.init(new javax.crypto.spec.SecretKeySpec(worldKey, "HmacSHA256"));
-      byte[] tagKey = derive.doFinal("licensor-key-token-attributes/1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] tagKey = derive.doFinal(KeyTokenLayout.TAG_KEY_LABEL.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
       mac.init(new javax.crypto.spec.SecretKeySpec(tagKey, "HmacSHA256"));
       Arrays.fill(tagKey, (byte) 0);
-      mac.update(TOKEN_FORMAT);
-      mac.update(attributes);
-      mac.update(token, wrapOffset, token.length - wrapOffset);
-      return mac.doFinal();
+      return mac.doFinal(KeyTokenLayout.tagInput(attributes, wrapped));
     } catch (GeneralSecurityException e) {
       throw new HsmException(HsmException.Reason.INTERNAL, "key token tag failed", e);
     }
