@@ -13,6 +13,22 @@ public record AuditEvent(String tenantId, Instant at, String kid, String princip
 
   public AuditEvent {
     at = at.truncatedTo(ChronoUnit.MICROS);
+    principal = printable(principal);
+    kid = printable(kid);
+    requestId = printable(requestId);
+  }
+
+  /**
+   * PostgreSQL text cannot hold NUL: a token's {@code sub} with one must not make its record
+   * unwritable (and so block the queue). Control characters become U+FFFD.
+   */
+  static String printable(String s) {
+    if (s == null || s.chars().noneMatch(Character::isISOControl)) {
+      return s;
+    }
+    StringBuilder out = new StringBuilder(s.length());
+    s.codePoints().forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? 0xFFFD : c));
+    return out.toString();
   }
 
   public static AuditEvent now(String tenantId, String kid, String principal, String action, String outcome,

@@ -25,7 +25,8 @@ public record TransferFile(String kekKid, String oaepHash, byte[] ciphertext, St
     if (!(file.getValue("header") instanceof JsonObject header)) {
       throw invalid("byok.header is required");
     }
-    if (!(header.getValue("kid") instanceof String kid) || kid.isBlank()) {
+    if (!(header.getValue("kid") instanceof String kid) || kid.isBlank() || kid.length() > 200
+        || kid.chars().anyMatch(Character::isISOControl)) {
       throw invalid("byok.header.kid must name the key-exchange key");
     }
     if (!"dir".equals(header.getValue("alg")) || !ENC.equals(header.getValue("enc"))) {

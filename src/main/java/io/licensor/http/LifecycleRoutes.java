@@ -74,8 +74,9 @@ final class LifecycleRoutes {
             Object r = Requests.jsonObject(ctx).getValue("reason");
             reason = r instanceof String s ? s : null;
           }
-          if (reason == null || reason.isBlank() || reason.length() > 1000) {
-            throw Problem.INVALID_REQUEST.with("a reason is required (?reason=... or {\"reason\":...}), at most 1000 characters");
+          if (reason == null || reason.isBlank() || reason.length() > 1000 || reason.chars().anyMatch(Character::isISOControl)) {
+            throw Problem.INVALID_REQUEST.with("a reason is required (?reason=... or {\"reason\":...}), at most 1000 "
+                + "characters, no control characters");
           }
           return api.lifecycle().destroy(p, tid, version, reason, Requests.id(ctx));
         })

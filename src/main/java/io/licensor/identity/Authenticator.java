@@ -90,8 +90,8 @@ public final class Authenticator {
     } catch (ParseException e) {
       return Future.failedFuture(unauthenticated("the bearer token is not a well-formed JWT"));
     }
-    if (issuer == null) {
-      return Future.failedFuture(unauthenticated("the token has no issuer"));
+    if (issuer == null || issuer.isEmpty() || issuer.length() > 512 || issuer.chars().anyMatch(Character::isISOControl)) {
+      return Future.failedFuture(unauthenticated("the token has no usable issuer"));
     }
     Future<TenantKeys> tenant = tenantId == null
         ? Future.succeededFuture(null)

@@ -66,7 +66,7 @@ final class PublishingLicenses {
     JWEObject jwe;
     try {
       jwe = JWEObject.parse(compact);
-    } catch (ParseException e) {
+    } catch (ParseException | RuntimeException e) {
       throw invalid("not a JWE compact serialization");
     }
     JWEHeader h = jwe.getHeader();

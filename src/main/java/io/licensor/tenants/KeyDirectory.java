@@ -38,6 +38,9 @@ public final class KeyDirectory {
 
   /** The tenant as this node knows it, loading it if absent or stale. */
   public Future<Optional<TenantKeys>> get(String tenantId) {
+    if (!TenantService.isValidId(tenantId)) {
+      return Future.succeededFuture(Optional.empty());
+    }
     TenantKeys cached = cache.get(tenantId);
     if (cached != null && System.currentTimeMillis() - cached.loadedAtMillis() < refreshMillis) {
       return Future.succeededFuture(Optional.of(cached));
@@ -47,6 +50,9 @@ public final class KeyDirectory {
 
   /** Reloads the tenant from the database now. */
   public Future<Optional<TenantKeys>> refresh(String tenantId) {
+    if (!TenantService.isValidId(tenantId)) {
+      return Future.succeededFuture(Optional.empty());
+    }
     Context caller = Vertx.currentContext();
     Future<Optional<TenantKeys>> shared = loading.computeIfAbsent(tenantId, id -> store.load(id)
         .andThen(ar -> {

@@ -120,6 +120,9 @@ public final class TenantService {
       throw invalid("identity.jwks must be a JWK Set object {\"keys\":[...]}");
     }
     JWKSet jwks;
+    if (jwksJson.encode().contains("\\u0000")) {
+      throw invalid("identity.jwks may not contain NUL characters");
+    }
     try {
       jwks = JWKSet.parse(jwksJson.encode());
     } catch (ParseException e) {
@@ -143,6 +146,9 @@ public final class TenantService {
     }
     if (s.length() > maxLength) {
       throw invalid(name + " may have at most " + maxLength + " characters");
+    }
+    if (s.chars().anyMatch(Character::isISOControl)) {
+      throw invalid(name + " may not contain control characters");
     }
     return s;
   }

@@ -102,6 +102,7 @@ class LicensingErrorsTest {
       assertProblem(license("contoso", bob(), String.join(".", parts)), 400, "publishing-license-invalid");
     }
     assertProblem(license("contoso", bob(), "not-a-jwe"), 400, "publishing-license-invalid");
+    assertProblem(license("contoso", bob(), b64("{\"alg\":\"none\"}") + ".a.b.c.d"), 400, "publishing-license-invalid");
   }
 
   @Test

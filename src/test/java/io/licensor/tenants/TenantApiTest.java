@@ -123,6 +123,36 @@ class TenantApiTest {
         "/v1/tenants/{tid}/byok/kek:", "/v1/tenants/{tid}/backup:", "/v1/tenants/restore:");
   }
 
+  @Test
+  @DisplayName("NUL and control characters anywhere are a 400 or 404 problem, never a 500")
+  void controlCharactersAreRefusedCleanly() {
+    Issuer idp = node.createTenant("ctl", "EC-P256");
+    String op = node.operatorToken();
+    assertThat(node.http.get("/v1/tenants/%00/jwks.json", null).slug()).isEqualTo("tenant-not-found");
+    assertThat(node.http.get("/v1/tenants/ctl%00/keys/current", op).status()).isEqualTo(404);
+    JsonObject nulName = TestNode.tenantRequest("ctl-2", "EC-P256", idp).put("displayName", "evil\u0000name");
+    assertThat(node.http.post("/v1/tenants", op, nulName).slug()).isEqualTo("invalid-request");
+    JsonObject nulKid = TestNode.tenantRequest("ctl-3", "EC-P256", idp);
+    nulKid.getJsonObject("identity").getJsonObject("jwks").getJsonArray("keys").getJsonObject(0).put("kid", "a\u0000b");
+    assertThat(node.http.post("/v1/tenants", op, nulKid).slug()).isEqualTo("invalid-request");
+    assertThat(node.http.delete("/v1/tenants/ctl/keys/1?reason=a%00b", op).slug()).isEqualTo("invalid-request");
+    // a token whose subject holds NUL: the key use is audited (with the NUL replaced), and the audit keeps flowing
+    String pl = io.licensor.support.RmsClient.publishOffline(
+        node.http.get("/v1/tenants/ctl/keys/current", idp.token("u@x.test", List.of())).json(),
+        io.licensor.support.RmsClient.plPayload("c", "u", io.licensor.support.RmsClient.newContentKey(),
+            new JsonObject().put("grants", new io.vertx.core.json.JsonArray().add(new JsonObject().put("principal", "*")
+                .put("rights", new io.vertx.core.json.JsonArray().add("VIEW"))))));
+    Http.Response r = node.http.post("/v1/tenants/ctl/licenses", idp.token("nul\u0000user", List.of()),
+        new JsonObject().put("publishingLicense", pl).put("recipientKey",
+            io.licensor.support.RmsClient.publicJwk(io.licensor.support.RmsClient.recipientKey(false))));
+    assertThat(r.status()).isEqualTo(200);
+    long deadline = System.currentTimeMillis() + 5000;
+    while (node.node.audit().backlog() > 0 && System.currentTimeMillis() < deadline) {
+      Thread.yield();
+    }
+    assertThat(node.node.audit().backlog()).isZero();
+  }
+
   private static String privateJwks() {
     try {
       var k = org.jose4j.jwk.EcJwkGenerator.generateJwk(org.jose4j.keys.EllipticCurves.P256);
