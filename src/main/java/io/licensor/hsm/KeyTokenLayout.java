@@ -16,6 +16,8 @@ final class KeyTokenLayout {
   static final byte EXTRACTABLE = 1;
   static final byte KEK = 2;
   static final String TAG_KEY_LABEL = "licensor-key-token-attributes/1";
+  /** The label of the key, derived from the world key, that MACs backup packages. */
+  static final String BACKUP_MAC_LABEL = "licensor-backup-mac/1";
 
   private KeyTokenLayout() {
   }
@@ -59,6 +61,22 @@ final class KeyTokenLayout {
       throw altered();
     }
     return new Parts(token[1], Arrays.copyOfRange(token, 2, 2 + TAG_BYTES), Arrays.copyOfRange(token, 2 + TAG_BYTES, token.length));
+  }
+
+  /** HMAC-SHA256: derives keys from the world key (with a label) and computes tags and MACs. */
+  static byte[] hmacSha256(byte[] key, byte[] data) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(data);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A key derived from the world key for one purpose. */
+  static byte[] derive(byte[] worldKey, String label) {
+    return hmacSha256(worldKey, label.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
   }
 
   static HsmException altered() {

@@ -99,8 +99,8 @@ public final class Pkcs11Hsm implements Hsm {
       byte[] worldKey = world.secretBytesForHsm();
       try {
         this.worldWrapKey = p11.C_CreateObject(owner, secret(CKK_AES, worldKey, CKA_WRAP, CKA_UNWRAP));
-        byte[] tagKey = derive(worldKey, KeyTokenLayout.TAG_KEY_LABEL);
-        byte[] macKey = derive(worldKey, "licensor-backup-mac/1");
+        byte[] tagKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.TAG_KEY_LABEL);
+        byte[] macKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.BACKUP_MAC_LABEL);
         this.tokenTagKey = p11.C_CreateObject(owner, secret(CKK_GENERIC_SECRET, tagKey, CKA_SIGN));
         this.backupMacKey = p11.C_CreateObject(owner, secret(CKK_GENERIC_SECRET, macKey, CKA_SIGN));
         Arrays.fill(tagKey, (byte) 0);
@@ -137,16 +137,6 @@ public final class Pkcs11Hsm implements Hsm {
     return t;
   }
 
-  private static byte[] derive(byte[] worldKey, String label) {
-    try {
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-      mac.init(new javax.crypto.spec.SecretKeySpec(worldKey, "HmacSHA256"));
-      return mac.doFinal(label.getBytes(StandardCharsets.US_ASCII));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   @FunctionalInterface
   private interface SessionWork<T> {
     T run(long session) throws PKCS11Exception, GeneralSecurityException;
@@ -180,32 +170,27 @@ public final class Pkcs11Hsm implements Hsm {
 
   @Override
   public GeneratedKey generate(KeyAlgorithm algorithm) {
-    return withSession(s -> {
-      long[] pair = generatePair(s, algorithm, false);
-      try {
-        PublicKey publicKey = publicKeyOf(s, pair[0], algorithm);
-        byte[] wrapped = p11.C_WrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), worldWrapKey, pair[1]);
-        return new GeneratedKey(algorithm, publicKey, new KeyToken(worldId, seal(s, EXTRACTABLE, wrapped)));
-      } finally {
-        destroy(pair[0]);
-        destroy(pair[1]);
-      }
-    }, HsmException.Reason.INTERNAL, "key generation failed");
+    return generateWrapped(algorithm, false, EXTRACTABLE, "key generation failed");
   }
 
   @Override
   public GeneratedKey generateKek() {
+    return generateWrapped(KeyAlgorithm.RSA_4096, true, KEK, "KEK generation failed");
+  }
+
+  /** A key pair made on the token, leaving it only wrapped into a key token with these attributes. */
+  private GeneratedKey generateWrapped(KeyAlgorithm algorithm, boolean kek, byte attributes, String failure) {
     return withSession(s -> {
-      long[] pair = generatePair(s, KeyAlgorithm.RSA_4096, true);
+      long[] pair = generatePair(s, algorithm, kek);
       try {
-        PublicKey publicKey = publicKeyOf(s, pair[0], KeyAlgorithm.RSA_4096);
+        PublicKey publicKey = publicKeyOf(s, pair[0], algorithm);
         byte[] wrapped = p11.C_WrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), worldWrapKey, pair[1]);
-        return new GeneratedKey(KeyAlgorithm.RSA_4096, publicKey, new KeyToken(worldId, seal(s, KEK, wrapped)));
+        return new GeneratedKey(algorithm, publicKey, new KeyToken(worldId, seal(s, attributes, wrapped)));
       } finally {
         destroy(pair[0]);
         destroy(pair[1]);
       }
-    }, HsmException.Reason.INTERNAL, "KEK generation failed");
+    }, HsmException.Reason.INTERNAL, failure);
   }
 
   private long[] generatePair(long s, KeyAlgorithm algorithm, boolean kek) throws PKCS11Exception {

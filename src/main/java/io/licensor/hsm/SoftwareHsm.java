@@ -47,6 +47,9 @@ public final class SoftwareHsm implements Hsm {
 
   private final String worldId;
   private final byte[] worldKey;
+  /** Keys derived once from the world key: key-token tags, backup-package MACs. */
+  private final byte[] tagKey;
+  private final byte[] backupMacKey;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Loaded> keys;
 
@@ -64,6 +67,8 @@ public final class SoftwareHsm implements Hsm {
   public SoftwareHsm(WorldKey world, int keyCacheSize) {
     this.worldId = world.worldId();
     this.worldKey = world.secretBytesForHsm();
+    this.tagKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.TAG_KEY_LABEL);
+    this.backupMacKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.BACKUP_MAC_LABEL);
     this.keys = new LinkedHashMap<>(256, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Loaded> eldest) {
@@ -361,17 +366,7 @@ public final class SoftwareHsm implements Hsm {
   @Override
   public byte[] worldMac(byte[] data) {
     requireWorkerThread();
-    try {
-      javax.crypto.Mac derive = javax.crypto.Mac.getInstance("HmacSHA256");
-      derive.init(new javax.crypto.spec.SecretKeySpec(worldKey, "HmacSHA256"));
-      byte[] macKey = derive.doFinal("licensor-backup-mac/1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-      mac.init(new javax.crypto.spec.SecretKeySpec(macKey, "HmacSHA256"));
-      Arrays.fill(macKey, (byte) 0);
-      return mac.doFinal(data);
-    } catch (GeneralSecurityException e) {
-      throw new HsmException(HsmException.Reason.INTERNAL, "MAC failed", e);
-    }
+    return KeyTokenLayout.hmacSha256(backupMacKey, data);
   }
 
   @Override
@@ -383,6 +378,8 @@ public final class SoftwareHsm implements Hsm {
   public synchronized void close() {
     keys.clear();
     Arrays.fill(worldKey, (byte) 0);
+    Arrays.fill(tagKey, (byte) 0);
+    Arrays.fill(backupMacKey, (byte) 0);
   }
 
   /** A tenant key version's key: never a KEK. */
@@ -446,17 +443,7 @@ public final class SoftwareHsm implements Hsm {
 
   /** The key token's tag: HMAC-SHA256 under a key derived from the world key. */
   private byte[] tag(byte attributes, byte[] wrapped) {
-    try {
-      javax.crypto.Mac derive = javax.crypto.Mac.getInstance("HmacSHA256");
-      derive.init(new javax.crypto.spec.SecretKeySpec(worldKey, "HmacSHA256"));
-      byte[] tagKey = derive.doFinal(KeyTokenLayout.TAG_KEY_LABEL.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-      mac.init(new javax.crypto.spec.SecretKeySpec(tagKey, "HmacSHA256"));
-      Arrays.fill(tagKey, (byte) 0);
-      return mac.doFinal(KeyTokenLayout.tagInput(attributes, wrapped));
-    } catch (GeneralSecurityException e) {
-      throw new HsmException(HsmException.Reason.INTERNAL, "key token tag failed", e);
-    }
+    return KeyTokenLayout.hmacSha256(tagKey, KeyTokenLayout.tagInput(attributes, wrapped));
   }
 
   private byte[] unwrap(byte[] wrapped) {

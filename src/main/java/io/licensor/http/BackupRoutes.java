@@ -1,9 +1,6 @@
 package io.licensor.http;
 
-import io.licensor.errors.Problem;
-import io.licensor.identity.Principal;
 import io.licensor.lifecycle.KeyLifecycle;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -29,7 +26,7 @@ final class BackupRoutes {
   private void backup(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
-        .compose(p -> LifecycleRoutes.operatorOrTenantAdmin(p, tid))
+        .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> api.backup().backup(tid, KeyLifecycle.describe(p), Requests.id(ctx)))
         .onSuccess(pkg -> {
           ctx.response()
@@ -43,8 +40,7 @@ final class BackupRoutes {
   private void restore(RoutingContext ctx) {
     boolean replace = "true".equalsIgnoreCase(ctx.queryParams().get("replace"));
     Auth.principal(api, ctx, null)
-        .compose(p -> p.operator() ? Future.<Principal>succeededFuture(p)
-            : Future.failedFuture(Problem.FORBIDDEN.with("restoring needs the operator role")))
+        .compose(p -> Auth.operator(p, "restoring"))
         .compose(p -> api.backup().restore(Requests.jsonObject(ctx), replace, KeyLifecycle.describe(p), Requests.id(ctx)))
         .onSuccess(r -> {
           ctx.response().putHeader("Location", "/v1/tenants/" + r.tenantId());

@@ -1,9 +1,7 @@
 package io.licensor.http;
 
 import io.licensor.errors.Problem;
-import io.licensor.identity.Principal;
 import io.licensor.tenants.TenantViews;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -35,7 +33,7 @@ final class LifecycleRoutes {
   private void rekey(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
-        .compose(p -> operatorOrTenantAdmin(p, tid))
+        .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> api.lifecycle().rekey(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
         .onSuccess(v -> {
           ctx.response().putHeader("Location", "/v1/tenants/" + tid + "/keys/" + v.version());
@@ -48,7 +46,7 @@ final class LifecycleRoutes {
   private void cancel(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
-        .compose(p -> operatorOrTenantAdmin(p, tid))
+        .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> api.lifecycle().cancel(p, tid, Requests.id(ctx)))
         .onSuccess(t -> Requests.json(ctx, 200, TenantViews.tenant(t)))
         .onFailure(ctx::fail);
@@ -57,7 +55,7 @@ final class LifecycleRoutes {
   private void reactivate(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
-        .compose(LifecycleRoutes::operator)
+        .compose(p -> Auth.operator(p, "this"))
         .compose(p -> api.lifecycle().reactivate(p, tid, Requests.id(ctx)))
         .onSuccess(t -> Requests.json(ctx, 200, TenantViews.tenant(t)))
         .onFailure(ctx::fail);
@@ -66,7 +64,7 @@ final class LifecycleRoutes {
   private void destroy(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
-        .compose(LifecycleRoutes::operator)
+        .compose(p -> Auth.operator(p, "this"))
         .compose(p -> {
           int version = version(ctx);
           String reason = ctx.queryParams().get("reason");
@@ -106,11 +104,8 @@ final class LifecycleRoutes {
   private void exportOtherMethod(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
-        .compose(p -> api.lifecycle().export(p, tid, version(ctx), new JsonObject().put("format", "by-" + ctx.request().method()),
-            Requests.id(ctx)))
-        .onSuccess(json -> ctx.fail(405))
-        .onFailure(err -> ctx.fail(err instanceof io.licensor.errors.ProblemException p && p.problem() == Problem.INVALID_REQUEST
-            ? Problem.METHOD_NOT_ALLOWED.with("export keys with POST") : err));
+        .compose(p -> api.lifecycle().exportByOtherMethod(p, tid, version(ctx), Requests.id(ctx)))
+        .onFailure(ctx::fail);
   }
 
   /**
@@ -125,7 +120,7 @@ final class LifecycleRoutes {
       return;
     }
     Auth.principal(api, ctx, tid)
-        .compose(p -> operatorOrTenantAdmin(p, tid))
+        .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> api.byok().createKek(tid)
             .compose(kek -> api.audit().record(io.licensor.audit.AuditEvent.now(tid, kek.getString("kid"),
                 io.licensor.lifecycle.KeyLifecycle.describe(p), "byok.kek", "ok", api.audit().node(), Requests.id(ctx), null))
@@ -137,7 +132,7 @@ final class LifecycleRoutes {
   private void audit(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
-        .compose(p -> operatorOrTenantAdmin(p, tid))
+        .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> api.directory().require(tid))
         .compose(t -> {
           Instant from = instant(ctx.queryParams().get("from"), Instant.EPOCH, "from");
@@ -188,16 +183,5 @@ final class LifecycleRoutes {
     } catch (NumberFormatException e) {
       throw Problem.INVALID_REQUEST.with(name + " must be an integer from " + min + " to " + max);
     }
-  }
-
-  private static Future<Principal> operator(Principal p) {
-    return p.operator() ? Future.succeededFuture(p)
-        : Future.failedFuture(Problem.FORBIDDEN.with("this needs the operator role"));
-  }
-
-  static Future<Principal> operatorOrTenantAdmin(Principal p, String tid) {
-    return p.operator() || p.isTenantAdminOf(tid)
-        ? Future.succeededFuture(p)
-        : Future.failedFuture(Problem.FORBIDDEN.with("this needs the operator or tenant-admin role"));
   }
 }

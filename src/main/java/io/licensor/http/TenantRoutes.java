@@ -1,9 +1,6 @@
 package io.licensor.http;
 
-import io.licensor.errors.Problem;
-import io.licensor.identity.Principal;
 import io.licensor.tenants.TenantViews;
-import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -26,8 +23,7 @@ final class TenantRoutes {
 
   private void create(RoutingContext ctx) {
     Auth.principal(api, ctx, null)
-        .compose(p -> p.operator() ? Future.succeededFuture(p)
-            : Future.failedFuture(Problem.FORBIDDEN.with("creating tenants needs the operator role")))
+        .compose(p -> Auth.operator(p, "creating tenants"))
         .compose(p -> api.tenants().create(io.licensor.lifecycle.KeyLifecycle.describe(p), Requests.jsonObject(ctx),
             Requests.id(ctx)))
         .onSuccess(t -> {
@@ -40,7 +36,7 @@ final class TenantRoutes {
   private void get(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
-        .compose(p -> requireOperatorOrTenantAdmin(p, tid))
+        .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> api.directory().require(tid))
         .onSuccess(t -> Requests.json(ctx, 200, TenantViews.tenant(t)))
         .onFailure(ctx::fail);
@@ -66,11 +62,5 @@ final class TenantRoutes {
               .end(TenantViews.jwks(t).encode());
         })
         .onFailure(ctx::fail);
-  }
-
-  private static Future<Principal> requireOperatorOrTenantAdmin(Principal p, String tid) {
-    return p.operator() || p.isTenantAdminOf(tid)
-        ? Future.succeededFuture(p)
-        : Future.failedFuture(Problem.FORBIDDEN.with("this needs the operator or tenant-admin role"));
   }
 }

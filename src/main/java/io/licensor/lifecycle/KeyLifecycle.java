@@ -138,6 +138,37 @@ public final class KeyLifecycle {
    */
   public Future<JsonObject> export(Principal by, String tenantId, int version, JsonObject body, String requestId) {
     String kid = KeyVersion.kid(tenantId, version);
+    return exportable(by, tenantId, version, requestId).compose(v -> {
+      Object format = body.getValue("format", "pkcs8-pem");
+      if (!"pkcs8-pem".equals(format)) {
+        return Future.failedFuture(Problem.INVALID_REQUEST.with("format must be pkcs8-pem"));
+      }
+      if (!(body.getValue("password") instanceof String password) || password.length() < 12 || password.length() > 1024) {
+        return Future.failedFuture(Problem.INVALID_REQUEST.with("password is required: 12 to 1024 characters"));
+      }
+      return hsm.exportEncrypted(v.keyRef(), password.toCharArray())
+          .recover(err -> err instanceof HsmException h && h.reason() == HsmException.Reason.NOT_EXTRACTABLE
+              ? refuse(by, tenantId, kid, requestId, Problem.KEY_NOT_EXPORTABLE.with("key version " + kid + " is not extractable"))
+              : Future.failedFuture(err))
+          .compose(pem -> audit.record(AuditEvent.now(tenantId, kid, describe(by), "key.export", "ok", audit.node(),
+                  requestId, new JsonObject().put("format", "pkcs8-pem").encode()))
+              .map(x -> new JsonObject().put("kid", kid).put("format", "pkcs8-pem")
+                  .put("encryption", "PBES2 PBKDF2-HMAC-SHA256 AES-256-CBC").put("privateKeyPem", pem)));
+    });
+  }
+
+  /**
+   * Export by any method but POST: the same refusals as an export (a BYOK key is not exportable,
+   * audited), and otherwise 405.
+   */
+  public Future<JsonObject> exportByOtherMethod(Principal by, String tenantId, int version, String requestId) {
+    return exportable(by, tenantId, version, requestId)
+        .compose(v -> Future.failedFuture(Problem.METHOD_NOT_ALLOWED.with("export keys with POST")));
+  }
+
+  /** The version, if this caller may export it; every refusal but "no such version" is audited. */
+  private Future<KeyVersion> exportable(Principal by, String tenantId, int version, String requestId) {
+    String kid = KeyVersion.kid(tenantId, version);
     return directory.require(tenantId).compose(t -> {
       KeyVersion v = t.version(version).orElse(null);
       if (v == null) {
@@ -154,21 +185,7 @@ public final class KeyLifecycle {
       if (!by.isTenantAdminOf(tenantId)) {
         return refuse(by, tenantId, kid, requestId, Problem.FORBIDDEN.with("only the tenant's administrators may export its keys"));
       }
-      Object format = body.getValue("format", "pkcs8-pem");
-      if (!"pkcs8-pem".equals(format)) {
-        return Future.failedFuture(Problem.INVALID_REQUEST.with("format must be pkcs8-pem"));
-      }
-      if (!(body.getValue("password") instanceof String password) || password.length() < 12 || password.length() > 1024) {
-        return Future.failedFuture(Problem.INVALID_REQUEST.with("password is required: 12 to 1024 characters"));
-      }
-      return hsm.exportEncrypted(v.keyRef(), password.toCharArray())
-          .recover(err -> err instanceof HsmException h && h.reason() == HsmException.Reason.NOT_EXTRACTABLE
-              ? refuse(by, tenantId, kid, requestId, Problem.KEY_NOT_EXPORTABLE.with("key version " + kid + " is not extractable"))
-              : Future.failedFuture(err))
-          .compose(pem -> audit.record(AuditEvent.now(tenantId, kid, describe(by), "key.export", "ok", audit.node(),
-                  requestId, new JsonObject().put("format", "pkcs8-pem").encode()))
-              .map(x -> new JsonObject().put("kid", kid).put("format", "pkcs8-pem")
-                  .put("encryption", "PBES2 PBKDF2-HMAC-SHA256 AES-256-CBC").put("privateKeyPem", pem)));
+      return Future.succeededFuture(v);
     });
   }
 
