@@ -4,6 +4,12 @@ import com.nimbusds.jose.jwk.JWKSet;
 import io.licensor.audit.AuditLog;
 import io.licensor.backup.BackupService;
 import io.licensor.byok.ByokService;
+import io.licensor.cluster.ChangeNotices;
+import io.licensor.cluster.ClusterSetup;
+import io.licensor.cluster.ClusterView;
+import io.licensor.cluster.Membership;
+import io.licensor.lifecycle.TenantLocks;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.licensor.config.ConfigException;
 import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.config.LicensorConfig;
@@ -66,7 +72,11 @@ public final class Licensor {
   private KeyLifecycle lifecycle;
   private BackupService backupService;
   private LicensingService licensingService;
+  private ChangeNotices notices;
+  private ClusterView clusterView;
   private KeyDirectory directory;
+  private HazelcastClusterManager clusterManager;
+  private Membership membership;
 
   private Licensor(Vertx vertx, LicensorConfig config) {
     this.vertx = vertx;
@@ -79,12 +89,30 @@ public final class Licensor {
   }
 
   public static Future<Licensor> start(LicensorConfig config, VertxOptions options) {
-    Vertx vertx = Vertx.vertx(options);
-    Licensor node = new Licensor(vertx, config);
-    return node.startUp().recover(err -> vertx.close().transform(x -> Future.failedFuture(err)));
+    Future<ClusterSetup.Clustered> clustered;
+    if (config.clusterEnabled()) {
+      try {
+        clustered = ClusterSetup.start(config, options);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    } else {
+      clustered = Future.succeededFuture(new ClusterSetup.Clustered(Vertx.vertx(options), null));
+    }
+    return clustered.compose(c -> {
+      Licensor node = new Licensor(c.vertx(), config);
+      node.clusterManager = c.manager();
+      return node.startUp().recover(err -> c.vertx().close().transform(x -> Future.failedFuture(err)));
+    });
   }
 
   private Future<Licensor> startUp() {
+    membership = new Membership(clusterManager, config.nodeId());
+    if (clusterManager != null) {
+      LOG.info("joined cluster '{}' as member {} ({}); {} member(s)", clusterManager.getConfig().getClusterName(),
+          membership.selfId(), membership.name(), membership.memberIds().size());
+      clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipLog());
+    }
     HsmClient.registerCodec(vertx);
     HsmStats stats = new HsmStats();
     return vertx.executeBlocking(() -> {
@@ -121,26 +149,55 @@ public final class Licensor {
           database = db;
           TenantStore store = new TenantStore(db.pool());
           directory = new KeyDirectory(store, config.keyRefreshSeconds() * 1000L);
+          directory.onKeyRetired(hsmClient::forget);
           Authenticator authenticator = new Authenticator(operatorIssuers(), directory, store, config.audience(),
               config.clockSkewSeconds());
           audit = new AuditLog(vertx, db.pool(), config.nodeId(), config.auditQueueCapacity(), config.auditBatchSize(),
               config.auditKeyUse());
           audit.start(config.auditFlushMillis());
           ByokService byok = new ByokService(db.pool(), hsmClient, config.kekTtlSeconds());
-          lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit, byok);
-          backupService = new BackupService(store, directory, hsmClient, audit, worldId);
+          notices = new ChangeNotices(vertx, membership, directory, config.clusterNoticeTimeoutMs());
+          clusterView = new ClusterView(vertx, membership, directory, this::nodeFacts, config.clusterNoticeTimeoutMs());
+          lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit, byok, notices);
+          backupService = new BackupService(store, directory, hsmClient, audit, worldId, new TenantLocks(vertx), notices);
           licensingService = new LicensingService(vertx, directory, hsmClient, audit, config.defaultLicenseTtlSeconds(),
               config.maxLicenseTtlSeconds());
           Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit, byok),
-              licensingService, lifecycle, audit, byok, backupService, this::readiness);
-          return vertx.deployVerticle(() -> new HttpServerVerticle(api, port),
-              new DeploymentOptions().setInstances(config.httpInstances()));
+              licensingService, lifecycle, audit, byok, backupService, clusterView, this::readiness);
+          long period = config.keyRefreshSeconds() * 1000L;
+          vertx.setPeriodic(period, period, t -> directory.sweep().onFailure(err ->
+              LOG.warn("key directory sweep failed ({}); cached tenants unconfirmed for {} s are reloaded before use",
+                  err.toString(), 2 * config.keyRefreshSeconds())));
+          return Future.all(notices.start(), clusterView.start()).compose(x -> vertx.deployVerticle(() -> new HttpServerVerticle(api, port),
+              new DeploymentOptions().setInstances(config.httpInstances())));
         })
         .map(id -> {
           LOG.info("licensor listening on http://{}:{} ({} HTTP verticle(s)){}", config.httpHost(), port.get(),
               config.httpInstances(), config.devEnabled() ? " — DEV MODE: local token issuer enabled" : "");
           return this;
         });
+  }
+
+  /** This node's facts for the cluster view. */
+  private JsonObject nodeFacts() {
+    return new JsonObject()
+        .put("worldId", worldId)
+        .put("http", config.httpHost() + ":" + port.get())
+        .put("hsm", new JsonObject().put("type", config.hsmType()).put("sessions", config.hsmSessions())
+            .put("queueDepth", hsmClient.queueDepth()).put("queueCapacity", hsmClient.capacity()));
+  }
+
+  /** Logs members joining and leaving. */
+  private static final class MembershipLog implements com.hazelcast.cluster.MembershipListener {
+    @Override
+    public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
+      LOG.info("cluster member joined: {}; {} member(s)", event.getMember().getAddress(), event.getMembers().size());
+    }
+
+    @Override
+    public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+      LOG.warn("cluster member left: {}; {} member(s)", event.getMember().getAddress(), event.getMembers().size());
+    }
   }
 
   private Map<String, JWKSet> operatorIssuers() {
@@ -177,7 +234,13 @@ public final class Licensor {
     Future<Void> db = database.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS);
     Future<String> hsmPing = hsmClient.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS);
     return Future.join(db, hsmPing).transform(ar -> {
+      JsonObject cluster = new JsonObject().put("status", membership.active() ? "UP" : "DOWN")
+          .put("clustered", membership.clustered()).put("node", membership.name());
+      if (membership.clustered() && membership.active()) {
+        cluster.put("members", membership.memberIds().size());
+      }
       JsonObject checks = new JsonObject()
+          .put("cluster", cluster)
           .put("database", new JsonObject().put("status", db.succeeded() ? "UP" : "DOWN"))
           .put("hsm", new JsonObject().put("status", hsmPing.succeeded() ? "UP" : "DOWN")
               .put("queueDepth", hsmClient.queueDepth()).put("queueCapacity", hsmClient.capacity()))

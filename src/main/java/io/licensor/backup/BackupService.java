@@ -1,5 +1,9 @@
 package io.licensor.backup;
 
+import io.licensor.cluster.ChangeNotices;
+import io.licensor.cluster.Propagation;
+import io.licensor.lifecycle.TenantLocks;
+
 import com.nimbusds.jose.jwk.JWK;
 import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
@@ -43,8 +47,13 @@ public final class BackupService {
   private final HsmClient hsm;
   private final AuditLog audit;
   private final String worldId;
+  private final TenantLocks locks;
+  private final ChangeNotices notices;
 
-  public BackupService(TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit, String worldId) {
+  public BackupService(TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit, String worldId,
+                       TenantLocks locks, ChangeNotices notices) {
+    this.locks = locks;
+    this.notices = notices;
     this.store = store;
     this.directory = directory;
     this.hsm = hsm;
@@ -94,7 +103,7 @@ public final class BackupService {
   }
 
   /** What a restore did. */
-  public record Restored(String tenantId, int versions, boolean replaced) {
+  public record Restored(String tenantId, int versions, boolean replaced, Propagation propagation) {
   }
 
   /**
@@ -126,15 +135,17 @@ public final class BackupService {
                 + "or made by another world")))
         .compose(v -> parse(pkg))
         .compose(parsed -> checkTokens(parsed.versions(), 0).map(x -> parsed))
-        .compose(parsed -> store.restore(parsed.tenant(), parsed.versions(), replace)
+        .compose(parsed -> locks.with(parsed.tenant().id(), () -> store.restore(parsed.tenant(), parsed.versions(), replace)
             .compose(replaced -> {
               parsed.versions().forEach(k -> hsm.forget(k.kid()));
               return directory.refresh(parsed.tenant().id())
-                  .compose(x -> audit.record(AuditEvent.now(parsed.tenant().id(), null, by, "tenant.restore", "ok",
+                  .compose(t -> audit.record(AuditEvent.now(parsed.tenant().id(), null, by, "tenant.restore", "ok",
                       audit.node(), requestId, new JsonObject().put("versions", parsed.versions().size())
-                          .put("replaced", replaced).encode())))
-                  .map(x -> new Restored(parsed.tenant().id(), parsed.versions().size(), replaced));
-            }));
+                          .put("replaced", replaced).encode()))
+                      .map(x -> t.map(io.licensor.tenants.TenantKeys::revision).orElse(Long.MAX_VALUE)))
+                  .compose(revision -> notices.announce(parsed.tenant().id(), revision))
+                  .map(p -> new Restored(parsed.tenant().id(), parsed.versions().size(), replaced, p));
+            })));
   }
 
   private record Parsed(Tenant tenant, List<KeyVersion> versions) {

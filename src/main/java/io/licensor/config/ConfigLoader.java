@@ -89,7 +89,15 @@ public final class ConfigLoader {
       Setting.integer("audit.queueCapacity", 100_000, 1, 10_000_000),
       Setting.integer("audit.batchSize", 500, 1, 10_000),
       Setting.integer("audit.flushMillis", 50, 1, 60_000),
-      Setting.bool("dev.enabled", false));
+      Setting.bool("dev.enabled", false),
+      Setting.bool("cluster.enabled", false),
+      Setting.string("cluster.configFile", null),
+      Setting.string("cluster.name", null),
+      Setting.string("cluster.host", null),
+      Setting.integer("cluster.port", 0, 0, 65535),
+      Setting.string("cluster.members", null),
+      Setting.integer("cluster.eventBusPort", 0, 0, 65535),
+      Setting.integer("cluster.noticeTimeoutMs", 2000, 50, 60_000));
 
   private ConfigLoader() {
   }
@@ -196,6 +204,10 @@ public final class ConfigLoader {
       throw new ConfigException("licensing.defaultLicenseTtlSeconds: must not exceed licensing.maxLicenseTtlSeconds");
     }
     OperatorIssuers.validate((JsonArray) values.get("identity.operatorIssuers"));
+    if (Boolean.TRUE.equals(values.get("cluster.enabled")) && values.get("database.url") == null) {
+      throw new ConfigException("cluster.enabled: the nodes of a cluster share one PostgreSQL; set database.url "
+          + "(the embedded database is for a single node)");
+    }
     return new LicensorConfig(values);
   }
 

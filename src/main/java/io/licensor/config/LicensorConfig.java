@@ -209,4 +209,41 @@ public final class LicensorConfig {
     });
     return root;
   }
+
+  /** Whether this node joins a Hazelcast cluster (off: a single node, no Hazelcast at all). */
+  public boolean clusterEnabled() {
+    return bool("cluster.enabled");
+  }
+
+  /** A Hazelcast XML configuration; null: the built-in loopback one (the same as conf/cluster.xml). */
+  public String clusterConfigFile() {
+    return str("cluster.configFile");
+  }
+
+  /** Overrides of the Hazelcast configuration; null or 0: as in the XML. */
+  public String clusterName() {
+    return str("cluster.name");
+  }
+
+  public String clusterHost() {
+    return str("cluster.host");
+  }
+
+  public int clusterPort() {
+    return integer("cluster.port");
+  }
+
+  /** Comma-separated host[:port] of the members to join by TCP/IP. */
+  public String clusterMembers() {
+    return str("cluster.members");
+  }
+
+  public int clusterEventBusPort() {
+    return integer("cluster.eventBusPort");
+  }
+
+  /** How long a lifecycle change waits for each member to confirm it applied the change. */
+  public int clusterNoticeTimeoutMs() {
+    return integer("cluster.noticeTimeoutMs");
+  }
 }

@@ -33,6 +33,7 @@ public enum Problem {
   INTERNAL_ERROR(500, "internal-error", "Internal error"),
   NOT_IMPLEMENTED(501, "not-implemented", "Not implemented yet"),
   HSM_BUSY(503, "hsm-busy", "The HSM is busy"),
+  TENANT_BUSY(503, "tenant-busy", "Another lifecycle operation on this tenant is in progress"),
   AUDIT_UNAVAILABLE(503, "audit-unavailable", "The audit trail cannot be written"),
   SERVICE_UNAVAILABLE(503, "service-unavailable", "The service is not ready");
 

@@ -3,6 +3,7 @@ package io.licensor.http;
 import io.licensor.audit.AuditLog;
 import io.licensor.backup.BackupService;
 import io.licensor.byok.ByokService;
+import io.licensor.cluster.ClusterView;
 import io.licensor.config.LicensorConfig;
 import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.identity.Authenticator;
@@ -13,5 +14,5 @@ import io.licensor.tenants.TenantService;
 /** What the HTTP layer calls: the node's services, shared by every HTTP verticle instance. */
 public record Api(LicensorConfig config, Authenticator authenticator, KeyDirectory directory, TenantService tenants,
                   LicensingService licensing, KeyLifecycle lifecycle, AuditLog audit, ByokService byok,
-                  BackupService backup, Readiness readiness) {
+                  BackupService backup, ClusterView cluster, Readiness readiness) {
 }

@@ -44,8 +44,8 @@ final class BackupRoutes {
         .compose(p -> api.backup().restore(Requests.jsonObject(ctx), replace, KeyLifecycle.describe(p), Requests.id(ctx)))
         .onSuccess(r -> {
           ctx.response().putHeader("Location", "/v1/tenants/" + r.tenantId());
-          Requests.json(ctx, r.replaced() ? 200 : 201, new JsonObject()
-              .put("tenant", r.tenantId()).put("versions", r.versions()).put("replaced", r.replaced()));
+          Requests.json(ctx, r.replaced() ? 200 : 201, LifecycleRoutes.withPropagation(ctx, new JsonObject()
+              .put("tenant", r.tenantId()).put("versions", r.versions()).put("replaced", r.replaced()), r.propagation()));
         })
         .onFailure(ctx::fail);
   }

@@ -34,6 +34,7 @@ public final class HttpServerVerticle extends VerticleBase {
     new LicensingRoutes(api).mount(router, body);
     new LifecycleRoutes(api).mount(router, body);
     new BackupRoutes(api).mount(router);
+    new ClusterRoutes(api).mount(router);
     router.route().failureHandler(ProblemResponses::handle);
     router.errorHandler(404, ProblemResponses::handle);
     router.errorHandler(405, ProblemResponses::handle);

@@ -1,6 +1,8 @@
 package io.licensor.http;
 
+import io.licensor.cluster.Propagation;
 import io.licensor.errors.Problem;
+import io.licensor.keys.KeyVersion;
 import io.licensor.tenants.TenantViews;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -35,10 +37,11 @@ final class LifecycleRoutes {
     Auth.principal(api, ctx, tid)
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> api.lifecycle().rekey(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
-        .onSuccess(v -> {
+        .onSuccess(c -> {
+          KeyVersion v = c.value();
           ctx.response().putHeader("Location", "/v1/tenants/" + tid + "/keys/" + v.version());
           ctx.response().putHeader(LicensingRoutes.CURRENT_KID_HEADER, v.kid());
-          Requests.json(ctx, 201, TenantViews.keyVersion(v));
+          Requests.json(ctx, 201, withPropagation(ctx, TenantViews.keyVersion(v), c.propagation()));
         })
         .onFailure(ctx::fail);
   }
@@ -48,7 +51,7 @@ final class LifecycleRoutes {
     Auth.principal(api, ctx, tid)
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> api.lifecycle().cancel(p, tid, Requests.id(ctx)))
-        .onSuccess(t -> Requests.json(ctx, 200, TenantViews.tenant(t)))
+        .onSuccess(c -> Requests.json(ctx, 200, withPropagation(ctx, TenantViews.tenant(c.value()), c.propagation())))
         .onFailure(ctx::fail);
   }
 
@@ -57,7 +60,7 @@ final class LifecycleRoutes {
     Auth.principal(api, ctx, tid)
         .compose(p -> Auth.operator(p, "this"))
         .compose(p -> api.lifecycle().reactivate(p, tid, Requests.id(ctx)))
-        .onSuccess(t -> Requests.json(ctx, 200, TenantViews.tenant(t)))
+        .onSuccess(c -> Requests.json(ctx, 200, withPropagation(ctx, TenantViews.tenant(c.value()), c.propagation())))
         .onFailure(ctx::fail);
   }
 
@@ -78,8 +81,20 @@ final class LifecycleRoutes {
           }
           return api.lifecycle().destroy(p, tid, version, reason, Requests.id(ctx));
         })
-        .onSuccess(v -> ctx.response().setStatusCode(204).end())
+        .onSuccess(c -> {
+          withPropagation(ctx, new JsonObject(), c.propagation());
+          ctx.response().setStatusCode(204).end();
+        })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Says how far the change reached: the Licensor-Propagation header (complete or incomplete) on
+   * every lifecycle response, and a propagation member in JSON bodies.
+   */
+  static JsonObject withPropagation(RoutingContext ctx, JsonObject body, Propagation p) {
+    ctx.response().putHeader(Propagation.HEADER, p.headerValue());
+    return body.put("propagation", p.toJson());
   }
 
   private void export(RoutingContext ctx) {

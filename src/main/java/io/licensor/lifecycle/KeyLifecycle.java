@@ -2,6 +2,7 @@ package io.licensor.lifecycle;
 
 import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
+import io.licensor.cluster.ChangeNotices;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.hsm.GeneratedKey;
@@ -28,12 +29,12 @@ import java.util.function.Supplier;
 /**
  * The tenant-key lifecycle of the source documents: re-key (the old version is retained), revoke
  * on cancellation, reactivate, destroy on request, and export (never for BYOK keys). Each
- * operation on a tenant holds that tenant's lifecycle lock, commits in PostgreSQL, refreshes the
- * node's key directory before it returns, and leaves a durable audit record.
+ * operation on a tenant holds that tenant's lifecycle lock (cluster-wide when clustered; the
+ * database's row lock and constraints as well), commits in PostgreSQL, refreshes this node's key
+ * directory, leaves a durable audit record, and then tells the other members (change notices)
+ * and reports which confirmed before it returns.
  */
 public final class KeyLifecycle {
-
-  private static final long LOCK_TIMEOUT_MILLIS = 30_000;
 
   private final Vertx vertx;
   private final TenantStore store;
@@ -41,10 +42,14 @@ public final class KeyLifecycle {
   private final HsmClient hsm;
   private final AuditLog audit;
   private final io.licensor.byok.ByokService byok;
+  private final ChangeNotices notices;
+  private final TenantLocks locks;
 
   public KeyLifecycle(Vertx vertx, TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit,
-                      io.licensor.byok.ByokService byok) {
+                      io.licensor.byok.ByokService byok, ChangeNotices notices) {
     this.byok = byok;
+    this.notices = notices;
+    this.locks = new TenantLocks(vertx);
     this.vertx = vertx;
     this.store = store;
     this.directory = directory;
@@ -58,7 +63,7 @@ public final class KeyLifecycle {
   }
 
   /** A new active version, generated in the HSM or imported (BYOK); the current one becomes retained. */
-  public Future<KeyVersion> rekey(Principal by, String tenantId, JsonObject body, String requestId) {
+  public Future<Changed<KeyVersion>> rekey(Principal by, String tenantId, JsonObject body, String requestId) {
     KeyRequest request;
     try {
       request = KeyRequest.parse(body, "body");
@@ -74,7 +79,7 @@ public final class KeyLifecycle {
    * A new active version from a private key imported into the HSM (the BYOK path, once the
    * transfer file is unwrapped). The version's origin is byok: it can never be exported.
    */
-  public Future<KeyVersion> rekeyImported(Principal by, String tenantId, KeyAlgorithm algorithm, byte[] pkcs8,
+  public Future<Changed<KeyVersion>> rekeyImported(Principal by, String tenantId, KeyAlgorithm algorithm, byte[] pkcs8,
                                           String requestId) {
     return requireActive(tenantId)
         .compose(t -> hsm.importPrivateKey(algorithm, pkcs8))
@@ -90,46 +95,62 @@ public final class KeyLifecycle {
     });
   }
 
-  private Future<KeyVersion> install(Principal by, String tenantId, GeneratedKey key, KeyOrigin origin, String requestId) {
+  private Future<Changed<KeyVersion>> install(Principal by, String tenantId, GeneratedKey key, KeyOrigin origin,
+                                              String requestId) {
     return withTenantLock(tenantId, () -> {
       String previous = directory.cached(tenantId).flatMap(TenantKeys::active).map(KeyVersion::kid).orElse(null);
       return store.addActiveVersion(tenantId, version -> new KeyVersion(tenantId, version, KeyVersionState.ACTIVE,
               key.algorithm(), origin, PublicJwks.of(key.publicKey(), KeyVersion.kid(tenantId, version)), key.token(),
               Instant.now()))
-          .compose(v -> directory.refresh(tenantId).map(x -> v))
-          .compose(v -> audit.record(AuditEvent.now(tenantId, v.kid(), describe(by), "key.rekey", "ok", audit.node(),
-              requestId, new JsonObject().put("algorithm", v.algorithm().wireName()).put("origin", origin.wireName())
-                  .put("retained", previous).encode())).map(x -> v));
-    });
+          .compose(v -> directory.refresh(tenantId).map(t -> new Committed<>(v, revisionOf(t))))
+          .compose(c -> audit.record(AuditEvent.now(tenantId, c.value().kid(), describe(by), "key.rekey", "ok", audit.node(),
+              requestId, new JsonObject().put("algorithm", c.value().algorithm().wireName()).put("origin", origin.wireName())
+                  .put("retained", previous).encode())).map(x -> c));
+    }).compose(c -> announce(tenantId, c));
+  }
+
+  /** What a change committed, and the tenant's revision once it had. */
+  private record Committed<T>(T value, long revision) {
+  }
+
+  private static long revisionOf(java.util.Optional<TenantKeys> t) {
+    return t.map(TenantKeys::revision).orElse(Long.MAX_VALUE);
+  }
+
+  private <T> Future<Changed<T>> announce(String tenantId, Committed<T> c) {
+    return notices.announce(tenantId, c.revision()).map(p -> new Changed<>(c.value(), p));
   }
 
   /** Cancels the subscription: from the return of this call no publishing and no licensing. Idempotent. */
-  public Future<TenantKeys> cancel(Principal by, String tenantId, String requestId) {
+  public Future<Changed<TenantKeys>> cancel(Principal by, String tenantId, String requestId) {
     return setState(by, tenantId, TenantState.CANCELLED, "tenant.cancel", requestId);
   }
 
-  public Future<TenantKeys> reactivate(Principal by, String tenantId, String requestId) {
+  public Future<Changed<TenantKeys>> reactivate(Principal by, String tenantId, String requestId) {
     return setState(by, tenantId, TenantState.ACTIVE, "tenant.reactivate", requestId);
   }
 
-  private Future<TenantKeys> setState(Principal by, String tenantId, TenantState state, String action, String requestId) {
+  private Future<Changed<TenantKeys>> setState(Principal by, String tenantId, TenantState state, String action,
+                                               String requestId) {
     return withTenantLock(tenantId, () -> store.setState(tenantId, state)
         .compose(v -> directory.refresh(tenantId))
         .map(t -> t.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
         .compose(t -> audit.record(AuditEvent.now(tenantId, t.active().map(KeyVersion::kid).orElse(null), describe(by),
-            action, "ok", audit.node(), requestId, null)).map(x -> t)));
+            action, "ok", audit.node(), requestId, null)).map(x -> new Committed<>(t, t.revision()))))
+        .compose(c -> announce(tenantId, c));
   }
 
   /** Destroys a key version for good: its token is erased and the HSM forgets the key. */
-  public Future<Void> destroy(Principal by, String tenantId, int version, String reason, String requestId) {
+  public Future<Changed<Void>> destroy(Principal by, String tenantId, int version, String reason, String requestId) {
     String kid = KeyVersion.kid(tenantId, version);
     return withTenantLock(tenantId, () -> store.destroy(tenantId, version, reason)
         .compose(changed -> hsm.forget(kid)
             .compose(v -> directory.refresh(tenantId))
-            .compose(v -> changed
+            .compose(t -> (changed
                 ? audit.record(AuditEvent.now(tenantId, kid, describe(by), "key.destroy", "ok", audit.node(), requestId,
                     new JsonObject().put("reason", reason).encode()))
-                : Future.succeededFuture())));
+                : Future.<Void>succeededFuture()).map(x -> new Committed<Void>(null, revisionOf(t))))))
+        .compose(c -> announce(tenantId, c));
   }
 
   /**
@@ -196,15 +217,6 @@ public final class KeyLifecycle {
   }
 
   private <T> Future<T> withTenantLock(String tenantId, Supplier<Future<T>> action) {
-    return vertx.sharedData().getLockWithTimeout("licensor.tenant-lifecycle." + tenantId, LOCK_TIMEOUT_MILLIS)
-        .compose(lock -> {
-          Future<T> result;
-          try {
-            result = action.get();
-          } catch (RuntimeException e) {
-            result = Future.failedFuture(e);
-          }
-          return result.andThen(ar -> lock.release());
-        });
+    return locks.with(tenantId, action);
   }
 }

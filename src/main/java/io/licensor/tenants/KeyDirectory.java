@@ -8,15 +8,30 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
- * The node's key directory: tenant → tenant record and key versions, cached from the database.
- * An entry older than the refresh period is reloaded on next use; a request naming a version newer
- * than the cache knows reloads the tenant before it is answered with 404. Concurrent loads of one
- * tenant share a single database query.
+ * The node's key directory: tenant → tenant record and key versions, cached from the database
+ * (the source of truth). How a node learns of changes made elsewhere in the cluster:
+ * <ul>
+ *   <li>a change notice makes it {@link #refresh} the tenant at once;</li>
+ *   <li>a {@link #sweep} every refresh period compares the cached revision of every cached tenant
+ *       with the database's and reloads those that moved — the bound on the rollover window for a
+ *       node that missed a notice;</li>
+ *   <li>an entry not confirmed for two periods (sweeps failing) is reloaded before it is used;</li>
+ *   <li>a PL naming a version newer than the cache knows reloads the tenant before a 404.</li>
+ * </ul>
+ * A load never replaces a newer entry with an older one (entries carry the tenant's revision), so
+ * a slow load that started before a change cannot undo a refresh that saw it. When a key token
+ * disappears or changes (destroy, restore), the {@code keyRetired} hook makes the HSM forget it.
  */
 public final class KeyDirectory {
 
@@ -25,48 +40,150 @@ public final class KeyDirectory {
    * this: a stream of PLs naming bogus versions must not become a stream of database queries.
    */
   static final long MIN_FORCED_REFRESH_MILLIS = 250;
+  private static final int SWEEP_CHUNK = 1000;
 
   private final TenantStore store;
   private final long refreshMillis;
   private final Map<String, TenantKeys> cache = new ConcurrentHashMap<>();
   private final Map<String, Future<Optional<TenantKeys>>> loading = new ConcurrentHashMap<>();
+  private final AtomicBoolean sweeping = new AtomicBoolean();
+  private volatile Function<String, Future<Void>> keyRetired = kid -> Future.succeededFuture();
+  private volatile long lastSweepMillis;
 
   public KeyDirectory(TenantStore store, long refreshMillis) {
     this.store = store;
     this.refreshMillis = refreshMillis;
   }
 
-  /** The tenant as this node knows it, loading it if absent or stale. */
+  /** Called with the kid of every cached key version whose key token was destroyed or replaced. */
+  public void onKeyRetired(Function<String, Future<Void>> hook) {
+    this.keyRetired = Objects.requireNonNull(hook);
+  }
+
+  /** The refresh period: how long a node may go on using what it knows without checking. */
+  public long refreshMillis() {
+    return refreshMillis;
+  }
+
+  /** The tenant as this node knows it, loading it if absent or unconfirmed for too long. */
   public Future<Optional<TenantKeys>> get(String tenantId) {
     if (!TenantService.isValidId(tenantId)) {
       return Future.succeededFuture(Optional.empty());
     }
     TenantKeys cached = cache.get(tenantId);
-    if (cached != null && System.currentTimeMillis() - cached.loadedAtMillis() < refreshMillis) {
+    if (cached != null && System.currentTimeMillis() - cached.loadedAtMillis() < 2 * refreshMillis) {
       return Future.succeededFuture(Optional.of(cached));
     }
-    return refresh(tenantId);
+    // Concurrent loads of an absent or stale tenant share one query.
+    Future<Optional<TenantKeys>> shared = loading.computeIfAbsent(tenantId, id -> load(id)
+        .andThen(ar -> loading.remove(id)));
+    return onCallerContext(shared);
   }
 
-  /** Reloads the tenant from the database now. */
+  /**
+   * Reloads the tenant from the database with a query that starts now (never one already in
+   * flight, which may predate the change being learnt of). Completes once the HSM has forgotten
+   * any key the change retired.
+   */
   public Future<Optional<TenantKeys>> refresh(String tenantId) {
     if (!TenantService.isValidId(tenantId)) {
       return Future.succeededFuture(Optional.empty());
     }
-    Context caller = Vertx.currentContext();
-    Future<Optional<TenantKeys>> shared = loading.computeIfAbsent(tenantId, id -> store.load(id)
-        .andThen(ar -> {
-          loading.remove(id);
-          if (ar.succeeded()) {
-            ar.result().ifPresentOrElse(t -> cache.put(id, t), () -> cache.remove(id));
-          }
-        }));
-    if (caller == null) {
-      return shared;
+    return onCallerContext(load(tenantId));
+  }
+
+  private Future<Optional<TenantKeys>> load(String tenantId) {
+    return store.load(tenantId).compose(loaded -> install(tenantId, loaded));
+  }
+
+  /** Puts a load into the cache unless the cache already holds a newer revision. */
+  private Future<Optional<TenantKeys>> install(String tenantId, Optional<TenantKeys> loaded) {
+    AtomicReference<TenantKeys> before = new AtomicReference<>();
+    TenantKeys now = loaded.isEmpty()
+        ? remove(tenantId, before)
+        : cache.compute(tenantId, (id, old) -> {
+          before.set(old);
+          return old != null && old.revision() > loaded.get().revision() ? old : loaded.get();
+        });
+    List<Future<Void>> retiring = new ArrayList<>();
+    TenantKeys old = before.get();
+    if (old != null) {
+      for (KeyVersion v : old.versions()) {
+        if (v.token() == null) {
+          continue;
+        }
+        Optional<KeyVersion> current = now == null ? Optional.empty() : now.version(v.version());
+        if (current.isEmpty() || current.get().token() == null || !current.get().token().encode().equals(v.token().encode())) {
+          retiring.add(keyRetired.apply(v.kid()));
+        }
+      }
     }
-    // Continue on the caller's own context, not on whichever event loop ran the shared query.
-    Promise<Optional<TenantKeys>> promise = Promise.promise();
-    shared.onComplete(ar -> caller.runOnContext(v -> promise.handle(ar)));
+    Optional<TenantKeys> result = Optional.ofNullable(now);
+    return retiring.isEmpty() ? Future.succeededFuture(result) : Future.all(retiring).map(x -> result);
+  }
+
+  private TenantKeys remove(String tenantId, AtomicReference<TenantKeys> before) {
+    before.set(cache.remove(tenantId));
+    return null;
+  }
+
+  /**
+   * Checks every cached tenant's revision against the database and reloads those that changed;
+   * confirms the others as current. Returns how many tenants were reloaded or dropped. One sweep
+   * at a time: a call while one runs returns 0 at once.
+   */
+  public Future<Integer> sweep() {
+    if (!sweeping.compareAndSet(false, true)) {
+      return Future.succeededFuture(0);
+    }
+    long started = System.currentTimeMillis();
+    List<String> ids = new ArrayList<>(cache.keySet());
+    Future<Integer> chain = Future.succeededFuture(0);
+    for (int from = 0; from < ids.size(); from += SWEEP_CHUNK) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + SWEEP_CHUNK));
+      chain = chain.compose(n -> sweepChunk(chunk, started).map(m -> n + m));
+    }
+    return chain.andThen(ar -> {
+      sweeping.set(false);
+      if (ar.succeeded()) {
+        lastSweepMillis = started;
+      }
+    });
+  }
+
+  private Future<Integer> sweepChunk(List<String> ids, long started) {
+    return store.revisions(ids).compose(revisions -> {
+      List<Future<Optional<TenantKeys>>> reloads = new ArrayList<>();
+      for (String id : ids) {
+        Long current = revisions.get(id);
+        TenantKeys cached = cache.get(id);
+        if (cached == null) {
+          continue;
+        }
+        if (current == null || current > cached.revision()) {
+          reloads.add(current == null ? install(id, Optional.empty()) : load(id));
+        } else {
+          cache.computeIfPresent(id, (k, c) -> c.revision() >= current && c.loadedAtMillis() < started
+              ? c.confirmedAt(started) : c);
+        }
+      }
+      return Future.all(reloads).map(x -> reloads.size());
+    });
+  }
+
+  /** When the last complete sweep started (0 if none has completed). */
+  public long lastSweepMillis() {
+    return lastSweepMillis;
+  }
+
+  private static <T> Future<T> onCallerContext(Future<T> future) {
+    Context caller = Vertx.currentContext();
+    if (caller == null) {
+      return future;
+    }
+    // Continue on the caller's own context, not on whichever event loop ran the query.
+    Promise<T> promise = Promise.promise();
+    future.onComplete(ar -> caller.runOnContext(v -> promise.handle(ar)));
     return promise.future();
   }
 

@@ -8,12 +8,18 @@ import java.util.Optional;
 
 /**
  * What a node knows of one tenant at one moment: the tenant and all its key versions, as loaded
- * from the database. Immutable; a refresh replaces it whole.
+ * from the database at {@code revision}, known to be current as of {@code loadedAtMillis} (the
+ * load, or a later check that the revision had not moved). Immutable; a refresh replaces it whole.
  */
-public record TenantKeys(Tenant tenant, List<KeyVersion> versions, long loadedAtMillis) {
+public record TenantKeys(Tenant tenant, List<KeyVersion> versions, long revision, long loadedAtMillis) {
 
   public TenantKeys {
     versions = List.copyOf(versions);
+  }
+
+  /** The same knowledge, confirmed current at {@code millis}. */
+  public TenantKeys confirmedAt(long millis) {
+    return new TenantKeys(tenant, versions, revision, millis);
   }
 
   public Optional<KeyVersion> active() {

@@ -19,6 +19,9 @@ import io.vertx.sqlclient.Tuple;
 import java.text.ParseException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 
@@ -146,6 +149,15 @@ public final class TenantStore {
     return pool.preparedQuery(TenantSql.LOAD_TENANT).execute(Tuple.of(tenantId)).map(TenantStore::toTenantKeys);
   }
 
+  /** The current revision of each of these tenants that exists. */
+  public Future<Map<String, Long>> revisions(Collection<String> tenantIds) {
+    return pool.preparedQuery(TenantSql.REVISIONS).execute(Tuple.of(tenantIds.toArray(new String[0]))).map(rows -> {
+      Map<String, Long> revisions = new HashMap<>();
+      rows.forEach(r -> revisions.put(r.getString("id"), r.getLong("revision")));
+      return revisions;
+    });
+  }
+
   /** Ids of tenants that trust this issuer (at most 10). */
   public Future<List<String>> tenantsTrusting(String issuer) {
     return pool.preparedQuery(TenantSql.TENANTS_BY_ISSUER).execute(Tuple.of(issuer)).map(rows -> {
@@ -169,18 +181,20 @@ public final class TenantStore {
 
   private static Optional<TenantKeys> toTenantKeys(RowSet<Row> rows) {
     Tenant tenant = null;
+    long revision = 0;
     List<KeyVersion> versions = new ArrayList<>();
     for (Row row : rows) {
       if (tenant == null) {
         tenant = new Tenant(row.getString("id"), row.getString("display_name"), row.getString("admin_email"),
             identityOf(row.getJsonObject("identity")), TenantState.fromWireName(row.getString("state")),
             row.getOffsetDateTime("created_at").toInstant());
+        revision = row.getLong("revision");
       }
       if (row.getInteger("version") != null) {
         versions.add(keyVersionOf(tenant.id(), row));
       }
     }
-    return tenant == null ? Optional.empty() : Optional.of(new TenantKeys(tenant, versions, System.currentTimeMillis()));
+    return tenant == null ? Optional.empty() : Optional.of(new TenantKeys(tenant, versions, revision, System.currentTimeMillis()));
   }
 
   private static KeyVersion keyVersionOf(String tenantId, Row row) {

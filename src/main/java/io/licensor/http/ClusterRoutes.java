@@ -1,0 +1,57 @@
+package io.licensor.http;
+
+import io.licensor.cluster.ClusterView;
+import io.licensor.errors.Problem;
+import io.licensor.tenants.TenantService;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+
+/** {@code GET /v1/cluster}: the members and each member's view, for operators. */
+final class ClusterRoutes {
+
+  private static final int MAX_TENANTS = 100;
+
+  private final Api api;
+
+  ClusterRoutes(Api api) {
+    this.api = api;
+  }
+
+  void mount(Router router) {
+    router.get("/v1/cluster").handler(this::cluster);
+  }
+
+  private void cluster(RoutingContext ctx) {
+    Auth.principal(api, ctx, null)
+        .compose(p -> Auth.operator(p, "the cluster view"))
+        .compose(p -> {
+          List<String> tenants = ctx.queryParam("tenant").stream()
+              .flatMap(t -> java.util.Arrays.stream(t.split(","))).map(String::trim).filter(t -> !t.isEmpty())
+              .distinct().toList();
+          if (tenants.size() > MAX_TENANTS || !tenants.stream().allMatch(TenantService::isValidId)) {
+            throw Problem.INVALID_REQUEST.with("tenant: at most " + MAX_TENANTS + " tenant ids, each matching "
+                + "^[a-z0-9][a-z0-9-]{1,62}$");
+          }
+          int limit = ClusterView.DEFAULT_LIMIT;
+          String l = ctx.queryParams().get("limit");
+          if (l != null) {
+            try {
+              limit = Integer.parseInt(l);
+            } catch (NumberFormatException e) {
+              limit = -1;
+            }
+            if (limit < 0 || limit > 10_000) {
+              throw Problem.INVALID_REQUEST.with("limit must be an integer from 0 to 10000");
+            }
+          }
+          return api.cluster().cluster(tenants, limit);
+        })
+        .onSuccess(body -> {
+          ctx.response().putHeader("Cache-Control", "no-store");
+          Requests.json(ctx, 200, body);
+        })
+        .onFailure(ctx::fail);
+  }
+}
