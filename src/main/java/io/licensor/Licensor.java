@@ -255,6 +255,16 @@ public final class Licensor {
     return port.get();
   }
 
+  /** The Hazelcast member port this node bound, or 0 when it is not clustered. */
+  public int clusterPort() {
+    return clusterManager == null ? 0
+        : clusterManager.getHazelcastInstance().getCluster().getLocalMember().getAddress().getPort();
+  }
+
+  public Membership membership() {
+    return membership;
+  }
+
   public Vertx vertx() {
     return vertx;
   }

@@ -39,11 +39,19 @@ public final class Main implements Runnable {
     @Option(names = {"-c", "--config"}, description = "JSON configuration file (default: none, or $LICENSOR_CONFIG)")
     Path config;
 
+    @Option(names = "--cluster", description = "Join a Hazelcast cluster (cluster.enabled=true): needs database.url, "
+        + "the same security world on every node, and cluster.members (default: 127.0.0.1, conf/cluster.xml)")
+    boolean cluster;
+
     @Override
     public Integer call() throws Exception {
       LicensorConfig cfg;
       try {
-        cfg = loadConfig(config);
+        java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        if (cluster) {
+          env.put("LICENSOR_CLUSTER_ENABLED", "true");
+        }
+        cfg = ConfigLoader.fromFileAndEnv(config, env);
       } catch (ConfigException e) {
         System.err.println("licensor: configuration error: " + e.getMessage());
         return 2;

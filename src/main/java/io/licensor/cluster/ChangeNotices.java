@@ -67,6 +67,7 @@ public final class ChangeNotices {
    * {@code revision}) and reports who confirmed.
    */
   public Future<Propagation> announce(String tenantId, long revision) {
+    long began = System.nanoTime();
     List<String> others = new ArrayList<>(membership.memberIds());
     others.remove(membership.selfId());
     JsonObject notice = new JsonObject().put("tenant", tenantId).put("revision", revision);
@@ -89,7 +90,8 @@ public final class ChangeNotices {
           unconfirmed.add(new Propagation.Unconfirmed(a.member(), a.reason()));
         }
       }
-      Propagation p = new Propagation(revision, confirmed, unconfirmed, directory.refreshMillis() / 1000);
+      Propagation p = new Propagation(revision, confirmed, unconfirmed, directory.refreshMillis() / 1000,
+          java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
       if (!p.complete()) {
         LOG.warn("tenant {} revision {}: {} member(s) did not confirm the change: {}; they apply it within {} s",
             tenantId, revision, unconfirmed.size(), unconfirmed, p.boundSeconds());

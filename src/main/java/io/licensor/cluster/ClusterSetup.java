@@ -31,6 +31,10 @@ public final class ClusterSetup {
   }
 
   public static Config hazelcastConfig(LicensorConfig config) {
+    // Before Hazelcast's first log line (the config loader logs through JUL otherwise).
+    if (System.getProperty("hazelcast.logging.type") == null) {
+      System.setProperty("hazelcast.logging.type", "slf4j");
+    }
     Config hz;
     String file = config.clusterConfigFile();
     try {
@@ -67,9 +71,6 @@ public final class ClusterSetup {
   /** A clustered Vert.x joined to the cluster, and its cluster manager. */
   public static Future<Clustered> start(LicensorConfig config, VertxOptions options) {
     Config hz = hazelcastConfig(config);
-    // Hazelcast reads its logging choice before it reads the config's properties.
-    System.setProperty("hazelcast.logging.type", hz.getProperty("hazelcast.logging.type") != null
-        ? hz.getProperty("hazelcast.logging.type") : "slf4j");
     HazelcastClusterManager manager = new HazelcastClusterManager(hz);
     String host = config.clusterHost() != null ? config.clusterHost() : firstInterface(hz);
     options.getEventBusOptions().setHost(host).setPort(config.clusterEventBusPort());

@@ -11,7 +11,8 @@ import java.util.List;
  * not answer in time. An unconfirmed member applies the change at its next sweep, within
  * {@code boundSeconds} (the refresh period), or has left the cluster.
  */
-public record Propagation(long revision, List<String> confirmed, List<Unconfirmed> unconfirmed, long boundSeconds) {
+public record Propagation(long revision, List<String> confirmed, List<Unconfirmed> unconfirmed, long boundSeconds,
+                          long elapsedMillis) {
 
   /** The response header that says whether every member confirmed: {@code complete} or {@code incomplete}. */
   public static final String HEADER = "Licensor-Propagation";
@@ -36,6 +37,7 @@ public record Propagation(long revision, List<String> confirmed, List<Unconfirme
         .put("confirmed", new JsonArray(List.copyOf(confirmed)))
         .put("unconfirmed", missing)
         .put("revision", revision)
-        .put("boundSeconds", boundSeconds);
+        .put("boundSeconds", boundSeconds)
+        .put("elapsedMillis", elapsedMillis);
   }
 }

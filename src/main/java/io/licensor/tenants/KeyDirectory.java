@@ -27,7 +27,8 @@ import java.util.function.Function;
  *       with the database's and reloads those that moved — the bound on the rollover window for a
  *       node that missed a notice;</li>
  *   <li>an entry not confirmed for two periods (sweeps failing) is reloaded before it is used;</li>
- *   <li>a PL naming a version newer than the cache knows reloads the tenant before a 404.</li>
+ *   <li>a PL naming a version newer than the cache knows reloads the tenant before a 404 (one
+ *       reload at a time per tenant, shared by the requests that arrived before it started).</li>
  * </ul>
  * A load never replaces a newer entry with an older one (entries carry the tenant's revision), so
  * a slow load that started before a change cannot undo a refresh that saw it. When a key token
@@ -35,17 +36,13 @@ import java.util.function.Function;
  */
 public final class KeyDirectory {
 
-  /**
-   * A version newer than the cache knows makes the node reload the tenant, but not more often than
-   * this: a stream of PLs naming bogus versions must not become a stream of database queries.
-   */
-  static final long MIN_FORCED_REFRESH_MILLIS = 250;
   private static final int SWEEP_CHUNK = 1000;
 
   private final TenantStore store;
   private final long refreshMillis;
   private final Map<String, TenantKeys> cache = new ConcurrentHashMap<>();
   private final Map<String, Future<Optional<TenantKeys>>> loading = new ConcurrentHashMap<>();
+  private final Map<String, Forced> forced = new ConcurrentHashMap<>();
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile Function<String, Future<Void>> keyRetired = kid -> Future.succeededFuture();
   private volatile long lastSweepMillis;
@@ -90,6 +87,31 @@ public final class KeyDirectory {
       return Future.succeededFuture(Optional.empty());
     }
     return onCallerContext(load(tenantId));
+  }
+
+  /** A reload of one tenant that started no earlier than {@code startedNanos}. */
+  private record Forced(long startedNanos, Future<Optional<TenantKeys>> future) {
+  }
+
+  /**
+   * A reload that started no earlier than {@code sinceNanos}: joins the one in flight if it
+   * started after that, else starts one once the one in flight ends. So a request that names a
+   * version the cache does not know is answered from the database as it was when the request
+   * arrived, and a stream of PLs naming unknown versions costs one query at a time per tenant,
+   * never a query each.
+   */
+  private Future<Optional<TenantKeys>> refreshSince(String tenantId, long sinceNanos) {
+    Forced f = forced.compute(tenantId, (id, current) -> {
+      if (current != null && current.startedNanos() >= sinceNanos) {
+        return current;
+      }
+      long started = System.nanoTime();
+      Future<Optional<TenantKeys>> next = current == null ? load(id)
+          : current.future().transform(ar -> load(id));
+      return new Forced(started, next);
+    });
+    f.future().onComplete(ar -> forced.remove(tenantId, f));
+    return onCallerContext(f.future());
   }
 
   private Future<Optional<TenantKeys>> load(String tenantId) {
@@ -206,9 +228,10 @@ public final class KeyDirectory {
    * of an active tenant. A version newer than this node knows makes it reload the tenant first.
    */
   public Future<KeyVersion> versionForLicensing(String tenantId, int version) {
+    long arrived = System.nanoTime();
     return require(tenantId)
-        .compose(t -> version > t.latestVersion() && System.currentTimeMillis() - t.loadedAtMillis() >= MIN_FORCED_REFRESH_MILLIS
-            ? refresh(tenantId).map(o -> o.orElse(t))
+        .compose(t -> version > t.latestVersion()
+            ? refreshSince(tenantId, arrived).map(o -> o.orElse(t))
             : Future.succeededFuture(t))
         .map(t -> {
           requireActiveSubscription(t);

@@ -41,6 +41,11 @@ public final class Http {
     }
   }
 
+  /** The base URL, e.g. http://127.0.0.1:8080. */
+  public String base() {
+    return base;
+  }
+
   public Response get(String path, String token) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET();
     if (token != null) {
