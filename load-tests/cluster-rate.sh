@@ -5,6 +5,7 @@
 #
 #   LICENSOR_DATABASE_URL=postgresql://postgres:PASSWORD@127.0.0.1:5432/postgres load-tests/cluster-rate.sh
 #   NODES="1 3" SECONDS_=20 CONNECTIONS=32 ALGORITHM=RSA-2048 LICENSOR_DATABASE_URL=... load-tests/cluster-rate.sh
+#   CLUSTER=false ...   # the same separate nodes on the shared database, not clustered (a baseline)
 #
 # Needs wrk, python3, openssl, curl, psql, target/licensor.jar (mvn -q -DskipTests package) and a
 # PostgreSQL the nodes share (a cluster cannot use the embedded one); .ci/run shows how to start
@@ -43,7 +44,7 @@ run() {
     mkdir -p "$dir"
     if [ "$i" -gt 0 ]; then cp -a "$WORK/run$n/node0/world" "$WORK/run$n/node0/dev" "$dir/"; fi
     LICENSOR_DATA_DIR="$dir" LICENSOR_HTTP_PORT="${http[$i]}" LICENSOR_DATABASE_URL="$url" LICENSOR_DEV_ENABLED=true \
-      LICENSOR_NODE_ID="node$i" LICENSOR_CLUSTER_ENABLED=true LICENSOR_CLUSTER_NAME="bench-$n-$$" \
+      LICENSOR_NODE_ID="node$i" LICENSOR_CLUSTER_ENABLED="${CLUSTER:-true}" LICENSOR_CLUSTER_NAME="bench-$n-$$" \
       LICENSOR_CLUSTER_PORT="${hz[$i]}" LICENSOR_CLUSTER_MEMBERS="$members" LICENSOR_LOG_LEVEL=WARN \
       java -Xmx512m -jar "$JAR" serve > "$WORK/run$n-node$i.log" 2>&1 &
     PIDS+=($!)

@@ -114,6 +114,8 @@ class ClusterProcessTest {
     assertThat(rekeyed.status()).as(rekeyed.toString()).isEqualTo(201);
     assertThat(rekeyed.json().getJsonObject("propagation").getJsonArray("confirmed").getList())
         .containsExactlyInAnyOrder("a", "b", "c");
+    System.out.printf("re-key on A: B and C confirmed the change %d ms after it committed%n",
+        rekeyed.json().getJsonObject("propagation").getLong("elapsedMillis"));
 
     String fresh = Licensing.publishOk(a.http, "rollover", idp, "fresh");
     Http.Response onB = Licensing.license(b.http, "rollover", idp, fresh);
