@@ -34,7 +34,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 run() {
   local n=$1 db="licensor_bench_$1"
-  psql "$BASE_URL" -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
+  PGOPTIONS="-c client_min_messages=warning" psql "$BASE_URL" -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
   local url="${BASE_URL%/*}/$db"
   local members="" hz=() http=()
   for i in $(seq 1 "$n"); do hz+=("$(free_port)"); http+=("$(free_port)"); done
@@ -94,7 +94,7 @@ for f in files:
 print(f"cluster-rate nodes={n} licenses/s={total:.1f} non2xx={errors} p99-per-node={','.join(p99s)}")
 PY
   stop_nodes
-  psql "$BASE_URL" -q -c "DROP DATABASE IF EXISTS $db" >/dev/null
+  PGOPTIONS="-c client_min_messages=warning" psql "$BASE_URL" -q -c "DROP DATABASE IF EXISTS $db" >/dev/null
 }
 
 openssl genrsa -out "$WORK/recipient.pem" 2048 2>/dev/null
