@@ -9,6 +9,11 @@ import io.licensor.cluster.ClusterSetup;
 import io.licensor.cluster.ClusterView;
 import io.licensor.cluster.Membership;
 import io.licensor.lifecycle.TenantLocks;
+import io.licensor.cryptopolicy.CryptoPolicyStore;
+import io.licensor.incidents.CampaignRunner;
+import io.licensor.incidents.IncidentService;
+import io.licensor.incidents.IncidentStore;
+import io.licensor.mail.OutboxSender;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.licensor.config.ConfigException;
 import io.licensor.lifecycle.KeyLifecycle;
@@ -73,6 +78,8 @@ public final class Licensor {
   private BackupService backupService;
   private LicensingService licensingService;
   private ChangeNotices notices;
+  private CampaignRunner campaigns;
+  private OutboxSender outbox;
   private ClusterView clusterView;
   private KeyDirectory directory;
   private HazelcastClusterManager clusterManager;
@@ -156,14 +163,26 @@ public final class Licensor {
               config.auditKeyUse());
           audit.start(config.auditFlushMillis());
           ByokService byok = new ByokService(db.pool(), hsmClient, config.kekTtlSeconds());
+          CryptoPolicyStore policies = new CryptoPolicyStore(db.pool());
           notices = new ChangeNotices(vertx, membership, directory, config.clusterNoticeTimeoutMs());
           clusterView = new ClusterView(vertx, membership, directory, this::nodeFacts, config.clusterNoticeTimeoutMs());
-          lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit, byok, notices);
+          lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit, byok, notices, policies);
+          IncidentStore incidentStore = new IncidentStore(db.pool());
+          campaigns = new CampaignRunner(vertx, incidentStore, lifecycle, policies, directory, audit,
+              config.campaignRatePerSecond(), config.campaignMaxAttempts(), config.campaignConcurrency());
+          outbox = new OutboxSender(vertx, db.pool(), audit, config);
+          IncidentService incidents = new IncidentService(incidentStore, policies, audit, () -> {
+            campaigns.nudge();
+            outbox.nudge();
+          });
           backupService = new BackupService(store, directory, hsmClient, audit, worldId, new TenantLocks(vertx), notices);
           licensingService = new LicensingService(vertx, directory, hsmClient, audit, config.defaultLicenseTtlSeconds(),
               config.maxLicenseTtlSeconds());
-          Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit, byok),
-              licensingService, lifecycle, audit, byok, backupService, clusterView, this::readiness);
+          Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit, byok, policies),
+              licensingService, lifecycle, audit, byok, backupService, clusterView, incidents, policies, db.pool(),
+              this::readiness);
+          campaigns.start();
+          outbox.start();
           long period = config.keyRefreshSeconds() * 1000L;
           vertx.setPeriodic(period, period, t -> directory.sweep().onFailure(err ->
               LOG.warn("key directory sweep failed ({}); cached tenants unconfirmed for {} s are reloaded before use",
@@ -304,7 +323,11 @@ public final class Licensor {
    * The steps after Vert.x closes are chained outside any Vert.x context (which no longer runs).
    */
   public Future<Void> stop() {
-    Future<Void> flushed = audit == null ? Future.succeededFuture() : audit.stop();
+    if (campaigns != null) {
+      campaigns.stop();
+    }
+    Future<Void> mailStopped = outbox == null ? Future.succeededFuture() : outbox.stop().otherwise((Void) null);
+    Future<Void> flushed = mailStopped.compose(v -> audit == null ? Future.succeededFuture() : audit.stop());
     java.util.concurrent.CompletableFuture<Void> done = flushed.toCompletionStage().toCompletableFuture()
         .handle((v, err) -> {
           if (err != null) {

@@ -97,7 +97,19 @@ public final class ConfigLoader {
       Setting.integer("cluster.port", 0, 0, 65535),
       Setting.string("cluster.members", null),
       Setting.integer("cluster.eventBusPort", 0, 0, 65535),
-      Setting.integer("cluster.noticeTimeoutMs", 2000, 50, 60_000));
+      Setting.integer("cluster.noticeTimeoutMs", 2000, 50, 60_000),
+      Setting.integer("incidents.campaignRatePerSecond", 50, 1, 100_000),
+      Setting.integer("incidents.campaignMaxAttempts", 5, 1, 1000),
+      Setting.integer("incidents.campaignConcurrency", 4, 1, 256),
+      Setting.choice("mail.mode", "log", "log", "smtp"),
+      Setting.string("mail.host", "localhost"),
+      Setting.integer("mail.port", 25, 1, 65535),
+      Setting.string("mail.from", "licensor@localhost"),
+      Setting.choice("mail.starttls", "optional", "disabled", "optional", "required"),
+      Setting.string("mail.username", null),
+      Setting.string("mail.password", null),
+      Setting.integer("mail.pollMillis", 500, 10, 600_000),
+      Setting.integer("mail.maxBackoffSeconds", 300, 1, 86_400));
 
   private ConfigLoader() {
   }
@@ -138,6 +150,10 @@ public final class ConfigLoader {
       if (hsmJson != null && hsmJson.getJsonObject("pkcs11") != null && hsmJson.getJsonObject("pkcs11").getValue("pin") != null) {
         throw new ConfigException("hsm.pkcs11.pin: a secret may not be written in the configuration file; "
             + "set LICENSOR_HSM_PKCS11_PIN or hsm.pkcs11.pinFile");
+      }
+      if (json.getJsonObject("mail") != null && json.getJsonObject("mail").getValue("password") != null) {
+        throw new ConfigException("mail.password: a secret may not be written in the configuration file; "
+            + "set LICENSOR_MAIL_PASSWORD");
       }
       if (json.getJsonObject("world") != null && json.getJsonObject("world").getValue("modulePassphrase") != null) {
         throw new ConfigException("world.modulePassphrase: a secret may not be written in the configuration file; "

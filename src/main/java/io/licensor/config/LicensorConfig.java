@@ -246,4 +246,57 @@ public final class LicensorConfig {
   public int clusterNoticeTimeoutMs() {
     return integer("cluster.noticeTimeoutMs");
   }
+
+  /** Tenants a node re-keys per second in incident campaigns (each node runs campaigns). */
+  public int campaignRatePerSecond() {
+    return integer("incidents.campaignRatePerSecond");
+  }
+
+  /** Re-keys a node's campaign runs at once (each holds an HSM key generation and a transaction). */
+  public int campaignConcurrency() {
+    return integer("incidents.campaignConcurrency");
+  }
+
+  /** Attempts before a campaign marks a tenant failed. */
+  public int campaignMaxAttempts() {
+    return integer("incidents.campaignMaxAttempts");
+  }
+
+  /** {@code log} (the embedded default: e-mail is logged, not sent) or {@code smtp}. */
+  public String mailMode() {
+    return str("mail.mode");
+  }
+
+  public String mailHost() {
+    return str("mail.host");
+  }
+
+  public int mailPort() {
+    return integer("mail.port");
+  }
+
+  public String mailFrom() {
+    return str("mail.from");
+  }
+
+  public String mailStartTls() {
+    return str("mail.starttls");
+  }
+
+  public String mailUsername() {
+    return str("mail.username");
+  }
+
+  /** Environment only (LICENSOR_MAIL_PASSWORD). */
+  public String mailPassword() {
+    return str("mail.password");
+  }
+
+  public int mailPollMillis() {
+    return integer("mail.pollMillis");
+  }
+
+  public int mailMaxBackoffSeconds() {
+    return integer("mail.maxBackoffSeconds");
+  }
 }

@@ -14,5 +14,6 @@ import io.licensor.tenants.TenantService;
 /** What the HTTP layer calls: the node's services, shared by every HTTP verticle instance. */
 public record Api(LicensorConfig config, Authenticator authenticator, KeyDirectory directory, TenantService tenants,
                   LicensingService licensing, KeyLifecycle lifecycle, AuditLog audit, ByokService byok,
-                  BackupService backup, ClusterView cluster, Readiness readiness) {
+                  BackupService backup, ClusterView cluster, io.licensor.incidents.IncidentService incidents,
+                  io.licensor.cryptopolicy.CryptoPolicyStore policies, io.vertx.sqlclient.Pool pool, Readiness readiness) {
 }

@@ -35,6 +35,7 @@ public final class HttpServerVerticle extends VerticleBase {
     new LifecycleRoutes(api).mount(router, body);
     new BackupRoutes(api).mount(router);
     new ClusterRoutes(api).mount(router);
+    new IncidentRoutes(api).mount(router, body);
     router.route().failureHandler(ProblemResponses::handle);
     router.errorHandler(404, ProblemResponses::handle);
     router.errorHandler(405, ProblemResponses::handle);

@@ -38,7 +38,10 @@ final class TenantRoutes {
     Auth.principal(api, ctx, tid)
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> api.directory().require(tid))
-        .onSuccess(t -> Requests.json(ctx, 200, TenantViews.tenant(t)))
+        .compose(t -> api.policies().current().map(policy -> TenantViews.tenant(t).put("cryptoPolicy", new io.vertx.core.json.JsonObject()
+            .put("activeMeetsPolicy", t.active().map(v -> policy.allows(v.algorithm())).orElse(false))
+            .put("allowed", policy.allowedNow()))))
+        .onSuccess(view -> Requests.json(ctx, 200, view))
         .onFailure(ctx::fail);
   }
 

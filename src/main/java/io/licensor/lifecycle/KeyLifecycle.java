@@ -44,9 +44,12 @@ public final class KeyLifecycle {
   private final io.licensor.byok.ByokService byok;
   private final ChangeNotices notices;
   private final TenantLocks locks;
+  private final io.licensor.cryptopolicy.CryptoPolicyStore policies;
 
   public KeyLifecycle(Vertx vertx, TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit,
-                      io.licensor.byok.ByokService byok, ChangeNotices notices) {
+                      io.licensor.byok.ByokService byok, ChangeNotices notices,
+                      io.licensor.cryptopolicy.CryptoPolicyStore policies) {
+    this.policies = policies;
     this.byok = byok;
     this.notices = notices;
     this.locks = new TenantLocks(vertx);
@@ -71,7 +74,7 @@ public final class KeyLifecycle {
       return Future.failedFuture(e);
     }
     return requireActive(tenantId)
-        .compose(t -> request.make(tenantId, hsm, byok))
+        .compose(t -> request.make(tenantId, hsm, byok, policies))
         .compose(key -> install(by, tenantId, key, request.origin(), requestId));
   }
 
@@ -82,7 +85,8 @@ public final class KeyLifecycle {
   public Future<Changed<KeyVersion>> rekeyImported(Principal by, String tenantId, KeyAlgorithm algorithm, byte[] pkcs8,
                                           String requestId) {
     return requireActive(tenantId)
-        .compose(t -> hsm.importPrivateKey(algorithm, pkcs8))
+        .compose(t -> policies.current().map(p -> p.require(algorithm)))
+        .compose(a -> hsm.importPrivateKey(algorithm, pkcs8))
         .compose(key -> install(by, tenantId, key, KeyOrigin.BYOK, requestId));
   }
 
@@ -97,17 +101,74 @@ public final class KeyLifecycle {
 
   private Future<Changed<KeyVersion>> install(Principal by, String tenantId, GeneratedKey key, KeyOrigin origin,
                                               String requestId) {
+    return install(describe(by), tenantId, key, origin, null, requestId, null)
+        .map(c -> new Changed<>(c.value().orElseThrow(), c.propagation()));
+  }
+
+  /**
+   * Adds the key as the tenant's active version under the tenant lock, unless {@code since} is set
+   * and the active version was made at or after it (then nothing changes and the value is empty).
+   */
+  private Future<Changed<java.util.Optional<KeyVersion>>> install(String who, String tenantId, GeneratedKey key,
+                                                                  KeyOrigin origin, java.time.OffsetDateTime since,
+                                                                  String requestId, String incidentId) {
     return withTenantLock(tenantId, () -> {
       String previous = directory.cached(tenantId).flatMap(TenantKeys::active).map(KeyVersion::kid).orElse(null);
-      return store.addActiveVersion(tenantId, version -> new KeyVersion(tenantId, version, KeyVersionState.ACTIVE,
-              key.algorithm(), origin, PublicJwks.of(key.publicKey(), KeyVersion.kid(tenantId, version)), key.token(),
-              Instant.now()))
-          .compose(v -> directory.refresh(tenantId).map(t -> new Committed<>(v, revisionOf(t))))
-          .compose(c -> audit.record(AuditEvent.now(tenantId, c.value().kid(), describe(by), "key.rekey", "ok", audit.node(),
-              requestId, new JsonObject().put("algorithm", c.value().algorithm().wireName()).put("origin", origin.wireName())
-                  .put("retained", previous).encode())).map(x -> c));
-    }).compose(c -> announce(tenantId, c));
+      return store.addActiveVersionUnlessSince(tenantId, since, version -> new KeyVersion(tenantId, version,
+              KeyVersionState.ACTIVE, key.algorithm(), origin, PublicJwks.of(key.publicKey(), KeyVersion.kid(tenantId, version)),
+              key.token(), Instant.now()))
+          .compose(added -> added.isEmpty()
+              ? Future.succeededFuture(new Committed<>(added, -1L))
+              : directory.refresh(tenantId).map(t -> new Committed<>(added, revisionOf(t)))
+                  .compose(c -> audit.record(AuditEvent.now(tenantId, added.get().kid(), who, "key.rekey", "ok",
+                      audit.node(), requestId, new JsonObject().put("algorithm", added.get().algorithm().wireName())
+                          .put("origin", origin.wireName()).put("retained", previous).put("incident", incidentId)
+                          .encode())).map(x -> c)));
+    }).compose(c -> c.value().isEmpty()
+        ? Future.succeededFuture(new Changed<>(c.value(), null))
+        : announce(tenantId, c));
   }
+
+  /** What a campaign step did to one tenant. */
+  public enum CampaignOutcome { REKEYED, ALREADY_REKEYED, SUBSCRIPTION_CANCELLED }
+
+  public record CampaignStep(CampaignOutcome outcome, String kid, String algorithm) {
+  }
+
+  /**
+   * One tenant of a re-key campaign: re-keys it to {@code algorithmFor(tenant)} unless its active
+   * version was made at or after {@code since} (the campaign's start) — checked again under the
+   * tenant's lock in the insert's transaction, so a campaign resumed after a crash never re-keys a
+   * tenant twice. A cancelled tenant is left alone.
+   */
+  public Future<CampaignStep> rekeyForCampaign(String incidentId, String tenantId,
+                                               java.util.function.Function<TenantKeys, KeyAlgorithm> algorithmFor,
+                                               java.time.OffsetDateTime since) {
+    String who = "incident:" + incidentId;
+    return directory.refresh(tenantId).compose(found -> {
+      TenantKeys t = found.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'"));
+      if (t.tenant().state() == TenantState.CANCELLED) {
+        return Future.succeededFuture(new CampaignStep(CampaignOutcome.SUBSCRIPTION_CANCELLED, null, null));
+      }
+      java.util.Optional<KeyVersion> active = t.active();
+      if (active.isPresent() && !active.get().createdAt().isBefore(since.toInstant())) {
+        return Future.succeededFuture(new CampaignStep(CampaignOutcome.ALREADY_REKEYED, active.get().kid(),
+            active.get().algorithm().wireName()));
+      }
+      KeyAlgorithm algorithm = algorithmFor.apply(t);
+      return policies.current().map(p -> p.require(algorithm))
+          .compose(a -> hsm.generate(a))
+          .compose(key -> install(who, tenantId, key, KeyOrigin.SERVICE, since, incidentId, incidentId))
+          .compose(c -> c.value().isPresent()
+              ? Future.succeededFuture(new CampaignStep(CampaignOutcome.REKEYED, c.value().get().kid(),
+                  c.value().get().algorithm().wireName()))
+              : directory.refresh(tenantId).map(now -> {
+                KeyVersion v = now.flatMap(TenantKeys::active).orElseThrow();
+                return new CampaignStep(CampaignOutcome.ALREADY_REKEYED, v.kid(), v.algorithm().wireName());
+              }));
+    });
+  }
+
 
   /** What a change committed, and the tenant's revision once it had. */
   private record Committed<T>(T value, long revision) {

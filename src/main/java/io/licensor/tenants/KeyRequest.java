@@ -11,10 +11,16 @@ import java.util.stream.Collectors;
 /** What kind of key version to make: {@code {origin, algorithm, byok?}}, as in tenant creation and re-key. */
 public record KeyRequest(KeyOrigin origin, KeyAlgorithm algorithm, JsonObject byok) {
 
-  /** The key pair this request asks for: generated in the HSM, or imported from the BYOK transfer file. */
+  /**
+   * The key pair this request asks for, if the crypto policy allows its algorithm (else 400
+   * crypto-policy-violation, and nothing is generated or imported): generated in the HSM, or
+   * imported from the BYOK transfer file.
+   */
   public io.vertx.core.Future<io.licensor.hsm.GeneratedKey> make(String tenantId, io.licensor.hsm.HsmClient hsm,
-                                                                  io.licensor.byok.ByokService byokService) {
-    return origin == KeyOrigin.BYOK ? byokService.importKey(tenantId, algorithm, byok) : hsm.generate(algorithm);
+                                                                  io.licensor.byok.ByokService byokService,
+                                                                  io.licensor.cryptopolicy.CryptoPolicyStore policies) {
+    return policies.current().map(p -> p.require(algorithm)).compose(a -> origin == KeyOrigin.BYOK
+        ? byokService.importKey(tenantId, algorithm, byok) : hsm.generate(algorithm));
   }
 
   public static KeyRequest parse(Object value, String where) {

@@ -34,10 +34,12 @@ public final class TenantService {
   private final HsmClient hsm;
   private final AuditLog audit;
   private final io.licensor.byok.ByokService byok;
+  private final io.licensor.cryptopolicy.CryptoPolicyStore policies;
 
   public TenantService(TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit,
-                       io.licensor.byok.ByokService byok) {
+                       io.licensor.byok.ByokService byok, io.licensor.cryptopolicy.CryptoPolicyStore policies) {
     this.byok = byok;
+    this.policies = policies;
     this.store = store;
     this.directory = directory;
     this.hsm = hsm;
@@ -65,7 +67,7 @@ public final class TenantService {
     return store.exists(request.id())
         .compose(exists -> exists
             ? Future.failedFuture(Problem.TENANT_EXISTS.with("tenant '" + request.id() + "' already exists"))
-            : request.key().make(request.id(), hsm, byok))
+            : request.key().make(request.id(), hsm, byok, policies))
         .compose(generated -> {
           Tenant tenant = new Tenant(request.id(), request.displayName(), request.adminEmail(), request.identity(),
               TenantState.ACTIVE, Instant.now());

@@ -28,7 +28,8 @@ final class TenantSql {
 
   static final String LOCK_TENANT = "SELECT state FROM tenants WHERE id = $1 FOR UPDATE";
 
-  static final String MAX_VERSION = "SELECT coalesce(max(version), 0) AS v FROM key_versions WHERE tenant_id = $1";
+  static final String MAX_VERSION = "SELECT coalesce(max(version), 0) AS v,"
+      + " max(created_at) FILTER (WHERE state = 'active') AS active_created_at FROM key_versions WHERE tenant_id = $1";
 
   static final String RETAIN_ACTIVE =
       "UPDATE key_versions SET state = 'retained', retained_at = now() WHERE tenant_id = $1 AND state = 'active'";

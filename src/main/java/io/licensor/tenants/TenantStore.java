@@ -49,6 +49,16 @@ public final class TenantStore {
    * and the unique index guarantees a single active version.
    */
   public Future<KeyVersion> addActiveVersion(String tenantId, java.util.function.IntFunction<KeyVersion> build) {
+    return addActiveVersionUnlessSince(tenantId, null, build).map(Optional::orElseThrow);
+  }
+
+  /**
+   * As {@link #addActiveVersion}, but adds nothing (empty) if the active version was made at or
+   * after {@code since} (database time): the test and the insert share the transaction and the
+   * tenant row's lock, so a campaign re-keys a tenant once however often it retries.
+   */
+  public Future<Optional<KeyVersion>> addActiveVersionUnlessSince(String tenantId, java.time.OffsetDateTime since,
+                                                                  java.util.function.IntFunction<KeyVersion> build) {
     return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenantId))
         .compose(rows -> {
           if (!rows.iterator().hasNext()) {
@@ -61,10 +71,15 @@ public final class TenantStore {
           return conn.preparedQuery(TenantSql.MAX_VERSION).execute(Tuple.of(tenantId));
         })
         .compose(rows -> {
-          KeyVersion next = build.apply(rows.iterator().next().getInteger("v") + 1);
+          Row max = rows.iterator().next();
+          OffsetDateTime activeSince = max.getOffsetDateTime("active_created_at");
+          if (since != null && activeSince != null && !activeSince.isBefore(since)) {
+            return Future.succeededFuture(Optional.<KeyVersion>empty());
+          }
+          KeyVersion next = build.apply(max.getInteger("v") + 1);
           return conn.preparedQuery(TenantSql.RETAIN_ACTIVE).execute(Tuple.of(tenantId))
               .compose(r -> conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).execute(keyVersionTuple(next)))
-              .map(r -> next);
+              .map(r -> Optional.of(next));
         }));
   }
 

@@ -1,0 +1,93 @@
+package io.licensor.http;
+
+import io.licensor.audit.AuditEvent;
+import io.licensor.cryptopolicy.CryptoPolicy;
+import io.licensor.errors.Problem;
+import io.licensor.incidents.IncidentService;
+import io.licensor.lifecycle.KeyLifecycle;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/** Incidents (breach response) and the crypto policy, for operators. */
+final class IncidentRoutes {
+
+  private final Api api;
+
+  IncidentRoutes(Api api) {
+    this.api = api;
+  }
+
+  void mount(Router router, BodyHandler body) {
+    router.post("/v1/incidents").handler(body).handler(this::declare);
+    router.get("/v1/incidents").handler(this::list);
+    router.get("/v1/incidents/:id").handler(this::get);
+    router.post("/v1/incidents/:id/hsm-updated").handler(body).handler(this::hsmUpdated);
+    router.get("/v1/crypto-policy").handler(this::policy);
+    router.put("/v1/crypto-policy").handler(body).handler(this::setPolicy);
+  }
+
+  private void declare(RoutingContext ctx) {
+    Auth.principal(api, ctx, null)
+        .compose(p -> Auth.operator(p, "declaring incidents"))
+        .compose(p -> api.incidents().declare(KeyLifecycle.describe(p), Requests.jsonObject(ctx), Requests.id(ctx)))
+        .onSuccess(view -> {
+          ctx.response().putHeader("Location", "/v1/incidents/" + view.getString("id"));
+          Requests.json(ctx, 201, view);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void list(RoutingContext ctx) {
+    Auth.principal(api, ctx, null)
+        .compose(p -> Auth.operator(p, "the incident list"))
+        .compose(p -> api.incidents().list(100))
+        .onSuccess(list -> Requests.json(ctx, 200, new JsonObject().put("incidents", list)))
+        .onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    Auth.principal(api, ctx, null)
+        .compose(p -> Auth.operator(p, "incidents"))
+        .compose(p -> api.incidents().get(ctx.pathParam("id")))
+        .onSuccess(view -> {
+          ctx.response().putHeader("Cache-Control", "no-store");
+          Requests.json(ctx, 200, view);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void hsmUpdated(RoutingContext ctx) {
+    Auth.principal(api, ctx, null)
+        .compose(p -> Auth.operator(p, "recording an HSM update"))
+        .compose(p -> api.incidents().recordHsmUpdate(KeyLifecycle.describe(p), ctx.pathParam("id"),
+            Requests.jsonObject(ctx), Requests.id(ctx)))
+        .onSuccess(view -> Requests.json(ctx, 200, view))
+        .onFailure(ctx::fail);
+  }
+
+  private void policy(RoutingContext ctx) {
+    Auth.principal(api, ctx, null)
+        .compose(p -> Auth.operator(p, "the crypto policy"))
+        .compose(p -> api.policies().current())
+        .onSuccess(policy -> Requests.json(ctx, 200, policy.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  private void setPolicy(RoutingContext ctx) {
+    Auth.principal(api, ctx, null)
+        .compose(p -> Auth.operator(p, "changing the crypto policy"))
+        .compose(p -> {
+          CryptoPolicy policy = CryptoPolicy.parse(Requests.jsonObject(ctx), "body");
+          String by = KeyLifecycle.describe(p);
+          return api.policies().current().compose(before -> api.policies().put(api.pool(), policy, by)
+              .compose(v -> api.audit().record(AuditEvent.now(IncidentService.SERVICE_CHAIN, null, by, "crypto-policy.set",
+                  "ok", api.audit().node(), Requests.id(ctx), new JsonObject().put("from", before.toJson())
+                      .put("to", policy.toJson()).encode())))
+              .map(v -> policy));
+        })
+        .onSuccess(policy -> Requests.json(ctx, 200, policy.toJson()))
+        .onFailure(err -> ctx.fail(err instanceof IllegalArgumentException ? Problem.INVALID_REQUEST.with(err.getMessage()) : err));
+  }
+}
