@@ -47,6 +47,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("a cluster needs a shared database, and the SMTP password stays out of the file")
+  void clusterAndMailSettings(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject().put("cluster", new JsonObject().put("enabled", true)), Map.of()))
+        .hasMessageContaining("cluster.enabled").hasMessageContaining("database.url");
+    LicensorConfig clustered = ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_CLUSTER_ENABLED", "true",
+        "LICENSOR_DATABASE_URL", "postgresql://db.internal:5432/licensor", "LICENSOR_CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2"));
+    assertThat(clustered.clusterEnabled()).isTrue();
+    var hz = io.licensor.cluster.ClusterSetup.hazelcastConfig(clustered);
+    assertThat(hz.getNetworkConfig().getJoin().getTcpIpConfig().getMembers()).containsExactly("10.0.0.1:5701", "10.0.0.2");
+    assertThat(hz.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
+    assertThat(hz.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+    Path file = dir.resolve("licensor.json");
+    java.nio.file.Files.writeString(file, new JsonObject().put("mail", new JsonObject().put("password", "hunter2")).encode());
+    assertThatThrownBy(() -> ConfigLoader.fromFileAndEnv(file, Map.of()))
+        .hasMessageContaining("mail.password").hasMessageContaining("LICENSOR_MAIL_PASSWORD").hasMessageNotContaining("hunter2");
+    assertThat(ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_MAIL_PASSWORD", "from-env")).mailPassword()).isEqualTo("from-env");
+  }
+
+  @Test
   @DisplayName("invalid and unknown settings stop start-up with a message naming them")
   void invalidSettingsAreNamed() {
     assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_HTTP_PORT", "eighty")))

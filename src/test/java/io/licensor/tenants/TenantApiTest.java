@@ -116,7 +116,7 @@ class TenantApiTest {
     assertThat(ready.json().getJsonObject("checks").fieldNames()).contains("database", "hsm", "world");
     Http.Response openapi = node.http.get("/openapi.yaml", null);
     assertThat(openapi.status()).isEqualTo(200);
-    assertThat(openapi.body()).contains("openapi: 3", "/v1/tenants:", "/v1/cluster:", "/v1/tenants/{tid}:", "/v1/tenants/{tid}/keys/current:",
+    assertThat(openapi.body()).contains("openapi: 3", "/v1/tenants:", "/v1/cluster:", "/v1/incidents:", "/v1/crypto-policy:", "/v1/tenants/{tid}:", "/v1/tenants/{tid}/keys/current:",
         "/v1/tenants/{tid}/jwks.json:", "/v1/tenants/{tid}/publishing-licenses:", "/v1/tenants/{tid}/licenses:",
         "/v1/tenants/{tid}/keys/rekey:", "/v1/tenants/{tid}/cancel:", "/v1/tenants/{tid}/reactivate:",
         "/v1/tenants/{tid}/keys/{version}:", "/v1/tenants/{tid}/keys/{version}/export:", "/v1/tenants/{tid}/audit:",
