@@ -129,7 +129,7 @@ public final class Licensor {
           // Opening a PKCS#11 token blocks: done here, on a worker thread, like the rest of this step.
           hsm = "pkcs11".equals(config.hsmType())
               ? new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), world,
-                  config.hsmSessions(), config.hsmKeyCacheSize())
+                  config.hsmSessions() + 1, config.hsmKeyCacheSize())
               : new SoftwareHsm(world, config.hsmKeyCacheSize());
           if (config.devEnabled()) {
             devIssuer = DevIssuer.loadOrCreate(config.dataDir());
@@ -142,14 +142,20 @@ public final class Licensor {
           world.destroy();
           hsmClient = new HsmClient(vertx, config.hsmQueueCapacity(), config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats);
           return vertx.deployVerticle(() -> new HsmWorker(hsm, stats), new DeploymentOptions()
-              .setThreadingModel(ThreadingModel.WORKER)
-              .setWorkerPoolName(HSM_WORKER_POOL)
-              .setWorkerPoolSize(config.hsmSessions())
-              .setInstances(config.hsmSessions()));
+                  .setThreadingModel(ThreadingModel.WORKER)
+                  .setWorkerPoolName(HSM_WORKER_POOL)
+                  .setWorkerPoolSize(config.hsmSessions())
+                  .setInstances(config.hsmSessions()))
+              // one more session, for key generation only
+              .compose(x -> vertx.deployVerticle(() -> new HsmWorker(hsm, stats, true), new DeploymentOptions()
+                  .setThreadingModel(ThreadingModel.WORKER)
+                  .setWorkerPoolName(HSM_WORKER_POOL + "-keygen")
+                  .setWorkerPoolSize(1)
+                  .setInstances(1)));
         })
         .compose(id -> {
-          LOG.info("HSM ({}) ready: {} session(s), queue capacity {}", config.hsmType(), config.hsmSessions(),
-              config.hsmQueueCapacity());
+          LOG.info("HSM ({}) ready: {} session(s) and one for key generation, queue capacity {}", config.hsmType(),
+              config.hsmSessions(), config.hsmQueueCapacity());
           return Database.start(vertx, config);
         })
         .compose(db -> {

@@ -38,8 +38,9 @@ public final class HsmClient {
     vertx.eventBus().registerCodec(new LocalObjectCodec());
   }
 
+  /** Runs on the key-generation session: an RSA-4096 key takes seconds, and licensing must not wait for it. */
   public Future<GeneratedKey> generate(KeyAlgorithm algorithm) {
-    return call(hsm -> hsm.generate(algorithm));
+    return call(HsmWorker.KEY_GENERATION_ADDRESS, hsm -> hsm.generate(algorithm));
   }
 
   public Future<GeneratedKey> importPrivateKey(KeyAlgorithm algorithm, byte[] pkcs8) {
@@ -53,7 +54,7 @@ public final class HsmClient {
   }
 
   public Future<GeneratedKey> generateKek() {
-    return call(Hsm::generateKek);
+    return call(HsmWorker.KEY_GENERATION_ADDRESS, Hsm::generateKek);
   }
 
   public Future<GeneratedKey> importTransfer(KeyRef kek, byte[] ciphertext, String oaepHash, KeyAlgorithm algorithm) {
@@ -116,13 +117,17 @@ public final class HsmClient {
     return stats;
   }
 
-  @SuppressWarnings("unchecked")
   private <T> Future<T> call(HsmOperation operation) {
+    return call(HsmWorker.ADDRESS, operation);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> call(String address, HsmOperation operation) {
     if (inFlight.incrementAndGet() > capacity) {
       inFlight.decrementAndGet();
       return Future.failedFuture(new HsmBusyException(retryAfterSeconds));
     }
-    return vertx.eventBus().request(HsmWorker.ADDRESS, operation, options)
+    return vertx.eventBus().request(address, operation, options)
         .transform(ar -> {
           inFlight.decrementAndGet();
           if (ar.failed()) {

@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
 public final class HsmWorker extends VerticleBase {
 
   static final String ADDRESS = "licensor.hsm.operations";
+  /** Key generation: its own session and thread, so licensing never queues behind a slow RSA key generation. */
+  static final String KEY_GENERATION_ADDRESS = "licensor.hsm.key-generation";
   private static final Logger LOG = LoggerFactory.getLogger(HsmWorker.class);
 
   private static final io.vertx.core.eventbus.DeliveryOptions REPLY =
@@ -23,16 +25,24 @@ public final class HsmWorker extends VerticleBase {
 
   private final Hsm hsm;
   private final HsmStats stats;
+  private final String address;
   private MessageConsumer<HsmOperation> consumer;
 
+  /** A session for licensing and the other short operations. */
   public HsmWorker(Hsm hsm, HsmStats stats) {
+    this(hsm, stats, false);
+  }
+
+  /** With {@code keyGeneration}, the session that generates keys (tenant keys, KEKs). */
+  public HsmWorker(Hsm hsm, HsmStats stats, boolean keyGeneration) {
     this.hsm = hsm;
     this.stats = stats;
+    this.address = keyGeneration ? KEY_GENERATION_ADDRESS : ADDRESS;
   }
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(ADDRESS, this::handle);
+    consumer = vertx.eventBus().localConsumer(address, this::handle);
     return consumer.completion();
   }
 
