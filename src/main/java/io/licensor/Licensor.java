@@ -174,9 +174,9 @@ public final class Licensor {
           clusterView = new ClusterView(vertx, membership, directory, this::nodeFacts, config.clusterNoticeTimeoutMs());
           lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit, byok, notices, policies);
           IncidentStore incidentStore = new IncidentStore(db.pool());
-          campaigns = new CampaignRunner(vertx, incidentStore, lifecycle, policies, directory, audit,
+          campaigns = new CampaignRunner(incidentStore, lifecycle, policies, directory, audit,
               config.campaignRatePerSecond(), config.campaignMaxAttempts(), config.campaignConcurrency());
-          outbox = new OutboxSender(vertx, db.pool(), audit, config);
+          outbox = new OutboxSender(db.pool(), audit, config);
           IncidentService incidents = new IncidentService(incidentStore, policies, audit, () -> {
             campaigns.nudge();
             outbox.nudge();
@@ -187,13 +187,14 @@ public final class Licensor {
           Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit, byok, policies),
               licensingService, lifecycle, audit, byok, backupService, clusterView, incidents, policies, db.pool(),
               this::readiness);
-          campaigns.start();
-          outbox.start();
           long period = config.keyRefreshSeconds() * 1000L;
           vertx.setPeriodic(period, period, t -> directory.sweep().onFailure(err ->
               LOG.warn("key directory sweep failed ({}); cached tenants unconfirmed for {} s are reloaded before use",
                   err.toString(), 2 * config.keyRefreshSeconds())));
-          return Future.all(notices.start(), clusterView.start()).compose(x -> vertx.deployVerticle(() -> new HttpServerVerticle(api, port),
+          return Future.all(notices.start(), clusterView.start())
+              .compose(x -> vertx.deployVerticle(campaigns))
+              .compose(x -> vertx.deployVerticle(outbox))
+              .compose(x -> vertx.deployVerticle(() -> new HttpServerVerticle(api, port),
               new DeploymentOptions().setInstances(config.httpInstances())));
         })
         .map(id -> {
@@ -324,16 +325,18 @@ public final class Licensor {
     return audit;
   }
 
+  private Future<Void> undeploy(io.vertx.core.VerticleBase verticle) {
+    return verticle == null || verticle.deploymentID() == null ? Future.succeededFuture() : vertx.undeploy(verticle.deploymentID());
+  }
+
   /**
    * Stops the node: writes the queued audit records, then closes Vert.x, the HSM and the database.
    * The steps after Vert.x closes are chained outside any Vert.x context (which no longer runs).
    */
   public Future<Void> stop() {
-    if (campaigns != null) {
-      campaigns.stop();
-    }
-    Future<Void> mailStopped = outbox == null ? Future.succeededFuture() : outbox.stop().otherwise((Void) null);
-    Future<Void> flushed = mailStopped.compose(v -> audit == null ? Future.succeededFuture() : audit.stop());
+    // Campaigns and the mail sender stop taking work first; then the audit backlog is written.
+    Future<Void> quiet = Future.join(undeploy(campaigns), undeploy(outbox)).<Void>mapEmpty().otherwise((Void) null);
+    Future<Void> flushed = quiet.compose(v -> audit == null ? Future.succeededFuture() : audit.stop());
     java.util.concurrent.CompletableFuture<Void> done = flushed.toCompletionStage().toCompletableFuture()
         .handle((v, err) -> {
           if (err != null) {

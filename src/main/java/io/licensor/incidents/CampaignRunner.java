@@ -12,7 +12,6 @@ import io.licensor.tenants.KeyDirectory;
 import io.licensor.tenants.TenantKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,12 +32,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * licensing keeps its share of the HSM. Idempotent: a tenant whose active version was made since the campaign began is
  * not re-keyed again (checked in the re-key's own transaction).
  */
-public final class CampaignRunner {
+public final class CampaignRunner extends io.vertx.core.VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(CampaignRunner.class);
   private static final long TICK_MILLIS = 200;
 
-  private final Vertx vertx;
   private final IncidentStore store;
   private final KeyLifecycle lifecycle;
   private final CryptoPolicyStore policies;
@@ -54,10 +52,9 @@ public final class CampaignRunner {
   private long timer = -1;
   private volatile boolean stopped;
 
-  public CampaignRunner(Vertx vertx, IncidentStore store, KeyLifecycle lifecycle, CryptoPolicyStore policies,
+  public CampaignRunner(IncidentStore store, KeyLifecycle lifecycle, CryptoPolicyStore policies,
                         KeyDirectory directory, AuditLog audit, int ratePerSecond, int maxAttempts, int lanes) {
     this.lanes = lanes;
-    this.vertx = vertx;
     this.store = store;
     this.lifecycle = lifecycle;
     this.policies = policies;
@@ -67,20 +64,26 @@ public final class CampaignRunner {
     this.maxAttempts = maxAttempts;
   }
 
-  public void start() {
+  @Override
+  public Future<?> start() {
     timer = vertx.setPeriodic(TICK_MILLIS, t -> tick());
+    return Future.succeededFuture();
   }
 
-  public void stop() {
+  @Override
+  public Future<?> stop() {
     stopped = true;
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
+    return Future.succeededFuture();
   }
 
-  /** Looks for work now (after a declaration or an HSM update). */
+  /** Looks for work now (after a declaration or an HSM update), on this verticle's context. */
   public void nudge() {
-    vertx.runOnContext(v -> tick());
+    if (context != null) {
+      context.runOnContext(v -> tick());
+    }
   }
 
   private void tick() {

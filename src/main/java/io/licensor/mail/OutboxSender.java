@@ -4,7 +4,6 @@ import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
 import io.licensor.config.LicensorConfig;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mail.LoginOption;
 import io.vertx.ext.mail.MailClient;
@@ -22,34 +21,31 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Delivers the e-mail outbox. Every node runs one: it claims due messages ({@code FOR UPDATE SKIP
+ * Delivers the e-mail outbox: a verticle on every node, which it claims due messages ({@code FOR UPDATE SKIP
  * LOCKED}, held 60 s, so a node that dies mid-send leaves them to another), sends them over SMTP
  * (vertx-mail-client), and marks them sent; a failed send is retried with exponential backoff (up
  * to {@code mail.maxBackoffSeconds}) for as long as it takes — nothing is dropped. With
  * {@code mail.mode=log} (the embedded default) messages are logged instead of sent and marked
  * {@code logged}.
  */
-public final class OutboxSender {
+public final class OutboxSender extends io.vertx.core.VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxSender.class);
   private static final int BATCH = 50;
 
-  private final Vertx vertx;
   private final Pool pool;
   private final AuditLog audit;
   private final LicensorConfig config;
-  private final MailClient client;
+  private MailClient client;
   private final AtomicBoolean busy = new AtomicBoolean();
   private long timer = -1;
   private volatile boolean stopped;
   private long lastErrorLog;
 
-  public OutboxSender(Vertx vertx, Pool pool, AuditLog audit, LicensorConfig config) {
-    this.vertx = vertx;
+  public OutboxSender(Pool pool, AuditLog audit, LicensorConfig config) {
     this.pool = pool;
     this.audit = audit;
     this.config = config;
-    this.client = "smtp".equals(config.mailMode()) ? MailClient.create(vertx, mailConfig(config)) : null;
   }
 
   static MailConfig mailConfig(LicensorConfig config) {
@@ -71,11 +67,15 @@ public final class OutboxSender {
     return mail;
   }
 
-  public void start() {
+  @Override
+  public Future<?> start() {
+    client = "smtp".equals(config.mailMode()) ? MailClient.create(vertx, mailConfig(config)) : null;
     timer = vertx.setPeriodic(config.mailPollMillis(), t -> poll());
+    return Future.succeededFuture();
   }
 
-  public Future<Void> stop() {
+  @Override
+  public Future<?> stop() {
     stopped = true;
     if (timer >= 0) {
       vertx.cancelTimer(timer);
@@ -83,9 +83,11 @@ public final class OutboxSender {
     return client == null ? Future.succeededFuture() : client.close();
   }
 
-  /** Looks for due messages now. */
+  /** Looks for due messages now (from any thread: runs on this verticle's context). */
   public void nudge() {
-    vertx.runOnContext(v -> poll());
+    if (context != null) {
+      context.runOnContext(v -> poll());
+    }
   }
 
   private record Message(long id, String incidentId, String tenantId, String recipient, String subject, String body,

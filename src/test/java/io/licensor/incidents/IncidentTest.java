@@ -253,6 +253,28 @@ class IncidentTest {
 
   @Test
   @Order(5)
+  @DisplayName("a cancelled tenant in scope is skipped and reported, and its admin is still told")
+  void cancelledTenantsAreSkipped() throws Exception {
+    tenant("gone-away", "EC-P256");
+    tenant("still-here", "EC-P256");
+    assertThat(node.http.post("/v1/tenants/gone-away/cancel", op(), "").status()).isEqualTo(200);
+    Http.Response declared = declare(new JsonObject().put("type", "key-compromised")
+        .put("scope", new JsonObject().put("tenants", new JsonArray().add("gone-away").add("still-here")))
+        .put("summary", "Scope with a cancelled subscription"));
+    assertThat(declared.status()).isEqualTo(201);
+    JsonObject view = await(declared.json().getString("id"), v -> v.getJsonObject("campaign").getLong("remaining") == 0
+        && v.getJsonObject("notifications").getLong("sent") == 2);
+    assertThat(view.getJsonObject("campaign").getLong("rekeyed")).isEqualTo(1);
+    assertThat(view.getJsonObject("campaign").getLong("skipped")).isEqualTo(1);
+    assertThat(view.getJsonObject("campaign").getJsonArray("exceptions").encode())
+        .contains("gone-away", "skipped", "subscription cancelled");
+    assertThat(versions("gone-away")).isEqualTo(1);
+    assertThat(versions("still-here")).isEqualTo(2);
+    assertThat(mailTo("admin@gone-away.test")).hasSize(1);
+  }
+
+  @Test
+  @Order(6)
   @DisplayName("bad declarations get a clear problem and create nothing")
   void badDeclarations() {
     long before = TestDatabase.count(node.databaseUrl, "SELECT count(*) FROM incidents");
@@ -278,7 +300,7 @@ class IncidentTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   @DisplayName("algorithm-weakness with minimum RSA 3072 re-keys every RSA-2048 tenant and refuses new RSA-2048 versions")
   void algorithmWeakness() throws Exception {
     Issuer a = tenant("weak-a", "RSA-2048");
