@@ -49,20 +49,9 @@ tenant bench RSA-2048
 seq -f "camp-%05g" 1 "$TENANTS" | xargs -P 8 -I{} bash -c "tenant {} $TENANT_ALG"
 
 USER_TOKEN=$(java -jar "$JAR" dev-token --tenant bench --sub reader@bench.test --ttl 7200)
-CK=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
-PL=$(curl -sf -X POST "$BASE/v1/tenants/bench/publishing-licenses" -H "Authorization: Bearer $USER_TOKEN" \
-  -H 'Content-Type: application/json' \
-  -d "{\"contentId\":\"bench-doc\",\"contentKey\":\"$CK\",\"policy\":{\"grants\":[{\"principal\":\"*\",\"rights\":[\"VIEW\"]}]}}" \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["publishingLicense"])')
-openssl genrsa -out "$WORK/recipient.pem" 2048 2>/dev/null
-N=$(openssl rsa -in "$WORK/recipient.pem" -noout -modulus | cut -d= -f2)
-RECIPIENT=$(python3 -c "import base64,sys; n=bytes.fromhex('$N'); print('{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"'+base64.urlsafe_b64encode(n).decode().rstrip('=')+'\"}')")
-cat > "$WORK/license.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $USER_TOKEN"
-wrk.body = '{"publishingLicense":"$PL","recipientKey":$RECIPIENT}'
-LUA
+source load-tests/lib.sh
+PL=$(publish_bench "$BASE" "$USER_TOKEN")
+license_lua "$WORK/license.lua" "$USER_TOKEN" "$PL"
 wrk -t1 -c16 -d5s -s "$WORK/license.lua" "$BASE/v1/tenants/bench/licenses" >/dev/null   # warm-up
 wrk -t1 -c16 -d15s -s "$WORK/license.lua" "$BASE/v1/tenants/bench/licenses" > "$WORK/baseline.txt"
 BASELINE=$(awk '/Requests\/sec/ {print $2}' "$WORK/baseline.txt")

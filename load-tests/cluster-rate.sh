@@ -52,23 +52,14 @@ run() {
     curl -sf "http://127.0.0.1:${http[$i]}/health/ready" >/dev/null || { cat "$WORK/run$n-node$i.log"; exit 1; }
   done
   local port=${http[0]} dir0="$WORK/run$n/node0"
-  local op jwks user pl ck
+  local op jwks user pl
   op=$(LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$dir0" java -jar "$JAR" dev-token)
   jwks=$(LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$dir0" java -jar "$JAR" dev-token --jwks)
   curl -sf -X POST "http://127.0.0.1:$port/v1/tenants" -H "Authorization: Bearer $op" -H 'Content-Type: application/json' \
     -d "{\"id\":\"bench\",\"displayName\":\"Bench\",\"adminEmail\":\"admin@bench.test\",\"identity\":{\"issuer\":\"urn:licensor:dev\",\"jwks\":$jwks},\"key\":{\"origin\":\"service\",\"algorithm\":\"$ALGORITHM\"}}" >/dev/null
   user=$(LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$dir0" java -jar "$JAR" dev-token --tenant bench --sub reader@bench.test --ttl 7200)
-  ck=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
-  pl=$(curl -sf -X POST "http://127.0.0.1:$port/v1/tenants/bench/publishing-licenses" -H "Authorization: Bearer $user" \
-    -H 'Content-Type: application/json' \
-    -d "{\"contentId\":\"bench-doc\",\"contentKey\":\"$ck\",\"policy\":{\"grants\":[{\"principal\":\"*\",\"rights\":[\"VIEW\"]}]}}" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["publishingLicense"])')
-  cat > "$WORK/license.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $user"
-wrk.body = '{"publishingLicense":"$pl","recipientKey":$RECIPIENT}'
-LUA
+  pl=$(publish_bench "http://127.0.0.1:$port" "$user")
+  license_lua "$WORK/license.lua" "$user" "$pl"
   local per=$(( (CONNECTIONS + n - 1) / n )) loads=()
   for i in $(seq 0 $((n - 1))); do   # warm-up
     wrk -t1 -c"$per" -d5s -s "$WORK/license.lua" "http://127.0.0.1:${http[$i]}/v1/tenants/bench/licenses" >/dev/null &
@@ -97,8 +88,6 @@ PY
   PGOPTIONS="-c client_min_messages=warning" psql "$BASE_URL" -q -c "DROP DATABASE IF EXISTS $db" >/dev/null
 }
 
-openssl genrsa -out "$WORK/recipient.pem" 2048 2>/dev/null
-N=$(openssl rsa -in "$WORK/recipient.pem" -noout -modulus | cut -d= -f2)
-RECIPIENT=$(python3 -c "import base64,sys; n=bytes.fromhex('$N'); print('{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"'+base64.urlsafe_b64encode(n).decode().rstrip('=')+'\"}')")
+source load-tests/lib.sh
 echo "cluster-rate algorithm=$ALGORITHM seconds=$DURATION connections=$CONNECTIONS cores=$(nproc)"
 for n in $NODES; do run "$n"; done

@@ -41,24 +41,12 @@ JWKS=$(java -jar "$JAR" dev-token --jwks)
 curl -sf -X POST "http://127.0.0.1:$PORT/v1/tenants" -H "Authorization: Bearer $OP" -H 'Content-Type: application/json' \
   -d "{\"id\":\"bench\",\"displayName\":\"Bench\",\"adminEmail\":\"admin@bench.test\",\"identity\":{\"issuer\":\"urn:licensor:dev\",\"jwks\":$JWKS},\"key\":{\"origin\":\"service\",\"algorithm\":\"$ALGORITHM\"}}" >/dev/null
 USER_TOKEN=$(java -jar "$JAR" dev-token --tenant bench --sub reader@bench.test --ttl 7200)
-CK=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
-PL=$(curl -sf -X POST "http://127.0.0.1:$PORT/v1/tenants/bench/publishing-licenses" -H "Authorization: Bearer $USER_TOKEN" \
-  -H 'Content-Type: application/json' \
-  -d "{\"contentId\":\"bench-doc\",\"contentKey\":\"$CK\",\"policy\":{\"grants\":[{\"principal\":\"*\",\"rights\":[\"VIEW\"]}]}}" \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["publishingLicense"])')
-# The recipient: an RSA-2048 public key (public-key encryption of the content key is cheap).
-openssl genrsa -out "$WORK/recipient.pem" 2048 2>/dev/null
-N=$(openssl rsa -in "$WORK/recipient.pem" -noout -modulus | cut -d= -f2)
-RECIPIENT=$(python3 -c "import base64,sys; n=bytes.fromhex('$N'); print('{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"'+base64.urlsafe_b64encode(n).decode().rstrip('=')+'\"}')")
-cat > "$WORK/license.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $USER_TOKEN"
-wrk.body = '{"publishingLicense":"$PL","recipientKey":$RECIPIENT}'
-LUA
-# one check request, then the run
+source load-tests/lib.sh
+PL=$(publish_bench "http://127.0.0.1:$PORT" "$USER_TOKEN")
+license_lua "$WORK/license.lua" "$USER_TOKEN" "$PL"
+# one check request (the body wrk will send), then the run
 curl -sf -X POST "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" -H "Authorization: Bearer $USER_TOKEN" \
-  -H 'Content-Type: application/json' -d "{\"publishingLicense\":\"$PL\",\"recipientKey\":$RECIPIENT}" >/dev/null
+  -H 'Content-Type: application/json' -d "$(license_body "$WORK/license.lua")" >/dev/null
 wrk -t1 -c"$CONNECTIONS" -d5s -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" >/dev/null
 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" | tee "$WORK/wrk.txt"
 RATE=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
