@@ -14,6 +14,9 @@ import io.licensor.incidents.CampaignRunner;
 import io.licensor.incidents.IncidentService;
 import io.licensor.incidents.IncidentStore;
 import io.licensor.mail.OutboxSender;
+import io.licensor.metrics.Metrics;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.licensor.config.ConfigException;
 import io.licensor.lifecycle.KeyLifecycle;
@@ -84,6 +87,7 @@ public final class Licensor {
   private KeyDirectory directory;
   private HazelcastClusterManager clusterManager;
   private Membership membership;
+  private Metrics metrics;
 
   private Licensor(Vertx vertx, LicensorConfig config) {
     this.vertx = vertx;
@@ -96,18 +100,23 @@ public final class Licensor {
   }
 
   public static Future<Licensor> start(LicensorConfig config, VertxOptions options) {
+    Metrics metrics = new Metrics();
+    VertxOptions withMetrics = new VertxOptions(options).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+    MicrometerMetricsFactory factory = new MicrometerMetricsFactory(metrics.registry());
     Future<ClusterSetup.Clustered> clustered;
     if (config.clusterEnabled()) {
       try {
-        clustered = ClusterSetup.start(config, options);
+        clustered = ClusterSetup.start(config, withMetrics, factory);
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
     } else {
-      clustered = Future.succeededFuture(new ClusterSetup.Clustered(Vertx.vertx(options), null));
+      clustered = Future.succeededFuture(new ClusterSetup.Clustered(
+          Vertx.builder().with(withMetrics).withMetrics(factory).build(), null));
     }
     return clustered.compose(c -> {
       Licensor node = new Licensor(c.vertx(), config);
+      node.metrics = metrics;
       node.clusterManager = c.manager();
       return node.startUp().recover(err -> c.vertx().close().transform(x -> Future.failedFuture(err)));
     });
@@ -140,7 +149,9 @@ public final class Licensor {
           worldId = world.worldId();
           LOG.info("security world {} loaded from {}", worldId, ModuleKeyFile.pathIn(config.dataDir()));
           world.destroy();
-          hsmClient = new HsmClient(vertx, config.hsmQueueCapacity(), config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats);
+          hsmClient = new HsmClient(vertx, config.hsmQueueCapacity(), config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats)
+              .withMetrics(metrics);
+          metrics.gauge("licensor.hsm.queue.depth", "HSM operations queued or running on this node", hsmClient::queueDepth);
           return vertx.deployVerticle(() -> new HsmWorker(hsm, stats), new DeploymentOptions()
                   .setThreadingModel(ThreadingModel.WORKER)
                   .setWorkerPoolName(HSM_WORKER_POOL)
@@ -168,6 +179,8 @@ public final class Licensor {
           audit = new AuditLog(vertx, db.pool(), config.nodeId(), config.auditQueueCapacity(), config.auditBatchSize(),
               config.auditKeyUse());
           audit.start(config.auditFlushMillis());
+          audit.onBatch(metrics::auditBatch);
+          metrics.gauge("licensor.audit.backlog", "Audit records queued, not yet written", audit::backlog);
           ByokService byok = new ByokService(db.pool(), hsmClient, config.kekTtlSeconds());
           CryptoPolicyStore policies = new CryptoPolicyStore(db.pool());
           notices = new ChangeNotices(vertx, membership, directory, config.clusterNoticeTimeoutMs());
@@ -186,7 +199,7 @@ public final class Licensor {
               config.maxLicenseTtlSeconds());
           Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit, byok, policies),
               licensingService, lifecycle, audit, byok, backupService, clusterView, incidents, policies, db.pool(),
-              this::readiness);
+              metrics, this::readiness);
           long period = config.keyRefreshSeconds() * 1000L;
           vertx.setPeriodic(period, period, t -> directory.sweep().onFailure(err ->
               LOG.warn("key directory sweep failed ({}); cached tenants unconfirmed for {} s are reloaded before use",

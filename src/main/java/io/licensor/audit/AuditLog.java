@@ -93,6 +93,17 @@ public final class AuditLog {
     return flushOnce().transform(ar -> drain(attempts - 1));
   }
 
+  /** Told of every batch written: its size, the age of its oldest record, and the write's duration. */
+  public interface BatchListener {
+    void written(int records, long lagMillis, long writeNanos);
+  }
+
+  private volatile BatchListener batchListener;
+
+  public void onBatch(BatchListener listener) {
+    this.batchListener = listener;
+  }
+
   /** Records queued now, not yet written. */
   public int backlog() {
     return queued.get();
@@ -149,9 +160,15 @@ public final class AuditLog {
     if (batch.isEmpty()) {
       return Future.succeededFuture();
     }
+    long started = System.nanoTime();
     return pool.withTransaction(conn -> write(conn, batch))
         .onSuccess(v -> {
           queued.addAndGet(-batch.size());
+          BatchListener listener = batchListener;
+          if (listener != null) {
+            long oldest = batch.stream().mapToLong(b -> b.event().at().toEpochMilli()).min().orElse(System.currentTimeMillis());
+            listener.written(batch.size(), Math.max(0, System.currentTimeMillis() - oldest), System.nanoTime() - started);
+          }
           batch.forEach(b -> {
             if (b.durable() != null) {
               b.durable().tryComplete();

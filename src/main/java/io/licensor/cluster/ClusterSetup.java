@@ -69,12 +69,13 @@ public final class ClusterSetup {
   }
 
   /** A clustered Vert.x joined to the cluster, and its cluster manager. */
-  public static Future<Clustered> start(LicensorConfig config, VertxOptions options) {
+  public static Future<Clustered> start(LicensorConfig config, VertxOptions options,
+                                        io.vertx.core.spi.VertxMetricsFactory metrics) {
     Config hz = hazelcastConfig(config);
     HazelcastClusterManager manager = new HazelcastClusterManager(hz);
     String host = config.clusterHost() != null ? config.clusterHost() : firstInterface(hz);
     options.getEventBusOptions().setHost(host).setPort(config.clusterEventBusPort());
-    return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+    return Vertx.builder().with(options).withClusterManager(manager).withMetrics(metrics).buildClustered()
         .map(vertx -> new Clustered(vertx, manager));
   }
 

@@ -262,6 +262,11 @@ public final class LicensorConfig {
     return integer("incidents.campaignMaxAttempts");
   }
 
+  /** Whether /metrics answers anyone (else operators only). */
+  public boolean metricsPublic() {
+    return bool("metrics.public");
+  }
+
   /** {@code log} (the embedded default: e-mail is logged, not sent) or {@code smtp}. */
   public String mailMode() {
     return str("mail.mode");

@@ -24,6 +24,7 @@ public final class HsmClient {
   private final DeliveryOptions options;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final HsmStats stats;
+  private volatile io.licensor.metrics.Metrics metrics;
 
   public HsmClient(Vertx vertx, int capacity, int timeoutMs, int retryAfterSeconds, HsmStats stats) {
     this.vertx = vertx;
@@ -40,11 +41,11 @@ public final class HsmClient {
 
   /** Runs on the key-generation session: an RSA-4096 key takes seconds, and licensing must not wait for it. */
   public Future<GeneratedKey> generate(KeyAlgorithm algorithm) {
-    return call(HsmWorker.KEY_GENERATION_ADDRESS, hsm -> hsm.generate(algorithm));
+    return call(HsmWorker.KEY_GENERATION_ADDRESS, "generate", hsm -> hsm.generate(algorithm));
   }
 
   public Future<GeneratedKey> importPrivateKey(KeyAlgorithm algorithm, byte[] pkcs8) {
-    return call(hsm -> {
+    return call("import", hsm -> {
       try {
         return hsm.importPrivateKey(algorithm, pkcs8);
       } finally {
@@ -54,15 +55,15 @@ public final class HsmClient {
   }
 
   public Future<GeneratedKey> generateKek() {
-    return call(HsmWorker.KEY_GENERATION_ADDRESS, Hsm::generateKek);
+    return call(HsmWorker.KEY_GENERATION_ADDRESS, "generate-kek", Hsm::generateKek);
   }
 
   public Future<GeneratedKey> importTransfer(KeyRef kek, byte[] ciphertext, String oaepHash, KeyAlgorithm algorithm) {
-    return call(hsm -> hsm.importTransfer(kek, ciphertext, oaepHash, algorithm));
+    return call("import-transfer", hsm -> hsm.importTransfer(kek, ciphertext, oaepHash, algorithm));
   }
 
   public Future<String> exportEncrypted(KeyRef key, char[] password) {
-    return call(hsm -> {
+    return call("export", hsm -> {
       try {
         return hsm.exportEncrypted(key, password);
       } finally {
@@ -72,36 +73,36 @@ public final class HsmClient {
   }
 
   public Future<byte[]> worldMac(byte[] data) {
-    return call(hsm -> hsm.worldMac(data));
+    return call("world-mac", hsm -> hsm.worldMac(data));
   }
 
   /** Drops loaded copies of a key on this node's HSM (after it was destroyed). */
   public Future<Void> forget(String kid) {
-    return call(hsm -> {
+    return call("forget", hsm -> {
       hsm.forget(kid);
       return null;
     });
   }
 
   public Future<PublicKey> load(KeyRef key) {
-    return call(hsm -> hsm.load(key));
+    return call("load", hsm -> hsm.load(key));
   }
 
   public Future<byte[]> decryptOaepSha256(KeyRef key, byte[] ciphertext) {
-    return call(hsm -> hsm.decryptOaepSha256(key, ciphertext));
+    return call("unwrap-rsa", hsm -> hsm.decryptOaepSha256(key, ciphertext));
   }
 
   public Future<byte[]> agree(KeyRef key, ECPublicKey peer) {
-    return call(hsm -> hsm.agree(key, peer));
+    return call("unwrap-ecdh", hsm -> hsm.agree(key, peer));
   }
 
   public Future<byte[]> sign(KeyRef key, byte[] signingInput) {
-    return call(hsm -> hsm.sign(key, signingInput));
+    return call("sign", hsm -> hsm.sign(key, signingInput));
   }
 
   /** Asks a worker for the world id: proves a worker is alive and the world is loaded. */
   public Future<String> ping() {
-    return call(Hsm::worldId);
+    return call("ping", Hsm::worldId);
   }
 
   /** Requests queued or running on this node's HSM workers now. */
@@ -117,12 +118,30 @@ public final class HsmClient {
     return stats;
   }
 
-  private <T> Future<T> call(HsmOperation operation) {
-    return call(HsmWorker.ADDRESS, operation);
+  private <T> Future<T> call(String name, HsmOperation operation) {
+    return call(HsmWorker.ADDRESS, name, operation);
+  }
+
+  /** Reports each operation's latency and outcome to the node's metrics. */
+  public HsmClient withMetrics(io.licensor.metrics.Metrics metrics) {
+    this.metrics = metrics;
+    return this;
+  }
+
+  private <T> Future<T> call(String address, String name, HsmOperation operation) {
+    long started = System.nanoTime();
+    Future<T> result = send(address, operation);
+    io.licensor.metrics.Metrics m = metrics;
+    if (m != null) {
+      result.onComplete(ar -> m.hsm(name, ar.succeeded() ? "ok" : ar.cause() instanceof HsmBusyException ? "busy"
+          : ar.cause() instanceof HsmException h ? h.reason().name().toLowerCase(java.util.Locale.ROOT) : "error",
+          System.nanoTime() - started));
+    }
+    return result;
   }
 
   @SuppressWarnings("unchecked")
-  private <T> Future<T> call(String address, HsmOperation operation) {
+  private <T> Future<T> send(String address, HsmOperation operation) {
     if (inFlight.incrementAndGet() > capacity) {
       inFlight.decrementAndGet();
       return Future.failedFuture(new HsmBusyException(retryAfterSeconds));

@@ -15,5 +15,6 @@ import io.licensor.tenants.TenantService;
 public record Api(LicensorConfig config, Authenticator authenticator, KeyDirectory directory, TenantService tenants,
                   LicensingService licensing, KeyLifecycle lifecycle, AuditLog audit, ByokService byok,
                   BackupService backup, ClusterView cluster, io.licensor.incidents.IncidentService incidents,
-                  io.licensor.cryptopolicy.CryptoPolicyStore policies, io.vertx.sqlclient.Pool pool, Readiness readiness) {
+                  io.licensor.cryptopolicy.CryptoPolicyStore policies, io.vertx.sqlclient.Pool pool,
+                  io.licensor.metrics.Metrics metrics, Readiness readiness) {
 }

@@ -26,9 +26,21 @@ final class HealthRoutes {
   void mount(Router router) {
     router.get("/health/live").handler(ctx -> Requests.json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
+    router.get("/metrics").handler(this::metrics);
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/yaml")
         .end(io.vertx.core.buffer.Buffer.buffer(openApi)));
+  }
+
+  /** Prometheus text format; operators only unless metrics.public (series name tenants through their kids). */
+  private void metrics(RoutingContext ctx) {
+    (api.config().metricsPublic() ? io.vertx.core.Future.succeededFuture()
+        : Auth.principal(api, ctx, null).compose(p -> Auth.operator(p, "metrics")))
+        .onSuccess(p -> ctx.response()
+            .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            .putHeader("Cache-Control", "no-store")
+            .end(api.metrics().scrape()))
+        .onFailure(ctx::fail);
   }
 
   private void ready(RoutingContext ctx) {

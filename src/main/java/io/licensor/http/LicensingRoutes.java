@@ -30,10 +30,13 @@ final class LicensingRoutes {
 
   private void publish(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
+    long started = System.nanoTime();
     Auth.principal(api, ctx, tid)
         .compose(p -> requireUser(p, tid))
         .compose(p -> api.licensing().publish(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
+        .onComplete(ar -> api.metrics().publish(outcome(ar), System.nanoTime() - started))
         .onSuccess(pl -> {
+          api.metrics().keyUse(pl.kid(), "publish");
           currentKid(ctx, tid);
           Requests.json(ctx, 201, new JsonObject().put("publishingLicense", pl.publishingLicense()).put("kid", pl.kid()));
         })
@@ -42,10 +45,13 @@ final class LicensingRoutes {
 
   private void license(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
+    long started = System.nanoTime();
     Auth.principal(api, ctx, tid)
         .compose(p -> requireUser(p, tid))
         .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
+        .onComplete(ar -> api.metrics().license(outcome(ar), System.nanoTime() - started))
         .onSuccess(ul -> {
+          api.metrics().keyUse(ul.kid(), "license");
           currentKid(ctx, tid);
           JsonArray rights = new JsonArray();
           ul.rights().stream().sorted().forEach(r -> rights.add(r.name()));
@@ -57,6 +63,11 @@ final class LicensingRoutes {
               .put("currentKid", ul.currentKid()));
         })
         .onFailure(ctx::fail);
+  }
+
+  /** {@code ok}, or the problem slug the caller gets. */
+  private static String outcome(io.vertx.core.AsyncResult<?> ar) {
+    return ar.succeeded() ? "ok" : ProblemResponses.toProblem(ar.cause(), 500).problem().slug();
   }
 
   private void currentKid(RoutingContext ctx, String tid) {
