@@ -187,7 +187,7 @@ public final class Licensor {
           clusterView = new ClusterView(vertx, membership, directory, this::nodeFacts, config.clusterNoticeTimeoutMs());
           lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit, byok, notices, policies);
           IncidentStore incidentStore = new IncidentStore(db.pool());
-          campaigns = new CampaignRunner(incidentStore, lifecycle, policies, directory, audit,
+          campaigns = new CampaignRunner(incidentStore, lifecycle, policies, audit,
               config.campaignRatePerSecond(), config.campaignMaxAttempts(), config.campaignConcurrency());
           outbox = new OutboxSender(db.pool(), audit, config);
           IncidentService incidents = new IncidentService(incidentStore, policies, audit, () -> {

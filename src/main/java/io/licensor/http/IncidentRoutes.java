@@ -2,7 +2,6 @@ package io.licensor.http;
 
 import io.licensor.audit.AuditEvent;
 import io.licensor.cryptopolicy.CryptoPolicy;
-import io.licensor.errors.Problem;
 import io.licensor.incidents.IncidentService;
 import io.licensor.lifecycle.KeyLifecycle;
 import io.vertx.core.json.JsonObject;
@@ -88,6 +87,6 @@ final class IncidentRoutes {
               .map(v -> policy));
         })
         .onSuccess(policy -> Requests.json(ctx, 200, policy.toJson()))
-        .onFailure(err -> ctx.fail(err instanceof IllegalArgumentException ? Problem.INVALID_REQUEST.with(err.getMessage()) : err));
+        .onFailure(ctx::fail);
   }
 }

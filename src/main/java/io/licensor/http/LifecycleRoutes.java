@@ -82,7 +82,7 @@ final class LifecycleRoutes {
           return api.lifecycle().destroy(p, tid, version, reason, Requests.id(ctx));
         })
         .onSuccess(c -> {
-          withPropagation(ctx, new JsonObject(), c.propagation());
+          ctx.response().putHeader(Propagation.HEADER, c.propagation().headerValue());
           ctx.response().setStatusCode(204).end();
         })
         .onFailure(ctx::fail);

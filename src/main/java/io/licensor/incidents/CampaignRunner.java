@@ -8,7 +8,6 @@ import io.licensor.errors.ProblemException;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.keys.KeyVersion;
 import io.licensor.lifecycle.KeyLifecycle;
-import io.licensor.tenants.KeyDirectory;
 import io.licensor.tenants.TenantKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,6 +20,7 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -40,7 +40,6 @@ public final class CampaignRunner extends io.vertx.core.VerticleBase {
   private final IncidentStore store;
   private final KeyLifecycle lifecycle;
   private final CryptoPolicyStore policies;
-  private final KeyDirectory directory;
   private final AuditLog audit;
   private final int ratePerSecond;
   private final int maxAttempts;
@@ -53,12 +52,11 @@ public final class CampaignRunner extends io.vertx.core.VerticleBase {
   private volatile boolean stopped;
 
   public CampaignRunner(IncidentStore store, KeyLifecycle lifecycle, CryptoPolicyStore policies,
-                        KeyDirectory directory, AuditLog audit, int ratePerSecond, int maxAttempts, int lanes) {
+                        AuditLog audit, int ratePerSecond, int maxAttempts, int lanes) {
     this.lanes = lanes;
     this.store = store;
     this.lifecycle = lifecycle;
     this.policies = policies;
-    this.directory = directory;
     this.audit = audit;
     this.ratePerSecond = ratePerSecond;
     this.maxAttempts = maxAttempts;
@@ -159,24 +157,19 @@ public final class CampaignRunner extends io.vertx.core.VerticleBase {
   }
 
   private Future<Void> step(Incident incident, IncidentStore.Claim claim, CryptoPolicy policy) {
-    Future<Boolean> meetsAlready = incident.type() == IncidentType.ALGORITHM_WEAKNESS
-        ? directory.refresh(claim.tenantId()).map(t -> t.flatMap(TenantKeys::active)
-            .map(v -> policy.allows(v.algorithm())).orElse(false))
-        : Future.succeededFuture(false);
     KeyAlgorithm target = incident.targetAlgorithm() == null ? null
         : KeyAlgorithm.fromWireName(incident.targetAlgorithm()).orElse(null);
-    return meetsAlready.compose(meets -> {
-      if (meets) {
-        return skip(claim, "the active version meets the crypto policy");
-      }
-      return lifecycle.rekeyForCampaign(incident.id(), claim.tenantId(), t -> algorithmFor(t, policy, target),
-              incident.campaignSince())
-          .compose(step -> switch (step.outcome()) {
-            case REKEYED -> store.finish(claim, "done", null, step.kid());
-            case ALREADY_REKEYED -> store.finish(claim, "done", "already re-keyed since the incident began", step.kid());
-            case SUBSCRIPTION_CANCELLED -> skip(claim, "subscription cancelled");
-          });
-    });
+    boolean onlyIfBelowPolicy = incident.type() == IncidentType.ALGORITHM_WEAKNESS;
+    return lifecycle.rekeyForCampaign(incident.id(), claim.tenantId(), policy,
+            t -> onlyIfBelowPolicy && t.active().map(v -> policy.allows(v.algorithm())).orElse(false)
+                ? Optional.empty() : Optional.of(algorithmFor(t, policy, target)),
+            incident.campaignSince())
+        .compose(step -> switch (step.outcome()) {
+          case REKEYED -> store.finish(claim, "done", null, step.kid());
+          case ALREADY_REKEYED -> store.finish(claim, "done", "already re-keyed since the incident began", step.kid());
+          case NOT_NEEDED -> skip(claim, "the active version meets the crypto policy");
+          case SUBSCRIPTION_CANCELLED -> skip(claim, "subscription cancelled");
+        });
   }
 
   private Future<Void> skip(IncidentStore.Claim claim, String reason) {

@@ -3,6 +3,7 @@ package io.licensor.lifecycle;
 import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
 import io.licensor.cluster.ChangeNotices;
+import io.licensor.cryptopolicy.CryptoPolicy;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.hsm.GeneratedKey;
@@ -130,7 +131,7 @@ public final class KeyLifecycle {
   }
 
   /** What a campaign step did to one tenant. */
-  public enum CampaignOutcome { REKEYED, ALREADY_REKEYED, SUBSCRIPTION_CANCELLED }
+  public enum CampaignOutcome { REKEYED, ALREADY_REKEYED, NOT_NEEDED, SUBSCRIPTION_CANCELLED }
 
   public record CampaignStep(CampaignOutcome outcome, String kid, String algorithm) {
   }
@@ -139,10 +140,11 @@ public final class KeyLifecycle {
    * One tenant of a re-key campaign: re-keys it to {@code algorithmFor(tenant)} unless its active
    * version was made at or after {@code since} (the campaign's start) — checked again under the
    * tenant's lock in the insert's transaction, so a campaign resumed after a crash never re-keys a
-   * tenant twice. A cancelled tenant is left alone.
+   * tenant twice. A cancelled tenant is left alone, and so is one for which {@code algorithmFor}
+   * gives nothing (it needs no new version). The new version must meet {@code policy}.
    */
-  public Future<CampaignStep> rekeyForCampaign(String incidentId, String tenantId,
-                                               java.util.function.Function<TenantKeys, KeyAlgorithm> algorithmFor,
+  public Future<CampaignStep> rekeyForCampaign(String incidentId, String tenantId, CryptoPolicy policy,
+                                               java.util.function.Function<TenantKeys, java.util.Optional<KeyAlgorithm>> algorithmFor,
                                                java.time.OffsetDateTime since) {
     String who = "incident:" + incidentId;
     return directory.refresh(tenantId).compose(found -> {
@@ -150,14 +152,23 @@ public final class KeyLifecycle {
       if (t.tenant().state() == TenantState.CANCELLED) {
         return Future.succeededFuture(new CampaignStep(CampaignOutcome.SUBSCRIPTION_CANCELLED, null, null));
       }
+      java.util.Optional<KeyAlgorithm> wanted = algorithmFor.apply(t);
       java.util.Optional<KeyVersion> active = t.active();
+      if (wanted.isEmpty()) {
+        return Future.succeededFuture(new CampaignStep(CampaignOutcome.NOT_NEEDED, active.map(KeyVersion::kid).orElse(null),
+            active.map(v -> v.algorithm().wireName()).orElse(null)));
+      }
       if (active.isPresent() && !active.get().createdAt().isBefore(since.toInstant())) {
         return Future.succeededFuture(new CampaignStep(CampaignOutcome.ALREADY_REKEYED, active.get().kid(),
             active.get().algorithm().wireName()));
       }
-      KeyAlgorithm algorithm = algorithmFor.apply(t);
-      return policies.current().map(p -> p.require(algorithm))
-          .compose(a -> hsm.generate(a))
+      KeyAlgorithm algorithm;
+      try {
+        algorithm = policy.require(wanted.get());
+      } catch (ProblemException e) {
+        return Future.failedFuture(e);
+      }
+      return hsm.generate(algorithm)
           .compose(key -> install(who, tenantId, key, KeyOrigin.SERVICE, since, incidentId, incidentId))
           .compose(c -> c.value().isPresent()
               ? Future.succeededFuture(new CampaignStep(CampaignOutcome.REKEYED, c.value().get().kid(),
@@ -168,7 +179,6 @@ public final class KeyLifecycle {
               }));
     });
   }
-
 
   /** What a change committed, and the tenant's revision once it had. */
   private record Committed<T>(T value, long revision) {

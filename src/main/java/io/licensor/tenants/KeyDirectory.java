@@ -121,12 +121,13 @@ public final class KeyDirectory {
   /** Puts a load into the cache unless the cache already holds a newer revision. */
   private Future<Optional<TenantKeys>> install(String tenantId, Optional<TenantKeys> loaded) {
     AtomicReference<TenantKeys> before = new AtomicReference<>();
-    TenantKeys now = loaded.isEmpty()
-        ? remove(tenantId, before)
-        : cache.compute(tenantId, (id, old) -> {
-          before.set(old);
-          return old != null && old.revision() > loaded.get().revision() ? old : loaded.get();
-        });
+    TenantKeys now = cache.compute(tenantId, (id, old) -> {
+      before.set(old);
+      if (loaded.isEmpty()) {
+        return null;
+      }
+      return old != null && old.revision() > loaded.get().revision() ? old : loaded.get();
+    });
     List<Future<Void>> retiring = new ArrayList<>();
     TenantKeys old = before.get();
     if (old != null) {
@@ -142,11 +143,6 @@ public final class KeyDirectory {
     }
     Optional<TenantKeys> result = Optional.ofNullable(now);
     return retiring.isEmpty() ? Future.succeededFuture(result) : Future.all(retiring).map(x -> result);
-  }
-
-  private TenantKeys remove(String tenantId, AtomicReference<TenantKeys> before) {
-    before.set(cache.remove(tenantId));
-    return null;
   }
 
   /**

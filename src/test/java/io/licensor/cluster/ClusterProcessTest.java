@@ -88,15 +88,11 @@ class ClusterProcessTest {
   }
 
   static Issuer createTenant(NodeProcess n, String id, String algorithm) {
-    Issuer idp = Issuer.ec("https://idp.test/" + id);
-    Http.Response r = n.http.post("/v1/tenants", op(), io.licensor.support.TestNode.tenantRequest(id, algorithm, idp));
-    assertThat(r.status()).as(r.toString()).isEqualTo(201);
-    return idp;
+    return Licensing.createTenant(n.http, op(), id, algorithm);
   }
 
   static Http.Response rekey(NodeProcess n, String tenant) {
-    return n.http.post("/v1/tenants/" + tenant + "/keys/rekey", op(),
-        new JsonObject().put("origin", "service").put("algorithm", "EC-P256"));
+    return Licensing.rekey(n.http, op(), tenant);
   }
 
   @Test

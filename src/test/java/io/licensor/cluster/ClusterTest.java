@@ -78,8 +78,7 @@ class ClusterTest {
   }
 
   static Http.Response rekey(TestNode n, String tenant) {
-    return n.http.post("/v1/tenants/" + tenant + "/keys/rekey", op(),
-        new JsonObject().put("origin", "service").put("algorithm", "EC-P256"));
+    return Licensing.rekey(n.http, op(), tenant);
   }
 
   @Test

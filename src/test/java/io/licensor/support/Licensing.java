@@ -37,6 +37,22 @@ public final class Licensing {
             .put("recipientKey", RmsClient.publicJwk(RmsClient.recipientKey(false))));
   }
 
+  /** Creates a tenant (as an operator); its users' tokens come from the returned issuer. */
+  public static Issuer createTenant(Http http, String operatorToken, String id, String algorithm) {
+    Issuer idp = Issuer.ec("https://idp.test/" + id);
+    Http.Response r = http.post("/v1/tenants", operatorToken, TestNode.tenantRequest(id, algorithm, idp));
+    if (r.status() != 201) {
+      throw new IllegalStateException("tenant creation failed: " + r);
+    }
+    return idp;
+  }
+
+  /** Re-keys a tenant to a new EC-P256 version (as an operator). */
+  public static Http.Response rekey(Http http, String operatorToken, String tenant) {
+    return http.post("/v1/tenants/" + tenant + "/keys/rekey", operatorToken,
+        new JsonObject().put("origin", "service").put("algorithm", "EC-P256"));
+  }
+
   /** The kid a node publishes with now (keys/current). */
   public static String currentKid(Http http, String tenant, Issuer idp) {
     Http.Response r = http.get("/v1/tenants/" + tenant + "/keys/current", idp.token("alice@" + tenant + ".test", List.of()));
