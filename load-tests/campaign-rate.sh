@@ -18,38 +18,22 @@ TENANTS="${TENANTS:-2000}"
 RATE="${RATE:-1000}"
 CONCURRENCY="${CONCURRENCY:-4}"
 PORT="${PORT:-18081}"
-JAR=target/licensor.jar
-WORK="$(mktemp -d)"
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source load-tests/lib.sh
 case "$TARGET" in
   EC-P256) TENANT_ALG=EC-P256 ;;
   RSA-3072) TENANT_ALG=RSA-2048 ;;
   *) echo "TARGET must be EC-P256 or RSA-3072" >&2; exit 2 ;;
 esac
-export LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" LICENSOR_HTTP_PORT="$PORT" LICENSOR_LOG_LEVEL=WARN \
-  LICENSOR_INCIDENTS_CAMPAIGN_RATE_PER_SECOND="$RATE" LICENSOR_INCIDENTS_CAMPAIGN_CONCURRENCY="$CONCURRENCY"
-java -Xmx512m -jar "$JAR" serve > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
+export LICENSOR_INCIDENTS_CAMPAIGN_RATE_PER_SECOND="$RATE" LICENSOR_INCIDENTS_CAMPAIGN_CONCURRENCY="$CONCURRENCY"
+start_dev_node "$PORT" 512m
 BASE="http://127.0.0.1:$PORT"
-for i in $(seq 1 120); do curl -sf "$BASE/health/ready" >/dev/null && break; sleep 0.5; done
-curl -sf "$BASE/health/ready" >/dev/null || { cat "$WORK/server.log"; exit 1; }
-OP=$(java -jar "$JAR" dev-token)
-JWKS=$(java -jar "$JAR" dev-token --jwks)
-tenant() {
-  curl -sf -o /dev/null -X POST "$BASE/v1/tenants" -H "Authorization: Bearer $OP" -H 'Content-Type: application/json' \
-    -d "{\"id\":\"$1\",\"displayName\":\"$1\",\"adminEmail\":\"admin@$1.test\",\"identity\":{\"issuer\":\"urn:licensor:dev\",\"jwks\":$JWKS},\"key\":{\"origin\":\"service\",\"algorithm\":\"$2\"}}"
-}
-export -f tenant; export OP JWKS BASE
-tenant bench RSA-2048
-seq -f "camp-%05g" 1 "$TENANTS" | xargs -P 8 -I{} bash -c "tenant {} $TENANT_ALG"
+OP=$(dev_token)
+JWKS=$(dev_token --jwks)
+export -f create_tenant; export OP JWKS BASE
+create_tenant "$BASE" "$OP" "$JWKS" bench RSA-2048
+seq -f "camp-%05g" 1 "$TENANTS" | xargs -P 8 -I{} bash -c "create_tenant \"\$BASE\" \"\$OP\" \"\$JWKS\" {} $TENANT_ALG"
 
-USER_TOKEN=$(java -jar "$JAR" dev-token --tenant bench --sub reader@bench.test --ttl 7200)
-source load-tests/lib.sh
+USER_TOKEN=$(dev_token --tenant bench --sub reader@bench.test --ttl 7200)
 PL=$(publish_bench "$BASE" "$USER_TOKEN")
 license_lua "$WORK/license.lua" "$USER_TOKEN" "$PL"
 wrk -t1 -c16 -d5s -s "$WORK/license.lua" "$BASE/v1/tenants/bench/licenses" >/dev/null   # warm-up

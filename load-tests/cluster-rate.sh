@@ -18,9 +18,8 @@ ALGORITHM="${ALGORITHM:-RSA-2048}"
 DURATION="${SECONDS_:-20}"
 CONNECTIONS="${CONNECTIONS:-32}"
 NODES="${NODES:-1 2 3}"
-JAR=target/licensor.jar
 BASE_URL="$LICENSOR_DATABASE_URL"
-WORK="$(mktemp -d)"
+source load-tests/lib.sh
 PIDS=()
 stop_nodes() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
@@ -46,18 +45,16 @@ run() {
     LICENSOR_DATA_DIR="$dir" LICENSOR_HTTP_PORT="${http[$i]}" LICENSOR_DATABASE_URL="$url" LICENSOR_DEV_ENABLED=true \
       LICENSOR_NODE_ID="node$i" LICENSOR_CLUSTER_ENABLED="${CLUSTER:-true}" LICENSOR_CLUSTER_NAME="bench-$n-$$" \
       LICENSOR_CLUSTER_PORT="${hz[$i]}" LICENSOR_CLUSTER_MEMBERS="$members" LICENSOR_LOG_LEVEL=WARN \
-      java -Xmx512m -jar "$JAR" serve > "$WORK/run$n-node$i.log" 2>&1 &
+      java -Xmx512m -jar target/licensor.jar serve > "$WORK/run$n-node$i.log" 2>&1 &
     PIDS+=($!)
-    for t in $(seq 1 240); do curl -sf "http://127.0.0.1:${http[$i]}/health/ready" >/dev/null && break; sleep 0.5; done
-    curl -sf "http://127.0.0.1:${http[$i]}/health/ready" >/dev/null || { cat "$WORK/run$n-node$i.log"; exit 1; }
+    await_ready "http://127.0.0.1:${http[$i]}" "$WORK/run$n-node$i.log" 120
   done
   local port=${http[0]} dir0="$WORK/run$n/node0"
   local op jwks user pl
-  op=$(LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$dir0" java -jar "$JAR" dev-token)
-  jwks=$(LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$dir0" java -jar "$JAR" dev-token --jwks)
-  curl -sf -X POST "http://127.0.0.1:$port/v1/tenants" -H "Authorization: Bearer $op" -H 'Content-Type: application/json' \
-    -d "{\"id\":\"bench\",\"displayName\":\"Bench\",\"adminEmail\":\"admin@bench.test\",\"identity\":{\"issuer\":\"urn:licensor:dev\",\"jwks\":$jwks},\"key\":{\"origin\":\"service\",\"algorithm\":\"$ALGORITHM\"}}" >/dev/null
-  user=$(LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$dir0" java -jar "$JAR" dev-token --tenant bench --sub reader@bench.test --ttl 7200)
+  op=$(DEV_DATA_DIR="$dir0" dev_token)
+  jwks=$(DEV_DATA_DIR="$dir0" dev_token --jwks)
+  create_tenant "http://127.0.0.1:$port" "$op" "$jwks" bench "$ALGORITHM"
+  user=$(DEV_DATA_DIR="$dir0" dev_token --tenant bench --sub reader@bench.test --ttl 7200)
   pl=$(publish_bench "http://127.0.0.1:$port" "$user")
   license_lua "$WORK/license.lua" "$user" "$pl"
   local per=$(( (CONNECTIONS + n - 1) / n )) loads=()
@@ -88,6 +85,5 @@ PY
   PGOPTIONS="-c client_min_messages=warning" psql "$BASE_URL" -q -c "DROP DATABASE IF EXISTS $db" >/dev/null
 }
 
-source load-tests/lib.sh
 echo "cluster-rate algorithm=$ALGORITHM seconds=$DURATION connections=$CONNECTIONS cores=$(nproc)"
 for n in $NODES; do run "$n"; done

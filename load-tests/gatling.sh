@@ -15,26 +15,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SIMULATION="${1:-licensor.MixSimulation}"
 PORT="${PORT:-18082}"
-WORK="$(mktemp -d)"
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source load-tests/lib.sh
 CORES=$(nproc)
 SERVER_PIN=() LOAD_PIN=()
 if command -v taskset >/dev/null && [ "$CORES" -ge 2 ]; then
   SERVER_PIN=(taskset -c "$((CORES - 1))") LOAD_PIN=(taskset -c "0-$((CORES - 2))")
 fi
 if [ -z "${BASE_URL:-}" ]; then
-  LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" LICENSOR_HTTP_PORT="$PORT" LICENSOR_LOG_LEVEL=WARN \
-    "${SERVER_PIN[@]}" java -Xmx256m -jar target/licensor.jar serve > "$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
+  start_dev_node "$PORT" 256m "${SERVER_PIN[@]}"
   BASE_URL="http://127.0.0.1:$PORT"
-  for i in $(seq 1 120); do curl -sf "$BASE_URL/health/ready" >/dev/null && break; sleep 0.5; done
-  curl -sf "$BASE_URL/health/ready" >/dev/null || { cat "$WORK/server.log"; exit 1; }
-  OPERATOR_TOKEN=$(LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" java -jar target/licensor.jar dev-token)
+  OPERATOR_TOKEN=$(dev_token)
   echo "server: licensor (software HSM, 1 session) on ${SERVER_PIN[*]:-all cores}; Gatling on ${LOAD_PIN[*]:-all cores}"
 fi
 : "${OPERATOR_TOKEN:?set OPERATOR_TOKEN for BASE_URL}"

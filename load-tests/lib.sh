@@ -1,4 +1,47 @@
-# Shared by the load-test scripts: source it after setting WORK (a scratch directory).
+# Shared by the load-test scripts (run from the repository root). Sourcing it makes WORK, a scratch
+# directory, removed on exit together with the node start_dev_node started. A script that sets its
+# own EXIT trap after sourcing it takes over that cleanup.
+WORK="$(mktemp -d)"
+SERVER_PID=
+trap 'stop_dev_node; rm -rf "$WORK"' EXIT
+
+# await_ready BASE_URL LOG [SECONDS] -> waits up to SECONDS (60) for /health/ready; prints LOG and
+# fails if it never is
+await_ready() {
+  for _ in $(seq 1 $((2 * ${3:-60}))); do curl -sf "$1/health/ready" >/dev/null && return 0; sleep 0.5; done
+  cat "$2"
+  return 1
+}
+
+# start_dev_node PORT HEAP [COMMAND PREFIX...] -> target/licensor.jar in dev mode (embedded PostgreSQL,
+# data under $WORK/data, log in $WORK/server.log) on 127.0.0.1:PORT, ready when this returns.
+# Other LICENSOR_* settings come from the caller's environment.
+start_dev_node() {
+  local port=$1 heap=$2
+  shift 2
+  LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" LICENSOR_HTTP_PORT="$port" LICENSOR_LOG_LEVEL=WARN \
+    "$@" java "-Xmx$heap" -jar target/licensor.jar serve > "$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  await_ready "http://127.0.0.1:$port" "$WORK/server.log"
+}
+
+stop_dev_node() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  SERVER_PID=
+}
+
+# dev_token [ARGS...] -> a token from the dev issuer of the node whose data is in DEV_DATA_DIR
+# (default: start_dev_node's, $WORK/data): licensor dev-token ARGS
+dev_token() {
+  LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="${DEV_DATA_DIR:-$WORK/data}" java -jar target/licensor.jar dev-token "$@"
+}
+
+# create_tenant BASE OPERATOR_TOKEN JWKS ID ALGORITHM -> a tenant whose users' tokens come from the
+# issuer urn:licensor:dev with JWKS
+create_tenant() {
+  curl -sf -o /dev/null -X POST "$1/v1/tenants" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
+    -d "{\"id\":\"$4\",\"displayName\":\"$4\",\"adminEmail\":\"admin@$4.test\",\"identity\":{\"issuer\":\"urn:licensor:dev\",\"jwks\":$3},\"key\":{\"origin\":\"service\",\"algorithm\":\"$5\"}}"
+}
 
 # publish BASE TOKEN -> prints a publishing license for tenant "bench" (everyone may VIEW)
 publish_bench() {

@@ -18,30 +18,16 @@ SESSIONS="${SESSIONS:-1}"
 DURATION="${SECONDS_:-20}"
 CONNECTIONS="${CONNECTIONS:-32}"
 PORT="${PORT:-18080}"
-JAR=target/licensor.jar
-WORK="$(mktemp -d)"
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source load-tests/lib.sh
 
 export LICENSOR_AUDIT_KEY_USE="${AUDIT_KEY_USE:-true}"
 HSM="${HSM:-software}"
-export LICENSOR_HSM_TYPE="$HSM"
-export LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" LICENSOR_HTTP_PORT="$PORT" LICENSOR_HSM_SESSIONS="$SESSIONS" LICENSOR_LOG_LEVEL=WARN
-java -Xmx512m -jar "$JAR" serve > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for i in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.5; done
-curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null || { cat "$WORK/server.log"; exit 1; }
+export LICENSOR_HSM_TYPE="$HSM" LICENSOR_HSM_SESSIONS="$SESSIONS"
+start_dev_node "$PORT" 512m
 
-OP=$(java -jar "$JAR" dev-token)
-JWKS=$(java -jar "$JAR" dev-token --jwks)
-curl -sf -X POST "http://127.0.0.1:$PORT/v1/tenants" -H "Authorization: Bearer $OP" -H 'Content-Type: application/json' \
-  -d "{\"id\":\"bench\",\"displayName\":\"Bench\",\"adminEmail\":\"admin@bench.test\",\"identity\":{\"issuer\":\"urn:licensor:dev\",\"jwks\":$JWKS},\"key\":{\"origin\":\"service\",\"algorithm\":\"$ALGORITHM\"}}" >/dev/null
-USER_TOKEN=$(java -jar "$JAR" dev-token --tenant bench --sub reader@bench.test --ttl 7200)
-source load-tests/lib.sh
+OP=$(dev_token)
+create_tenant "http://127.0.0.1:$PORT" "$OP" "$(dev_token --jwks)" bench "$ALGORITHM"
+USER_TOKEN=$(dev_token --tenant bench --sub reader@bench.test --ttl 7200)
 PL=$(publish_bench "http://127.0.0.1:$PORT" "$USER_TOKEN")
 license_lua "$WORK/license.lua" "$USER_TOKEN" "$PL"
 # one check request (the body wrk will send), then the run
@@ -50,8 +36,8 @@ curl -sf -X POST "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" -H "Authoriz
 wrk -t1 -c"$CONNECTIONS" -d5s -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" >/dev/null
 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" | tee "$WORK/wrk.txt"
 RATE=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
-CEILING=$(java -jar "$JAR" bench-hsm --hsm "$HSM" --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" | awk -F= '{print $NF}')
+stop_dev_node
+CEILING=$(java -jar target/licensor.jar bench-hsm --hsm "$HSM" --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" | awk -F= '{print $NF}')
 python3 - <<PY
 rate, ceiling = float("$RATE"), float("$CEILING")
 print(f"license-rate hsm=$HSM algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f}")

@@ -2,19 +2,12 @@ package licensor;
 
 import io.gatling.javaapi.core.ScenarioBuilder;
 import io.gatling.javaapi.core.Simulation;
-import io.gatling.javaapi.http.HttpProtocolBuilder;
 
-import java.util.List;
-import java.util.Map;
-
-import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.listFeeder;
 import static io.gatling.javaapi.core.CoreDsl.jsonPath;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
-import static io.gatling.javaapi.http.HttpDsl.http;
-import static io.gatling.javaapi.http.HttpDsl.status;
 
 /**
  * A realistic mix against a running licensor: many tenants (RSA-2048 and EC-P256), each with
@@ -27,47 +20,24 @@ import static io.gatling.javaapi.http.HttpDsl.status;
  */
 public class MixSimulation extends Simulation {
 
-  static final String BASE = System.getProperty("baseUrl", "http://127.0.0.1:18082");
   static final int TENANTS = Integer.getInteger("tenants", 20);
   static final double RATE = Double.parseDouble(System.getProperty("rate", "50"));
   static final int SECONDS = Integer.getInteger("seconds", 30);
   static final int P99_MS = Integer.getInteger("p99Ms", 250);
 
-  static final List<Map<String, Object>> CONTENT;
-  static final String RECIPIENT;
+  static final Setup.Prepared PREPARED = Setup.prepare(TENANTS, 3, 2, 15);
 
-  static {
-    try {
-      Setup setup = new Setup(BASE, System.getProperty("operatorToken"));
-      CONTENT = setup.tenantsWithContent(TENANTS, 3, 2);
-      RECIPIENT = setup.recipientJwk;
-      setup.warmUp(CONTENT, Integer.getInteger("warmUpSeconds", 15));
-    } catch (Exception e) {
-      throw new IllegalStateException("set-up against " + BASE + " failed: " + e.getMessage(), e);
-    }
-  }
+  ScenarioBuilder license = scenario("license").feed(listFeeder(PREPARED.content()).random())
+      .exec(Setup.licenseRequest("license", "pl", PREPARED.recipientJwk()).check(jsonPath("$.useLicense").exists()));
 
-  HttpProtocolBuilder protocol = http.baseUrl(BASE).contentTypeHeader("application/json").disableCaching()
-      .shareConnections();
-
-  ScenarioBuilder license = scenario("license").feed(listFeeder(CONTENT).random())
-      .exec(http("license").post("/v1/tenants/#{tenant}/licenses")
-          .header("Authorization", "Bearer #{token}")
-          .body(StringBody("{\"publishingLicense\":\"#{pl}\",\"recipientKey\":" + RECIPIENT + "}"))
-          .check(status().is(200), jsonPath("$.useLicense").exists()));
-
-  ScenarioBuilder publish = scenario("publish").feed(listFeeder(CONTENT).random())
-      .exec(http("publish").post("/v1/tenants/#{tenant}/publishing-licenses")
-          .header("Authorization", "Bearer #{publisher}")
-          .body(StringBody("{\"contentId\":\"load-#{version}\",\"contentKey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
-              + "\"policy\":{\"grants\":[{\"principal\":\"*\",\"rights\":[\"VIEW\"]}]}}"))
-          .check(status().is(201)));
+  ScenarioBuilder publish = scenario("publish").feed(listFeeder(PREPARED.content()).random())
+      .exec(Setup.publishRequest("publish", "load-#{version}"));
 
   {
     setUp(
         license.injectOpen(constantUsersPerSec(RATE * 0.8).during(SECONDS)),
         publish.injectOpen(constantUsersPerSec(RATE * 0.2).during(SECONDS)))
-        .protocols(protocol)
+        .protocols(Setup.protocol())
         .assertions(
             global().failedRequests().count().is(0L),
             global().responseTime().percentile(99.0).lt(P99_MS));

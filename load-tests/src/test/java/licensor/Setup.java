@@ -30,6 +30,52 @@ import java.util.regex.Pattern;
  */
 final class Setup {
 
+  /** The server under test (property baseUrl). */
+  static final String BASE_URL = System.getProperty("baseUrl", "http://127.0.0.1:18082");
+
+  /** Content made before the load, and the recipient key the use licenses are made for. */
+  record Prepared(List<Map<String, Object>> content, String recipientJwk) {
+  }
+
+  /**
+   * Tenants with content under {@code versions} key versions each, then licensing for the
+   * warmUpSeconds property (default {@code warmUpDefault}) so the server's JIT is warm.
+   */
+  static Prepared prepare(int tenants, int versions, int plsPerVersion, int warmUpDefault) {
+    try {
+      Setup setup = new Setup(BASE_URL, System.getProperty("operatorToken"));
+      List<Map<String, Object>> content = setup.tenantsWithContent(tenants, versions, plsPerVersion);
+      setup.warmUp(content, Integer.getInteger("warmUpSeconds", warmUpDefault));
+      return new Prepared(content, setup.recipientJwk);
+    } catch (Exception e) {
+      throw new IllegalStateException("set-up against " + BASE_URL + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  static io.gatling.javaapi.http.HttpProtocolBuilder protocol() {
+    return io.gatling.javaapi.http.HttpDsl.http.baseUrl(BASE_URL).contentTypeHeader("application/json").disableCaching()
+        .shareConnections();
+  }
+
+  /** A use-license request for the feeder's tenant and bob's token, of the PL in session attribute {@code pl}. */
+  static io.gatling.javaapi.http.HttpRequestActionBuilder licenseRequest(String name, String pl, String recipientJwk) {
+    return io.gatling.javaapi.http.HttpDsl.http(name).post("/v1/tenants/#{tenant}/licenses")
+        .header("Authorization", "Bearer #{token}")
+        .body(io.gatling.javaapi.core.CoreDsl.StringBody("{\"publishingLicense\":\"#{" + pl + "}\",\"recipientKey\":"
+            + recipientJwk + "}"))
+        .check(io.gatling.javaapi.http.HttpDsl.status().is(200));
+  }
+
+  /** Online publishing as the feeder's publisher (alice); everyone may VIEW. */
+  static io.gatling.javaapi.http.HttpRequestActionBuilder publishRequest(String name, String contentId) {
+    return io.gatling.javaapi.http.HttpDsl.http(name).post("/v1/tenants/#{tenant}/publishing-licenses")
+        .header("Authorization", "Bearer #{publisher}")
+        .body(io.gatling.javaapi.core.CoreDsl.StringBody("{\"contentId\":\"" + contentId
+            + "\",\"contentKey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
+            + "\"policy\":{\"grants\":[{\"principal\":\"*\",\"rights\":[\"VIEW\"]}]}}"))
+        .check(io.gatling.javaapi.http.HttpDsl.status().is(201));
+  }
+
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final Pattern PL = Pattern.compile("\"publishingLicense\"\\s*:\\s*\"([^\"]+)\"");
 
