@@ -20,7 +20,7 @@ start_dev_node() {
   local port=$1 heap=$2
   shift 2
   LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" LICENSOR_HTTP_PORT="$port" LICENSOR_LOG_LEVEL=WARN \
-    "$@" java "-Xmx$heap" -jar target/licensor.jar serve > "$WORK/server.log" 2>&1 &
+    "$@" "${JAVA:-java}" "-Xmx$heap" -jar target/licensor.jar serve > "$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   await_ready "http://127.0.0.1:$port" "$WORK/server.log"
 }

@@ -42,9 +42,14 @@ final class Setup {
    * warmUpSeconds property (default {@code warmUpDefault}) so the server's JIT is warm.
    */
   static Prepared prepare(int tenants, int versions, int plsPerVersion, int warmUpDefault) {
+    return prepare(tenants, versions, plsPerVersion, warmUpDefault, null);
+  }
+
+  /** The same with every tenant on {@code algorithm} (RSA-2048 and EC-P256 alternating where null). */
+  static Prepared prepare(int tenants, int versions, int plsPerVersion, int warmUpDefault, String algorithm) {
     try {
       Setup setup = new Setup(BASE_URL, System.getProperty("operatorToken"));
-      List<Map<String, Object>> content = setup.tenantsWithContent(tenants, versions, plsPerVersion);
+      List<Map<String, Object>> content = setup.tenantsWithContent(tenants, versions, plsPerVersion, algorithm);
       setup.warmUp(content, Integer.getInteger("warmUpSeconds", warmUpDefault));
       return new Prepared(content, setup.recipientJwk);
     } catch (Exception e) {
@@ -157,11 +162,12 @@ final class Setup {
    * Tenants with content under {@code versions} key versions each; returns feeder records
    * {tenant, pl, token, version}.
    */
-  List<Map<String, Object>> tenantsWithContent(int tenants, int versions, int plsPerVersion) throws Exception {
+  List<Map<String, Object>> tenantsWithContent(int tenants, int versions, int plsPerVersion, String only)
+      throws Exception {
     List<Map<String, Object>> records = new ArrayList<>();
     for (int i = 0; i < tenants; i++) {
       String tenant = tenantId(i);
-      String algorithm = i % 2 == 0 ? "RSA-2048" : "EC-P256";
+      String algorithm = only != null ? only : i % 2 == 0 ? "RSA-2048" : "EC-P256";
       createTenant(tenant, algorithm);
       String token = userToken(tenant, "bob@" + tenant);
       for (int v = 1; v <= versions; v++) {

@@ -135,6 +135,7 @@ public final class Licensor {
           Files.createDirectories(config.dataDir());
           WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
           Warmup.run();
+          RuntimeWarmup.run();
           // Opening a PKCS#11 token blocks: done here, on a worker thread, like the rest of this step.
           hsm = "pkcs11".equals(config.hsmType())
               ? new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), world,

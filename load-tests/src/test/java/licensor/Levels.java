@@ -1,0 +1,122 @@
+package licensor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Latencies and failures of a stepped open-model run, by arrival-rate level, so the capacity run
+ * can say which levels the server sustained. A request belongs to the level in which it was sent;
+ * requests sent during the ramps between levels are not counted.
+ */
+final class Levels {
+
+  record Sample(long sentNanos, long latencyNanos, boolean failed) {
+  }
+
+  record Level(int index, double offeredPerSecond, int sent, int failed, double p50Ms, double p99Ms, double maxMs,
+               boolean sustained) {
+  }
+
+  private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
+  private final double startRate;
+  private final double step;
+  private final int levels;
+  private final double levelSeconds;
+  private final double rampSeconds;
+  private final double sustainP99Ms;
+  private volatile long start;
+
+  Levels(double startRate, double step, int levels, double levelSeconds, double rampSeconds, double sustainP99Ms) {
+    this.startRate = startRate;
+    this.step = step;
+    this.levels = levels;
+    this.levelSeconds = levelSeconds;
+    this.rampSeconds = rampSeconds;
+    this.sustainP99Ms = sustainP99Ms;
+  }
+
+  void started() {
+    start = System.nanoTime();
+  }
+
+  void record(long sentNanos, boolean failed) {
+    samples.add(new Sample(sentNanos, System.nanoTime() - sentNanos, failed));
+  }
+
+  /**
+   * Per level: requests sent, failed, latency percentiles; sustained when nothing failed and the
+   * p99 stayed under the bound (past the maximum, an open model's queue grows for the whole level,
+   * so its p99 climbs far over any service time).
+   */
+  List<Level> summary() {
+    List<List<Sample>> byLevel = new ArrayList<>();
+    for (int i = 0; i < levels; i++) {
+      byLevel.add(new ArrayList<>());
+    }
+    for (Sample s : samples) {
+      double t = (s.sentNanos() - start) / 1e9;
+      int k = (int) Math.floor(t / (levelSeconds + rampSeconds));
+      if (k >= 0 && k < levels && t - k * (levelSeconds + rampSeconds) < levelSeconds) {
+        byLevel.get(k).add(s);
+      }
+    }
+    List<Level> out = new ArrayList<>();
+    for (int k = 0; k < levels; k++) {
+      List<Sample> in = byLevel.get(k);
+      long[] latencies = in.stream().mapToLong(Sample::latencyNanos).sorted().toArray();
+      int failed = (int) in.stream().filter(Sample::failed).count();
+      double p99 = percentile(latencies, 0.99);
+      out.add(new Level(k, startRate + k * step, in.size(), failed, percentile(latencies, 0.50), p99,
+          latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1e6,
+          in.size() > 0 && failed == 0 && p99 <= sustainP99Ms));
+    }
+    return out;
+  }
+
+  /** The highest offered rate sustained, with every level below it sustained too; 0 if none. */
+  static double maxSustained(List<Level> summary) {
+    double max = 0;
+    for (Level l : summary) {
+      if (!l.sustained()) {
+        break;
+      }
+      max = l.offeredPerSecond();
+    }
+    return max;
+  }
+
+  /** Prints the table and writes {@code capacity.txt} (key=value lines) for load-tests/benchmark.sh. */
+  void report(Path file) throws IOException {
+    List<Level> summary = summary();
+    StringBuilder text = new StringBuilder();
+    for (Level l : summary) {
+      text.append(String.format(Locale.ROOT,
+          "level=%d offered/s=%.0f sent=%d failed=%d p50-ms=%.1f p99-ms=%.1f max-ms=%.1f sustained=%s%n",
+          l.index(), l.offeredPerSecond(), l.sent(), l.failed(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.sustained()));
+    }
+    text.append(String.format(Locale.ROOT, "max-sustained-per-second=%.0f%n", maxSustained(summary)));
+    System.out.print(text);
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
+  }
+
+  private static double percentile(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    int i = (int) Math.ceil(p * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+  }
+
+  @Override
+  public String toString() {
+    return Arrays.toString(summary().toArray());
+  }
+}
