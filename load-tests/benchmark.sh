@@ -10,10 +10,18 @@
 #   ALGORITHM=EC-P256 LEVEL_SECONDS=8 load-tests/benchmark.sh
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 load-tests/benchmark.sh   # server and JMH on another JVM
 #
-# What runs where (2 cores here): the server, its embedded PostgreSQL and the JMH ceiling run are
-# pinned to the last core (taskset), so the ceiling and the server have the same single core; the
-# Gatling load generator runs on the other core(s). The server has one HSM session, as the ceiling
-# run has one thread. Needs taskset, python3, curl, openssl, Maven; softhsm2-util for SoftHSM2
+# What runs where (PLACEMENT; 2 cores here). The HSM is the resource measured against, so by
+# default (PLACEMENT=hsm-core) it gets a processor of its own, as a hardware HSM has: the JMH ceiling
+# runs on the last core, and so does the server's one licensing HSM session thread (licensor-hsm-0,
+# moved there with taskset once the node is up); everything else of the server (event loops,
+# workers, its embedded PostgreSQL) and Gatling share the other core(s). The ratio then says how
+# close licensor keeps its HSM to the HSM's own ceiling, with all of licensor's other work and the
+# load generator squeezed onto the remaining core. PLACEMENT=shared: the server on all cores as the
+# scheduler places it, Gatling pinned to the first. PLACEMENT=one-core: the whole server on the
+# ceiling's single core (the ratio then says how much of one core licensor's own work takes next to
+# the HSM's), Gatling on the others.
+#
+# Needs taskset, python3, curl, openssl, Maven; softhsm2-util for SoftHSM2
 # (a throwaway token is made under the scratch directory unless LICENSOR_HSM_PKCS11_LIBRARY is set).
 # Results: printed, and kept in load-tests/target/benchmark-<time>.txt; Gatling reports in
 # load-tests/target/gatling/.
@@ -29,9 +37,19 @@ JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 source load-tests/lib.sh
 
 CORES=$(nproc)
-SERVER_PIN=() LOAD_PIN=()
+PLACEMENT="${PLACEMENT:-hsm-core}"
+HSM_PIN=() SERVER_PIN=() LOAD_PIN=()
 if command -v taskset >/dev/null && [ "$CORES" -ge 2 ]; then
-  SERVER_PIN=(taskset -c "$((CORES - 1))") LOAD_PIN=(taskset -c "0-$((CORES - 2))")
+  HSM_CORE=$((CORES - 1)) OTHER_CORES="0-$((CORES - 2))"
+  HSM_PIN=(taskset -c "$HSM_CORE") LOAD_PIN=(taskset -c "$OTHER_CORES")
+  case "$PLACEMENT" in
+    hsm-core) SERVER_PIN=(taskset -c "$OTHER_CORES") ;;
+    one-core) SERVER_PIN=("${HSM_PIN[@]}") ;;
+    shared) ;;
+    *) echo "PLACEMENT is hsm-core, shared or one-core" >&2; exit 2 ;;
+  esac
+else
+  PLACEMENT=unpinned
 fi
 
 echo "benchmark: building (server jar, JMH benchmarks)"
@@ -59,6 +77,14 @@ softhsm_token() {
   LICENSOR_HSM_PKCS11_LIBRARY="$(ls /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so 2>/dev/null | head -1)"
 }
 
+# ceiling HSM TAG -> prints HsmBenchmark.license ops/s (unwrap + sign on one thread)
+ceiling() {
+  "${HSM_PIN[@]}" "$JAVA" -cp "$CLASSPATH_JMH" org.openjdk.jmh.Main 'io.licensor.bench.HsmBenchmark.license' \
+    -p hsm="$1" -p algorithm="$ALGORITHM" -wi 3 -w 4 -i 4 -r 5 -rf json -rff "$WORK/jmh-$1-$2.json" \
+    -jvm "$(command -v "$JAVA")" | grep -E "^HsmBenchmark" >&2 || true
+  python3 -c "import json; print(round(json.load(open('$WORK/jmh-$1-$2.json'))[0]['primaryMetric']['score'], 1))"
+}
+
 gatling() {
   "${LOAD_PIN[@]}" mvn -q -B -f load-tests/pom.xml gatling:test -Dgatling.simulationClass="licensor.$1" \
     -DbaseUrl="http://127.0.0.1:$PORT" -DoperatorToken="$OPERATOR_TOKEN" -Dalgorithm="$ALGORITHM" "${@:2}"
@@ -66,36 +92,44 @@ gatling() {
 
 for HSM in $HSMS; do
   if [ "$HSM" = pkcs11 ] && ! softhsm_token; then continue; fi
-  echo "benchmark: $HSM HSM, $ALGORITHM; server and ceiling on ${SERVER_PIN[*]:-all cores}, Gatling on ${LOAD_PIN[*]:-all cores}"
-  # 1. the ceiling: the HSM alone, one thread, the server's core
-  "${SERVER_PIN[@]}" "$JAVA" -cp "$CLASSPATH_JMH" org.openjdk.jmh.Main 'io.licensor.bench.HsmBenchmark.license' \
-    -p hsm="$HSM" -p algorithm="$ALGORITHM" -rf json -rff "$WORK/jmh-$HSM.json" -jvm "$(command -v "$JAVA")" \
-    | grep -E "^(Benchmark|HsmBenchmark)" || true
-  CEILING=$(python3 -c "import json; print(round(json.load(open('$WORK/jmh-$HSM.json'))[0]['primaryMetric']['score'], 1))")
-
-  # 2. the server on the same core, one HSM session; capacity from 50% to 50+5*(LEVELS-1)% of the ceiling
+  WHERE="placement $PLACEMENT: ceiling on ${HSM_PIN[*]:-all cores}, server on ${SERVER_PIN[*]:-all cores}"
+  if [ "$PLACEMENT" = hsm-core ]; then WHERE="$WHERE but its HSM session thread on core $HSM_CORE"; fi
+  WHERE="$WHERE, Gatling on ${LOAD_PIN[*]:-all cores}"
+  echo "benchmark: $HSM HSM, $ALGORITHM; $WHERE"
+  # 1. the ceiling: the HSM alone, one thread (one session), a core of its own; measured before and
+  #    after the server's runs, and their mean taken (this machine's speed drifts by several percent)
+  CEILING_BEFORE=$(ceiling "$HSM" before)
+  # 2. the server with one HSM session; capacity from 50% to 50+5*(LEVELS-1)% of the ceiling
   rm -rf "$WORK/data"
   LICENSOR_HSM_TYPE="$HSM" LICENSOR_HSM_SESSIONS=1 JAVA="$JAVA" start_dev_node "$PORT" 256m "${SERVER_PIN[@]}"
+  if [ "$PLACEMENT" = hsm-core ]; then pin_hsm_session "$SERVER_PID" "$HSM_CORE"; fi
   OPERATOR_TOKEN=$(dev_token)
-  START=$(python3 -c "print(max(1, round($CEILING * 0.5)))")
-  STEP=$(python3 -c "print(max(1, round($CEILING * 0.05)))")
+  START=$(python3 -c "print(max(1, round($CEILING_BEFORE * 0.5)))")
+  STEP=$(python3 -c "print(max(1, round($CEILING_BEFORE * 0.05)))")
   gatling CapacitySimulation -DstartRate="$START" -Dstep="$STEP" -Dlevels="$LEVELS" -DlevelSeconds="$LEVEL_SECONDS" \
-    -DcapacityFile="$WORK/capacity-$HSM.txt" || echo "benchmark: capacity run reported a failed assertion"
+    -DwarmUpSeconds="${WARM_UP_SECONDS:-30}" -DcapacityFile="$WORK/capacity-$HSM.txt" \
+    -DtimelineFile="$PWD/load-tests/target/timeline-$HSM-capacity.txt" || echo "benchmark: capacity run reported a failed assertion"
   MAX=$(awk -F= '/^max-sustained-per-second/ {print $2}' "$WORK/capacity-$HSM.txt")
+  HIGHEST=$(awk -F= '/^highest-level-sustained-per-second/ {print $2}' "$WORK/capacity-$HSM.txt")
 
   # 3. 70% of the maximum, with SPEC §8's assertions
   RATE70=$(python3 -c "print(round($MAX * 0.7, 1))")
   STEADY=passed
   gatling SteadySimulation -Drate="$RATE70" -Dseconds="$STEADY_SECONDS" -Dp99Ms=25 -DsteadyFile="$WORK/steady-$HSM.txt" \
+    -DtimelineFile="$PWD/load-tests/target/timeline-$HSM-steady.txt" \
     || STEADY=failed
   P99=$(sed -n 's/.* p99-ms=\([0-9.]*\).*/\1/p' "$WORK/steady-$HSM.txt" | head -1)
   stop_dev_node
-  python3 - "$HSM" "$CEILING" "$MAX" "$RATE70" "$P99" "$STEADY" <<'PY' | tee -a "$RESULTS"
+  CEILING_AFTER=$(ceiling "$HSM" after)
+  CEILING=$(python3 -c "print(round(($CEILING_BEFORE + $CEILING_AFTER) / 2, 1))")
+  echo "benchmark: $HSM ceiling before $CEILING_BEFORE/s, after $CEILING_AFTER/s, mean $CEILING/s"
+  WHERE="$WHERE" HIGHEST="$HIGHEST" python3 - "$HSM" "$CEILING" "$MAX" "$RATE70" "$P99" "$STEADY" <<'PY' | tee -a "$RESULTS"
 import os, sys
 hsm, ceiling, best, rate70, p99, steady = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 print(f"benchmark jvm={os.environ.get('JVM_VERSION')} hsm={hsm} algorithm={os.environ.get('ALGORITHM')} "
       f"hsm-ceiling(unwrap+sign)/s={ceiling:.0f} max-sustained-licenses/s={best:.0f} ratio={best / ceiling:.2f} "
-      f"(target >= 0.85) p99-at-70%={p99}ms at {rate70}/s (target <= 25) steady-run-assertions={steady}")
+      f"(target >= 0.85) highest-level-sustained/s={os.environ.get('HIGHEST')} p99-at-70%={p99}ms at {rate70}/s (target <= 25) steady-run-assertions={steady} "
+      f"[{os.environ.get('WHERE')}]")
 PY
 done
 echo "benchmark: results in $RESULTS"

@@ -20,7 +20,7 @@ start_dev_node() {
   local port=$1 heap=$2
   shift 2
   LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" LICENSOR_HTTP_PORT="$port" LICENSOR_LOG_LEVEL=WARN \
-    "$@" "${JAVA:-java}" "-Xmx$heap" -jar target/licensor.jar serve > "$WORK/server.log" 2>&1 &
+    "$@" "${JAVA:-java}" ${JAVA_OPTS:-} "-Xmx$heap" -jar target/licensor.jar serve > "$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   await_ready "http://127.0.0.1:$port" "$WORK/server.log"
 }
@@ -71,4 +71,18 @@ LUA
 # license_body FILE -> the request body of a wrk script made by license_lua
 license_body() {
   sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$1"
+}
+
+# pin_hsm_session PID CORE -> moves the node's licensing HSM session thread (licensor-hsm-0) to CORE;
+# its other threads stay where they were. Models an HSM with a processor of its own.
+pin_hsm_session() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    if [ "$(cat "$task/comm" 2>/dev/null)" = "licensor-hsm-0" ]; then
+      taskset -p -c "$2" "$(basename "$task")" >/dev/null
+      return 0
+    fi
+  done
+  echo "no licensor-hsm-0 thread in process $1" >&2
+  return 1
 }

@@ -43,7 +43,12 @@ final class Levels {
   }
 
   void started() {
-    start = System.nanoTime();
+    started(0);
+  }
+
+  /** The levels begin {@code afterSeconds} from now (after an uncounted warm phase). */
+  void started(double afterSeconds) {
+    start = System.nanoTime() + (long) (afterSeconds * 1e9);
   }
 
   void record(long sentNanos, boolean failed) {
@@ -102,8 +107,32 @@ final class Levels {
           l.index(), l.offeredPerSecond(), l.sent(), l.failed(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.sustained()));
     }
     text.append(String.format(Locale.ROOT, "max-sustained-per-second=%.0f%n", maxSustained(summary)));
+    // the highest level sustained on its own, even past a level that was not: where transient
+    // stalls (not capacity) broke a level, this shows how far the server still kept up
+    double highest = summary.stream().filter(Level::sustained).mapToDouble(Level::offeredPerSecond).max().orElse(0);
+    text.append(String.format(Locale.ROOT, "highest-level-sustained-per-second=%.0f%n", highest));
     System.out.print(text);
     Files.createDirectories(file.getParent());
+    Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Per second of the run: requests sent, failed, p50, p99 and max, to see whether a tail is a few
+   * stalls (a spike in one second) or queueing throughout. Written when the timelineFile property
+   * names a file.
+   */
+  void timeline(Path file) throws IOException {
+    java.util.TreeMap<Long, List<Sample>> bySecond = new java.util.TreeMap<>();
+    for (Sample s : samples) {
+      bySecond.computeIfAbsent((s.sentNanos() - start) / 1_000_000_000L, k -> new ArrayList<>()).add(s);
+    }
+    StringBuilder text = new StringBuilder();
+    bySecond.forEach((second, in) -> {
+      long[] latencies = in.stream().mapToLong(Sample::latencyNanos).sorted().toArray();
+      text.append(String.format(Locale.ROOT, "second=%d sent=%d failed=%d p50-ms=%.1f p99-ms=%.1f max-ms=%.1f%n", second,
+          in.size(), in.stream().filter(Sample::failed).count(), percentile(latencies, 0.5), percentile(latencies, 0.99),
+          latencies[latencies.length - 1] / 1e6));
+    });
     Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
   }
 

@@ -188,6 +188,39 @@ final class Setup {
     return records;
   }
 
+  /**
+   * Many tenants, each with one publishing license, made by {@code threads} parallel clients;
+   * returns feeder records {tenant, pl, token}. For runs over thousands of tenants.
+   */
+  List<Map<String, Object>> manyTenants(int tenants, String algorithm, int threads) throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.Future<Map<String, Object>>> made = new ArrayList<>();
+      for (int i = 0; i < tenants; i++) {
+        String tenant = tenantId(i);
+        made.add(pool.submit(() -> {
+          createTenant(tenant, algorithm);
+          Map<String, Object> record = new HashMap<>();
+          record.put("tenant", tenant);
+          record.put("pl", publish(tenant, "doc-1"));
+          record.put("token", userToken(tenant, "bob@" + tenant));
+          return record;
+        }));
+      }
+      List<Map<String, Object>> records = new ArrayList<>();
+      long start = System.nanoTime();
+      for (java.util.concurrent.Future<Map<String, Object>> f : made) {
+        records.add(f.get());
+        if (records.size() % 1000 == 0) {
+          System.out.printf("set-up: %d of %d tenants (%.0f s)%n", records.size(), tenants, (System.nanoTime() - start) / 1e9);
+        }
+      }
+      return records;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /** Licenses the content over and over for {@code seconds}, so the server's JIT is warm when measuring starts. */
   void warmUp(List<Map<String, Object>> content, int seconds) throws Exception {
     long end = System.nanoTime() + seconds * 1_000_000_000L;

@@ -363,6 +363,9 @@ public final class Licensor {
           if (hsm != null) {
             hsm.close();
           }
+          if (metrics != null) {
+            metrics.close();
+          }
         })
         .thenCompose(v -> database == null ? java.util.concurrent.CompletableFuture.<Void>completedFuture(null)
             : database.closeEmbedded().toCompletionStage());

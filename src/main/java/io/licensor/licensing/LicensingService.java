@@ -180,7 +180,7 @@ public final class LicensingService {
     }
     Future<SecretKey> cek;
     if (version.algorithm().isRsa()) {
-      cek = hsm.decryptOaepSha256(version.keyRef(), pl.jwe().getEncryptedKey().decode())
+      cek = hsm.decryptOaepSha256(version.keyRef(), Base64Url.decode(pl.jwe().getEncryptedKey()))
           .map(bytes -> {
             SecretKey key = new SecretKeySpec(bytes, "AES");
             Arrays.fill(bytes, (byte) 0);

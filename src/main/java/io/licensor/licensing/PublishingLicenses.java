@@ -11,18 +11,19 @@ import com.nimbusds.jose.crypto.ECDHEncrypter;
 import com.nimbusds.jose.crypto.RSAEncrypter;
 import com.nimbusds.jose.crypto.impl.AESKW;
 import com.nimbusds.jose.crypto.impl.ConcatKDF;
-import com.nimbusds.jose.crypto.impl.ContentCryptoProvider;
 import com.nimbusds.jose.crypto.impl.ECDH;
-import com.nimbusds.jose.jca.JWEJCAContext;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.keys.KeyVersion;
 
+import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.interfaces.ECPublicKey;
 import java.text.ParseException;
 import java.util.Arrays;
@@ -117,7 +118,7 @@ final class PublishingLicenses {
     try {
       SecretKey z = new SecretKeySpec(sharedSecret, "AES");
       SecretKey kek = ECDH.deriveSharedKey(pl.jwe().getHeader(), z, new ConcatKDF("SHA-256"));
-      return AESKW.unwrapCEK(kek, pl.jwe().getEncryptedKey().decode(), null);
+      return AESKW.unwrapCEK(kek, Base64Url.decode(pl.jwe().getEncryptedKey()), null);
     } catch (JOSEException e) {
       throw undecryptable();
     } finally {
@@ -133,9 +134,19 @@ final class PublishingLicenses {
     }
     byte[] plaintext;
     try {
-      plaintext = ContentCryptoProvider.decrypt(jwe.getHeader(), jwe.getEncryptedKey(), jwe.getIV(),
-          jwe.getCipherText(), jwe.getAuthTag(), cek, new JWEJCAContext());
-    } catch (JOSEException | RuntimeException e) {
+      // A256GCM with the protected header, as sent, for associated data (RFC 7516 §5.2)
+      byte[] iv = Base64Url.decode(jwe.getIV());
+      byte[] tag = Base64Url.decode(jwe.getAuthTag());
+      byte[] cipherText = Base64Url.decode(jwe.getCipherText());
+      if (iv.length != 12 || tag.length != 16) {
+        throw undecryptable();
+      }
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+      gcm.init(Cipher.DECRYPT_MODE, cek, new GCMParameterSpec(128, iv));
+      gcm.updateAAD(ascii(jwe.getHeader().toBase64URL().toString()));
+      gcm.update(cipherText);
+      plaintext = gcm.doFinal(tag);
+    } catch (GeneralSecurityException | RuntimeException e) {
       throw undecryptable();
     }
     try {

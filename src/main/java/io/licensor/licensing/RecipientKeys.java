@@ -9,6 +9,11 @@ import io.licensor.errors.ProblemException;
 import io.vertx.core.json.JsonObject;
 
 import java.text.ParseException;
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.RSAPublicKeySpec;
 import java.util.Set;
 
 /**
@@ -36,7 +41,7 @@ final class RecipientKeys {
       throw bad("recipientKey must be a public key; never send a private key");
     }
     if (jwk instanceof RSAKey rsa) {
-      if (rsa.size() < 2048) {
+      if (modulusBits(rsa) < 2048) {
         throw bad("recipientKey: RSA keys must have at least 2048 bits");
       }
       return rsa;
@@ -48,6 +53,24 @@ final class RecipientKeys {
       return ec;
     }
     throw bad("recipientKey must be an RSA or EC key");
+  }
+
+  /** The public key of an RSA recipient JWK (decoded with the JDK's codec: public data). */
+  static RSAPublicKey rsaPublicKey(RSAKey rsa) {
+    try {
+      return (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(
+          new BigInteger(1, Base64Url.decode(rsa.getModulus())), new BigInteger(1, Base64Url.decode(rsa.getPublicExponent()))));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw bad("recipientKey is not a valid RSA public key");
+    }
+  }
+
+  private static int modulusBits(RSAKey rsa) {
+    try {
+      return new BigInteger(1, Base64Url.decode(rsa.getModulus())).bitLength();
+    } catch (IllegalArgumentException e) {
+      throw bad("recipientKey is not a valid JWK");
+    }
   }
 
   private static ProblemException bad(String detail) {

@@ -10,14 +10,22 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDHEncrypter;
-import com.nimbusds.jose.crypto.RSAEncrypter;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.util.Base64URL;
 import io.licensor.keys.KeyVersion;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.OAEPParameterSpec;
+import javax.crypto.spec.PSource;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.security.spec.MGF1ParameterSpec;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.UUID;
 
@@ -29,6 +37,7 @@ import java.util.UUID;
 final class UseLicenses {
 
   static final JOSEObjectType TYPE = new JOSEObjectType("licensor-ul+jwt");
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private UseLicenses() {
   }
@@ -36,7 +45,7 @@ final class UseLicenses {
   /** A use license waiting for its signature. */
   record Unsigned(String signingInput, String kid, Set<Right> rights, long expiresAt) {
     String complete(byte[] signature) {
-      return signingInput + "." + Base64URL.encode(signature);
+      return signingInput + "." + Base64Url.encode(signature);
     }
   }
 
@@ -59,19 +68,57 @@ final class UseLicenses {
         .keyID(version.kid())
         .type(TYPE)
         .build();
-    String signingInput = header.toBase64URL() + "." + Base64URL.encode(claims.encode());
+    String signingInput = Base64Url.encode(header.toString()) + "." + Base64Url.encode(claims.encode());
     return new Unsigned(signingInput, version.kid(), rights, expiresAt);
   }
 
   private static String encryptContentKey(byte[] contentKey, JWK recipient) throws JOSEException {
-    boolean rsa = recipient instanceof RSAKey;
-    JWEHeader.Builder header = new JWEHeader.Builder(rsa ? JWEAlgorithm.RSA_OAEP_256 : JWEAlgorithm.ECDH_ES_A256KW,
-        EncryptionMethod.A256GCM);
+    if (recipient instanceof RSAKey rsa) {
+      return encryptToRsa(contentKey, rsa);
+    }
+    JWEHeader.Builder header = new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM);
     if (recipient.getKeyID() != null) {
       header.keyID(recipient.getKeyID());
     }
     JWEObject jwe = new JWEObject(header.build(), new Payload(contentKey));
-    jwe.encrypt(rsa ? new RSAEncrypter(recipient.toRSAKey()) : new ECDHEncrypter(recipient.toECKey()));
+    jwe.encrypt(new ECDHEncrypter(recipient.toECKey()));
     return jwe.serialize();
+  }
+
+  /**
+   * JWE compact, RSA-OAEP-256 + A256GCM (RFC 7516, RFC 7518 §4.3 and §5.3), with the JDK's
+   * providers directly: a fresh 256-bit CEK wrapped with RSA-OAEP (SHA-256, MGF1-SHA-256), the
+   * content key encrypted under it with a fresh 96-bit IV and the protected header as associated
+   * data. The same construction Nimbus makes, without its constant-time Base64 codec on public
+   * data (see {@link Base64Url}); independent JOSE libraries decrypt it in the interop tests.
+   */
+  private static String encryptToRsa(byte[] contentKey, RSAKey recipient) throws JOSEException {
+    JsonObject header = new JsonObject().put("alg", "RSA-OAEP-256").put("enc", "A256GCM");
+    if (recipient.getKeyID() != null) {
+      header.put("kid", recipient.getKeyID());
+    }
+    String protectedHeader = Base64Url.encode(header.encode());
+    byte[] cek = new byte[32];
+    byte[] iv = new byte[12];
+    RANDOM.nextBytes(cek);
+    RANDOM.nextBytes(iv);
+    try {
+      Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
+      oaep.init(Cipher.ENCRYPT_MODE, RecipientKeys.rsaPublicKey(recipient), new OAEPParameterSpec("SHA-256", "MGF1",
+          MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
+      byte[] encryptedKey = oaep.doFinal(cek);
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+      gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(cek, "AES"), new GCMParameterSpec(128, iv));
+      gcm.updateAAD(protectedHeader.getBytes(StandardCharsets.US_ASCII));
+      byte[] sealed = gcm.doFinal(contentKey);
+      int tagAt = sealed.length - 16;
+      return protectedHeader + "." + Base64Url.encode(encryptedKey) + "." + Base64Url.encode(iv) + "."
+          + Base64Url.encode(Arrays.copyOfRange(sealed, 0, tagAt)) + "."
+          + Base64Url.encode(Arrays.copyOfRange(sealed, tagAt, sealed.length));
+    } catch (GeneralSecurityException e) {
+      throw new JOSEException("could not encrypt the content key to the recipient", e);
+    } finally {
+      Arrays.fill(cek, (byte) 0);
+    }
   }
 }

@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  *       the request to the HSM worker's reply, queueing included; {@code licensor_hsm_queue_depth};</li>
  *   <li>{@code licensor_key_use_total} by {@code kid} and {@code action} (publish, license);</li>
  *   <li>{@code licensor_audit_batch_seconds} (write time), {@code licensor_audit_lag_seconds} (age of
- *       a batch's oldest record when written), {@code licensor_audit_backlog}.</li>
+ *       a batch's oldest record when written), {@code licensor_audit_backlog};</li>
+ *   <li>the JVM's memory, GC pauses and threads ({@code jvm_*}), and Vert.x's own ({@code vertx_*}).</li>
  * </ul>
  * No label carries a secret; {@code kid} names a tenant, which is why {@code /metrics} needs the
  * operator role unless {@code metrics.public} is set.
@@ -33,6 +34,20 @@ public final class Metrics {
       Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofSeconds(1)};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc =
+      new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+
+  public Metrics() {
+    // the JVM's heap, GC pauses and threads: jvm_memory_used_bytes, jvm_gc_pause_seconds, ...
+    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+  }
+
+  /** Stops listening to the JVM's GC notifications (when the node stops). */
+  public void close() {
+    gc.close();
+  }
 
   public MeterRegistry registry() {
     return registry;

@@ -55,7 +55,9 @@ class MetricsTest {
           "licensor_audit_backlog ",
           "licensor_audit_batch_seconds_count",
           "licensor_audit_lag_seconds_max",
-          "vertx_http_server_requests_total");
+          "vertx_http_server_requests_total",
+          "jvm_memory_used_bytes{area=\"heap\"",
+          "jvm_gc_max_data_size_bytes");
       assertThat(text).doesNotContain(pl.substring(0, 40));
     }
   }

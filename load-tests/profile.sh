@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Where a node's CPU goes while licensing: starts a node placed as load-tests/benchmark.sh places it
+# (HSM session thread alone on the last core), warms it up for 30 s, records with Java Flight
+# Recorder while wrk drives it at a fixed concurrency, and prints the
+# hottest frames (self time, and where licensor's own code is on the stack). The recording is kept
+# in load-tests/target/profile.jfr (open it with JDK Mission Control or `jfr print`).
+#
+#   load-tests/profile.sh                       # RSA-2048, 20 s, 16 connections
+#   ALGORITHM=EC-P256 SECONDS_=30 CONNECTIONS=32 load-tests/profile.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ALGORITHM="${ALGORITHM:-RSA-2048}"
+DURATION="${SECONDS_:-20}"
+CONNECTIONS="${CONNECTIONS:-16}"
+PORT="${PORT:-18085}"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+source load-tests/lib.sh
+CORES=$(nproc)
+SERVER_PIN=() LOAD_PIN=() HSM_CORE=
+if command -v taskset >/dev/null && [ "$CORES" -ge 2 ]; then
+  # as load-tests/benchmark.sh's default placement: the HSM session thread alone on the last core,
+  # the rest of the server and the load generator on the others
+  HSM_CORE=$((CORES - 1))
+  SERVER_PIN=(taskset -c "0-$((CORES - 2))") LOAD_PIN=(taskset -c "0-$((CORES - 2))")
+fi
+[ -f target/licensor.jar ] || mvn -q -B -DskipTests package
+mkdir -p load-tests/target
+JFR="$PWD/load-tests/target/profile.jfr"
+JAVA="$JAVA" start_dev_node "$PORT" 256m "${SERVER_PIN[@]}"
+if [ -n "$HSM_CORE" ]; then pin_hsm_session "$SERVER_PID" "$HSM_CORE"; fi
+OP=$(dev_token)
+create_tenant "http://127.0.0.1:$PORT" "$OP" "$(dev_token --jwks)" bench "$ALGORITHM"
+USER_TOKEN=$(dev_token --tenant bench --sub reader@bench.test --ttl 7200)
+PL=$(publish_bench "http://127.0.0.1:$PORT" "$USER_TOKEN")
+license_lua "$WORK/license.lua" "$USER_TOKEN" "$PL"
+URL="http://127.0.0.1:$PORT/v1/tenants/bench/licenses"
+"${LOAD_PIN[@]}" wrk -t1 -c"$CONNECTIONS" -d"${WARM_UP_SECONDS:-30}s" -s "$WORK/license.lua" "$URL" >/dev/null
+"${JAVA%java}jcmd" "$SERVER_PID" JFR.start name=profile settings=profile filename="$JFR" >/dev/null
+"${LOAD_PIN[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/license.lua" "$URL" | tee "$WORK/wrk.txt"
+"${JAVA%java}jcmd" "$SERVER_PID" JFR.stop name=profile >/dev/null
+stop_dev_node
+"${JAVA%java}jfr" print --events jdk.ExecutionSample --stack-depth 64 "$JFR" > "$WORK/samples.txt"
+python3 - "$WORK/samples.txt" <<'PY'
+import collections, re, sys
+samples, top, ours = [], collections.Counter(), collections.Counter()
+stack = None
+for line in open(sys.argv[1]):
+    if line.startswith("jdk.ExecutionSample"):
+        stack = []
+    elif stack is not None and re.match(r"\s+[\w$.<>]+\(", line):
+        stack.append(re.sub(r"\s+line:.*", "", line.strip()))
+    elif stack is not None and line.strip() == "]":
+        samples.append(stack)
+        stack = None
+for s in samples:
+    if s:
+        top[s[0]] += 1
+        mine = next((f for f in s if f.startswith("io.licensor.")), None)
+        ours[mine or "(no licensor frame)"] += 1
+n = max(1, len(samples))
+print(f"profile: {len(samples)} samples")
+print("hottest frames (self):")
+for f, c in top.most_common(25):
+    print(f"  {100 * c / n:5.1f}%  {f}")
+print("innermost licensor frame on the stack:")
+for f, c in ours.most_common(25):
+    print(f"  {100 * c / n:5.1f}%  {f}")
+PY
