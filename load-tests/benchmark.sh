@@ -8,7 +8,7 @@
 #   load-tests/benchmark.sh                           # software HSM, then SoftHSM2 if installed
 #   HSMS=software load-tests/benchmark.sh             # one backend
 #   ALGORITHM=EC-P256 LEVEL_SECONDS=8 load-tests/benchmark.sh
-#   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 load-tests/benchmark.sh   # server and JMH on another JVM
+#   SERVER_JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 load-tests/benchmark.sh  # server and JMH on JDK 25 (Maven and Gatling stay on the default JDK)
 #
 # What runs where (PLACEMENT; 2 cores here). The HSM is the resource measured against, so by
 # default (PLACEMENT=hsm-core) it gets a processor of its own, as a hardware HSM has: the JMH ceiling
@@ -33,7 +33,7 @@ LEVELS="${LEVELS:-14}"
 LEVEL_SECONDS="${LEVEL_SECONDS:-10}"
 STEADY_SECONDS="${STEADY_SECONDS:-30}"
 PORT="${PORT:-18083}"
-JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+JAVA="${SERVER_JAVA_HOME:+$SERVER_JAVA_HOME/bin/}java"
 source load-tests/lib.sh
 
 CORES=$(nproc)
