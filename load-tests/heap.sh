@@ -6,14 +6,14 @@
 #
 #   load-tests/heap.sh
 #   TENANTS=10000 RATE=100 SECONDS_=120 load-tests/heap.sh
-#   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 load-tests/heap.sh
+#   SERVER_JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 load-tests/heap.sh
 #
 # The server (with its embedded PostgreSQL) runs pinned to the last core and Gatling to the others,
 # as load-tests/gatling.sh does. The GC log is kept in load-tests/target/heap-gc.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-18084}"
-JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+JAVA="${SERVER_JAVA_HOME:+$SERVER_JAVA_HOME/bin/}java"
 source load-tests/lib.sh
 CORES=$(nproc)
 SERVER_PIN=() LOAD_PIN=()
