@@ -79,7 +79,7 @@ public class HsmBenchmark {
   }
 
   /** The backend a benchmark names: the software HSM, or the PKCS#11 module of the environment. */
-  static Hsm open(String type) {
+  public static Hsm open(String type) {
     if ("pkcs11".equals(type)) {
       String library = System.getenv("LICENSOR_HSM_PKCS11_LIBRARY");
       String pin = System.getenv("LICENSOR_HSM_PKCS11_PIN");

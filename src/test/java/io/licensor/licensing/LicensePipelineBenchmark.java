@@ -1,12 +1,10 @@
 package io.licensor.licensing;
 
 import com.nimbusds.jose.jwk.JWK;
+import io.licensor.bench.HsmBenchmark;
 import io.licensor.hsm.GeneratedKey;
 import io.licensor.hsm.Hsm;
-import io.licensor.hsm.HsmCeiling;
 import io.licensor.hsm.KeyAlgorithm;
-import io.licensor.hsm.Pkcs11Hsm;
-import io.licensor.hsm.SoftwareHsm;
 import io.licensor.keys.KeyOrigin;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
@@ -65,10 +63,7 @@ public class LicensePipelineBenchmark {
 
   @Setup(Level.Trial)
   public void open() throws Exception {
-    module = "pkcs11".equals(hsm)
-        ? new Pkcs11Hsm(System.getenv("LICENSOR_HSM_PKCS11_LIBRARY"), 0,
-            System.getenv("LICENSOR_HSM_PKCS11_PIN").toCharArray(), HsmCeiling.benchWorld(), 1, 16)
-        : new SoftwareHsm(HsmCeiling.benchWorld(), 16);
+    module = HsmBenchmark.open(hsm);
     KeyAlgorithm alg = KeyAlgorithm.fromWireName(algorithm).orElseThrow();
     GeneratedKey key = module.generate(alg);
     version = new KeyVersion("bench", 1, KeyVersionState.ACTIVE, alg, KeyOrigin.SERVICE,
