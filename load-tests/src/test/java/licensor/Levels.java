@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -40,10 +39,6 @@ final class Levels {
     this.levelSeconds = levelSeconds;
     this.rampSeconds = rampSeconds;
     this.sustainP99Ms = sustainP99Ms;
-  }
-
-  void started() {
-    started(0);
   }
 
   /** The levels begin {@code afterSeconds} from now (after an uncounted warm phase). */
@@ -142,10 +137,5 @@ final class Levels {
     }
     int i = (int) Math.ceil(p * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
-  }
-
-  @Override
-  public String toString() {
-    return Arrays.toString(summary().toArray());
   }
 }

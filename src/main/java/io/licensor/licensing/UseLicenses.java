@@ -21,7 +21,6 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 import javax.crypto.spec.SecretKeySpec;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.spec.MGF1ParameterSpec;
@@ -109,7 +108,7 @@ final class UseLicenses {
       byte[] encryptedKey = oaep.doFinal(cek);
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
       gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(cek, "AES"), new GCMParameterSpec(128, iv));
-      gcm.updateAAD(protectedHeader.getBytes(StandardCharsets.US_ASCII));
+      gcm.updateAAD(PublishingLicenses.ascii(protectedHeader));
       byte[] sealed = gcm.doFinal(contentKey);
       int tagAt = sealed.length - 16;
       return protectedHeader + "." + Base64Url.encode(encryptedKey) + "." + Base64Url.encode(iv) + "."

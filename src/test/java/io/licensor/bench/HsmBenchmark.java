@@ -1,10 +1,8 @@
 package io.licensor.bench;
 
-import io.licensor.hsm.GeneratedKey;
 import io.licensor.hsm.Hsm;
 import io.licensor.hsm.HsmCeiling;
 import io.licensor.hsm.KeyAlgorithm;
-import io.licensor.hsm.KeyRef;
 import io.licensor.hsm.Pkcs11Hsm;
 import io.licensor.hsm.SoftwareHsm;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,17 +19,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
-import java.nio.charset.StandardCharsets;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.MGF1ParameterSpec;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HSM's own ceiling: the private-key operations a license needs, called directly on the HSM
- * backend on one thread (one HSM session), with nothing of licensor around them. {@code unwrap} is
+ * The HSM's own ceiling: the private-key operations a license needs ({@link HsmCeiling.Workload},
+ * the same definition {@code licensor bench-hsm} measures), called directly on the HSM backend on
+ * one thread (one HSM session), with nothing of licensor around them. {@code unwrap} is
  * the content-key unwrap (RSA-OAEP-256 decryption, or ECDH for EC versions), {@code sign} the use
  * license's signature, {@code license} both back to back: the ceiling a node's license rate is
  * compared with (load-tests/benchmark.sh).
@@ -55,27 +48,13 @@ public class HsmBenchmark {
   public String algorithm;
 
   private Hsm module;
-  private KeyRef key;
-  private byte[] wrappedContentKey;
-  private ECPublicKey ephemeral;
-  private final byte[] signingInput = "eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9".getBytes(StandardCharsets.US_ASCII);
+  private HsmCeiling.Workload workload;
 
   @Setup(Level.Trial)
   public void open() throws Exception {
     module = open(hsm);
-    KeyAlgorithm alg = KeyAlgorithm.fromWireName(algorithm).orElseThrow();
-    GeneratedKey generated = module.generate(alg);
-    key = new KeyRef("bench:1", alg, generated.token());
-    if (alg.isRsa()) {
-      Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
-      oaep.init(Cipher.ENCRYPT_MODE, generated.publicKey(), new OAEPParameterSpec("SHA-256", "MGF1",
-          MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
-      wrappedContentKey = oaep.doFinal(new byte[32]);
-    } else {
-      ephemeral = (ECPublicKey) module.generate(alg).publicKey();
-    }
-    unwrap();
-    sign();
+    workload = new HsmCeiling.Workload(module, KeyAlgorithm.fromWireName(algorithm).orElseThrow());
+    workload.license();
   }
 
   /** The backend a benchmark names: the software HSM, or the PKCS#11 module of the environment. */
@@ -98,17 +77,16 @@ public class HsmBenchmark {
 
   @Benchmark
   public byte[] unwrap() {
-    return wrappedContentKey != null ? module.decryptOaepSha256(key, wrappedContentKey) : module.agree(key, ephemeral);
+    return workload.unwrap();
   }
 
   @Benchmark
   public byte[] sign() {
-    return module.sign(key, signingInput);
+    return workload.sign();
   }
 
   @Benchmark
   public byte[] license() {
-    unwrap();
-    return sign();
+    return workload.license();
   }
 }
