@@ -36,15 +36,13 @@ PORT="${PORT:-18083}"
 JAVA="${SERVER_JAVA_HOME:+$SERVER_JAVA_HOME/bin/}java"
 source load-tests/lib.sh
 
-CORES=$(nproc)
 PLACEMENT="${PLACEMENT:-hsm-core}"
-HSM_PIN=() SERVER_PIN=() LOAD_PIN=()
-if command -v taskset >/dev/null && [ "$CORES" -ge 2 ]; then
-  HSM_CORE=$((CORES - 1)) OTHER_CORES="0-$((CORES - 2))"
-  HSM_PIN=(taskset -c "$HSM_CORE") LOAD_PIN=(taskset -c "$OTHER_CORES")
+split_cores
+HSM_CORE=$LAST_CORE HSM_PIN=("${LAST_PIN[@]}") SERVER_PIN=() LOAD_PIN=("${OTHERS_PIN[@]}")
+if [ -n "$HSM_CORE" ]; then
   case "$PLACEMENT" in
-    hsm-core) SERVER_PIN=(taskset -c "$OTHER_CORES") ;;
-    one-core) SERVER_PIN=("${HSM_PIN[@]}") ;;
+    hsm-core) SERVER_PIN=("${OTHERS_PIN[@]}") ;;
+    one-core) SERVER_PIN=("${LAST_PIN[@]}") ;;
     shared) ;;
     *) echo "PLACEMENT is hsm-core, shared or one-core" >&2; exit 2 ;;
   esac

@@ -16,11 +16,8 @@ cd "$(dirname "$0")/.."
 SIMULATION="${1:-licensor.MixSimulation}"
 PORT="${PORT:-18082}"
 source load-tests/lib.sh
-CORES=$(nproc)
-SERVER_PIN=() LOAD_PIN=()
-if command -v taskset >/dev/null && [ "$CORES" -ge 2 ]; then
-  SERVER_PIN=(taskset -c "$((CORES - 1))") LOAD_PIN=(taskset -c "0-$((CORES - 2))")
-fi
+split_cores
+SERVER_PIN=("${LAST_PIN[@]}") LOAD_PIN=("${OTHERS_PIN[@]}")
 if [ -z "${BASE_URL:-}" ]; then
   start_dev_node "$PORT" 256m "${SERVER_PIN[@]}"
   BASE_URL="http://127.0.0.1:$PORT"

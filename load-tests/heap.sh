@@ -15,11 +15,8 @@ cd "$(dirname "$0")/.."
 PORT="${PORT:-18084}"
 JAVA="${SERVER_JAVA_HOME:+$SERVER_JAVA_HOME/bin/}java"
 source load-tests/lib.sh
-CORES=$(nproc)
-SERVER_PIN=() LOAD_PIN=()
-if command -v taskset >/dev/null && [ "$CORES" -ge 2 ]; then
-  SERVER_PIN=(taskset -c "$((CORES - 1))") LOAD_PIN=(taskset -c "0-$((CORES - 2))")
-fi
+split_cores
+SERVER_PIN=("${LAST_PIN[@]}") LOAD_PIN=("${OTHERS_PIN[@]}")
 [ -f target/licensor.jar ] || mvn -q -B -DskipTests package
 mkdir -p load-tests/target
 GC_LOG="$PWD/load-tests/target/heap-gc.log"

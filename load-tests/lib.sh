@@ -86,3 +86,16 @@ pin_hsm_session() {
   echo "no licensor-hsm-0 thread in process $1" >&2
   return 1
 }
+
+# split_cores -> LAST_CORE and OTHER_CORES (taskset core lists) and LAST_PIN and OTHERS_PIN (command
+# prefixes) for the two sides of a run on this machine: the server side and the load side. All
+# empty where taskset is missing or there is one core (then both sides share every core).
+split_cores() {
+  LAST_CORE= OTHER_CORES= LAST_PIN=() OTHERS_PIN=()
+  local cores
+  cores=$(nproc)
+  if command -v taskset >/dev/null && [ "$cores" -ge 2 ]; then
+    LAST_CORE=$((cores - 1)) OTHER_CORES="0-$((cores - 2))"
+    LAST_PIN=(taskset -c "$LAST_CORE") OTHERS_PIN=(taskset -c "$OTHER_CORES")
+  fi
+}

@@ -15,14 +15,10 @@ CONNECTIONS="${CONNECTIONS:-16}"
 PORT="${PORT:-18085}"
 JAVA="${SERVER_JAVA_HOME:+$SERVER_JAVA_HOME/bin/}java"
 source load-tests/lib.sh
-CORES=$(nproc)
-SERVER_PIN=() LOAD_PIN=() HSM_CORE=
-if command -v taskset >/dev/null && [ "$CORES" -ge 2 ]; then
-  # as load-tests/benchmark.sh's default placement: the HSM session thread alone on the last core,
-  # the rest of the server and the load generator on the others
-  HSM_CORE=$((CORES - 1))
-  SERVER_PIN=(taskset -c "0-$((CORES - 2))") LOAD_PIN=(taskset -c "0-$((CORES - 2))")
-fi
+# as load-tests/benchmark.sh's default placement: the HSM session thread alone on the last core,
+# the rest of the server and the load generator on the others
+split_cores
+SERVER_PIN=("${OTHERS_PIN[@]}") LOAD_PIN=("${OTHERS_PIN[@]}") HSM_CORE=$LAST_CORE
 [ -f target/licensor.jar ] || mvn -q -B -DskipTests package
 mkdir -p load-tests/target
 JFR="$PWD/load-tests/target/profile.jfr"
