@@ -5,13 +5,11 @@ import io.gatling.javaapi.core.Simulation;
 
 import java.nio.file.Path;
 
+import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.incrementUsersPerSec;
-import static io.gatling.javaapi.core.CoreDsl.listFeeder;
 import static io.gatling.javaapi.core.CoreDsl.nothingFor;
-import static io.gatling.javaapi.core.CoreDsl.rampUsersPerSec;
-import static io.gatling.javaapi.core.CoreDsl.scenario;
 
 /**
  * Capacity: licensing at a stepped arrival rate (open model: arrivals do not wait for the server)
@@ -22,7 +20,8 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  *
  * Properties: baseUrl, operatorToken (required), algorithm (RSA-2048), tenants (10), startRate (50),
  * step (25), levels (12), levelSeconds (10), sustainP99Ms (250), warmUpSeconds (serial licensing
- * before the run, 15), warmLevelSeconds (an uncounted phase ramping to startRate before the levels, 60).
+ * before the run, 15), warmLevelSeconds (the uncounted warm phase before the levels, 90), warmUsers
+ * (its concurrency, 16).
  */
 public class CapacitySimulation extends Simulation {
 
@@ -34,25 +33,21 @@ public class CapacitySimulation extends Simulation {
   static final int LEVEL_SECONDS = Integer.getInteger("levelSeconds", 10);
   static final int RAMP_SECONDS = 2;
   /**
-   * An uncounted first phase ramping to the starting rate, so the levels begin on a warm, connected
-   * server and load generator (see SteadySimulation's warm phase).
+   * An uncounted first phase, so the levels begin on a warm, connected server and load generator
+   * (see SteadySimulation's warm phase).
    */
-  static final int WARM_SECONDS = Integer.getInteger("warmLevelSeconds", 60);
+  static final int WARM_SECONDS = Integer.getInteger("warmLevelSeconds", 90);
+  static final int WARM_USERS = Integer.getInteger("warmUsers", 16);
+  static final int HANDOVER_SECONDS = 10;
   static final double SUSTAIN_P99_MS = Double.parseDouble(System.getProperty("sustainP99Ms", "250"));
 
   static final Setup.Prepared PREPARED = Setup.prepare(TENANTS, 2, 2, 15, ALGORITHM);
   static final Levels LEVELS_SEEN = new Levels(START, STEP, LEVELS, LEVEL_SECONDS, RAMP_SECONDS, SUSTAIN_P99_MS);
 
-  ScenarioBuilder warm = scenario("warm-up").feed(listFeeder(PREPARED.content()).random())
-      .exec(Setup.licenseRequest("license (warm-up)", "pl", PREPARED.recipientJwk()));
+  ScenarioBuilder warm = LEVELS_SEEN.licensing("warm-up", "license (warm-up)", PREPARED);
+  ScenarioBuilder handover = LEVELS_SEEN.licensing("warm-up handover", "license (warm-up)", PREPARED);
 
-  ScenarioBuilder license = scenario("license").feed(listFeeder(PREPARED.content()).random())
-      .exec(session -> session.set("sent", System.nanoTime()))
-      .exec(Setup.licenseRequest("license", "pl", PREPARED.recipientJwk()))
-      .exec(session -> {
-        LEVELS_SEEN.record(session.getLong("sent"), session.isFailed());
-        return session;
-      });
+  ScenarioBuilder license = LEVELS_SEEN.licensing("license", "license", PREPARED);
 
   @Override
   public void before() {
@@ -73,8 +68,10 @@ public class CapacitySimulation extends Simulation {
 
   {
     setUp(
-        warm.injectOpen(rampUsersPerSec(START * 0.2).to(START).during(WARM_SECONDS / 3),
-            constantUsersPerSec(START).during(WARM_SECONDS - WARM_SECONDS / 3)),
+        // closed, then the last HANDOVER_SECONDS open at the first measured rate: a closed phase
+        // keeps warmUsers requests queued at the HSM, which the first measured second would inherit
+        warm.injectClosed(constantConcurrentUsers(WARM_USERS).during(WARM_SECONDS - HANDOVER_SECONDS))
+            .andThen(handover.injectOpen(constantUsersPerSec(START).during(HANDOVER_SECONDS))),
         license.injectOpen(nothingFor(WARM_SECONDS),
             incrementUsersPerSec(STEP).times(LEVELS).eachLevelLasting(LEVEL_SECONDS)
                 .separatedByRampsLasting(RAMP_SECONDS).startingFrom(START)))
