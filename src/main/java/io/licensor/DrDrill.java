@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * touching the running service. Rebuilds the world from admin cards, restores every package,
  * then licenses content under every restored key version and verifies each use license.
  */
-@Command(name = "dr-drill", description = "Disaster-recovery drill: restore backup packages into a scratch instance and "
+@Command(name = "dr-drill", mixinStandardHelpOptions = true, description = "Disaster-recovery drill: restore backup packages into a scratch instance and "
     + "license under every key version.")
 final class DrDrill implements Callable<Integer> {
 

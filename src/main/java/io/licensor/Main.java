@@ -13,26 +13,49 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** The {@code licensor} command line: {@code serve}, {@code dev-token}. */
+/**
+ * The {@code licensor} command line: the node ({@code serve}, {@code world}, {@code dr-drill}), the
+ * operator's commands over HTTP ({@code tenant}, {@code backup}, {@code restore}, {@code incident},
+ * {@code policy}, {@code cluster}, {@code audit}), the customer's ({@code byok}, {@code dev-token})
+ * and a client's ({@code protect}, {@code open}).
+ */
 @Command(name = "licensor", mixinStandardHelpOptions = true, version = "licensor 0.1.0",
-    description = "A license-issuing server for rights-managed content with customer-managed tenant keys.",
-    subcommands = {Main.Serve.class, Main.DevToken.class, Main.BenchHsm.class, Main.Byok.class, WorldCommands.class, DrDrill.class})
+    description = {"A license-issuing server for rights-managed content with customer-managed tenant keys.", "",
+        "Commands that talk to a server take --server URL (default: $LICENSOR_URL, else http://127.0.0.1:8080) and "
+            + "--token-file FILE or --token JWT (default: $LICENSOR_TOKEN).",
+        "Exit codes: 0 done, 1 refused by the server or failed, 2 wrong usage or input, 3 server unreachable."},
+    subcommands = {Main.Serve.class, WorldCommands.class, DrDrill.class,
+        io.licensor.cli.TenantCommands.class, io.licensor.cli.OperatorCommands.Backup.class,
+        io.licensor.cli.OperatorCommands.Restore.class, io.licensor.cli.OperatorCommands.Incident.class,
+        io.licensor.cli.OperatorCommands.Policy.class, io.licensor.cli.OperatorCommands.Cluster.class,
+        io.licensor.cli.OperatorCommands.Audit.class, io.licensor.cli.OperatorCommands.Health.class,
+        Main.Byok.class, Main.DevToken.class,
+        io.licensor.cli.ClientCommands.Protect.class, io.licensor.cli.ClientCommands.Open.class,
+        Main.BenchHsm.class})
 public final class Main implements Runnable {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    new CommandLine(this).usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with its settings (tests run it in-process). */
+  public static CommandLine commandLine() {
+    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
   }
 
   static LicensorConfig loadConfig(Path file) {
-    return ConfigLoader.fromFileAndEnv(file, System.getenv());
+    return ConfigLoader.fromFileAndEnv(file, io.licensor.cli.Env.all());
   }
 
-  @Command(name = "serve", description = "Start a node. With no configuration: embedded PostgreSQL and the software HSM "
+  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Start a node. With no configuration: embedded PostgreSQL and the software HSM "
       + "under ./data, HTTP on 127.0.0.1:8080.")
   static final class Serve implements Callable<Integer> {
 
@@ -87,8 +110,11 @@ public final class Main implements Runnable {
     }
   }
 
-  @Command(name = "dev-token", description = "Mint a token from the local dev issuer (dev mode only; never for real tenants).")
+  @Command(name = "dev-token", mixinStandardHelpOptions = true, description = "Mint a token from the local dev issuer (dev mode only; never for real tenants).")
   static final class DevToken implements Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--data-dir", description = "the node's data directory (default: dataDir of the configuration)")
     Path dataDir;
@@ -118,21 +144,23 @@ public final class Main implements Runnable {
     public Integer call() throws Exception {
       LicensorConfig cfg = loadConfig(config);
       if (!cfg.devEnabled()) {
-        System.err.println("licensor: dev mode is off; set LICENSOR_DEV_ENABLED=true (dev.enabled) to use dev tokens");
+        spec.commandLine().getErr().println("licensor: dev mode is off; set LICENSOR_DEV_ENABLED=true (dev.enabled) to use dev tokens");
         return 2;
       }
       DevIssuer issuer = DevIssuer.loadOrCreate(dataDir != null ? dataDir : cfg.dataDir());
       if (jwks) {
-        System.out.println(issuer.publicJwks().toString());
+        spec.commandLine().getOut().println(issuer.publicJwks().toString());
+        spec.commandLine().getOut().flush();
         return 0;
       }
       List<String> r = roles != null ? roles : tenant == null ? List.of("operator") : List.of();
-      System.out.println(issuer.mint(subject, tenant, r, groups, ttl, cfg.audience()));
+      spec.commandLine().getOut().println(issuer.mint(subject, tenant, r, groups, ttl, cfg.audience()));
+      spec.commandLine().getOut().flush();
       return 0;
     }
   }
 
-  @Command(name = "bench-hsm", description = "Measure this machine's software-HSM ceiling: unwrap + sign pairs per second.")
+  @Command(name = "bench-hsm", mixinStandardHelpOptions = true, description = "Measure this machine's software-HSM ceiling: unwrap + sign pairs per second.")
   static final class BenchHsm implements Callable<Integer> {
 
     @Option(names = "--algorithm", defaultValue = "RSA-2048", description = "key algorithm (default: ${DEFAULT-VALUE})")
@@ -171,15 +199,19 @@ public final class Main implements Runnable {
     }
   }
 
-  @Command(name = "byok", description = "Bring-your-own-key tools for customers.", subcommands = {Main.ByokWrapCommand.class})
+  @Command(name = "byok", mixinStandardHelpOptions = true, description = "Bring-your-own-key tools for customers.",
+      subcommands = {io.licensor.cli.ByokKek.class, Main.ByokWrapCommand.class})
   static final class Byok implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public void run() {
-      new CommandLine(this).usage(System.out);
+      spec.commandLine().usage(spec.commandLine().getOut());
     }
   }
 
-  @Command(name = "wrap", description = "Wrap a private key for transfer to licensor: writes a .byok file "
+  @Command(name = "wrap", mixinStandardHelpOptions = true, description = "Wrap a private key for transfer to licensor: writes a .byok file "
       + "(RSA-OAEP of an AES-256 key under the KEK, then AES-KWP of the PKCS#8 key).")
   static final class ByokWrapCommand implements Callable<Integer> {
 

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
  * Card passphrases come from {@code LICENSOR_CARD_PASSPHRASE_<n>}, from {@code --passphrase-file n=PATH},
  * or are asked for on the terminal; they are never taken from the command line itself.
  */
-@Command(name = "world", description = "Security world: create one with its admin cards, or load one onto this module.",
+@Command(name = "world", mixinStandardHelpOptions = true, description = "Security world: create one with its admin cards, or load one onto this module.",
     subcommands = {WorldCommands.Init.class, WorldCommands.Load.class})
 final class WorldCommands implements Runnable {
 
@@ -83,7 +83,7 @@ final class WorldCommands implements Runnable {
     Files.writeString(file, text, StandardCharsets.UTF_8);
   }
 
-  @Command(name = "init", description = "Make a new world key, its world file and N admin cards (any K rebuild it).")
+  @Command(name = "init", mixinStandardHelpOptions = true, description = "Make a new world key, its world file and N admin cards (any K rebuild it).")
   static final class Init implements Callable<Integer> {
     @Option(names = "--cards", required = true, description = "N: number of admin cards")
     int cards;
@@ -128,7 +128,7 @@ final class WorldCommands implements Runnable {
     }
   }
 
-  @Command(name = "load", description = "Rebuild the world key from K admin cards and install it as this node's module key.")
+  @Command(name = "load", mixinStandardHelpOptions = true, description = "Rebuild the world key from K admin cards and install it as this node's module key.")
   static final class Load implements Callable<Integer> {
     @Option(names = "--world", required = true, description = "the world file")
     Path worldFile;

@@ -1,0 +1,151 @@
+package io.licensor.cli;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * licensor's HTTP API as the command line uses it: JSON in and out, a bearer token, and problem
+ * responses (RFC 9457) turned into {@link CliException}s that say what the server said. The token
+ * is sent to the configured server only, never printed.
+ */
+public final class Api {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  private final URI base;
+  private final String token;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+      .version(HttpClient.Version.HTTP_1_1).build();
+
+  Api(URI base, String token) {
+    this.base = base;
+    this.token = token;
+  }
+
+  public URI base() {
+    return base;
+  }
+
+  static String segment(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  public JsonObject get(String path) {
+    return send("GET", path, null);
+  }
+
+  public JsonObject post(String path, JsonObject body) {
+    return send("POST", path, body == null ? new JsonObject() : body);
+  }
+
+  public JsonObject put(String path, JsonObject body) {
+    return send("PUT", path, body);
+  }
+
+  public JsonObject delete(String path, JsonObject body) {
+    return send("DELETE", path, body);
+  }
+
+  /** A status and JSON body (null when not JSON), whatever the status. */
+  public record Answer(int status, JsonObject body) {
+  }
+
+  /** The response's JSON body ({} for 204); a problem response becomes a {@link CliException}. */
+  public JsonObject send(String method, String path, JsonObject body) {
+    Answer answer = exchange(method, path, body);
+    if (answer.status() >= 400) {
+      throw refusal(answer.status(), answer.body());
+    }
+    if (answer.body() == null) {
+      throw new CliException(CliException.REFUSED, method + " " + path + " answered " + answer.status()
+          + " with a body that is not a JSON object");
+    }
+    return answer.body();
+  }
+
+  /** One request; only a transport failure throws. */
+  public Answer exchange(String method, String path, JsonObject body) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+        .header("Accept", "application/json, application/problem+json");
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    if (body != null) {
+      request.header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(body.encode(), StandardCharsets.UTF_8));
+    } else {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    HttpResponse<String> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (ConnectException e) {
+      throw new CliException(CliException.UNREACHABLE, "cannot reach the server at " + base
+          + " (is it running? set --server or LICENSOR_URL)");
+    } catch (HttpTimeoutException e) {
+      throw new CliException(CliException.UNREACHABLE, "the server at " + base + " did not answer in time");
+    } catch (IOException e) {
+      throw new CliException(CliException.UNREACHABLE, "talking to " + base + " failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(CliException.REFUSED, "interrupted");
+    }
+    String text = response.body();
+    JsonObject json;
+    try {
+      json = text == null || text.isBlank() ? new JsonObject() : new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      json = null;
+    }
+    return new Answer(response.statusCode(), json);
+  }
+
+  private static CliException refusal(int status, JsonObject problem) {
+    if (problem == null || problem.getString("type") == null) {
+      return new CliException(CliException.REFUSED, "the server answered " + status);
+    }
+    String type = problem.getString("type");
+    String slug = type.startsWith("urn:licensor:problem:") ? type.substring("urn:licensor:problem:".length()) : type;
+    StringBuilder message = new StringBuilder().append(problem.getString("title", "refused")).append(" (")
+        .append(slug).append(", ").append(status).append(")");
+    if (problem.getString("detail") != null) {
+      message.append(": ").append(problem.getString("detail"));
+    }
+    if (problem.getString("requestId") != null) {
+      message.append(" [request ").append(problem.getString("requestId")).append("]");
+    }
+    String hint = hint(slug);
+    if (hint != null) {
+      message.append("\n  ").append(hint);
+    }
+    return new CliException(CliException.REFUSED, message.toString(), slug);
+  }
+
+  /** What to do next, for the refusals a user can act on. */
+  private static String hint(String slug) {
+    return switch (slug) {
+      case "unauthenticated" -> "check the token (--token, --token-file or LICENSOR_TOKEN): it may have expired, "
+          + "or come from an issuer this tenant does not trust";
+      case "forbidden" -> "this needs another role (operator, or tenant-admin of the tenant)";
+      case "subscription-cancelled" -> "the tenant's subscription is cancelled: nothing can be opened or protected "
+          + "until an operator reactivates it (licensor tenant reactivate)";
+      case "key-destroyed" -> "the key version that protected this content was destroyed; the content cannot be "
+          + "opened by anyone again";
+      case "access-denied" -> "the content's policy grants this user nothing; ask its publisher for access";
+      case "hsm-busy" -> "the server is at capacity; try again in a few seconds";
+      case "tenant-not-found" -> "check the tenant id (licensor tenant show ID)";
+      default -> null;
+    };
+  }
+}

@@ -1,0 +1,62 @@
+package io.licensor.cli;
+
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/**
+ * A command of the {@code licensor} command line: prints through picocli's writers (so tests and
+ * callers can capture them) and turns a {@link CliException} into {@code licensor: message} on
+ * standard error and its exit code.
+ */
+public abstract class CliCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  protected abstract int execute() throws Exception;
+
+  @Override
+  public final Integer call() throws Exception {
+    try {
+      return execute();
+    } catch (CliException e) {
+      err().println("licensor: " + e.getMessage());
+      err().flush();
+      return e.exitCode();
+    } finally {
+      out().flush();
+      err().flush();
+    }
+  }
+
+  protected PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  protected PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  protected void printJson(JsonObject json) {
+    out().println(json.encodePrettily());
+  }
+
+  /** A progress line on standard error (standard output stays parseable). */
+  protected void progress(String line) {
+    err().println(line);
+    err().flush();
+  }
+
+  protected static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(CliException.REFUSED, "interrupted");
+    }
+  }
+}

@@ -1,0 +1,427 @@
+package io.licensor.cli;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** Backup, restore, incidents, the crypto policy, the cluster and the audit, over the HTTP API. */
+public final class OperatorCommands {
+
+  private OperatorCommands() {
+  }
+
+  abstract static class Group implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(spec.commandLine().getOut());
+    }
+  }
+
+  @Command(name = "backup", mixinStandardHelpOptions = true,
+      description = "Download a tenant's backup package (its key tokens, sealed to this security world). Keep it with "
+          + "the world file and a quorum of admin cards: all three are needed to recover.")
+  public static final class Backup extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "TENANT")
+    String tenant;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "where the package goes")
+    Path outFile;
+
+    @Override
+    protected int execute() throws IOException {
+      JsonObject pkg = server.api().get(TenantCommands.tenantPath(tenant) + "/backup");
+      Files.writeString(outFile, pkg.encode(), StandardCharsets.UTF_8);
+      out().println("backup of " + tenant + " (" + pkg.getJsonArray("keys", new JsonArray()).size() + " key versions, world "
+          + pkg.getString("worldId") + ") written to " + outFile);
+      return 0;
+    }
+  }
+
+  @Command(name = "restore", mixinStandardHelpOptions = true,
+      description = "Restore a backup package into this cluster (operator). Its security world must be loaded on the "
+          + "nodes (licensor world load).")
+  public static final class Restore extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "FILE", description = "a backup package (licensor backup)")
+    Path file;
+
+    @Option(names = "--replace", description = "replace the tenant if it exists here (default: refuse)")
+    boolean replace;
+
+    @Override
+    protected int execute() {
+      JsonObject pkg = TenantCommands.readJson(file, "package");
+      progress("restoring " + file + " (" + pkg.getJsonArray("keys", new JsonArray()).size() + " key versions)...");
+      JsonObject result = server.api().post("v1/tenants/restore" + (replace ? "?replace=true" : ""), pkg);
+      out().println((result.getBoolean("replaced", false) ? "replaced" : "restored") + " tenant " + result.getString("tenant")
+          + " with " + result.getValue("versions") + " key versions" + TenantCommands.describePropagation(result));
+      return 0;
+    }
+  }
+
+  @Command(name = "incident", mixinStandardHelpOptions = true, description = "Breach response: declare incidents and follow their playbooks.",
+      subcommands = {IncidentDeclare.class, IncidentShow.class, IncidentList.class, IncidentHsmUpdated.class})
+  public static final class Incident extends Group {
+  }
+
+  static final class Scope {
+    @Option(names = "--tenant", paramLabel = "TENANT", description = "a tenant in scope (repeat)")
+    List<String> tenants;
+
+    @Option(names = "--all", description = "every tenant")
+    boolean all;
+
+    JsonObject toJson() {
+      return all ? new JsonObject().put("all", true) : new JsonObject().put("tenants", new JsonArray(List.copyOf(tenants)));
+    }
+  }
+
+  @Command(name = "declare", mixinStandardHelpOptions = true,
+      description = "Declare an incident; the server runs its playbook (key-compromised: re-key the tenants in scope; "
+          + "unauthorized-use: the key-usage report, no re-key; hsm-vulnerability: re-key once the HSM update is "
+          + "recorded; algorithm-weakness: raise the crypto policy and re-key) and e-mails each tenant's admin.")
+  static final class IncidentDeclare extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Option(names = "--type", required = true, paramLabel = "TYPE",
+        description = "key-compromised, unauthorized-use, hsm-vulnerability or algorithm-weakness")
+    String type;
+
+    @ArgGroup(multiplicity = "1")
+    Scope scope;
+
+    @Option(names = "--summary", required = true, paramLabel = "TEXT", description = "what happened (sent to tenant admins)")
+    String summary;
+
+    @Option(names = "--hsm-generation", paramLabel = "TEXT", description = "hsm-vulnerability: the affected HSM model or firmware")
+    String hsmGeneration;
+
+    @Option(names = "--allow", split = ",", paramLabel = "ALG", description = "algorithm-weakness: the new policy's allowed algorithms")
+    List<String> allow;
+
+    @Option(names = "--min-rsa-bits", paramLabel = "BITS", description = "algorithm-weakness: the new policy's minimum RSA size")
+    Integer minRsaBits;
+
+    @Option(names = "--target-algorithm", paramLabel = "ALG", description = "algorithm-weakness: the algorithm tenants re-key to")
+    String targetAlgorithm;
+
+    @Option(names = "--wait", description = "follow the campaign until it ends, showing progress")
+    boolean await;
+
+    @Option(names = "--id-only", description = "print only the new incident's id (for scripts)")
+    boolean idOnly;
+
+    @Override
+    protected int execute() {
+      JsonObject body = new JsonObject().put("type", type).put("scope", scope.toJson()).put("summary", summary);
+      if (hsmGeneration != null) {
+        body.put("hsmGeneration", hsmGeneration);
+      }
+      if (allow != null || minRsaBits != null) {
+        JsonObject policy = new JsonObject().put("allowedAlgorithms", new JsonArray(allow == null ? List.of() : allow));
+        if (minRsaBits != null) {
+          policy.put("minRsaBits", minRsaBits);
+        }
+        body.put("policy", policy);
+      }
+      if (targetAlgorithm != null) {
+        body.put("targetAlgorithm", targetAlgorithm);
+      }
+      Api api = server.api();
+      JsonObject incident = api.post("v1/incidents", body);
+      if (idOnly) {
+        out().println(incident.getString("id"));
+      } else {
+        out().println("declared incident " + incident.getString("id") + " (" + type + "): " + incident.getString("state"));
+        out().println("  playbook: " + incident.getValue("plan"));
+      }
+      return await ? IncidentShow.follow(this, api, incident.getString("id")) : 0;
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "An incident's plan, actions and progress, as JSON.")
+  static final class IncidentShow extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Option(names = "--wait", description = "follow the campaign until it ends, showing progress, then print the incident")
+    boolean await;
+
+    @Override
+    protected int execute() {
+      Api api = server.api();
+      if (await) {
+        follow(this, api, id);
+      }
+      printJson(api.get("v1/incidents/" + Api.segment(id)));
+      return 0;
+    }
+
+    private static final Set<String> ENDED = Set.of("completed", "campaign-completed", "awaiting-hsm-update");
+
+    static final long FOLLOW_TIMEOUT_MILLIS = 600_000;
+
+    /**
+     * Polls the incident, printing progress lines, until its campaign has ended and its notices
+     * are sent (or the outbox reports a delivery error: it keeps retrying on its own).
+     */
+    static int follow(CliCommand command, Api api, String id) {
+      String last = null;
+      long deadline = System.currentTimeMillis() + FOLLOW_TIMEOUT_MILLIS;
+      while (true) {
+        JsonObject incident = api.get("v1/incidents/" + Api.segment(id));
+        JsonObject c = incident.getJsonObject("campaign");
+        JsonObject n = incident.getJsonObject("notifications", new JsonObject());
+        String line = "incident " + id + ": " + incident.getString("state")
+            + (c == null ? "" : ", re-keyed " + c.getValue("rekeyed") + "/" + c.getValue("total") + " (skipped "
+            + c.getValue("skipped") + ", failed " + c.getValue("failed") + ")")
+            + ", notices sent " + n.getValue("sent", 0) + "/" + n.getValue("total", 0);
+        if (!line.equals(last)) {
+          command.progress(line);
+          last = line;
+        }
+        boolean noticesDone = n.getInteger("pending", 0) == 0 || n.getValue("lastError") != null;
+        if (ENDED.contains(incident.getString("state")) && noticesDone) {
+          if (n.getValue("lastError") != null) {
+            command.progress("notices not all delivered yet (the outbox retries): " + n.getValue("lastError"));
+          }
+          return c != null && c.getInteger("failed", 0) > 0 ? CliException.REFUSED : 0;
+        }
+        if (System.currentTimeMillis() > deadline) {
+          throw new CliException(CliException.REFUSED, "incident " + id + " still running after "
+              + FOLLOW_TIMEOUT_MILLIS / 1000 + " s; follow it with licensor incident show " + id + " --wait");
+        }
+        sleep(1000);
+      }
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "The last 100 incidents, as JSON.")
+  static final class IncidentList extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Override
+    protected int execute() {
+      printJson(server.api().get("v1/incidents"));
+      return 0;
+    }
+  }
+
+  @Command(name = "hsm-updated", mixinStandardHelpOptions = true,
+      description = "Record that the HSMs were updated (hsm-vulnerability): starts the re-key campaign.")
+  static final class IncidentHsmUpdated extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Option(names = "--update", required = true, paramLabel = "TEXT", description = "the firmware or model now installed")
+    String update;
+
+    @Option(names = "--wait", description = "follow the campaign until it ends, showing progress")
+    boolean await;
+
+    @Override
+    protected int execute() {
+      Api api = server.api();
+      JsonObject incident = api.post("v1/incidents/" + Api.segment(id) + "/hsm-updated", new JsonObject().put("hsmUpdate", update));
+      out().println("incident " + id + ": HSM update recorded; " + incident.getString("state"));
+      return await ? IncidentShow.follow(this, api, id) : 0;
+    }
+  }
+
+  @Command(name = "policy", mixinStandardHelpOptions = true, description = "The crypto policy new key versions must meet.",
+      subcommands = {PolicyShow.class, PolicySet.class})
+  public static final class Policy extends Group {
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "The crypto policy, as JSON.")
+  static final class PolicyShow extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Override
+    protected int execute() {
+      printJson(server.api().get("v1/crypto-policy"));
+      return 0;
+    }
+  }
+
+  @Command(name = "set", mixinStandardHelpOptions = true,
+      description = "Set the crypto policy (operator). Existing versions keep working; new ones must meet it.")
+  static final class PolicySet extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Option(names = "--allow", required = true, split = ",", paramLabel = "ALG",
+        description = "allowed algorithms: RSA-2048, RSA-3072, RSA-4096, EC-P256, EC-P384")
+    List<String> allow;
+
+    @Option(names = "--min-rsa-bits", defaultValue = "2048", paramLabel = "BITS", description = "2048, 3072 or 4096 (default: ${DEFAULT-VALUE})")
+    int minRsaBits;
+
+    @Override
+    protected int execute() {
+      JsonObject policy = server.api().put("v1/crypto-policy",
+          new JsonObject().put("allowedAlgorithms", new JsonArray(allow)).put("minRsaBits", minRsaBits));
+      out().println("crypto policy set: new versions may use " + policy.getValue("effective"));
+      return 0;
+    }
+  }
+
+  @Command(name = "cluster", mixinStandardHelpOptions = true, description = "The cluster's members and their views.",
+      subcommands = {ClusterStatus.class})
+  public static final class Cluster extends Group {
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "Members, each one's HSM queue and current kid per tenant, and whether a rollover is complete.")
+  static final class ClusterStatus extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Option(names = "--tenant", split = ",", paramLabel = "TENANT", description = "only these tenants (each member loads them)")
+    List<String> tenants;
+
+    @Option(names = "--json", description = "the whole answer as JSON")
+    boolean json;
+
+    @Override
+    protected int execute() {
+      String query = tenants == null ? "" : "?tenant=" + String.join(",", tenants.stream().map(Api::segment).toList());
+      JsonObject cluster = server.api().get("v1/cluster" + query);
+      if (json) {
+        printJson(cluster);
+        return 0;
+      }
+      out().println((cluster.getBoolean("clustered", false) ? "cluster" : "single node") + ": "
+          + cluster.getValue("memberCount") + " member(s); this is " + cluster.getString("self"));
+      for (Object m : cluster.getJsonArray("members", new JsonArray())) {
+        JsonObject member = (JsonObject) m;
+        JsonObject hsm = member.getJsonObject("hsm", new JsonObject());
+        out().println("  " + member.getString("node") + (member.getBoolean("reachable", false) ? "" : " (unreachable)")
+            + "  hsm " + hsm.getString("type", "?") + " queue " + hsm.getValue("queueDepth", "?") + "/" + hsm.getValue("queueCapacity", "?")
+            + "  tenants cached " + member.getValue("cachedTenants", "?"));
+        JsonObject views = member.getJsonObject("tenants", new JsonObject());
+        for (String tid : views.fieldNames()) {
+          JsonObject v = views.getJsonObject(tid);
+          out().println("      " + tid + ": " + v.getString("state") + ", current " + v.getString("currentKid"));
+        }
+      }
+      JsonObject rollover = cluster.getJsonObject("rollover", new JsonObject());
+      for (String tid : rollover.fieldNames()) {
+        JsonObject r = rollover.getJsonObject(tid);
+        out().println("  rollover " + tid + ": active " + r.getString("activeKid") + ", "
+            + (r.getBoolean("complete", false) ? "complete" : "in progress " + r.getJsonObject("publishing", new JsonObject()).encode()));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "health", mixinStandardHelpOptions = true,
+      description = "A node's readiness (database, HSM, security world, cluster), as JSON; exits 0 when ready, 1 when not.")
+  public static final class Health extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "0",
+        description = "wait up to SECONDS for the node to be ready (a node starting up), showing progress (default: ${DEFAULT-VALUE})")
+    int waitSeconds;
+
+    @Override
+    protected int execute() {
+      Api api = server.anonymous();
+      long deadline = System.currentTimeMillis() + waitSeconds * 1000L;
+      boolean announced = false;
+      while (true) {
+        Api.Answer ready;
+        try {
+          ready = api.exchange("GET", "health/ready", null);
+        } catch (CliException e) {
+          if (e.exitCode() != CliException.UNREACHABLE || System.currentTimeMillis() > deadline) {
+            throw e;
+          }
+          ready = null;
+        }
+        if (ready != null && ready.status() == 200) {
+          printJson(ready.body());
+          return 0;
+        }
+        if (System.currentTimeMillis() > deadline) {
+          if (ready != null && ready.body() != null) {
+            printJson(ready.body());
+          }
+          err().println("licensor: " + api.base() + " is not ready");
+          return CliException.REFUSED;
+        }
+        if (!announced) {
+          progress("waiting for " + api.base() + " to be ready...");
+          announced = true;
+        }
+        sleep(500);
+      }
+    }
+  }
+
+  @Command(name = "audit", mixinStandardHelpOptions = true,
+      description = "A tenant's key-usage and lifecycle audit, as JSON, with whether its hash chain is intact.")
+  public static final class Audit extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "TENANT")
+    String tenant;
+
+    @Option(names = "--from", paramLabel = "INSTANT", description = "ISO-8601 instant")
+    String from;
+
+    @Option(names = "--to", paramLabel = "INSTANT", description = "ISO-8601 instant")
+    String to;
+
+    @Option(names = "--limit", defaultValue = "100", paramLabel = "N", description = "at most N events (default: ${DEFAULT-VALUE})")
+    int limit;
+
+    @Override
+    protected int execute() {
+      StringBuilder q = new StringBuilder("?limit=").append(limit);
+      if (from != null) {
+        q.append("&from=").append(Api.segment(from));
+      }
+      if (to != null) {
+        q.append("&to=").append(Api.segment(to));
+      }
+      JsonObject audit = server.api().get(TenantCommands.tenantPath(tenant) + "/audit" + q);
+      printJson(audit);
+      if (!audit.getBoolean("chainValid", true)) {
+        err().println("licensor: the audit chain of " + tenant + " is broken at " + audit.getValue("brokenAt"));
+        return CliException.REFUSED;
+      }
+      return 0;
+    }
+  }
+}

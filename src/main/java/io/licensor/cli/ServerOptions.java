@@ -1,0 +1,70 @@
+package io.licensor.cli;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Where the server is and who is asking: shared by every command that talks to a server. */
+public final class ServerOptions {
+
+  static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
+
+  @Option(names = "--server", paramLabel = "URL",
+      description = "the licensor server (default: $LICENSOR_URL, else " + DEFAULT_SERVER + ")")
+  String server;
+
+  @Option(names = "--token", paramLabel = "JWT",
+      description = "bearer token (default: $LICENSOR_TOKEN); prefer --token-file, which keeps it out of the shell history")
+  String token;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "read the bearer token from FILE")
+  Path tokenFile;
+
+  public Api api() {
+    return new Api(serverUri(), token());
+  }
+
+  /** An API client without a token (public endpoints such as jwks.json). */
+  public Api anonymous() {
+    return new Api(serverUri(), null);
+  }
+
+  URI serverUri() {
+    String url = server != null ? server : Env.get("LICENSOR_URL");
+    if (url == null) {
+      url = DEFAULT_SERVER;
+    }
+    try {
+      URI uri = URI.create(url.endsWith("/") ? url : url + "/");
+      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+        throw new IllegalArgumentException("not an http(s) URL");
+      }
+      return uri;
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, "--server " + url + " is not an http(s) URL");
+    }
+  }
+
+  String token() {
+    if (token != null && tokenFile != null) {
+      throw new CliException(CliException.USAGE, "give --token or --token-file, not both");
+    }
+    if (tokenFile != null) {
+      try {
+        return Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
+      } catch (IOException e) {
+        throw new CliException(CliException.USAGE, "cannot read --token-file " + tokenFile + ": " + e.getMessage());
+      }
+    }
+    String t = token != null ? token : Env.get("LICENSOR_TOKEN");
+    if (t == null) {
+      throw new CliException(CliException.USAGE, "no token: give --token-file FILE, --token JWT or set LICENSOR_TOKEN "
+          + "(in dev mode: export LICENSOR_TOKEN=$(licensor dev-token))");
+    }
+    return t.trim();
+  }
+}

@@ -1,0 +1,299 @@
+package io.licensor.cli;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** {@code licensor tenant ...}: a tenant's lifecycle over the HTTP API (operator or tenant-admin token). */
+@Command(name = "tenant", description = "Create, inspect, cancel, reactivate, re-key and destroy tenants' keys (over HTTP).",
+    mixinStandardHelpOptions = true,
+    subcommands = {TenantCommands.Create.class, TenantCommands.Show.class, TenantCommands.Cancel.class,
+        TenantCommands.Reactivate.class, TenantCommands.Rekey.class, TenantCommands.Destroy.class, TenantCommands.Export.class})
+public final class TenantCommands implements Runnable {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static String tenantPath(String tenant) {
+    return "v1/tenants/" + Api.segment(tenant);
+  }
+
+  /** The new key: service-generated (algorithm) or the customer's own (a .byok file). */
+  public static final class KeySource {
+    @Option(names = "--algorithm", paramLabel = "ALG", defaultValue = "RSA-2048",
+        description = "the key's algorithm: RSA-2048, RSA-3072, RSA-4096, EC-P256, EC-P384 (default: ${DEFAULT-VALUE}); "
+            + "with --byok, the algorithm of the key inside the file")
+    String algorithm;
+
+    @Option(names = "--byok", paramLabel = "FILE",
+        description = "bring your own key: a .byok transfer file (licensor byok wrap) made for this tenant's KEK")
+    Path byok;
+
+    JsonObject toJson() {
+      if (byok == null) {
+        return new JsonObject().put("origin", "service").put("algorithm", algorithm);
+      }
+      return new JsonObject().put("origin", "byok").put("algorithm", algorithm).put("byok", readJson(byok, "--byok"));
+    }
+  }
+
+  static JsonObject readJson(Path file, String option) {
+    try {
+      return new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new CliException(CliException.USAGE, "cannot read " + option + " " + file + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw new CliException(CliException.USAGE, option + " " + file + " is not a JSON object");
+    }
+  }
+
+  static String describePropagation(JsonObject body) {
+    JsonObject p = body.getJsonObject("propagation");
+    if (p == null) {
+      return "";
+    }
+    if (p.getBoolean("complete", false)) {
+      return " (every node confirmed: " + p.getJsonArray("confirmed", new JsonArray()).size() + "/" + p.getInteger("members", 0) + ")";
+    }
+    return " (not yet confirmed by " + p.getJsonArray("unconfirmed", new JsonArray()).encode()
+        + "; they apply it within " + p.getValue("boundSeconds") + " s)";
+  }
+
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a tenant with its first key version (operator).")
+  static final class Create extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "TENANT", description = "tenant id: lower-case letters, digits and '-'")
+    String id;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "display name (default: the id)")
+    String displayName;
+
+    @Option(names = "--admin-email", required = true, paramLabel = "EMAIL",
+        description = "the tenant admin's address (lifecycle and incident notices go there)")
+    String adminEmail;
+
+    @Option(names = "--issuer", paramLabel = "ISSUER",
+        description = "the issuer (iss) of the tenant users' tokens (default with --dev-identity: urn:licensor:dev)")
+    String issuer;
+
+    @ArgGroup(multiplicity = "1")
+    Identity identity;
+
+    static final class Identity {
+      @Option(names = "--jwks", paramLabel = "FILE", description = "the issuer's public JWK Set (a JSON file)")
+      Path jwks;
+
+      @Option(names = "--dev-identity",
+          description = "trust the local dev issuer (dev mode only; tokens from licensor dev-token --tenant ...)")
+      boolean dev;
+    }
+
+    @Mixin
+    KeySource key;
+
+    @Override
+    protected int execute() throws Exception {
+      JsonObject jwks;
+      String iss = issuer;
+      if (identity.dev) {
+        jwks = DevIdentity.jwks();
+        iss = iss != null ? iss : "urn:licensor:dev";
+      } else {
+        jwks = readJson(identity.jwks, "--jwks");
+        if (iss == null) {
+          throw new CliException(CliException.USAGE, "--issuer is required with --jwks");
+        }
+      }
+      JsonObject body = new JsonObject().put("id", id).put("displayName", displayName != null ? displayName : id)
+          .put("adminEmail", adminEmail).put("identity", new JsonObject().put("issuer", iss).put("jwks", jwks))
+          .put("key", key.toJson());
+      JsonObject tenant = server.api().post("v1/tenants", body);
+      out().println("created tenant " + tenant.getString("id") + ", current key " + tenant.getString("currentKid"));
+      return 0;
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "A tenant's state and key versions (public data only), as JSON.")
+  static final class Show extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "TENANT")
+    String id;
+
+    @Override
+    protected int execute() {
+      printJson(server.api().get(tenantPath(id)));
+      return 0;
+    }
+  }
+
+  @Command(name = "cancel", mixinStandardHelpOptions = true,
+      description = "Cancel the subscription: every node stops using the tenant's key at once (revoke). Idempotent.")
+  static final class Cancel extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "TENANT")
+    String id;
+
+    @Override
+    protected int execute() {
+      JsonObject tenant = server.api().post(tenantPath(id) + "/cancel", null);
+      out().println("tenant " + id + " is " + tenant.getString("state") + describePropagation(tenant));
+      return 0;
+    }
+  }
+
+  @Command(name = "reactivate", mixinStandardHelpOptions = true, description = "Reactivate a cancelled tenant (operator).")
+  static final class Reactivate extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "TENANT")
+    String id;
+
+    @Override
+    protected int execute() {
+      JsonObject tenant = server.api().post(tenantPath(id) + "/reactivate", null);
+      out().println("tenant " + id + " is " + tenant.getString("state") + describePropagation(tenant));
+      return 0;
+    }
+  }
+
+  @Command(name = "rekey", mixinStandardHelpOptions = true,
+      description = "Re-key: a new active version; the previous one is retained, and content under it keeps licensing.")
+  static final class Rekey extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "TENANT")
+    String id;
+
+    @Mixin
+    KeySource key;
+
+    @Option(names = "--wait", description = "wait until every cluster member publishes with the new version, showing progress")
+    boolean await;
+
+    @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS",
+        description = "how long --wait waits (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @Override
+    protected int execute() {
+      Api api = server.api();
+      JsonObject version = api.post(tenantPath(id) + "/keys/rekey", key.toJson());
+      out().println("tenant " + id + " re-keyed: new current key " + version.getString("kid") + describePropagation(version));
+      if (!await) {
+        return 0;
+      }
+      long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
+      String last = null;
+      while (true) {
+        JsonObject cluster = api.get("v1/cluster?tenant=" + Api.segment(id));
+        JsonObject rollover = cluster.getJsonObject("rollover", new JsonObject()).getJsonObject(id, new JsonObject());
+        JsonObject publishing = rollover.getJsonObject("publishing", new JsonObject());
+        long onNew = publishing.stream().filter(e -> version.getString("kid").equals(e.getValue())).count();
+        String line = "rollover " + id + ": " + onNew + "/" + cluster.getInteger("memberCount", publishing.size())
+            + " nodes publish with " + version.getString("kid");
+        if (!line.equals(last)) {
+          progress(line);
+          last = line;
+        }
+        if (rollover.getBoolean("complete", false)) {
+          out().println("rollover complete: every node publishes with " + version.getString("kid"));
+          return 0;
+        }
+        if (System.currentTimeMillis() > deadline) {
+          throw new CliException(CliException.REFUSED, "rollover not complete after " + timeoutSeconds
+              + " s (licensor cluster status --tenant " + id + " shows which node lags)");
+        }
+        sleep(1000);
+      }
+    }
+  }
+
+  @Command(name = "destroy", mixinStandardHelpOptions = true,
+      description = "Destroy a key version for good (operator; the customer's alternative to exporting a BYOK key). "
+          + "Content protected with it can never be opened again.")
+  static final class Destroy extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(index = "0", paramLabel = "TENANT")
+    String id;
+
+    @Option(names = "--key-version", required = true, paramLabel = "N", description = "the key version to destroy (N of TENANT:N)")
+    int version;
+
+    @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "why (kept in the audit)")
+    String reason;
+
+    @Option(names = "--yes", description = "confirm: destruction cannot be undone")
+    boolean yes;
+
+    @Override
+    protected int execute() {
+      if (!yes) {
+        throw new CliException(CliException.USAGE, "destroying " + id + ":" + version
+            + " cannot be undone; run again with --yes to confirm");
+      }
+      server.api().delete(tenantPath(id) + "/keys/" + version, new JsonObject().put("reason", reason));
+      out().println("destroyed key version " + id + ":" + version);
+      return 0;
+    }
+  }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = "Export a service-generated key version as password-protected PKCS#8 (tenant-admin). "
+          + "BYOK versions are never exportable: ask an operator to destroy them instead.")
+  static final class Export extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(index = "0", paramLabel = "TENANT")
+    String id;
+
+    @Option(names = "--key-version", required = true, paramLabel = "N", description = "the key version to export (N of TENANT:N)")
+    int version;
+
+    @Option(names = "--password-file", required = true, paramLabel = "FILE",
+        description = "the export password (12-1024 characters), read from FILE")
+    Path passwordFile;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "where the encrypted PEM goes")
+    Path outFile;
+
+    @Override
+    protected int execute() throws IOException {
+      String password;
+      try {
+        password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        throw new CliException(CliException.USAGE, "cannot read --password-file " + passwordFile + ": " + e.getMessage());
+      }
+      JsonObject exported = server.api().post(tenantPath(id) + "/keys/" + version + "/export",
+          new JsonObject().put("password", password).put("format", "pkcs8-pem"));
+      Files.writeString(outFile, exported.getString("privateKeyPem"), StandardCharsets.UTF_8);
+      out().println("exported " + exported.getString("kid") + " to " + outFile + " (" + exported.getString("encryption") + ")");
+      return 0;
+    }
+  }
+}

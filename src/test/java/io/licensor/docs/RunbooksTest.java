@@ -1,0 +1,137 @@
+package io.licensor.docs;
+
+import io.licensor.support.ClusterFixture;
+import io.licensor.support.Issuer;
+import io.licensor.support.TestDatabase;
+import io.licensor.support.TestNode;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs the runbooks of docs/operations.md as written: every {@code sh runbook} block, in order,
+ * with bash and the bin/licensor launcher (on the classes under test), against a real node in dev
+ * mode. {@code sh runbook before-start} blocks run before the node starts (the security world is
+ * made then). A line ending in {@code # refused: SLUG} must exit 1 naming that problem.
+ */
+@DisplayName("The operations guide's runbooks")
+class RunbooksTest {
+
+  static final Path GUIDE = Path.of("docs", "operations.md");
+  private static final Pattern BLOCK = Pattern.compile("```sh runbook( before-start)?\\n(.*?)```", Pattern.DOTALL);
+  private static final Pattern REFUSED = Pattern.compile("^(\\S.*?)\\s+# refused: ([a-z-]+)\\s*$");
+
+  static final String PRELUDE = """
+      set -euo pipefail
+      trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+      refused() {
+        local slug=$1 code; shift
+        set +e; "$@" >/dev/null 2>.refused.err; code=$?; set -e
+        cat .refused.err >&2
+        if [ "$code" -ne 1 ] || ! grep -q -- "$slug" .refused.err; then
+          echo "RUNBOOK: expected '$1 $2 $3 ...' to be refused with $slug; it exited $code" >&2
+          return 1
+        fi
+      }
+      """;
+
+  @TempDir
+  Path work;
+
+  record Runbooks(String beforeStart, String afterStart, int blocks) {
+  }
+
+  static Runbooks parse(String markdown) {
+    StringBuilder before = new StringBuilder();
+    StringBuilder after = new StringBuilder();
+    Matcher m = BLOCK.matcher(markdown);
+    int blocks = 0;
+    while (m.find()) {
+      blocks++;
+      StringBuilder target = m.group(1) != null ? before : after;
+      for (String line : m.group(2).split("\n", -1)) {
+        Matcher refused = REFUSED.matcher(line);
+        target.append(refused.matches() ? "refused " + refused.group(2) + " " + refused.group(1) : line).append('\n');
+      }
+      target.append("echo \"RUNBOOK: block ").append(blocks).append(" done\" >&2\n");
+    }
+    return new Runbooks(before.toString(), after.toString(), blocks);
+  }
+
+  @Test
+  @DisplayName("the refusal marker turns a line into a checked refusal, and every block is found")
+  void parsesTheGuide() throws IOException {
+    Runbooks r = parse(Files.readString(GUIDE));
+    assertThat(r.blocks()).isGreaterThanOrEqualTo(10);
+    assertThat(r.beforeStart()).contains("licensor world init");
+    assertThat(r.afterStart()).contains("refused subscription-cancelled licensor open plan.txt.lprot --token \"$BOB\"")
+        .contains("refused key-not-exportable licensor tenant export fabrikam");
+    for (String section : List.of("## Revoke", "## Re-key", "## Backup and recovery", "## Export", "## Breach response")) {
+      assertThat(Files.readString(GUIDE)).contains(section);
+    }
+  }
+
+  @Test
+  @DisplayName("every runbook runs as written against a real node")
+  void runbooksRun() throws Exception {
+    Runbooks runbooks = parse(Files.readString(GUIDE));
+    Path data = work.resolve("data");
+    Map<String, String> env = new java.util.HashMap<>(Map.of(
+        "LICENSOR_DEV_ENABLED", "true",
+        "LICENSOR_DATA_DIR", data.toString(),
+        "LICENSOR_LOG_LEVEL", "WARN",
+        "LICENSOR_CLASSPATH", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+        "LICENSOR_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto",
+        "PATH", Path.of("bin").toAbsolutePath() + ":" + System.getenv("PATH")));
+    run("before-start", runbooks.beforeStart(), env);
+
+    String dbUrl = TestDatabase.freshDatabaseUrl();
+    JsonObject settings = new JsonObject()
+        .put("dataDir", data.toString())
+        .put("http", new JsonObject().put("port", 0).put("instances", 1))
+        .put("database", new JsonObject().put("url", dbUrl))
+        .put("dev", new JsonObject().put("enabled", true));
+    try (TestNode node = TestNode.start(settings, data, dbUrl, Issuer.rsa("https://operators.test"))) {
+      env.put("LICENSOR_URL", "http://127.0.0.1:" + node.node.port());
+      env.put("RECOVERY_PORT", Integer.toString(ClusterFixture.freePorts(1)[0]));
+      env.put("RECOVERY_DATABASE_URL", TestDatabase.freshDatabaseUrl());
+      run("runbooks", runbooks.afterStart(), env);
+    }
+  }
+
+  private void run(String name, String script, Map<String, String> env) throws Exception {
+    Path file = work.resolve(name + ".sh");
+    Files.writeString(file, PRELUDE + script, StandardCharsets.UTF_8);
+    ProcessBuilder pb = new ProcessBuilder("bash", file.toString()).directory(work.toFile()).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("LICENSOR_"));
+    pb.environment().putAll(env);
+    Path log = work.resolve(name + ".log");
+    pb.redirectOutput(log.toFile());
+    Process p = pb.start();
+    boolean finished = p.waitFor(8, TimeUnit.MINUTES);
+    if (!finished) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+    String output = Files.readString(log);
+    Path recovered = work.resolve("recovered.log");
+    String recoveredLog = Files.exists(recovered) ? "\n--- recovered node's log\n" + Files.readString(recovered) : "";
+    assertThat(finished && p.exitValue() == 0).as("%s:\n%s%s", name, output, recoveredLog).isTrue();
+    List<String> done = new ArrayList<>(output.lines().filter(l -> l.startsWith("RUNBOOK: block")).toList());
+    assertThat(done).as(output).isNotEmpty();
+  }
+}
