@@ -29,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 HSMS="${HSMS:-software pkcs11}"
 ALGORITHM="${ALGORITHM:-RSA-2048}"
-LEVELS="${LEVELS:-14}"
+LEVELS="${LEVELS:-17}"
 LEVEL_SECONDS="${LEVEL_SECONDS:-10}"
 STEADY_SECONDS="${STEADY_SECONDS:-30}"
 PORT="${PORT:-18083}"

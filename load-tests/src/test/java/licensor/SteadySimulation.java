@@ -70,9 +70,11 @@ public class SteadySimulation extends Simulation {
   {
     setUp(
         // closed, then the last HANDOVER_SECONDS open at the first measured rate: a closed phase
-        // keeps warmUsers requests queued at the HSM, which the first measured second would inherit
-        warm.injectClosed(constantConcurrentUsers(WARM_USERS).during(WARM_SECONDS - HANDOVER_SECONDS))
-            .andThen(handover.injectOpen(constantUsersPerSec(RATE).during(HANDOVER_SECONDS))),
+        // keeps warmUsers requests queued at the HSM, which the first measured second would inherit.
+        // Each phase on its own clock (andThen would start the handover only once the last closed
+        // user finished, and let it overlap the measured phase)
+        warm.injectClosed(constantConcurrentUsers(WARM_USERS).during(WARM_SECONDS - HANDOVER_SECONDS - 1)),
+        handover.injectOpen(nothingFor(WARM_SECONDS - HANDOVER_SECONDS), constantUsersPerSec(RATE).during(HANDOVER_SECONDS)),
         license.injectOpen(nothingFor(WARM_SECONDS), constantUsersPerSec(RATE).during(SECONDS)))
         .protocols(Setup.protocol())
         .assertions(
