@@ -144,36 +144,38 @@ public final class TenantCommands implements Runnable {
     }
   }
 
-  @Command(name = "cancel", mixinStandardHelpOptions = true,
-      description = "Cancel the subscription: every node stops using the tenant's key at once (revoke). Idempotent.")
-  static final class Cancel extends CliCommand {
+  /** A change of the tenant's state (cancel, reactivate): POST .../{action}, then the new state and its propagation. */
+  abstract static class StateChange extends CliCommand {
     @Mixin
     ServerOptions server;
 
     @Parameters(paramLabel = "TENANT")
     String id;
 
+    abstract String action();
+
     @Override
     protected int execute() {
-      JsonObject tenant = server.api().post(tenantPath(id) + "/cancel", null);
+      JsonObject tenant = server.api().post(tenantPath(id) + "/" + action(), null);
       out().println("tenant " + id + " is " + tenant.getString("state") + describePropagation(tenant));
       return 0;
     }
   }
 
-  @Command(name = "reactivate", mixinStandardHelpOptions = true, description = "Reactivate a cancelled tenant (operator).")
-  static final class Reactivate extends CliCommand {
-    @Mixin
-    ServerOptions server;
-
-    @Parameters(paramLabel = "TENANT")
-    String id;
-
+  @Command(name = "cancel", mixinStandardHelpOptions = true,
+      description = "Cancel the subscription: every node stops using the tenant's key at once (revoke). Idempotent.")
+  static final class Cancel extends StateChange {
     @Override
-    protected int execute() {
-      JsonObject tenant = server.api().post(tenantPath(id) + "/reactivate", null);
-      out().println("tenant " + id + " is " + tenant.getString("state") + describePropagation(tenant));
-      return 0;
+    String action() {
+      return "cancel";
+    }
+  }
+
+  @Command(name = "reactivate", mixinStandardHelpOptions = true, description = "Reactivate a cancelled tenant (operator).")
+  static final class Reactivate extends StateChange {
+    @Override
+    String action() {
+      return "reactivate";
     }
   }
 
