@@ -4,6 +4,7 @@
 #   load-tests/license-rate.sh            # defaults: RSA-2048, 1 HSM session, 20 s, 32 connections
 #   SESSIONS=2 SECONDS_=30 CONNECTIONS=64 ALGORITHM=RSA-2048 load-tests/license-rate.sh
 #   AUDIT_KEY_USE=false load-tests/license-rate.sh   # key-use audit off (to measure its cost)
+#   WARM_SECONDS=80 load-tests/license-rate.sh        # a longer unmeasured warm-up (the JIT needs ~80 s of full load)
 #   HSM=pkcs11 LICENSOR_HSM_PKCS11_LIBRARY=/usr/lib/softhsm/libsofthsm2.so LICENSOR_HSM_PKCS11_PIN=... \
 #     SOFTHSM2_CONF=... load-tests/license-rate.sh    # on a PKCS#11 token
 #
@@ -17,6 +18,7 @@ ALGORITHM="${ALGORITHM:-RSA-2048}"
 SESSIONS="${SESSIONS:-1}"
 DURATION="${SECONDS_:-20}"
 CONNECTIONS="${CONNECTIONS:-32}"
+WARM="${WARM_SECONDS:-5}"
 PORT="${PORT:-18080}"
 source load-tests/lib.sh
 
@@ -33,7 +35,7 @@ license_lua "$WORK/license.lua" "$USER_TOKEN" "$PL"
 # one check request (the body wrk will send), then the run
 curl -sf -X POST "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" -H "Authorization: Bearer $USER_TOKEN" \
   -H 'Content-Type: application/json' -d "$(license_body "$WORK/license.lua")" >/dev/null
-wrk -t1 -c"$CONNECTIONS" -d5s -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" >/dev/null
+wrk -t1 -c"$CONNECTIONS" -d"${WARM}s" -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" >/dev/null
 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" | tee "$WORK/wrk.txt"
 RATE=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
 stop_dev_node
