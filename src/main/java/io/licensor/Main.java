@@ -32,15 +32,7 @@ import java.util.concurrent.CountDownLatch;
         Main.Byok.class, Main.DevToken.class,
         io.licensor.cli.ClientCommands.Protect.class, io.licensor.cli.ClientCommands.Open.class,
         Main.BenchHsm.class})
-public final class Main implements Runnable {
-
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
+public final class Main extends io.licensor.cli.CommandGroup {
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -201,14 +193,7 @@ public final class Main implements Runnable {
 
   @Command(name = "byok", mixinStandardHelpOptions = true, description = "Bring-your-own-key tools for customers.",
       subcommands = {io.licensor.cli.ByokKek.class, Main.ByokWrapCommand.class})
-  static final class Byok implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-      spec.commandLine().usage(spec.commandLine().getOut());
-    }
+  static final class Byok extends io.licensor.cli.CommandGroup {
   }
 
   @Command(name = "wrap", mixinStandardHelpOptions = true, description = "Wrap a private key for transfer to licensor: writes a .byok file "

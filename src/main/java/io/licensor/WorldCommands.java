@@ -27,12 +27,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "world", mixinStandardHelpOptions = true, description = "Security world: create one with its admin cards, or load one onto this module.",
     subcommands = {WorldCommands.Init.class, WorldCommands.Load.class})
-final class WorldCommands implements Runnable {
-
-  @Override
-  public void run() {
-    new picocli.CommandLine(this).usage(System.out);
-  }
+final class WorldCommands extends io.licensor.cli.CommandGroup {
 
   static char[] passphrase(int card, Map<Integer, Path> files, boolean confirm) throws IOException {
     String env = System.getenv("LICENSOR_CARD_PASSPHRASE_" + card);

@@ -23,10 +23,12 @@ public final class Api {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+  /** One client for every Api of the process (each HttpClient has its own selector thread). */
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+      .version(HttpClient.Version.HTTP_1_1).build();
+
   private final URI base;
   private final String token;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-      .version(HttpClient.Version.HTTP_1_1).build();
 
   Api(URI base, String token) {
     this.base = base;
@@ -89,7 +91,7 @@ public final class Api {
     }
     HttpResponse<String> response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (ConnectException e) {
       throw new CliException(CliException.UNREACHABLE, "cannot reach the server at " + base
           + " (is it running? set --server or LICENSOR_URL)");

@@ -51,6 +51,25 @@ public abstract class CliCommand implements Callable<Integer> {
     err().flush();
   }
 
+  /** A local input file's text; one that cannot be read is a usage error naming the option. */
+  static String readText(java.nio.file.Path file, String option) {
+    try {
+      return java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new CliException(CliException.USAGE, "cannot read " + option + " " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** A local input file holding a JSON object (see {@link #readText}). */
+  static JsonObject readJson(java.nio.file.Path file, String option) {
+    String text = readText(file, option);
+    try {
+      return new JsonObject(text);
+    } catch (RuntimeException e) {
+      throw new CliException(CliException.USAGE, option + " " + file + " is not a JSON object");
+    }
+  }
+
   protected static void sleep(long millis) {
     try {
       Thread.sleep(millis);

@@ -21,16 +21,6 @@ public final class OperatorCommands {
   private OperatorCommands() {
   }
 
-  abstract static class Group implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-      spec.commandLine().usage(spec.commandLine().getOut());
-    }
-  }
-
   @Command(name = "backup", mixinStandardHelpOptions = true,
       description = "Download a tenant's backup package (its key tokens, sealed to this security world). Keep it with "
           + "the world file and a quorum of admin cards: all three are needed to recover.")
@@ -69,7 +59,7 @@ public final class OperatorCommands {
 
     @Override
     protected int execute() {
-      JsonObject pkg = TenantCommands.readJson(file, "package");
+      JsonObject pkg = readJson(file, "package");
       progress("restoring " + file + " (" + pkg.getJsonArray("keys", new JsonArray()).size() + " key versions)...");
       JsonObject result = server.api().post("v1/tenants/restore" + (replace ? "?replace=true" : ""), pkg);
       out().println((result.getBoolean("replaced", false) ? "replaced" : "restored") + " tenant " + result.getString("tenant")
@@ -80,7 +70,7 @@ public final class OperatorCommands {
 
   @Command(name = "incident", mixinStandardHelpOptions = true, description = "Breach response: declare incidents and follow their playbooks.",
       subcommands = {IncidentDeclare.class, IncidentShow.class, IncidentList.class, IncidentHsmUpdated.class})
-  public static final class Incident extends Group {
+  public static final class Incident extends CommandGroup {
   }
 
   static final class Scope {
@@ -257,7 +247,7 @@ public final class OperatorCommands {
 
   @Command(name = "policy", mixinStandardHelpOptions = true, description = "The crypto policy new key versions must meet.",
       subcommands = {PolicyShow.class, PolicySet.class})
-  public static final class Policy extends Group {
+  public static final class Policy extends CommandGroup {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true, description = "The crypto policy, as JSON.")
@@ -296,7 +286,7 @@ public final class OperatorCommands {
 
   @Command(name = "cluster", mixinStandardHelpOptions = true, description = "The cluster's members and their views.",
       subcommands = {ClusterStatus.class})
-  public static final class Cluster extends Group {
+  public static final class Cluster extends CommandGroup {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,

@@ -45,7 +45,7 @@ public record ProtectedFile(JsonObject header, byte[] prefix, byte[] ciphertext)
   /** Encrypts {@code content} and writes the protected file to {@code out}. */
   static void write(OutputStream out, JsonObject header, byte[] contentKey, byte[] content) throws IOException {
     byte[] iv = Base64.getUrlDecoder().decode(header.getString("iv"));
-    byte[] prefix = prefix(header);
+    byte[] prefix = prefix(header.encode().getBytes(StandardCharsets.UTF_8));
     try {
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
       gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(contentKey, "AES"), new GCMParameterSpec(TAG_BITS, iv));
@@ -66,26 +66,18 @@ public record ProtectedFile(JsonObject header, byte[] prefix, byte[] ciphertext)
   /** Reads a protected file's header and ciphertext; a file that is not one fails with a clear message. */
   static ProtectedFile read(InputStream in) throws IOException {
     DataInputStream data = new DataInputStream(in);
-    byte[] magic = new byte[MAGIC.length];
+    byte[] headerBytes;
     try {
+      byte[] magic = new byte[MAGIC.length];
       data.readFully(magic);
-    } catch (java.io.EOFException e) {
-      throw notProtected();
-    }
-    if (!Arrays.equals(magic, MAGIC)) {
-      throw notProtected();
-    }
-    int length;
-    try {
-      length = data.readInt();
-    } catch (java.io.EOFException e) {
-      throw notProtected();
-    }
-    if (length <= 0 || length > MAX_HEADER) {
-      throw notProtected();
-    }
-    byte[] headerBytes = new byte[length];
-    try {
+      if (!Arrays.equals(magic, MAGIC)) {
+        throw notProtected();
+      }
+      int length = data.readInt();
+      if (length <= 0 || length > MAX_HEADER) {
+        throw notProtected();
+      }
+      headerBytes = new byte[length];
       data.readFully(headerBytes);
     } catch (java.io.EOFException e) {
       throw notProtected();
@@ -103,8 +95,7 @@ public record ProtectedFile(JsonObject header, byte[] prefix, byte[] ciphertext)
     }
     ByteArrayOutputStream rest = new ByteArrayOutputStream();
     data.transferTo(rest);
-    byte[] prefix = ByteBuffer.allocate(MAGIC.length + 4 + length).put(MAGIC).putInt(length).put(headerBytes).array();
-    return new ProtectedFile(header, prefix, rest.toByteArray());
+    return new ProtectedFile(header, prefix(headerBytes), rest.toByteArray());
   }
 
   /** The content, if the key is right and nothing (header or content) was changed; else a clear failure. */
@@ -125,9 +116,10 @@ public record ProtectedFile(JsonObject header, byte[] prefix, byte[] ciphertext)
     }
   }
 
-  private static byte[] prefix(JsonObject header) {
-    byte[] json = header.encode().getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(MAGIC.length + 4 + json.length).put(MAGIC).putInt(json.length).put(json).array();
+  /** Everything before the ciphertext (the GCM associated data): magic, header length, header. */
+  private static byte[] prefix(byte[] headerJson) {
+    return ByteBuffer.allocate(MAGIC.length + 4 + headerJson.length).put(MAGIC).putInt(headerJson.length).put(headerJson)
+        .array();
   }
 
   private static CliException notProtected() {

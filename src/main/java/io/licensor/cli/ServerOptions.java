@@ -2,10 +2,7 @@ package io.licensor.cli;
 
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where the server is and who is asking: shared by every command that talks to a server. */
@@ -54,11 +51,7 @@ public final class ServerOptions {
       throw new CliException(CliException.USAGE, "give --token or --token-file, not both");
     }
     if (tokenFile != null) {
-      try {
-        return Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
-      } catch (IOException e) {
-        throw new CliException(CliException.USAGE, "cannot read --token-file " + tokenFile + ": " + e.getMessage());
-      }
+      return CliCommand.readText(tokenFile, "--token-file").trim();
     }
     String t = token != null ? token : Env.get("LICENSOR_TOKEN");
     if (t == null) {

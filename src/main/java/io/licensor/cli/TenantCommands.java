@@ -18,15 +18,7 @@ import java.nio.file.Path;
     mixinStandardHelpOptions = true,
     subcommands = {TenantCommands.Create.class, TenantCommands.Show.class, TenantCommands.Cancel.class,
         TenantCommands.Reactivate.class, TenantCommands.Rekey.class, TenantCommands.Destroy.class, TenantCommands.Export.class})
-public final class TenantCommands implements Runnable {
-
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
+public final class TenantCommands extends CommandGroup {
 
   static String tenantPath(String tenant) {
     return "v1/tenants/" + Api.segment(tenant);
@@ -47,17 +39,7 @@ public final class TenantCommands implements Runnable {
       if (byok == null) {
         return new JsonObject().put("origin", "service").put("algorithm", algorithm);
       }
-      return new JsonObject().put("origin", "byok").put("algorithm", algorithm).put("byok", readJson(byok, "--byok"));
-    }
-  }
-
-  static JsonObject readJson(Path file, String option) {
-    try {
-      return new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new CliException(CliException.USAGE, "cannot read " + option + " " + file + ": " + e.getMessage());
-    } catch (RuntimeException e) {
-      throw new CliException(CliException.USAGE, option + " " + file + " is not a JSON object");
+      return new JsonObject().put("origin", "byok").put("algorithm", algorithm).put("byok", CliCommand.readJson(byok, "--byok"));
     }
   }
 
@@ -285,12 +267,7 @@ public final class TenantCommands implements Runnable {
 
     @Override
     protected int execute() throws IOException {
-      String password;
-      try {
-        password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
-      } catch (IOException e) {
-        throw new CliException(CliException.USAGE, "cannot read --password-file " + passwordFile + ": " + e.getMessage());
-      }
+      String password = readText(passwordFile, "--password-file").strip();
       JsonObject exported = server.api().post(tenantPath(id) + "/keys/" + version + "/export",
           new JsonObject().put("password", password).put("format", "pkcs8-pem"));
       Files.writeString(outFile, exported.getString("privateKeyPem"), StandardCharsets.UTF_8);
