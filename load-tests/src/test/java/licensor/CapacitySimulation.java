@@ -5,8 +5,6 @@ import io.gatling.javaapi.core.Simulation;
 
 import java.nio.file.Path;
 
-import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
-import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.incrementUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.nothingFor;
@@ -37,15 +35,10 @@ public class CapacitySimulation extends Simulation {
    * (see SteadySimulation's warm phase).
    */
   static final int WARM_SECONDS = Integer.getInteger("warmLevelSeconds", 90);
-  static final int WARM_USERS = Integer.getInteger("warmUsers", 16);
-  static final int HANDOVER_SECONDS = 10;
   static final double SUSTAIN_P99_MS = Double.parseDouble(System.getProperty("sustainP99Ms", "250"));
 
   static final Setup.Prepared PREPARED = Setup.prepare(TENANTS, 2, 2, 15, ALGORITHM);
   static final Levels LEVELS_SEEN = new Levels(START, STEP, LEVELS, LEVEL_SECONDS, RAMP_SECONDS, SUSTAIN_P99_MS);
-
-  ScenarioBuilder warm = LEVELS_SEEN.licensing("warm-up", "license (warm-up)", PREPARED);
-  ScenarioBuilder handover = LEVELS_SEEN.licensing("warm-up handover", "license (warm-up)", PREPARED);
 
   ScenarioBuilder license = LEVELS_SEEN.licensing("license", "license", PREPARED);
 
@@ -56,27 +49,14 @@ public class CapacitySimulation extends Simulation {
 
   @Override
   public void after() {
-    try {
-      LEVELS_SEEN.report(Path.of(System.getProperty("capacityFile", "target/capacity.txt")));
-      if (System.getProperty("timelineFile") != null) {
-        LEVELS_SEEN.timeline(Path.of(System.getProperty("timelineFile")));
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    LEVELS_SEEN.write(Path.of(System.getProperty("capacityFile", "target/capacity.txt")));
   }
 
   {
-    setUp(
-        // closed, then the last HANDOVER_SECONDS open at the first measured rate: a closed phase
-        // keeps warmUsers requests queued at the HSM, which the first measured second would inherit.
-        // Each phase on its own clock (andThen would start the handover only once the last closed
-        // user finished, and let it overlap the measured phase)
-        warm.injectClosed(constantConcurrentUsers(WARM_USERS).during(WARM_SECONDS - HANDOVER_SECONDS - 1)),
-        handover.injectOpen(nothingFor(WARM_SECONDS - HANDOVER_SECONDS), constantUsersPerSec(START).during(HANDOVER_SECONDS)),
+    setUp(LEVELS_SEEN.afterWarmPhase(PREPARED, WARM_SECONDS, START,
         license.injectOpen(nothingFor(WARM_SECONDS),
             incrementUsersPerSec(STEP).times(LEVELS).eachLevelLasting(LEVEL_SECONDS)
-                .separatedByRampsLasting(RAMP_SECONDS).startingFrom(START)))
+                .separatedByRampsLasting(RAMP_SECONDS).startingFrom(START))))
         .protocols(Setup.protocol())
         // the first level must hold: a capacity run that cannot sustain its starting rate says nothing
         .assertions(global().requestsPerSec().gt(START * 0.5));

@@ -61,6 +61,53 @@ final class Levels {
         });
   }
 
+  /** Concurrency of the warm phase's closed model (property warmUsers). */
+  static final int WARM_USERS = Integer.getInteger("warmUsers", 16);
+  /** The warm phase's last seconds: open model at the first measured rate. */
+  static final int HANDOVER_SECONDS = 10;
+
+  /**
+   * The uncounted warm phase of {@code warmSeconds} before the measured one. Closed model first
+   * (warmUsers requests in flight, each replaced as it completes: as fast as the server goes,
+   * never past it), so both JVMs, the server's and Gatling's, compile their paths and open their
+   * connections. On this machine (JDK 17, the server's non-HSM threads sharing one core with
+   * Gatling) the server's C2 compiler thread takes 30-55% of that core for the first ~60 s of full
+   * load, and the server's own CPU per license is then 3-4 times its steady state; measured without
+   * this phase, the first minute of a run is that transient, not the server (docs/performance.md,
+   * "JIT warm-up"). Then the last HANDOVER_SECONDS open at {@code firstRate}: a closed phase keeps
+   * warmUsers requests queued at the HSM, which the first measured second would inherit. Each
+   * phase runs on its own clock (andThen would start the handover only once the last closed user
+   * finished, and let it overlap the measured phase).
+   */
+  List<io.gatling.javaapi.core.PopulationBuilder> warmPhase(Setup.Prepared prepared, int warmSeconds, double firstRate) {
+    return List.of(
+        licensing("warm-up", "license (warm-up)", prepared).injectClosed(
+            io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers(WARM_USERS).during(warmSeconds - HANDOVER_SECONDS - 1)),
+        licensing("warm-up handover", "license (warm-up)", prepared).injectOpen(
+            io.gatling.javaapi.core.CoreDsl.nothingFor(warmSeconds - HANDOVER_SECONDS),
+            io.gatling.javaapi.core.CoreDsl.constantUsersPerSec(firstRate).during(HANDOVER_SECONDS)));
+  }
+
+  /** The warm phase, then {@code measured}: what a simulation sets up. */
+  List<io.gatling.javaapi.core.PopulationBuilder> afterWarmPhase(Setup.Prepared prepared, int warmSeconds, double firstRate,
+                                                                 io.gatling.javaapi.core.PopulationBuilder measured) {
+    List<io.gatling.javaapi.core.PopulationBuilder> all = new ArrayList<>(warmPhase(prepared, warmSeconds, firstRate));
+    all.add(measured);
+    return all;
+  }
+
+  /** Writes {@link #report} to {@code file}, and {@link #timeline} where the timelineFile property names a file. */
+  void write(Path file) {
+    try {
+      report(file);
+      if (System.getProperty("timelineFile") != null) {
+        timeline(Path.of(System.getProperty("timelineFile")));
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** The levels begin {@code afterSeconds} from now (after an uncounted warm phase). */
   void started(double afterSeconds) {
     start = System.nanoTime() + (long) (afterSeconds * 1e9);

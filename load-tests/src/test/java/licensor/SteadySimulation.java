@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.details;
 import static io.gatling.javaapi.core.CoreDsl.nothingFor;
-import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
 
 /**
  * Licensing at one constant arrival rate (open model), with SPEC §8's latency target as the
@@ -27,25 +26,12 @@ public class SteadySimulation extends Simulation {
   static final int SECONDS = Integer.getInteger("seconds", 30);
   static final int P99_MS = Integer.getInteger("p99Ms", 25);
 
-  /**
-   * An uncounted warm phase first, closed model (warmUsers requests in flight, each replaced as it
-   * completes: as fast as the server goes, never past it): both JVMs, the server's and Gatling's,
-   * compile their paths and open their connections. On this machine (JDK 17, the server's
-   * non-HSM threads sharing one core with Gatling) the server's C2 compiler thread takes 30-55% of
-   * that core for the first ~60 s of full load, and the server's own CPU per license is then
-   * 3-4 times its steady state; measured without this phase, the first minute of a run is that
-   * transient, not the server (docs/performance.md, "JIT warm-up").
-   */
+  /** The uncounted warm phase first ({@link Levels#warmPhase}: why, and how). */
   static final int WARM_SECONDS = Integer.getInteger("warmPhaseSeconds", 90);
-  static final int WARM_USERS = Integer.getInteger("warmUsers", 16);
-  static final int HANDOVER_SECONDS = 10;
 
   static final Setup.Prepared PREPARED = Setup.prepare(TENANTS, 2, 2, 15, ALGORITHM);
 
   static final Levels SEEN = new Levels(RATE, 0, 1, SECONDS, 0, P99_MS);
-
-  ScenarioBuilder warm = SEEN.licensing("warm-up", "license (warm-up)", PREPARED);
-  ScenarioBuilder handover = SEEN.licensing("warm-up handover", "license (warm-up)", PREPARED);
 
   ScenarioBuilder license = SEEN.licensing("license", "license", PREPARED);
 
@@ -54,28 +40,15 @@ public class SteadySimulation extends Simulation {
     SEEN.started(WARM_SECONDS);
   }
 
-  /** Prints the run's latencies (as measured here, from send to response) and writes them to steadyFile. */
+  /** Prints the run's latencies (Gatling's response times) and writes them to steadyFile. */
   @Override
   public void after() {
-    try {
-      SEEN.report(Path.of(System.getProperty("steadyFile", "target/steady.txt")));
-      if (System.getProperty("timelineFile") != null) {
-        SEEN.timeline(Path.of(System.getProperty("timelineFile")));
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    SEEN.write(Path.of(System.getProperty("steadyFile", "target/steady.txt")));
   }
 
   {
-    setUp(
-        // closed, then the last HANDOVER_SECONDS open at the first measured rate: a closed phase
-        // keeps warmUsers requests queued at the HSM, which the first measured second would inherit.
-        // Each phase on its own clock (andThen would start the handover only once the last closed
-        // user finished, and let it overlap the measured phase)
-        warm.injectClosed(constantConcurrentUsers(WARM_USERS).during(WARM_SECONDS - HANDOVER_SECONDS - 1)),
-        handover.injectOpen(nothingFor(WARM_SECONDS - HANDOVER_SECONDS), constantUsersPerSec(RATE).during(HANDOVER_SECONDS)),
-        license.injectOpen(nothingFor(WARM_SECONDS), constantUsersPerSec(RATE).during(SECONDS)))
+    setUp(SEEN.afterWarmPhase(PREPARED, WARM_SECONDS, RATE,
+        license.injectOpen(nothingFor(WARM_SECONDS), constantUsersPerSec(RATE).during(SECONDS))))
         .protocols(Setup.protocol())
         .assertions(
             details("license").failedRequests().count().is(0L),
