@@ -39,6 +39,8 @@ import io.licensor.tenants.TenantService;
 import io.licensor.tenants.TenantStore;
 import io.licensor.world.ModuleKeyFile;
 import io.licensor.world.WorldKey;
+import io.licensor.limits.TenantRateLimits;
+import io.licensor.tls.ServerCertificate;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -88,6 +90,7 @@ public final class Licensor {
   private HazelcastClusterManager clusterManager;
   private Membership membership;
   private Metrics metrics;
+  private ServerCertificate certificate;
 
   private Licensor(Vertx vertx, LicensorConfig config) {
     this.vertx = vertx;
@@ -105,21 +108,67 @@ public final class Licensor {
     MicrometerMetricsFactory factory = new MicrometerMetricsFactory(metrics.registry());
     Future<ClusterSetup.Clustered> clustered;
     if (config.clusterEnabled()) {
-      try {
-        clustered = ClusterSetup.start(config, withMetrics, factory);
-      } catch (RuntimeException e) {
-        return Future.failedFuture(e);
-      }
+      Future<WorldKey> world = config.clusterPlaintext() ? Future.succeededFuture() : worldBeforeVertx(config);
+      clustered = world.compose(w -> {
+        try {
+          return ClusterSetup.start(config, withMetrics, factory, w);
+        } finally {
+          if (w != null) {
+            w.destroy();
+          }
+        }
+      });
     } else {
       clustered = Future.succeededFuture(new ClusterSetup.Clustered(
           Vertx.builder().with(withMetrics).withMetrics(factory).build(), null));
     }
-    return clustered.compose(c -> {
+    // Completed off Vert.x: after a failed start the instance is closed, and a future bound to one of
+    // its contexts would never deliver the failure (its event loops are gone).
+    io.vertx.core.Promise<Licensor> result = io.vertx.core.Promise.promise();
+    clustered.onComplete(started -> {
+      if (started.failed()) {
+        result.fail(started.cause());
+        return;
+      }
+      ClusterSetup.Clustered c = started.result();
       Licensor node = new Licensor(c.vertx(), config);
       node.metrics = metrics;
       node.clusterManager = c.manager();
-      return node.startUp().recover(err -> c.vertx().close().transform(x -> Future.failedFuture(err)));
+      node.startUp().onComplete(ar -> {
+        if (ar.succeeded()) {
+          result.complete(node);
+          return;
+        }
+        new Thread(() -> {
+          java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+          c.vertx().close().onComplete(x -> closed.countDown());
+          try {
+            closed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          result.fail(ar.cause());
+        }, "licensor-start-failed").start();
+      });
     });
+    return result.future();
+  }
+
+  /**
+   * The world, read before there is a Vert.x instance (the clustered event bus's TLS comes from it).
+   * Reading may block (a file, scrypt with a passphrase); it runs on a thread of its own so a
+   * caller on an event loop is not held.
+   */
+  private static Future<WorldKey> worldBeforeVertx(LicensorConfig config) {
+    return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        Files.createDirectories(config.dataDir());
+        return ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("cannot read the security world under " + config.dataDir() + ": "
+            + e.getMessage(), e);
+      }
+    }, r -> new Thread(r, "licensor-world-load").start()));
   }
 
   private Future<Licensor> startUp() {
@@ -144,13 +193,17 @@ public final class Licensor {
           if (config.devEnabled()) {
             devIssuer = DevIssuer.loadOrCreate(config.dataDir());
           }
+          if (!config.httpPlaintext()) {
+            certificate = ServerCertificate.load(config);
+          }
           return world;
         })
         .compose(world -> {
           worldId = world.worldId();
           LOG.info("security world {} loaded from {}", worldId, ModuleKeyFile.pathIn(config.dataDir()));
           world.destroy();
-          hsmClient = new HsmClient(vertx, config.hsmQueueCapacity(), config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats)
+          hsmClient = new HsmClient(vertx, config.hsmQueueCapacity(), config.hsmTenantQueueCapacity(), config.hsmSessions(),
+              config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats)
               .withMetrics(metrics);
           metrics.gauge("licensor.hsm.queue.depth", "HSM operations queued or running on this node", hsmClient::queueDepth);
           return vertx.deployVerticle(() -> new HsmWorker(hsm, stats), new DeploymentOptions()
@@ -200,7 +253,7 @@ public final class Licensor {
               config.maxLicenseTtlSeconds());
           Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit, byok, policies),
               licensingService, lifecycle, audit, byok, backupService, clusterView, incidents, policies, db.pool(),
-              metrics, this::readiness);
+              metrics, this::readiness, new TenantRateLimits(config.tenantRatePerSecond(), config.tenantBurst()));
           long period = config.keyRefreshSeconds() * 1000L;
           vertx.setPeriodic(period, period, t -> directory.sweep().onFailure(err ->
               LOG.warn("key directory sweep failed ({}); cached tenants unconfirmed for {} s are reloaded before use",
@@ -208,12 +261,18 @@ public final class Licensor {
           return Future.all(notices.start(), clusterView.start())
               .compose(x -> vertx.deployVerticle(campaigns))
               .compose(x -> vertx.deployVerticle(outbox))
-              .compose(x -> vertx.deployVerticle(() -> new HttpServerVerticle(api, port),
+              .compose(x -> vertx.deployVerticle(() -> new HttpServerVerticle(api, port, certificate),
               new DeploymentOptions().setInstances(config.httpInstances())));
         })
         .map(id -> {
-          LOG.info("licensor listening on http://{}:{} ({} HTTP verticle(s)){}", config.httpHost(), port.get(),
-              config.httpInstances(), config.devEnabled() ? " — DEV MODE: local token issuer enabled" : "");
+          if (certificate != null) {
+            LOG.info("HTTPS certificate {}; SHA-256 fingerprint {}", certificate.description(), certificate.fingerprint());
+          } else {
+            LOG.warn("plain HTTP (http.plaintext) on loopback {}: for local use only", config.httpHost());
+          }
+          LOG.info("licensor listening on {}://{}:{} ({} HTTP verticle(s)){}", certificate != null ? "https" : "http",
+              config.httpHost(), port.get(), config.httpInstances(),
+              config.devEnabled() ? " — DEV MODE: local token issuer enabled" : "");
           return this;
         });
   }

@@ -21,8 +21,9 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "licensor", mixinStandardHelpOptions = true, version = "licensor 0.1.0",
     description = {"A license-issuing server for rights-managed content with customer-managed tenant keys.", "",
-        "Commands that talk to a server take --server URL (default: $LICENSOR_URL, else http://127.0.0.1:8080) and "
-            + "--token-file FILE or --token JWT (default: $LICENSOR_TOKEN).",
+        "Commands that talk to a server take --server URL (default: $LICENSOR_URL, else https://127.0.0.1:8443) and "
+            + "--token-file FILE or --token JWT (default: $LICENSOR_TOKEN); --cacert FILE trusts a server's certificate "
+            + "(default: $LICENSOR_CA_FILE, else a local node's self-signed data/tls/cert.pem).",
         "Exit codes: 0 done, 1 refused by the server or failed, 2 wrong usage or input, 3 server unreachable."},
     subcommands = {Main.Serve.class, WorldCommands.class, DrDrill.class,
         io.licensor.cli.TenantCommands.class, io.licensor.cli.OperatorCommands.Backup.class,
@@ -48,7 +49,8 @@ public final class Main extends io.licensor.cli.CommandGroup {
   }
 
   @Command(name = "serve", mixinStandardHelpOptions = true, description = "Start a node. With no configuration: embedded PostgreSQL and the software HSM "
-      + "under ./data, HTTP on 127.0.0.1:8080.")
+      + "under ./data, HTTPS on 127.0.0.1:8443 with a self-signed certificate made under ./data/tls (its SHA-256 "
+      + "fingerprint is logged). LICENSOR_HTTP_PLAINTEXT=true serves plain HTTP on 127.0.0.1:8080 instead (loopback only).")
   static final class Serve implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, description = "JSON configuration file (default: none, or $LICENSOR_CONFIG)")

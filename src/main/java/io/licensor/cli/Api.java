@@ -23,14 +23,13 @@ public final class Api {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-  /** One client for every Api of the process (each HttpClient has its own selector thread). */
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-      .version(HttpClient.Version.HTTP_1_1).build();
-
+  private final HttpClient http;
   private final URI base;
   private final String token;
 
-  Api(URI base, String token) {
+  /** {@code http} is shared ({@link CliTrust#client}): it carries the trusted certificates. */
+  Api(HttpClient http, URI base, String token) {
+    this.http = http;
     this.base = base;
     this.token = token;
   }
@@ -91,12 +90,16 @@ public final class Api {
     }
     HttpResponse<String> response;
     try {
-      response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (ConnectException e) {
       throw new CliException(CliException.UNREACHABLE, "cannot reach the server at " + base
           + " (is it running? set --server or LICENSOR_URL)");
     } catch (HttpTimeoutException e) {
       throw new CliException(CliException.UNREACHABLE, "the server at " + base + " did not answer in time");
+    } catch (javax.net.ssl.SSLHandshakeException e) {
+      throw new CliException(CliException.UNREACHABLE, "the server at " + base + " did not prove who it is over TLS "
+          + "(its certificate is not trusted, or is not for this host name): give --cacert FILE or set LICENSOR_CA_FILE "
+          + "to its certificate (a node's self-signed one is DATA_DIR/tls/cert.pem; compare the SHA-256 fingerprint it logged)");
     } catch (IOException e) {
       throw new CliException(CliException.UNREACHABLE, "talking to " + base + " failed: " + e.getMessage());
     } catch (InterruptedException e) {

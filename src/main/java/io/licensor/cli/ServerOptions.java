@@ -8,7 +8,7 @@ import java.nio.file.Path;
 /** Where the server is and who is asking: shared by every command that talks to a server. */
 public final class ServerOptions {
 
-  static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
+  static final String DEFAULT_SERVER = "https://127.0.0.1:8443";
 
   @Option(names = "--server", paramLabel = "URL",
       description = "the licensor server (default: $LICENSOR_URL, else " + DEFAULT_SERVER + ")")
@@ -21,13 +21,17 @@ public final class ServerOptions {
   @Option(names = "--token-file", paramLabel = "FILE", description = "read the bearer token from FILE")
   Path tokenFile;
 
+  @Option(names = "--cacert", paramLabel = "FILE", description = "also trust the PEM certificate(s) in FILE for "
+      + "HTTPS (default: $LICENSOR_CA_FILE, else a local node's self-signed $LICENSOR_DATA_DIR/tls/cert.pem if present)")
+  Path caFile;
+
   public Api api() {
-    return new Api(serverUri(), token());
+    return new Api(CliTrust.client(caFile), serverUri(), token());
   }
 
   /** An API client without a token (public endpoints such as jwks.json). */
   public Api anonymous() {
-    return new Api(serverUri(), null);
+    return new Api(CliTrust.client(caFile), serverUri(), null);
   }
 
   URI serverUri() {

@@ -35,7 +35,7 @@ public final class ConfigLoader {
       return new Setting(path, Kind.STRING, def, 0, 0, Set.of(choices));
     }
 
-    static Setting integer(String path, int def, int min, int max) {
+    static Setting integer(String path, Integer def, int min, int max) {
       return new Setting(path, Kind.INT, def, min, max, Set.of());
     }
 
@@ -56,7 +56,10 @@ public final class ConfigLoader {
   static final List<Setting> SETTINGS = List.of(
       Setting.string("dataDir", "data"),
       Setting.string("http.host", "127.0.0.1"),
-      Setting.integer("http.port", 8080, 0, 65535),
+      Setting.integer("http.port", null, 0, 65535),
+      Setting.bool("http.plaintext", false),
+      Setting.string("http.tls.certFile", null),
+      Setting.string("http.tls.keyFile", null),
       Setting.integer("http.instances", 0, 0, 64),
       Setting.integer("http.maxBodyBytes", 65536, 1024, 16 * 1024 * 1024),
       Setting.string("database.url", null),
@@ -75,6 +78,9 @@ public final class ConfigLoader {
       Setting.integer("hsm.timeoutMs", 30_000, 100, 600_000),
       Setting.integer("hsm.retryAfterSeconds", 1, 1, 3600),
       Setting.integer("hsm.keyCacheSize", 4096, 1, 10_000_000),
+      Setting.integer("hsm.tenantQueueCapacity", 64, 1, 1_000_000),
+      Setting.integer("limits.tenantRatePerSecond", 1000, 0, 1_000_000),
+      Setting.integer("limits.tenantBurst", 0, 0, 10_000_000),
       Setting.string("identity.audience", "licensor"),
       Setting.integer("identity.clockSkewSeconds", 60, 0, 600),
       Setting.array("identity.operatorIssuers"),
@@ -97,6 +103,7 @@ public final class ConfigLoader {
       Setting.integer("cluster.port", 0, 0, 65535),
       Setting.string("cluster.members", null),
       Setting.integer("cluster.eventBusPort", 0, 0, 65535),
+      Setting.bool("cluster.plaintext", false),
       Setting.integer("cluster.noticeTimeoutMs", 2000, 50, 60_000),
       Setting.integer("incidents.campaignRatePerSecond", 50, 1, 100_000),
       Setting.integer("incidents.campaignMaxAttempts", 5, 1, 1000),
@@ -221,11 +228,43 @@ public final class ConfigLoader {
       throw new ConfigException("licensing.defaultLicenseTtlSeconds: must not exceed licensing.maxLicenseTtlSeconds");
     }
     OperatorIssuers.validate((JsonArray) values.get("identity.operatorIssuers"));
+    String host = (String) values.get("http.host");
+    if (Boolean.TRUE.equals(values.get("http.plaintext")) && !loopback(host)) {
+      throw new ConfigException("http.plaintext: plain HTTP is allowed only on a loopback address, and http.host is "
+          + host + "; serve HTTPS (http.tls.certFile and http.tls.keyFile) instead");
+    }
+    if ((values.get("http.tls.certFile") == null) != (values.get("http.tls.keyFile") == null)) {
+      throw new ConfigException("http.tls.certFile: give both http.tls.certFile and http.tls.keyFile (PEM), or neither "
+          + "(a self-signed certificate for localhost is made under dataDir/tls)");
+    }
+    for (String file : List.of("http.tls.certFile", "http.tls.keyFile")) {
+      if (values.get(file) != null && !Files.isReadable(Path.of((String) values.get(file)))) {
+        throw new ConfigException(file + ": cannot read " + values.get(file));
+      }
+    }
+    String clusterHost = (String) values.get("cluster.host");
+    if (Boolean.TRUE.equals(values.get("cluster.plaintext")) && clusterHost != null && !loopback(clusterHost)) {
+      throw new ConfigException("cluster.plaintext: a plain event bus is allowed only on a loopback address, and "
+          + "cluster.host is " + clusterHost);
+    }
     if (Boolean.TRUE.equals(values.get("cluster.enabled")) && values.get("database.url") == null) {
       throw new ConfigException("cluster.enabled: the nodes of a cluster share one PostgreSQL; set database.url "
           + "(the embedded database is for a single node)");
     }
     return new LicensorConfig(values);
+  }
+
+  /** 127.0.0.0/8, ::1, or a name that resolves to one of them. */
+  public static boolean isLoopback(String host) {
+    return loopback(host);
+  }
+
+  static boolean loopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   private static void flatten(String prefix, JsonObject json, Map<String, Object> out) {

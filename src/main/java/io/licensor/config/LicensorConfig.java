@@ -42,8 +42,45 @@ public final class LicensorConfig {
     return str("http.host");
   }
 
+  /** The listen port: as set, else 8443 for HTTPS and 8080 for plain HTTP. */
   public int httpPort() {
-    return integer("http.port");
+    Integer port = (Integer) get("http.port");
+    return port != null ? port : httpPlaintext() ? 8080 : 8443;
+  }
+
+  /** Plain HTTP instead of HTTPS; the loader allows it only on a loopback address. */
+  public boolean httpPlaintext() {
+    return bool("http.plaintext");
+  }
+
+  /** The PEM certificate (chain) of the HTTPS server, or null for the self-signed one under the data directory. */
+  public String tlsCertFile() {
+    return str("http.tls.certFile");
+  }
+
+  public String tlsKeyFile() {
+    return str("http.tls.keyFile");
+  }
+
+  /** HSM operations one tenant may have queued on this node; beyond it that tenant gets hsm-busy. */
+  public int hsmTenantQueueCapacity() {
+    return integer("hsm.tenantQueueCapacity");
+  }
+
+  /** Publishing and licensing requests a tenant may make per second on this node; 0 = no limit. */
+  public int tenantRatePerSecond() {
+    return integer("limits.tenantRatePerSecond");
+  }
+
+  /** Requests a tenant may make at once above its rate (the token bucket's size): 0 = one second's worth. */
+  public int tenantBurst() {
+    int burst = integer("limits.tenantBurst");
+    return burst > 0 ? burst : tenantRatePerSecond();
+  }
+
+  /** A clustered event bus without TLS: the loader allows it only on a loopback address. */
+  public boolean clusterPlaintext() {
+    return bool("cluster.plaintext");
   }
 
   /** Number of HTTP verticle instances; 0 in the file means one per core. */

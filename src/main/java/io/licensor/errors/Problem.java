@@ -31,6 +31,7 @@ public enum Problem {
   KEY_DESTROYED(410, "key-destroyed", "The key version was destroyed"),
   PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The request body must be application/json"),
+  RATE_LIMITED(429, "rate-limited", "Too many requests for this tenant"),
   INCIDENT_NOT_FOUND(404, "incident-not-found", "No such incident"),
   INCIDENT_STATE(409, "incident-state", "The incident is not in a state that allows this"),
   INTERNAL_ERROR(500, "internal-error", "Internal error"),

@@ -13,6 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The node's way to the HSM workers. Every call is an event-bus request to a worker; the number
  * of requests queued or running is bounded, and a call beyond the bound fails at once with
  * {@link HsmBusyException} instead of joining an unbounded backlog.
+ *
+ * <p>Operations on a tenant's keys wait in that tenant's lane and reach the sessions in
+ * round-robin order ({@link FairDispatch}), so one tenant's flood cannot queue ahead of every other
+ * tenant; a lane is bounded too. Key generation has a session of its own and does not queue here.
  */
 public final class HsmClient {
 
@@ -26,9 +30,21 @@ public final class HsmClient {
   private final HsmStats stats;
   private volatile io.licensor.metrics.Metrics metrics;
 
+  private final FairDispatch lanes;
+  private final long timeoutNanos;
+
+  /** One lane may hold up to a quarter of the capacity; the sessions take {@code 2 × sessions} at once. */
   public HsmClient(Vertx vertx, int capacity, int timeoutMs, int retryAfterSeconds, HsmStats stats) {
+    this(vertx, capacity, Math.max(1, capacity / 4), 1, timeoutMs, retryAfterSeconds, stats);
+  }
+
+  public HsmClient(Vertx vertx, int capacity, int laneCapacity, int sessions, int timeoutMs, int retryAfterSeconds,
+      HsmStats stats) {
     this.vertx = vertx;
     this.capacity = capacity;
+    // two per session: one running, one already at the session when it finishes, so it never idles
+    this.lanes = new FairDispatch(2 * sessions, laneCapacity);
+    this.timeoutNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     this.retryAfterSeconds = retryAfterSeconds;
     this.stats = stats;
     this.options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs).setCodecName(LocalObjectCodec.NAME);
@@ -41,11 +57,11 @@ public final class HsmClient {
 
   /** Runs on the key-generation session: an RSA-4096 key takes seconds, and licensing must not wait for it. */
   public Future<GeneratedKey> generate(KeyAlgorithm algorithm) {
-    return call(HsmWorker.KEY_GENERATION_ADDRESS, "generate", hsm -> hsm.generate(algorithm));
+    return call(HsmWorker.KEY_GENERATION_ADDRESS, null, "generate", hsm -> hsm.generate(algorithm));
   }
 
   public Future<GeneratedKey> importPrivateKey(KeyAlgorithm algorithm, byte[] pkcs8) {
-    return call("import", hsm -> {
+    return call(NODE_LANE, "import", hsm -> {
       try {
         return hsm.importPrivateKey(algorithm, pkcs8);
       } finally {
@@ -55,15 +71,15 @@ public final class HsmClient {
   }
 
   public Future<GeneratedKey> generateKek() {
-    return call(HsmWorker.KEY_GENERATION_ADDRESS, "generate-kek", Hsm::generateKek);
+    return call(HsmWorker.KEY_GENERATION_ADDRESS, null, "generate-kek", Hsm::generateKek);
   }
 
   public Future<GeneratedKey> importTransfer(KeyRef kek, byte[] ciphertext, String oaepHash, KeyAlgorithm algorithm) {
-    return call("import-transfer", hsm -> hsm.importTransfer(kek, ciphertext, oaepHash, algorithm));
+    return call(lane(kek), "import-transfer", hsm -> hsm.importTransfer(kek, ciphertext, oaepHash, algorithm));
   }
 
   public Future<String> exportEncrypted(KeyRef key, char[] password) {
-    return call("export", hsm -> {
+    return call(lane(key), "export", hsm -> {
       try {
         return hsm.exportEncrypted(key, password);
       } finally {
@@ -73,36 +89,36 @@ public final class HsmClient {
   }
 
   public Future<byte[]> worldMac(byte[] data) {
-    return call("world-mac", hsm -> hsm.worldMac(data));
+    return call(NODE_LANE, "world-mac", hsm -> hsm.worldMac(data));
   }
 
   /** Drops loaded copies of a key on this node's HSM (after it was destroyed). */
   public Future<Void> forget(String kid) {
-    return call("forget", hsm -> {
+    return call(NODE_LANE, "forget", hsm -> {
       hsm.forget(kid);
       return null;
     });
   }
 
   public Future<PublicKey> load(KeyRef key) {
-    return call("load", hsm -> hsm.load(key));
+    return call(lane(key), "load", hsm -> hsm.load(key));
   }
 
   public Future<byte[]> decryptOaepSha256(KeyRef key, byte[] ciphertext) {
-    return call("unwrap-rsa", hsm -> hsm.decryptOaepSha256(key, ciphertext));
+    return call(lane(key), "unwrap-rsa", hsm -> hsm.decryptOaepSha256(key, ciphertext));
   }
 
   public Future<byte[]> agree(KeyRef key, ECPublicKey peer) {
-    return call("unwrap-ecdh", hsm -> hsm.agree(key, peer));
+    return call(lane(key), "unwrap-ecdh", hsm -> hsm.agree(key, peer));
   }
 
   public Future<byte[]> sign(KeyRef key, byte[] signingInput) {
-    return call("sign", hsm -> hsm.sign(key, signingInput));
+    return call(lane(key), "sign", hsm -> hsm.sign(key, signingInput));
   }
 
   /** Asks a worker for the world id: proves a worker is alive and the world is loaded. */
   public Future<String> ping() {
-    return call("ping", Hsm::worldId);
+    return call(NODE_LANE, "ping", Hsm::worldId);
   }
 
   /** Requests queued or running on this node's HSM workers now. */
@@ -118,8 +134,23 @@ public final class HsmClient {
     return stats;
   }
 
-  private <T> Future<T> call(String name, HsmOperation operation) {
-    return call(HsmWorker.ADDRESS, name, operation);
+  /** Operations waiting in tenant lanes for a session (part of {@link #queueDepth()}). */
+  public int waitingInLanes() {
+    return lanes.waiting();
+  }
+
+  /** The lane of operations on no tenant's key (world MAC, health pings, imports before a tenant exists). */
+  static final String NODE_LANE = "";
+
+  /** A key's tenant: kids are {@code tenant:version}. */
+  static String lane(KeyRef key) {
+    String kid = key.kid();
+    int colon = kid.lastIndexOf(':');
+    return colon < 0 ? kid : kid.substring(0, colon);
+  }
+
+  private <T> Future<T> call(String lane, String name, HsmOperation operation) {
+    return call(HsmWorker.ADDRESS, lane, name, operation);
   }
 
   /** Reports each operation's latency and outcome to the node's metrics. */
@@ -128,9 +159,9 @@ public final class HsmClient {
     return this;
   }
 
-  private <T> Future<T> call(String address, String name, HsmOperation operation) {
+  private <T> Future<T> call(String address, String lane, String name, HsmOperation operation) {
     long started = System.nanoTime();
-    Future<T> result = send(address, operation);
+    Future<T> result = lane == null ? send(address, operation) : sendInLane(lane, operation);
     io.licensor.metrics.Metrics m = metrics;
     if (m != null) {
       result.onComplete(ar -> m.hsm(name, ar.succeeded() ? "ok" : ar.cause() instanceof HsmBusyException ? "busy"
@@ -140,12 +171,63 @@ public final class HsmClient {
     return result;
   }
 
-  @SuppressWarnings("unchecked")
   private <T> Future<T> send(String address, HsmOperation operation) {
     if (inFlight.incrementAndGet() > capacity) {
       inFlight.decrementAndGet();
       return Future.failedFuture(new HsmBusyException(retryAfterSeconds));
     }
+    return request(address, operation);
+  }
+
+  /**
+   * Queues the operation in its lane; it is sent on the caller's context when its turn comes, so
+   * the reply comes back to the caller's event loop.
+   */
+  private <T> Future<T> sendInLane(String lane, HsmOperation operation) {
+    if (inFlight.incrementAndGet() > capacity) {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(new HsmBusyException(retryAfterSeconds));
+    }
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    io.vertx.core.Promise<T> promise = io.vertx.core.Promise.promise();
+    long deadline = System.nanoTime() + timeoutNanos;
+    FairDispatch.Waiting waiting = new FairDispatch.Waiting() {
+      @Override
+      public void start() {
+        if (io.vertx.core.Vertx.currentContext() == context) {
+          send();
+        } else {
+          context.runOnContext(v -> send());
+        }
+      }
+
+      private void send() {
+        HsmClient.this.<T>request(HsmWorker.ADDRESS, operation).onComplete(ar -> {
+          lanes.finished();
+          promise.handle(ar);
+        });
+      }
+
+      @Override
+      public void expire() {
+        inFlight.decrementAndGet();
+        context.runOnContext(v -> promise.fail(new HsmException(HsmException.Reason.INTERNAL, "HSM did not answer in time")));
+      }
+
+      @Override
+      public long deadlineNanos() {
+        return deadline;
+      }
+    };
+    if (!lanes.offer(lane, waiting)) {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(new HsmBusyException(retryAfterSeconds));
+    }
+    return promise.future();
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> request(String address, HsmOperation operation) {
     return vertx.eventBus().request(address, operation, options)
         .transform(ar -> {
           inFlight.decrementAndGet();

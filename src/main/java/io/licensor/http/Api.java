@@ -16,5 +16,6 @@ public record Api(LicensorConfig config, Authenticator authenticator, KeyDirecto
                   LicensingService licensing, KeyLifecycle lifecycle, AuditLog audit, ByokService byok,
                   BackupService backup, ClusterView cluster, io.licensor.incidents.IncidentService incidents,
                   io.licensor.cryptopolicy.CryptoPolicyStore policies, io.vertx.sqlclient.Pool pool,
-                  io.licensor.metrics.Metrics metrics, Readiness readiness) {
+                  io.licensor.metrics.Metrics metrics, Readiness readiness,
+                  io.licensor.limits.TenantRateLimits limits) {
 }

@@ -7,6 +7,11 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 
+import io.licensor.tls.ServerCertificate;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.PemKeyCertOptions;
+
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,11 +22,14 @@ public final class HttpServerVerticle extends VerticleBase {
 
   private final Api api;
   private final AtomicInteger actualPort;
+  private final ServerCertificate certificate;
   private HttpServer server;
 
-  public HttpServerVerticle(Api api, AtomicInteger actualPort) {
+  /** With a null certificate, plain HTTP (the configuration allows that only on loopback). */
+  public HttpServerVerticle(Api api, AtomicInteger actualPort, ServerCertificate certificate) {
     this.api = api;
     this.actualPort = actualPort;
+    this.certificate = certificate;
   }
 
   @Override
@@ -48,6 +56,13 @@ public final class HttpServerVerticle extends VerticleBase {
         .setIdleTimeout(120)
         .setMaxInitialLineLength(8192)
         .setMaxHeaderSize(16 * 1024);
+    if (certificate != null) {
+      options.setSsl(true)
+          .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"))
+          .setKeyCertOptions(new PemKeyCertOptions()
+              .setCertValue(Buffer.buffer(certificate.certificatePem()))
+              .setKeyValue(Buffer.buffer(certificate.keyPem())));
+    }
     server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen().onSuccess(s -> actualPort.set(s.actualPort()));
   }

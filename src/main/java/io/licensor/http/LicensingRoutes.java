@@ -33,6 +33,7 @@ final class LicensingRoutes {
     long started = System.nanoTime();
     Auth.principal(api, ctx, tid)
         .compose(p -> requireUser(p, tid))
+        .compose(p -> withinRate(p, tid))
         .compose(p -> api.licensing().publish(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
         .onComplete(ar -> api.metrics().publish(outcome(ar), System.nanoTime() - started))
         .onSuccess(pl -> {
@@ -48,6 +49,7 @@ final class LicensingRoutes {
     long started = System.nanoTime();
     Auth.principal(api, ctx, tid)
         .compose(p -> requireUser(p, tid))
+        .compose(p -> withinRate(p, tid))
         .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
         .onComplete(ar -> api.metrics().license(outcome(ar), System.nanoTime() - started))
         .onSuccess(ul -> {
@@ -75,6 +77,18 @@ final class LicensingRoutes {
     if (kid != null) {
       ctx.response().putHeader(CURRENT_KID_HEADER, kid);
     }
+  }
+
+  /** The tenant's rate limit on this node: 429 rate-limited with Retry-After beyond it. */
+  private Future<Principal> withinRate(Principal p, String tid) {
+    long retryAfter = api.limits().acquire(tid);
+    if (retryAfter == 0) {
+      return Future.succeededFuture(p);
+    }
+    return Future.failedFuture(Problem.RATE_LIMITED
+        .with("this tenant's requests exceed " + api.config().tenantRatePerSecond() + " per second on this node; retry after "
+            + retryAfter + " s")
+        .header("Retry-After", Long.toString(retryAfter)));
   }
 
   private static Future<Principal> requireUser(Principal p, String tid) {

@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * The security world's AES-256 key, under which every private key is kept as a key token. Handed
- * to the HSM implementation at start-up and to nothing else; {@link #toString()} never shows it.
+ * to the HSM implementation at start-up and, in a cluster, to {@code ClusterTls} to derive the
+ * event-bus CA key; to nothing else. {@link #toString()} never shows it.
  */
 public final class WorldKey {
 

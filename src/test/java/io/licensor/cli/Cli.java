@@ -14,9 +14,13 @@ import java.util.Map;
  * environment of its own, and its exit code, standard output and error (and the bytes
  * {@code open} writes) captured.
  */
-final class Cli {
+public final class Cli {
 
-  record Result(int exitCode, String out, String err, byte[] content) {
+  public record Result(int exitCode, String out, String err, byte[] content) {
+    public int exit() {
+      return exitCode;
+    }
+
     String outLine() {
       return out.strip();
     }
@@ -29,7 +33,7 @@ final class Cli {
 
   private final Map<String, String> env = new HashMap<>();
 
-  Cli with(String name, String value) {
+  public Cli with(String name, String value) {
     if (value == null) {
       env.remove(name);
     } else {
@@ -38,7 +42,12 @@ final class Cli {
     return this;
   }
 
-  synchronized Result run(String... args) {
+  /** Runs with an empty environment. */
+  public static Result run(java.util.List<String> args) {
+    return new Cli().run(args.toArray(String[]::new));
+  }
+
+  public synchronized Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     ByteArrayOutputStream content = new ByteArrayOutputStream();

@@ -20,7 +20,8 @@ class ConfigLoaderTest {
   void defaults() {
     LicensorConfig c = ConfigLoader.load(new JsonObject(), Map.of());
     assertThat(c.databaseUrl()).isNull();
-    assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.httpPort()).isEqualTo(8443);
+    assertThat(c.httpPlaintext()).isFalse();
     assertThat(c.httpHost()).isEqualTo("127.0.0.1");
     assertThat(c.hsmType()).isEqualTo("software");
     assertThat(c.hsmSessions()).isEqualTo(1);
@@ -80,6 +81,27 @@ class ConfigLoaderTest {
         .hasMessageContaining("database.url");
     assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_IDENTITY_OPERATOR_ISSUERS", "[{\"issuer\":\"x\"}]")))
         .hasMessageContaining("identity.operatorIssuers[0]");
+  }
+
+  @Test
+  @DisplayName("plain HTTP and a plain event bus are allowed only when asked for, and only on loopback")
+  void plaintextOnlyOnLoopback() {
+    LicensorConfig local = ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_HTTP_PLAINTEXT", "true"));
+    assertThat(local.httpPlaintext()).isTrue();
+    assertThat(local.httpPort()).isEqualTo(8080);
+    assertThat(ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_HTTP_PLAINTEXT", "true", "LICENSOR_HTTP_HOST", "::1"))
+        .httpPlaintext()).isTrue();
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_HTTP_PLAINTEXT", "true",
+        "LICENSOR_HTTP_HOST", "0.0.0.0"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.plaintext").hasMessageContaining("0.0.0.0");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_HTTP_PLAINTEXT", "true",
+        "LICENSOR_HTTP_HOST", "192.0.2.10"))).hasMessageContaining("http.plaintext");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_CLUSTER_PLAINTEXT", "true",
+        "LICENSOR_CLUSTER_HOST", "10.1.2.3"))).hasMessageContaining("cluster.plaintext");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_HTTP_TLS_CERT_FILE", "/etc/hostname")))
+        .hasMessageContaining("http.tls.certFile").hasMessageContaining("http.tls.keyFile");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_HTTP_TLS_CERT_FILE", "/nonexistent/c.pem",
+        "LICENSOR_HTTP_TLS_KEY_FILE", "/nonexistent/k.pem"))).hasMessageContaining("http.tls.certFile: cannot read");
   }
 
   @Test

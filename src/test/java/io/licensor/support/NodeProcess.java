@@ -37,7 +37,9 @@ public final class NodeProcess {
     this.name = name;
     this.httpPort = settings.getJsonObject("http").getInteger("port");
     this.http = new Http("http://127.0.0.1:" + httpPort);
-    JsonObject full = settings.copy().put("identity", new JsonObject().put("operatorIssuers", new JsonArray()
+    JsonObject full = settings.copy();
+    full.getJsonObject("http").put("plaintext", true);
+    full.put("identity", new JsonObject().put("operatorIssuers", new JsonArray()
         .add(new JsonObject().put("issuer", operators.issuer()).put("jwks", operators.jwks()))));
     try {
       Path logs = Path.of("target", "cluster-logs");

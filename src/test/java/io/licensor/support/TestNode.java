@@ -70,6 +70,11 @@ public final class TestNode implements AutoCloseable {
   public static TestNode start(JsonObject settings, Path dataDir, String dbUrl, Issuer operators) {
     BlockedThreadWatch.install();
     JsonObject full = settings.copy();
+    // plain HTTP on loopback unless a test asks for HTTPS (TlsTest)
+    JsonObject http = full.getJsonObject("http", new JsonObject());
+    if (!http.containsKey("plaintext")) {
+      full.put("http", http.put("plaintext", true));
+    }
     if ("pkcs11".equals(System.getenv("LICENSOR_TEST_HSM"))) {
       // the same tests on a real PKCS#11 token (the pkcs11 surefire execution; SoftHSM2 in CI)
       JsonObject hsm = full.getJsonObject("hsm", new JsonObject());

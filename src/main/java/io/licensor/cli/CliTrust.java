@@ -1,0 +1,102 @@
+package io.licensor.cli;
+
+import io.licensor.tls.ServerCertificate;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which HTTPS servers the command line trusts: the system's CAs, plus the PEM certificates of
+ * {@code --cacert} / {@code $LICENSOR_CA_FILE}, or else the self-signed certificate of a node on
+ * this machine ({@code $LICENSOR_DATA_DIR/tls/cert.pem}, default {@code data/tls/cert.pem}) when
+ * there is one. Host names are always verified; nothing is ever trusted blindly.
+ */
+final class CliTrust {
+
+  private static final Map<String, HttpClient> CLIENTS = new ConcurrentHashMap<>();
+
+  private CliTrust() {
+  }
+
+  /** One client per trust set for the whole process (each HttpClient has its own selector thread). */
+  static HttpClient client(Path caFile) {
+    Path extra = caFile;
+    if (extra == null && Env.get("LICENSOR_CA_FILE") != null) {
+      extra = Path.of(Env.get("LICENSOR_CA_FILE"));
+    }
+    boolean explicit = extra != null;
+    if (extra == null) {
+      String dataDir = Env.get("LICENSOR_DATA_DIR");
+      Path local = ServerCertificate.selfSignedCertificate(Path.of(dataDir != null ? dataDir : "data"));
+      extra = Files.isReadable(local) ? local : null;
+    }
+    Path trusted = extra;
+    String key = trusted == null ? "" : trusted.toAbsolutePath().toString();
+    return CLIENTS.computeIfAbsent(key, k -> build(trusted, explicit));
+  }
+
+  private static HttpClient build(Path extra, boolean explicit) {
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+        .version(HttpClient.Version.HTTP_1_1);
+    if (extra != null) {
+      builder.sslContext(context(extra, explicit ? "--cacert" : "the local node's certificate"));
+    }
+    return builder.build();
+  }
+
+  private static SSLContext context(Path pemFile, String what) {
+    List<X509Certificate> extra = new ArrayList<>();
+    try {
+      Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(pemFile)));
+      certs.forEach(c -> extra.add((X509Certificate) c));
+    } catch (IOException | CertificateException e) {
+      throw new CliException(CliException.USAGE, what + " " + pemFile + ": not a readable PEM certificate file");
+    }
+    if (extra.isEmpty()) {
+      throw new CliException(CliException.USAGE, what + " " + pemFile + ": holds no certificate");
+    }
+    try {
+      TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      system.init((KeyStore) null);
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      for (TrustManager tm : system.getTrustManagers()) {
+        if (tm instanceof X509TrustManager x) {
+          for (X509Certificate ca : x.getAcceptedIssuers()) {
+            store.setCertificateEntry("system-" + store.size(), ca);
+          }
+        }
+      }
+      for (X509Certificate cert : extra) {
+        store.setCertificateEntry("extra-" + store.size(), cert);
+      }
+      TrustManagerFactory combined = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      combined.init(store);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, combined.getTrustManagers(), null);
+      return context;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot set up TLS trust", e);
+    }
+  }
+}

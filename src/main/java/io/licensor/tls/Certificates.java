@@ -1,0 +1,117 @@
+package io.licensor.tls;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/** Making and printing X.509 certificates for licensor's own TLS endpoints (HTTPS, the clustered event bus). */
+public final class Certificates {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private Certificates() {
+  }
+
+  /**
+   * A certificate for {@code subjectKey}, signed by {@code issuerKey} ({@code issuer} names it;
+   * the same as {@code subject} for a self-signed one). {@code names} become subject alternative
+   * names: IP addresses as such, the rest as DNS names. A CA certificate may sign others.
+   */
+  public static X509Certificate issue(String subject, PublicKey subjectKey, String issuer, PrivateKey issuerKey,
+                                      List<String> names, Duration validity, boolean ca) {
+    try {
+      Instant now = Instant.now();
+      X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name("CN=" + issuer),
+          new BigInteger(96, RANDOM), Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)),
+          new X500Name("CN=" + subject), subjectKey);
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+      if (ca) {
+        builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      } else {
+        builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+        builder.addExtension(Extension.extendedKeyUsage, false,
+            new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+      }
+      if (!names.isEmpty()) {
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.stream()
+            .map(n -> new GeneralName(isIpAddress(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
+            .toArray(GeneralName[]::new)));
+      }
+      String algorithm = issuerKey.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+      return new JcaX509CertificateConverter().getCertificate(
+          builder.build(new JcaContentSignerBuilder(algorithm).build(issuerKey)));
+    } catch (GeneralSecurityException | OperatorCreationException | java.io.IOException e) {
+      throw new IllegalStateException("cannot make a certificate for " + subject, e);
+    }
+  }
+
+  /** A fresh EC P-256 key pair. */
+  public static KeyPair newEcKeyPair() {
+    try {
+      java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+      g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"), RANDOM);
+      return g.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** SHA-256 of the DER encoding, as colon-separated upper-case hex (what {@code openssl x509 -fingerprint -sha256} prints). */
+  public static String fingerprint(X509Certificate certificate) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
+      String hex = HexFormat.ofDelimiter(":").formatHex(digest);
+      return hex.toUpperCase(Locale.ROOT);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static String pem(X509Certificate certificate) {
+    try {
+      return pem("CERTIFICATE", certificate.getEncoded());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** PKCS#8, unencrypted: only ever written to a 0600 file or kept in memory. */
+  public static String pem(PrivateKey key) {
+    return pem("PRIVATE KEY", key.getEncoded());
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
+  }
+
+  private static boolean isIpAddress(String name) {
+    return name.matches("[0-9.]+") || name.contains(":");
+  }
+}

@@ -1,0 +1,173 @@
+package io.licensor.tls;
+
+import io.licensor.cli.Cli;
+import io.licensor.support.TestNode;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * HTTPS as a client meets it: the embedded default's self-signed certificate, a certificate from
+ * PEM files made by OpenSSL (an independent tool), TLS 1.2 and 1.3 only, no plain HTTP on the TLS
+ * port, and the command line's trust (--cacert, or the local node's certificate).
+ */
+class TlsTest {
+
+  private static final JsonObject HTTPS = new JsonObject().put("http", new JsonObject().put("plaintext", false));
+
+  @Test
+  @DisplayName("the embedded default serves HTTPS with a self-signed certificate for localhost, kept across restarts")
+  void selfSignedByDefault() throws Exception {
+    String fingerprint;
+    Path dataDir;
+    try (TestNode node = TestNode.start(HTTPS)) {
+      dataDir = node.dataDir;
+      Path cert = dataDir.resolve("tls/cert.pem");
+      Path key = dataDir.resolve("tls/key.pem");
+      assertThat(cert).exists();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+      X509Certificate x509 = read(cert);
+      fingerprint = Certificates.fingerprint(x509);
+      assertThat(opensslFingerprint(cert)).isEqualTo(fingerprint);
+
+      int port = node.node.port();
+      HttpClient client = trusting(cert);
+      for (String host : List.of("127.0.0.1", "localhost")) {
+        HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create("https://" + host + ":" + port + "/health/ready"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).as(host).isEqualTo(200);
+      }
+      // a client that does not trust it gets no answer at all
+      assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("https://127.0.0.1:" + port + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString()))
+          .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+      // plain HTTP on the TLS port gets no HTTP answer
+      assertThatThrownBy(() -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+
+      assertThat(handshake(cert, port, "TLSv1.3")).isEqualTo("TLSv1.3");
+      assertThat(handshake(cert, port, "TLSv1.2")).isEqualTo("TLSv1.2");
+      assertThat(opensslConnects(port, "-tls1_2")).isTrue();
+      assertThat(opensslConnects(port, "-tls1_1")).as("TLS 1.1 refused").isFalse();
+      assertThat(opensslConnects(port, "-tls1")).as("TLS 1.0 refused").isFalse();
+    }
+    try (TestNode again = TestNode.start(HTTPS.copy().put("dataDir", dataDir.toString()))) {
+      assertThat(Certificates.fingerprint(read(dataDir.resolve("tls/cert.pem")))).isEqualTo(fingerprint);
+    }
+  }
+
+  @Test
+  @DisplayName("a certificate and key from PEM files (made by OpenSSL) are served; a key of another certificate stops start-up")
+  void configuredCertificate(@TempDir Path dir) throws Exception {
+    Path cert = dir.resolve("server.crt");
+    Path key = dir.resolve("server.key");
+    Path otherCert = dir.resolve("other.crt");
+    Path otherKey = dir.resolve("other.key");
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", cert.toString(),
+        "-subj", "/CN=licensor.test", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "2");
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", otherKey.toString(),
+        "-out", otherCert.toString(), "-subj", "/CN=other.test", "-days", "2");
+    JsonObject tls = new JsonObject().put("certFile", cert.toString()).put("keyFile", key.toString());
+    try (TestNode node = TestNode.start(new JsonObject().put("http", new JsonObject().put("plaintext", false).put("tls", tls)))) {
+      assertThat(node.dataDir.resolve("tls")).doesNotExist();
+      HttpResponse<String> ready = trusting(cert).send(HttpRequest.newBuilder(
+          URI.create("https://localhost:" + node.node.port() + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).isEqualTo(200);
+      assertThat(ready.sslSession().orElseThrow().getPeerCertificates()[0]).isEqualTo(read(cert));
+
+      // the CLI: trusted with --cacert; refused with a clear message without it
+      Cli.Result ok = Cli.run(List.of("tenant", "show", "nobody", "--server", "https://localhost:" + node.node.port(),
+          "--cacert", cert.toString(), "--token", node.operatorToken()));
+      assertThat(ok.exit()).as(ok.err()).isEqualTo(1);
+      assertThat(ok.err()).contains("tenant-not-found");
+      Cli.Result untrusted = Cli.run(List.of("tenant", "show", "nobody", "--server", "https://localhost:" + node.node.port(),
+          "--token", node.operatorToken()));
+      assertThat(untrusted.exit()).isEqualTo(3);
+      assertThat(untrusted.err()).contains("--cacert").doesNotContain(node.operatorToken());
+    }
+    JsonObject wrong = new JsonObject().put("certFile", cert.toString()).put("keyFile", otherKey.toString());
+    assertThatThrownBy(() -> TestNode.start(new JsonObject().put("http", new JsonObject().put("plaintext", false).put("tls", wrong))))
+        .hasStackTraceContaining("http.tls.keyFile: the key does not belong to the certificate");
+  }
+
+  private static X509Certificate read(Path pem) throws Exception {
+    return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem)));
+  }
+
+  private static SSLContext context(Path pem) throws Exception {
+    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+    store.load(null, null);
+    store.setCertificateEntry("server", read(pem));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(store);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
+  private static HttpClient trusting(Path pem) throws Exception {
+    return HttpClient.newBuilder().sslContext(context(pem)).connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** The protocol a handshake with only {@code protocol} enabled agreed on. */
+  private static String handshake(Path pem, int port, String protocol) throws Exception {
+    try (SSLSocket socket = (SSLSocket) context(pem).getSocketFactory().createSocket("127.0.0.1", port)) {
+      SSLParameters params = socket.getSSLParameters();
+      params.setProtocols(new String[] {protocol});
+      params.setEndpointIdentificationAlgorithm("HTTPS");
+      socket.setSSLParameters(params);
+      socket.startHandshake();
+      return socket.getSession().getProtocol();
+    }
+  }
+
+  /** OpenSSL's client, old protocols allowed on its side (security level 0): does the handshake succeed? */
+  private static boolean opensslConnects(int port, String protocolFlag) throws Exception {
+    Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, protocolFlag,
+        "-cipher", "DEFAULT:@SECLEVEL=0", "-brief").redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    String out = new String(p.getInputStream().readAllBytes());
+    return p.exitValue() == 0 && out.contains("CONNECTION ESTABLISHED");
+  }
+
+  private static String opensslFingerprint(Path cert) throws Exception {
+    String out = openssl("x509", "-in", cert.toString(), "-noout", "-fingerprint", "-sha256");
+    return out.substring(out.indexOf('=') + 1).strip();
+  }
+
+  private static String openssl(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("openssl"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+}
