@@ -13,14 +13,17 @@ await_ready() {
   return 1
 }
 
-# start_dev_node PORT HEAP [COMMAND PREFIX...] -> target/licensor.jar in dev mode (embedded PostgreSQL,
+# start_dev_node PORT HEAP [COMMAND PREFIX...] -> $JAR (default target/licensor.jar) in dev mode (embedded PostgreSQL,
 # data under $WORK/data, log in $WORK/server.log) on 127.0.0.1:PORT, ready when this returns.
 # Other LICENSOR_* settings come from the caller's environment.
 start_dev_node() {
   local port=$1 heap=$2
   shift 2
-  LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" LICENSOR_HTTP_PORT="$port" LICENSOR_LOG_LEVEL=WARN \
-    "$@" "${JAVA:-java}" ${JAVA_OPTS:-} "-Xmx$heap" -jar target/licensor.jar serve > "$WORK/server.log" 2>&1 &
+  # plain HTTP on loopback (the load tests measure licensing, not TLS); PLAINTEXT_ENV= for a jar
+  # older than the setting (it served plain HTTP by default)
+  env ${PLAINTEXT_ENV-LICENSOR_HTTP_PLAINTEXT=true} LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" \
+    LICENSOR_HTTP_PORT="$port" LICENSOR_LOG_LEVEL=WARN \
+    "$@" "${JAVA:-java}" ${JAVA_OPTS:-} "-Xmx$heap" -jar "${JAR:-target/licensor.jar}" serve > "$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   await_ready "http://127.0.0.1:$port" "$WORK/server.log"
 }

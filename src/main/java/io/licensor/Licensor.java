@@ -91,6 +91,7 @@ public final class Licensor {
   private Membership membership;
   private Metrics metrics;
   private ServerCertificate certificate;
+  private volatile String httpDeployment;
 
   private Licensor(Vertx vertx, LicensorConfig config) {
     this.vertx = vertx;
@@ -188,7 +189,15 @@ public final class Licensor {
           // Opening a PKCS#11 token blocks: done here, on a worker thread, like the rest of this step.
           hsm = "pkcs11".equals(config.hsmType())
               ? new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), world,
-                  config.hsmSessions() + 1, config.hsmKeyCacheSize())
+                  config.hsmSessions() + 1, config.hsmKeyCacheSize(), () -> {
+                    // reopening after lost sessions, on the HSM worker: the module key file again
+                    try {
+                      return ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
+                    } catch (java.io.IOException e) {
+                      throw new io.licensor.hsm.HsmException(io.licensor.hsm.HsmException.Reason.INTERNAL,
+                          "cannot read the security world to reopen the PKCS#11 sessions");
+                    }
+                  })
               : new SoftwareHsm(world, config.hsmKeyCacheSize());
           if (config.devEnabled()) {
             devIssuer = DevIssuer.loadOrCreate(config.dataDir());
@@ -265,6 +274,7 @@ public final class Licensor {
               new DeploymentOptions().setInstances(config.httpInstances())));
         })
         .map(id -> {
+          httpDeployment = id;
           if (certificate != null) {
             LOG.info("HTTPS certificate {}; SHA-256 fingerprint {}", certificate.description(), certificate.fingerprint());
           } else {
@@ -407,8 +417,19 @@ public final class Licensor {
    * The steps after Vert.x closes are chained outside any Vert.x context (which no longer runs).
    */
   public Future<Void> stop() {
-    // Campaigns and the mail sender stop taking work first; then the audit backlog is written.
-    Future<Void> quiet = Future.join(undeploy(campaigns), undeploy(outbox)).<Void>mapEmpty().otherwise((Void) null);
+    // The HTTP servers stop accepting connections and finish the requests they have (up to the
+    // grace period: HttpServerVerticle.stop); campaigns and the mail sender stop taking work; then
+    // the audit backlog, the drained requests' records included, is written.
+    String http = httpDeployment;
+    httpDeployment = null;
+    LOG.info("licensor stopping: no new connections; requests in progress may take up to {} s", config.shutdownGraceSeconds());
+    Future<Void> drained = http == null ? Future.succeededFuture()
+        : vertx.undeploy(http).otherwise(err -> {
+          LOG.warn("HTTP servers did not drain cleanly: {}", err.toString());
+          return null;
+        });
+    Future<Void> quiet = drained.compose(d -> Future.join(undeploy(campaigns), undeploy(outbox)))
+        .<Void>mapEmpty().otherwise((Void) null);
     Future<Void> flushed = quiet.compose(v -> audit == null ? Future.succeededFuture() : audit.stop());
     java.util.concurrent.CompletableFuture<Void> done = flushed.toCompletionStage().toCompletableFuture()
         .handle((v, err) -> {
@@ -427,7 +448,8 @@ public final class Licensor {
           }
         })
         .thenCompose(v -> database == null ? java.util.concurrent.CompletableFuture.<Void>completedFuture(null)
-            : database.closeEmbedded().toCompletionStage());
+            : database.closeEmbedded().toCompletionStage())
+        .thenRun(() -> LOG.info("licensor stopped"));
     return Future.fromCompletionStage(done);
   }
 }

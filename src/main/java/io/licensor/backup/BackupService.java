@@ -148,10 +148,11 @@ public final class BackupService {
             })));
   }
 
-  private record Parsed(Tenant tenant, List<KeyVersion> versions) {
+  record Parsed(Tenant tenant, List<KeyVersion> versions) {
   }
 
-  private static Future<Parsed> parse(JsonObject pkg) {
+  /** The package's content, or 400 backup-invalid (package-private for the fuzz test). */
+  static Future<Parsed> parse(JsonObject pkg) {
     try {
       JsonObject t = pkg.getJsonObject("tenant");
       String id = t.getString("id");

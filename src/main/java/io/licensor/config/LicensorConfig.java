@@ -48,6 +48,11 @@ public final class LicensorConfig {
     return port != null ? port : httpPlaintext() ? 8080 : 8443;
   }
 
+  /** On stop, how long requests in progress may take to finish before their connections are closed. */
+  public int shutdownGraceSeconds() {
+    return integer("http.shutdownGraceSeconds");
+  }
+
   /** Plain HTTP instead of HTTPS; the loader allows it only on a loopback address. */
   public boolean httpPlaintext() {
     return bool("http.plaintext");

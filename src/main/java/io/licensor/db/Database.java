@@ -66,6 +66,25 @@ public final class Database {
   }
 
   /** Checks the database answers; used by readiness. */
+  /**
+   * Whether a failure means the database cannot be reached or is going away (refused or broken
+   * connection, server shutting down, connection-class SQL states), rather than a bad statement:
+   * the caller gets 503 and should retry.
+   */
+  public static boolean unavailable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof io.vertx.sqlclient.ClosedConnectionException
+          || t instanceof java.nio.channels.ClosedChannelException) {
+        return true;
+      }
+      if (t instanceof io.vertx.sqlclient.DatabaseException db && db.getSqlState() != null
+          && (db.getSqlState().startsWith("08") || db.getSqlState().startsWith("57P"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public Future<Void> ping() {
     return pool.query("SELECT 1").execute().mapEmpty();
   }

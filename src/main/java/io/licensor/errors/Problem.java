@@ -39,6 +39,7 @@ public enum Problem {
   HSM_BUSY(503, "hsm-busy", "The HSM is busy"),
   TENANT_BUSY(503, "tenant-busy", "Another lifecycle operation on this tenant is in progress"),
   AUDIT_UNAVAILABLE(503, "audit-unavailable", "The audit trail cannot be written"),
+  DATABASE_UNAVAILABLE(503, "database-unavailable", "The database is unavailable"),
   SERVICE_UNAVAILABLE(503, "service-unavailable", "The service is not ready");
 
   private final int status;

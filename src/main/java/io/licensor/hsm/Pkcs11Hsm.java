@@ -32,6 +32,7 @@ import java.security.spec.ECPublicKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -60,20 +61,49 @@ public final class Pkcs11Hsm implements Hsm {
   private static final byte[] P256_OID = {0x06, 0x08, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x03, 0x01, 0x07};
   private static final byte[] P384_OID = {0x06, 0x05, 0x2B, (byte) 0x81, 0x04, 0x00, 0x22};
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Pkcs11Hsm.class);
+
   private final PKCS11 p11;
   private final String worldId;
-  private final BlockingQueue<Long> sessions;
-  private final long owner;
-  private final long worldWrapKey;
-  private final long tokenTagKey;
-  private final long backupMacKey;
+  private final long slot;
+  private final char[] pin;
+  private final int sessionCount;
+  /** Where the world key comes from again when the token's sessions are lost and must be reopened. */
+  private final java.util.function.Supplier<WorldKey> worldSource;
+  /** Operations hold the read lock; reopening the sessions holds the write lock. */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock reopening = new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private int generation;
+  // set by open(), under the write lock (or in the constructor); read under the read lock
+  private BlockingQueue<Long> sessions;
+  private long owner;
+  private long worldWrapKey;
+  private long tokenTagKey;
+  private long backupMacKey;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Loaded> keys;
 
   private record Loaded(KeyToken token, long handle, boolean extractable, boolean kek) {
   }
 
+  /** For tests and benchmarks: the world to reopen with is a copy kept in memory. */
   public Pkcs11Hsm(String library, int slotListIndex, char[] pin, WorldKey world, int sessionCount, int keyCacheSize) {
+    this(library, slotListIndex, pin, world, sessionCount, keyCacheSize, retained(world));
+  }
+
+  private static java.util.function.Supplier<WorldKey> retained(WorldKey world) {
+    byte[] copy = world.secretBytesForHsm();
+    String id = world.worldId();
+    return () -> new WorldKey(id, copy);
+  }
+
+  /**
+   * Opens the token: logs in, loads the world key into session objects, and opens
+   * {@code sessionCount} sessions. If the token's sessions are later lost (closed under it, the
+   * token reset), the next operation reopens them with the world from {@code worldSource} and is
+   * retried once.
+   */
+  public Pkcs11Hsm(String library, int slotListIndex, char[] pin, WorldKey world, int sessionCount, int keyCacheSize,
+                   java.util.function.Supplier<WorldKey> worldSource) {
     try {
       CK_C_INITIALIZE_ARGS init = new CK_C_INITIALIZE_ARGS();
       init.flags = CKF_OS_LOCKING_OK;
@@ -82,35 +112,15 @@ public final class Pkcs11Hsm implements Hsm {
       if (slotListIndex >= slots.length) {
         throw new HsmException(HsmException.Reason.INTERNAL, "no PKCS#11 token at slot list index " + slotListIndex);
       }
-      long slot = slots[slotListIndex];
-      this.owner = p11.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
-      try {
-        p11.C_Login(owner, CKU_USER, pin);
-      } catch (PKCS11Exception e) {
-        if (e.getErrorCode() != PKCS11Exception.CKR_USER_ALREADY_LOGGED_IN) {
-          throw e;
-        }
-      }
-      this.sessions = new ArrayBlockingQueue<>(sessionCount);
-      for (int i = 0; i < sessionCount; i++) {
-        sessions.add(p11.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null));
-      }
-      this.worldId = world.worldId();
-      byte[] worldKey = world.secretBytesForHsm();
-      try {
-        this.worldWrapKey = p11.C_CreateObject(owner, secret(CKK_AES, worldKey, CKA_WRAP, CKA_UNWRAP));
-        byte[] tagKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.TAG_KEY_LABEL);
-        byte[] macKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.BACKUP_MAC_LABEL);
-        this.tokenTagKey = p11.C_CreateObject(owner, secret(CKK_GENERIC_SECRET, tagKey, CKA_SIGN));
-        this.backupMacKey = p11.C_CreateObject(owner, secret(CKK_GENERIC_SECRET, macKey, CKA_SIGN));
-        Arrays.fill(tagKey, (byte) 0);
-        Arrays.fill(macKey, (byte) 0);
-      } finally {
-        Arrays.fill(worldKey, (byte) 0);
-      }
+      this.slot = slots[slotListIndex];
     } catch (java.io.IOException | PKCS11Exception e) {
       throw new HsmException(HsmException.Reason.INTERNAL, "cannot open the PKCS#11 token: " + e.getMessage(), e);
     }
+    this.pin = pin.clone();
+    this.sessionCount = sessionCount;
+    this.worldSource = worldSource;
+    this.worldId = world.worldId();
+    open(world);
     this.keys = new LinkedHashMap<>(256, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Loaded> eldest) {
@@ -121,6 +131,85 @@ public final class Pkcs11Hsm implements Hsm {
         return false;
       }
     };
+  }
+
+  /** Logs in, loads the world into session objects and opens the sessions (constructor, or under the write lock). */
+  private void open(WorldKey world) {
+    try {
+      owner = p11.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+      try {
+        p11.C_Login(owner, CKU_USER, pin);
+      } catch (PKCS11Exception e) {
+        if (e.getErrorCode() != PKCS11Exception.CKR_USER_ALREADY_LOGGED_IN) {
+          throw e;
+        }
+      }
+      BlockingQueue<Long> opened = new ArrayBlockingQueue<>(sessionCount);
+      for (int i = 0; i < sessionCount; i++) {
+        opened.add(p11.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null));
+      }
+      sessions = opened;
+      byte[] worldKey = world.secretBytesForHsm();
+      try {
+        worldWrapKey = p11.C_CreateObject(owner, secret(CKK_AES, worldKey, CKA_WRAP, CKA_UNWRAP));
+        byte[] tagKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.TAG_KEY_LABEL);
+        byte[] macKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.BACKUP_MAC_LABEL);
+        tokenTagKey = p11.C_CreateObject(owner, secret(CKK_GENERIC_SECRET, tagKey, CKA_SIGN));
+        backupMacKey = p11.C_CreateObject(owner, secret(CKK_GENERIC_SECRET, macKey, CKA_SIGN));
+        Arrays.fill(tagKey, (byte) 0);
+        Arrays.fill(macKey, (byte) 0);
+      } finally {
+        Arrays.fill(worldKey, (byte) 0);
+      }
+    } catch (PKCS11Exception e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "cannot open the PKCS#11 token: " + e.getMessage(), e);
+    }
+  }
+
+  /** PKCS#11 errors that mean the sessions (and the session objects with them) are gone, not that the request was bad. */
+  static boolean sessionsLost(PKCS11Exception e) {
+    long code = e.getErrorCode();
+    return code == 0xB3L /* CKR_SESSION_HANDLE_INVALID */ || code == 0xB0L /* CKR_SESSION_CLOSED */
+        || code == 0x101L /* CKR_USER_NOT_LOGGED_IN */ || code == 0x82L /* CKR_OBJECT_HANDLE_INVALID */
+        || code == 0x60L /* CKR_KEY_HANDLE_INVALID */ || code == 0x32L /* CKR_DEVICE_REMOVED */
+        || code == 0xE0L /* CKR_TOKEN_NOT_PRESENT */ || code == 0x30L /* CKR_DEVICE_ERROR */;
+  }
+
+  /** Reopens the token's sessions, unless another thread already did since {@code seen}. */
+  private void reopen(int seen, PKCS11Exception cause) {
+    reopening.writeLock().lock();
+    try {
+      if (generation != seen) {
+        return;
+      }
+      LOG.warn("PKCS#11 sessions lost (error 0x{}); closing what is left and reopening", Long.toHexString(cause.getErrorCode()));
+      List<Long> old = new java.util.ArrayList<>(sessions);
+      old.add(owner);
+      for (long session : old) {
+        try {
+          p11.C_CloseSession(session);
+        } catch (PKCS11Exception e) {
+          // already gone
+        }
+      }
+      synchronized (keys) {
+        keys.clear(); // their handles went with the sessions
+      }
+      WorldKey world = worldSource.get();
+      try {
+        if (!world.worldId().equals(worldId)) {
+          throw new HsmException(HsmException.Reason.INTERNAL, "the world to reopen with is " + world.worldId()
+              + ", not " + worldId);
+        }
+        open(world);
+      } finally {
+        world.destroy();
+      }
+      generation++;
+      LOG.info("PKCS#11 sessions reopened ({} for operations)", sessionCount);
+    } finally {
+      reopening.writeLock().unlock();
+    }
   }
 
   private static CK_ATTRIBUTE[] secret(long keyType, byte[] value, long... usages) {
@@ -142,24 +231,44 @@ public final class Pkcs11Hsm implements Hsm {
     T run(long session) throws PKCS11Exception, GeneralSecurityException;
   }
 
-  /** Runs on one of this HSM's sessions, which no other operation uses meanwhile. */
+  /**
+   * Runs on one of this HSM's sessions, which no other operation uses meanwhile. If the token's
+   * sessions turn out to be lost, reopens them and runs the operation once more.
+   */
   private <T> T withSession(SessionWork<T> work, HsmException.Reason onError, String what) {
     if (Context.isOnEventLoopThread()) {
       throw new IllegalStateException("HSM operation attempted on an event-loop thread");
     }
-    long session;
-    try {
-      session = sessions.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HsmException(HsmException.Reason.INTERNAL, "interrupted");
-    }
-    try {
-      return work.run(session);
-    } catch (PKCS11Exception | GeneralSecurityException e) {
-      throw new HsmException(onError, what, onError == HsmException.Reason.INTERNAL ? e : null);
-    } finally {
-      sessions.add(session);
+    for (int attempt = 0; ; attempt++) {
+      int seen;
+      PKCS11Exception lost;
+      reopening.readLock().lock();
+      try {
+        seen = generation;
+        BlockingQueue<Long> pool = sessions;
+        long session;
+        try {
+          session = pool.take();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new HsmException(HsmException.Reason.INTERNAL, "interrupted");
+        }
+        try {
+          return work.run(session);
+        } catch (PKCS11Exception e) {
+          if (attempt > 0 || !sessionsLost(e)) {
+            throw new HsmException(onError, what, onError == HsmException.Reason.INTERNAL ? e : null);
+          }
+          lost = e;
+        } catch (GeneralSecurityException e) {
+          throw new HsmException(onError, what, onError == HsmException.Reason.INTERNAL ? e : null);
+        } finally {
+          pool.add(session);
+        }
+      } finally {
+        reopening.readLock().unlock();
+      }
+      reopen(seen, lost);
     }
   }
 
@@ -272,6 +381,9 @@ public final class Pkcs11Hsm implements Hsm {
       handle = p11.C_UnwrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP_PAD), worldWrapKey, parts.wrapped(),
           privateTemplate(ref.algorithm().isRsa() ? CKK_RSA : CKK_EC, parts.kek()));
     } catch (PKCS11Exception e) {
+      if (sessionsLost(e)) {
+        throw e;
+      }
       throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token does not unwrap under this world");
     }
     Loaded loaded = new Loaded(ref.token(), handle, parts.extractable(), parts.kek());

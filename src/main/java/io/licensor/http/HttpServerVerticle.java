@@ -69,6 +69,8 @@ public final class HttpServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    // no new connections; requests in progress finish (their connections then close), for up to the grace period
+    return server == null ? Future.succeededFuture()
+        : server.shutdown(api.config().shutdownGraceSeconds(), java.util.concurrent.TimeUnit.SECONDS);
   }
 }

@@ -26,7 +26,10 @@ final class ProblemResponses {
   static void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     ProblemException problem = toProblem(failure, ctx.statusCode());
-    if (problem.problem().status() >= 500 && problem.problem() != Problem.HSM_BUSY) {
+    if (problem.problem() == Problem.DATABASE_UNAVAILABLE) {
+      LOG.warn("request {} {} {}: the database is unavailable ({})", Requests.id(ctx), ctx.request().method(),
+          ctx.request().path(), failure.toString());
+    } else if (problem.problem().status() >= 500 && problem.problem() != Problem.HSM_BUSY) {
       LOG.error("request {} {} {} failed", Requests.id(ctx), ctx.request().method(), ctx.request().path(), failure);
     }
     write(ctx, problem);
@@ -39,6 +42,10 @@ final class ProblemResponses {
     if (failure instanceof HsmBusyException busy) {
       return Problem.HSM_BUSY.with("the HSM queue of this node is full; retry after " + busy.retryAfterSeconds() + " s")
           .header("Retry-After", Integer.toString(busy.retryAfterSeconds()));
+    }
+    if (io.licensor.db.Database.unavailable(failure)) {
+      return Problem.DATABASE_UNAVAILABLE.with("the database cannot be reached; retry shortly")
+          .header("Retry-After", "2");
     }
     int code = failure instanceof HttpException http ? http.getStatusCode() : failure == null ? status : 500;
     return switch (code) {

@@ -40,6 +40,7 @@ final class Requests {
     if (buffer == null || buffer.length() == 0) {
       throw Problem.INVALID_REQUEST.with("a JSON object body is required");
     }
+    StrictJson.check(buffer.getBytes());
     Object value;
     try {
       value = buffer.toJsonValue();

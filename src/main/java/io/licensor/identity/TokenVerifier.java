@@ -16,7 +16,9 @@ import java.util.Set;
 
 /**
  * Verifies tokens of one issuer against its JWK Set: RS256, PS256 or ES256 only (never none,
- * never HMAC), the configured audience, the issuer, and exp/nbf within the clock skew.
+ * never HMAC), the configured audience, the issuer, and exp/nbf within the clock skew. Keys come
+ * only from the issuer's registered JWK Set: jwk, jku, x5u and x5c headers are never followed, and
+ * a token with a crit header is refused.
  */
 final class TokenVerifier {
 
@@ -36,6 +38,11 @@ final class TokenVerifier {
 
   /** The verified claims; throws on any failure. */
   JWTClaimsSet verify(JWT jwt) throws Exception {
+    // licensor's tokens need no extension: a crit header (RFC 7515 4.1.11) is refused outright, even
+    // one the JOSE library would understand (b64), rather than trusted to be understood alike
+    if (jwt.getHeader().getCriticalParams() != null && !jwt.getHeader().getCriticalParams().isEmpty()) {
+      throw new com.nimbusds.jose.proc.BadJOSEException("critical header parameters are not accepted");
+    }
     return processor.process(jwt, null);
   }
 }

@@ -79,6 +79,33 @@ public final class Issuer {
     return sign(claims.toJson());
   }
 
+  /** The claims of {@link #token(String, List)}, as JSON, for hand-made tokens. */
+  public String claims(String subject, List<String> roles) {
+    String token = token(subject, roles);
+    return new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Signs with this issuer's key, with more protected header parameters (jwk, jku, crit, x5u...). */
+  public String signWithHeaders(String payload, java.util.Map<String, Object> headers) {
+    JsonWebSignature jws = new JsonWebSignature();
+    jws.setPayload(payload);
+    jws.setKey(key.getPrivateKey());
+    jws.setKeyIdHeaderValue(key.getKeyId());
+    jws.setAlgorithmHeaderValue(alg);
+    jws.setHeader("typ", "JWT");
+    headers.forEach((name, value) -> jws.getHeaders().setObjectHeaderValue(name, value));
+    try {
+      return jws.getCompactSerialization();
+    } catch (JoseException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** This issuer's public JWK as a map (to put into a jwk header). */
+  public java.util.Map<String, Object> publicJwk() {
+    return key.toParams(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
+  }
+
   /** Signs any payload with this issuer's key (for hand-made tokens). */
   public String sign(String payload) {
     JsonWebSignature jws = new JsonWebSignature();

@@ -115,6 +115,21 @@ public final class NodeProcess {
     }
   }
 
+  /** SIGTERM, without waiting. */
+  public void terminate() {
+    process.destroy();
+  }
+
+  /** Waits for the process to end by itself; its exit code, or -1 if it is still running after {@code timeout}. */
+  public int awaitExit(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
   /** SIGSTOP: the process stops answering anything, as in a long pause, without leaving the cluster at once. */
   public void freeze() {
     signal("STOP");

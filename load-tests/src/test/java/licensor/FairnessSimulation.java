@@ -1,0 +1,126 @@
+package licensor;
+
+import io.gatling.javaapi.core.PopulationBuilder;
+import io.gatling.javaapi.core.ScenarioBuilder;
+import io.gatling.javaapi.core.Simulation;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
+import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
+import static io.gatling.javaapi.core.CoreDsl.details;
+import static io.gatling.javaapi.core.CoreDsl.listFeeder;
+import static io.gatling.javaapi.core.CoreDsl.nothingFor;
+import static io.gatling.javaapi.core.CoreDsl.responseTimeInMillis;
+import static io.gatling.javaapi.core.CoreDsl.scenario;
+import static io.gatling.javaapi.http.HttpDsl.status;
+
+/**
+ * One tenant floods, another licenses at a steady rate: does the quiet tenant keep SPEC §8's p99?
+ * Two tenants (RSA-2048), then three phases on one clock:
+ * <ol>
+ *   <li>warm: both tenants at their steady rates (warmSeconds, uncounted);</li>
+ *   <li>alone: the quiet tenant alone at quietRate (seconds) — the baseline;</li>
+ *   <li>flooded: the quiet tenant at quietRate again, while the flooder either sends floodRate
+ *       requests/s (open model; with a rate limit L, 5 × L) or keeps floodUsers requests in flight
+ *       as fast as the server answers (closed model, floodUsers > 0: it saturates the HSM).</li>
+ * </ol>
+ * The flooder's answers may be 200, 429 rate-limited or 503 hsm-busy; the quiet tenant's must all be
+ * 200 with p99 ≤ p99Ms (25), asserted. Prints every phase's latencies and the flooder's answers by
+ * status, and writes them to fairnessFile.
+ */
+public class FairnessSimulation extends Simulation {
+
+  static final double QUIET_RATE = Double.parseDouble(System.getProperty("quietRate", "100"));
+  static final double FLOOD_RATE = Double.parseDouble(System.getProperty("floodRate", "300"));
+  static final int FLOOD_USERS = Integer.getInteger("floodUsers", 0);
+  static final int SECONDS = Integer.getInteger("seconds", 30);
+  static final int WARM_SECONDS = Integer.getInteger("warmSeconds", 60);
+  static final double WARM_FLOOD_RATE = Double.parseDouble(System.getProperty("warmFloodRate", "40"));
+  static final int P99_MS = Integer.getInteger("p99Ms", 25);
+
+  static final Setup.Prepared PREPARED = Setup.prepare(2, 1, 4, 15, "RSA-2048");
+  static final List<Map<String, Object>> FLOOD = PREPARED.content().stream()
+      .filter(c -> c.get("tenant").equals(PREPARED.content().get(0).get("tenant"))).toList();
+  static final List<Map<String, Object>> QUIET = PREPARED.content().stream()
+      .filter(c -> !c.get("tenant").equals(PREPARED.content().get(0).get("tenant"))).toList();
+
+  static final Map<String, ConcurrentLinkedQueue<int[]>> SEEN = new ConcurrentHashMap<>();
+
+  static ScenarioBuilder licensing(String name, List<Map<String, Object>> content, boolean flooder) {
+    return scenario(name)
+        .feed(listFeeder(content).circular())
+        .exec(Setup.licenseRequest(name, "pl", PREPARED.recipientJwk())
+            .check(flooder ? status().in(200, 429, 503) : status().is(200))
+            .check(status().saveAs("status"), responseTimeInMillis().saveAs("rt")))
+        .exec(session -> {
+          if (session.contains("rt")) {
+            SEEN.computeIfAbsent(name, n -> new ConcurrentLinkedQueue<>())
+                .add(new int[] {session.getInt("rt"), session.contains("status") ? session.getInt("status") : 0});
+          }
+          return session;
+        });
+  }
+
+  @Override
+  public void after() {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "quiet tenant %.0f/s; flooder %s; %d s per phase%n", QUIET_RATE,
+        FLOOD_USERS > 0 ? FLOOD_USERS + " requests in flight (closed model)" : String.format(Locale.ROOT, "%.0f/s", FLOOD_RATE),
+        SECONDS));
+    for (String name : List.of("quiet-alone", "quiet-flooded", "flood")) {
+      ConcurrentLinkedQueue<int[]> q = SEEN.getOrDefault(name, new ConcurrentLinkedQueue<>());
+      int[] rts = q.stream().mapToInt(a -> a[0]).sorted().toArray();
+      Map<Integer, Long> byStatus = new java.util.TreeMap<>();
+      q.forEach(a -> byStatus.merge(a[1], 1L, Long::sum));
+      out.append(String.format(Locale.ROOT, "%-14s n=%6d  p50=%4d ms  p99=%4d ms  max=%5d ms  status=%s%n", name, rts.length,
+          pct(rts, 50), pct(rts, 99), rts.length == 0 ? 0 : rts[rts.length - 1], byStatus));
+    }
+    System.out.print(out);
+    try {
+      Path file = Path.of(System.getProperty("fairnessFile", "target/fairness.txt"));
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, out.toString());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  static int pct(int[] sorted, double p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100 * sorted.length) - 1)];
+  }
+
+  {
+    List<PopulationBuilder> phases = new ArrayList<>(Arrays.asList(
+        licensing("warm-quiet", QUIET, false).injectOpen(constantUsersPerSec(QUIET_RATE).during(WARM_SECONDS)),
+        licensing("warm-flood", FLOOD, true).injectOpen(constantUsersPerSec(WARM_FLOOD_RATE).during(WARM_SECONDS)),
+        licensing("quiet-alone", QUIET, false).injectOpen(nothingFor(WARM_SECONDS),
+            constantUsersPerSec(QUIET_RATE).during(SECONDS)),
+        licensing("quiet-flooded", QUIET, false).injectOpen(nothingFor(WARM_SECONDS + SECONDS),
+            constantUsersPerSec(QUIET_RATE).during(SECONDS))));
+    // the flood starts 2 s before the quiet tenant's measured phase, so that phase sees it at full strength
+    int floodStart = WARM_SECONDS + SECONDS - 2;
+    phases.add(FLOOD_USERS > 0
+        ? licensing("flood", FLOOD, true).injectClosed(
+            constantConcurrentUsers(0).during(floodStart), constantConcurrentUsers(FLOOD_USERS).during(SECONDS + 2))
+        : licensing("flood", FLOOD, true).injectOpen(nothingFor(floodStart), constantUsersPerSec(FLOOD_RATE).during(SECONDS + 2)));
+    setUp(phases)
+        .protocols(Setup.protocol())
+        .assertions(
+            details("quiet-alone").failedRequests().count().is(0L),
+            details("quiet-flooded").failedRequests().count().is(0L),
+            details("quiet-flooded").responseTime().percentile(99.0).lte(P99_MS));
+  }
+}

@@ -1,0 +1,70 @@
+package io.licensor.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import io.licensor.errors.Problem;
+
+import java.io.IOException;
+
+/**
+ * The checks a request body passes before it is read as JSON: valid UTF-8, no key twice in one
+ * object (a document that means different things to different parsers is refused, not resolved
+ * "last one wins"), nesting at most {@link #MAX_DEPTH} deep, and strings and numbers of sane length.
+ * One pass over the tokens; the body is already bounded by {@code http.maxBodyBytes}.
+ */
+final class StrictJson {
+
+  static final int MAX_DEPTH = 32;
+
+  private static final JsonFactory FACTORY = JsonFactory.builder()
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxNestingDepth(MAX_DEPTH)
+          .maxNumberLength(100)
+          .maxStringLength(1 << 20)
+          .build())
+      .build();
+
+  private StrictJson() {
+  }
+
+  /** Throws 400 malformed-json, saying which rule the body broke (never quoting it). */
+  static void check(byte[] body) {
+    // the JDK's decoder is strict (overlong forms, surrogates, code points past U+10FFFF); Jackson's is not
+    try {
+      java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(body));
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw Problem.MALFORMED_JSON.with("the body is not valid UTF-8");
+    }
+    try (JsonParser parser = FACTORY.createParser(body)) {
+      // every token is read: duplicates, depth and encoding are checked on the way
+      int depth = 0;
+      int roots = 0;
+      for (com.fasterxml.jackson.core.JsonToken t = parser.nextToken(); t != null; t = parser.nextToken()) {
+        if (depth == 0 && ++roots > 1) {
+          throw Problem.MALFORMED_JSON.with("the body holds more than one JSON value");
+        }
+        depth += t.isStructStart() ? 1 : t.isStructEnd() ? -1 : 0;
+      }
+    } catch (StreamConstraintsException e) {
+      throw Problem.MALFORMED_JSON.with("the body is nested more than " + MAX_DEPTH + " deep, or holds an oversized value");
+    } catch (JsonParseException e) {
+      String message = String.valueOf(e.getOriginalMessage());
+      if (message.startsWith("Duplicate field")) {
+        throw Problem.MALFORMED_JSON.with("the body has a key twice in one object");
+      }
+      if (message.contains("UTF-8") || message.contains("UTF8")) {
+        throw Problem.MALFORMED_JSON.with("the body is not valid UTF-8");
+      }
+      throw Problem.MALFORMED_JSON.with("the body is not valid JSON");
+    } catch (IOException e) {
+      throw Problem.MALFORMED_JSON.with("the body is not valid JSON");
+    }
+  }
+}
