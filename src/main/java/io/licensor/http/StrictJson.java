@@ -52,6 +52,10 @@ final class StrictJson {
         }
         depth += t.isStructStart() ? 1 : t.isStructEnd() ? -1 : 0;
       }
+      if (roots == 0) {
+        // Jackson ends a document at a NUL byte: "\t\0" is no JSON at all (found by RequestJsonFuzzTest)
+        throw Problem.MALFORMED_JSON.with("the body holds no JSON value");
+      }
     } catch (StreamConstraintsException e) {
       throw Problem.MALFORMED_JSON.with("the body is nested more than " + MAX_DEPTH + " deep, or holds an oversized value");
     } catch (JsonParseException e) {

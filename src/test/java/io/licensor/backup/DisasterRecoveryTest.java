@@ -64,6 +64,7 @@ class DisasterRecoveryTest {
     List<char[]> pass = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {
       pass.add(("admin card passphrase " + i).toCharArray());
+      io.licensor.support.SecretLedger.password("admin card passphrase " + i);
     }
     AdminCards.NewWorld world = AdminCards.create(3, pass);
     Path dataA = dir.resolve("a");

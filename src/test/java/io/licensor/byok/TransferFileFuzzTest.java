@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Coverage-guided fuzzing of the BYOK transfer file's parser: a bad file is 400 with a problem, nothing else. */
 class TransferFileFuzzTest {
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "20s")
   void transferFile(FuzzedDataProvider data) {
     Object value;
     try {

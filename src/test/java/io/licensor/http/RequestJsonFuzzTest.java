@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RequestJsonFuzzTest {
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "20s")
   void requestBody(FuzzedDataProvider data) {
     byte[] body = data.consumeRemainingAsBytes();
     try {
@@ -23,9 +23,7 @@ class RequestJsonFuzzTest {
       assertThat(e.problem()).isEqualTo(Problem.MALFORMED_JSON);
       return;
     }
-    // what passed the checks is JSON that Vert.x reads (a body of only whitespace is empty)
-    if (!new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-      Buffer.buffer(body).toJsonValue();
-    }
+    // what passed the checks is one JSON value, which Vert.x reads as the routes will
+    Buffer.buffer(body).toJsonValue();
   }
 }

@@ -26,7 +26,7 @@ class TokenFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "20s")
   void bearerToken(FuzzedDataProvider data) {
     String token = data.consumeRemainingAsString();
     try {

@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LicensingFuzzTest {
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "20s")
   void publishingLicense(FuzzedDataProvider data) {
     String compact = data.consumeRemainingAsString();
     try {
@@ -30,7 +30,7 @@ class LicensingFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "20s")
   void recipientKey(FuzzedDataProvider data) {
     Object value;
     try {

@@ -68,6 +68,7 @@ class ExportAndAuditTest {
     assertThat(KeyLifecycleTest.license("byok-co", idp, pl).json().getString("kid")).isEqualTo("byok-co:2");
 
     String password = "correct horse battery staple";
+    io.licensor.support.SecretLedger.password(password);
     List<String> tokens = List.of(KeyLifecycleTest.admin(idp), node.operatorToken(), idp.token("user@x.test", List.of()));
     int attempts = 0;
     for (String token : tokens) {
@@ -95,6 +96,7 @@ class ExportAndAuditTest {
   void serviceKeyExportsEncrypted(@TempDir Path dir) throws Exception {
     Issuer idp = node.createTenant("svc-co", "RSA-2048");
     String password = "a long export password";
+    io.licensor.support.SecretLedger.password(password);
     Http.Response byOperator = node.http.post("/v1/tenants/svc-co/keys/1/export", node.operatorToken(),
         new JsonObject().put("password", password));
     assertThat(byOperator.slug()).isEqualTo("forbidden");

@@ -29,6 +29,10 @@ public final class Issuer {
     this.issuer = issuer;
     this.key = key;
     this.alg = alg;
+    Object d = key.toParams(JsonWebKey.OutputControlLevel.INCLUDE_PRIVATE).get("d");
+    if (d instanceof String text) {
+      SecretLedger.privateKey(java.util.Base64.getUrlDecoder().decode(text));
+    }
   }
 
   public static Issuer rsa(String issuer) {
@@ -95,7 +99,9 @@ public final class Issuer {
     jws.setHeader("typ", "JWT");
     headers.forEach((name, value) -> jws.getHeaders().setObjectHeaderValue(name, value));
     try {
-      return jws.getCompactSerialization();
+      String token = jws.getCompactSerialization();
+      SecretLedger.token(token);
+      return token;
     } catch (JoseException e) {
       throw new IllegalStateException(e);
     }
@@ -115,7 +121,9 @@ public final class Issuer {
     jws.setAlgorithmHeaderValue(alg);
     jws.setHeader("typ", "JWT");
     try {
-      return jws.getCompactSerialization();
+      String token = jws.getCompactSerialization();
+      SecretLedger.token(token);
+      return token;
     } catch (JoseException e) {
       throw new IllegalStateException(e);
     }

@@ -32,6 +32,7 @@ public final class Pkcs11Token {
 
   public static String pin() {
     String pin = System.getenv("LICENSOR_TEST_PKCS11_PIN");
+    SecretLedger.password(pin);
     return pin == null ? "" : pin;
   }
 }

@@ -35,6 +35,7 @@ public final class RmsClient {
   public static byte[] newContentKey() {
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
+    SecretLedger.contentKey(key);
     return key;
   }
 

@@ -39,6 +39,7 @@ public final class TestDatabase {
       String[] userInfo = uri.getUserInfo() == null ? new String[] {"postgres", ""} : uri.getUserInfo().split(":", 2);
       user = userInfo[0];
       password = userInfo.length > 1 ? userInfo[1] : "";
+      SecretLedger.password(password);
       adminDb = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
       return;
     }
