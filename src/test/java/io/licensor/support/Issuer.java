@@ -114,18 +114,6 @@ public final class Issuer {
 
   /** Signs any payload with this issuer's key (for hand-made tokens). */
   public String sign(String payload) {
-    JsonWebSignature jws = new JsonWebSignature();
-    jws.setPayload(payload);
-    jws.setKey(key.getPrivateKey());
-    jws.setKeyIdHeaderValue(key.getKeyId());
-    jws.setAlgorithmHeaderValue(alg);
-    jws.setHeader("typ", "JWT");
-    try {
-      String token = jws.getCompactSerialization();
-      SecretLedger.token(token);
-      return token;
-    } catch (JoseException e) {
-      throw new IllegalStateException(e);
-    }
+    return signWithHeaders(payload, java.util.Map.of());
   }
 }
