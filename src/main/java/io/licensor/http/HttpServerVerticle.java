@@ -11,7 +11,6 @@ import io.licensor.tls.ServerCertificate;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
 
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -58,10 +57,11 @@ public final class HttpServerVerticle extends VerticleBase {
         .setMaxHeaderSize(16 * 1024);
     if (certificate != null) {
       options.setSsl(true)
-          .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"))
+          .setEnabledSecureTransportProtocols(io.licensor.tls.TlsPolicy.PROTOCOLS)
           .setKeyCertOptions(new PemKeyCertOptions()
               .setCertValue(Buffer.buffer(certificate.certificatePem()))
               .setKeyValue(Buffer.buffer(certificate.keyPem())));
+      io.licensor.tls.TlsPolicy.CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
     }
     server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen().onSuccess(s -> actualPort.set(s.actualPort()));

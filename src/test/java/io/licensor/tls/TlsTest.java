@@ -74,6 +74,11 @@ class TlsTest {
       assertThat(handshake(cert, port, "TLSv1.2")).isEqualTo("TLSv1.2");
       assertThat(opensslConnects(port, "-tls1_2")).isTrue();
       assertThat(opensslConnects(port, "-tls1_1")).as("TLS 1.1 refused").isFalse();
+      // TLS 1.2: forward-secret AEAD suites only
+      assertThat(opensslConnects(port, "-tls1_2", "ECDHE-ECDSA-AES128-GCM-SHA256")).isTrue();
+      assertThat(opensslConnects(port, "-tls1_2", "ECDHE-ECDSA-CHACHA20-POLY1305")).isTrue();
+      assertThat(opensslConnects(port, "-tls1_2", "ECDHE-ECDSA-AES128-SHA")).as("CBC refused").isFalse();
+      assertThat(opensslConnects(port, "-tls1_2", "ECDHE-ECDSA-AES256-SHA384")).as("CBC refused").isFalse();
       assertThat(opensslConnects(port, "-tls1")).as("TLS 1.0 refused").isFalse();
     }
     try (TestNode again = TestNode.start(HTTPS.copy().put("dataDir", dataDir.toString()))) {
@@ -148,8 +153,13 @@ class TlsTest {
 
   /** OpenSSL's client, old protocols allowed on its side (security level 0): does the handshake succeed? */
   private static boolean opensslConnects(int port, String protocolFlag) throws Exception {
+    return opensslConnects(port, protocolFlag, "DEFAULT");
+  }
+
+  /** The same with only {@code ciphers} offered (TLS 1.2 and below). */
+  private static boolean opensslConnects(int port, String protocolFlag, String ciphers) throws Exception {
     Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, protocolFlag,
-        "-cipher", "DEFAULT:@SECLEVEL=0", "-brief").redirectErrorStream(true).start();
+        "-cipher", ciphers + ":@SECLEVEL=0", "-brief").redirectErrorStream(true).start();
     p.getOutputStream().close();
     assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
     String out = new String(p.getInputStream().readAllBytes());
