@@ -79,11 +79,11 @@ public class FairnessSimulation extends Simulation {
         SECONDS));
     for (String name : List.of("quiet-alone", "quiet-flooded", "flood")) {
       ConcurrentLinkedQueue<int[]> q = SEEN.getOrDefault(name, new ConcurrentLinkedQueue<>());
-      int[] rts = q.stream().mapToInt(a -> a[0]).sorted().toArray();
+      long[] rts = q.stream().mapToLong(a -> a[0]).sorted().toArray();
       Map<Integer, Long> byStatus = new java.util.TreeMap<>();
       q.forEach(a -> byStatus.merge(a[1], 1L, Long::sum));
       out.append(String.format(Locale.ROOT, "%-14s n=%6d  p50=%4d ms  p99=%4d ms  max=%5d ms  status=%s%n", name, rts.length,
-          pct(rts, 50), pct(rts, 99), rts.length == 0 ? 0 : rts[rts.length - 1], byStatus));
+          Levels.nearestRank(rts, 0.50), Levels.nearestRank(rts, 0.99), rts.length == 0 ? 0 : rts[rts.length - 1], byStatus));
     }
     System.out.print(out);
     try {
@@ -93,13 +93,6 @@ public class FairnessSimulation extends Simulation {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-  }
-
-  static int pct(int[] sorted, double p) {
-    if (sorted.length == 0) {
-      return 0;
-    }
-    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100 * sorted.length) - 1)];
   }
 
   {

@@ -205,11 +205,16 @@ final class Levels {
     Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
   }
 
-  private static double percentile(long[] sorted, double p) {
+  private static double percentile(long[] sortedNanos, double p) {
+    return nearestRank(sortedNanos, p) / 1e6;
+  }
+
+  /** The nearest-rank percentile {@code p} (0..1) of sorted values; 0 for none. */
+  static long nearestRank(long[] sorted, double p) {
     if (sorted.length == 0) {
       return 0;
     }
     int i = (int) Math.ceil(p * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }
 }

@@ -108,15 +108,17 @@ public final class Licensor {
     VertxOptions withMetrics = new VertxOptions(options).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
     MicrometerMetricsFactory factory = new MicrometerMetricsFactory(metrics.registry());
     Future<ClusterSetup.Clustered> clustered;
+    // A clustered node reads its world before Vert.x exists (the event bus's TLS comes from it) and
+    // hands it on to start-up, which then does not read it again.
+    Future<WorldKey> preloaded = config.clusterEnabled() && !config.clusterPlaintext()
+        ? worldBeforeVertx(config) : Future.succeededFuture();
     if (config.clusterEnabled()) {
-      Future<WorldKey> world = config.clusterPlaintext() ? Future.succeededFuture() : worldBeforeVertx(config);
-      clustered = world.compose(w -> {
+      clustered = preloaded.compose(w -> {
         try {
-          return ClusterSetup.start(config, withMetrics, factory, w);
-        } finally {
-          if (w != null) {
-            w.destroy();
-          }
+          return ClusterSetup.start(config, withMetrics, factory, w).onFailure(err -> destroy(w));
+        } catch (RuntimeException e) {
+          destroy(w);
+          throw e;
         }
       });
     } else {
@@ -135,7 +137,7 @@ public final class Licensor {
       Licensor node = new Licensor(c.vertx(), config);
       node.metrics = metrics;
       node.clusterManager = c.manager();
-      node.startUp().onComplete(ar -> {
+      node.startUp(preloaded.result()).onComplete(ar -> {
         if (ar.succeeded()) {
           result.complete(node);
           return;
@@ -163,8 +165,7 @@ public final class Licensor {
   private static Future<WorldKey> worldBeforeVertx(LicensorConfig config) {
     return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
       try {
-        Files.createDirectories(config.dataDir());
-        return ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
+        return worldOf(config);
       } catch (java.io.IOException e) {
         throw new IllegalStateException("cannot read the security world under " + config.dataDir() + ": "
             + e.getMessage(), e);
@@ -172,7 +173,20 @@ public final class Licensor {
     }, r -> new Thread(r, "licensor-world-load").start()));
   }
 
-  private Future<Licensor> startUp() {
+  /** The data directory's world, made on first start (blocks: a file, scrypt with a passphrase). */
+  private static WorldKey worldOf(LicensorConfig config) throws java.io.IOException {
+    Files.createDirectories(config.dataDir());
+    return ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
+  }
+
+  private static void destroy(WorldKey world) {
+    if (world != null) {
+      world.destroy();
+    }
+  }
+
+  /** {@code preloaded}: the world if {@link #start} already read it, else null. */
+  private Future<Licensor> startUp(WorldKey preloaded) {
     membership = new Membership(clusterManager, config.nodeId());
     if (clusterManager != null) {
       LOG.info("joined cluster '{}' as member {} ({}); {} member(s)", clusterManager.getConfig().getClusterName(),
@@ -182,17 +196,16 @@ public final class Licensor {
     HsmClient.registerCodec(vertx);
     HsmStats stats = new HsmStats();
     return vertx.executeBlocking(() -> {
-          Files.createDirectories(config.dataDir());
-          WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
+          WorldKey world = preloaded != null ? preloaded : worldOf(config);
           Warmup.run();
           RuntimeWarmup.run();
           // Opening a PKCS#11 token blocks: done here, on a worker thread, like the rest of this step.
           hsm = "pkcs11".equals(config.hsmType())
               ? new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), world,
                   config.hsmSessions() + 1, config.hsmKeyCacheSize(), () -> {
-                    // reopening after lost sessions, on the HSM worker: the module key file again
+                    // reopening after lost sessions, on the HSM worker: the module key file again (never a new world)
                     try {
-                      return ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
+                      return ModuleKeyFile.load(config.dataDir(), config.modulePassphrase());
                     } catch (java.io.IOException e) {
                       throw new io.licensor.hsm.HsmException(io.licensor.hsm.HsmException.Reason.INTERNAL,
                           "cannot read the security world to reopen the PKCS#11 sessions");

@@ -230,7 +230,7 @@ public final class ConfigLoader {
     }
     OperatorIssuers.validate((JsonArray) values.get("identity.operatorIssuers"));
     String host = (String) values.get("http.host");
-    if (Boolean.TRUE.equals(values.get("http.plaintext")) && !loopback(host)) {
+    if (Boolean.TRUE.equals(values.get("http.plaintext")) && !isLoopback(host)) {
       throw new ConfigException("http.plaintext: plain HTTP is allowed only on a loopback address, and http.host is "
           + host + "; serve HTTPS (http.tls.certFile and http.tls.keyFile) instead");
     }
@@ -244,7 +244,7 @@ public final class ConfigLoader {
       }
     }
     String clusterHost = (String) values.get("cluster.host");
-    if (Boolean.TRUE.equals(values.get("cluster.plaintext")) && clusterHost != null && !loopback(clusterHost)) {
+    if (Boolean.TRUE.equals(values.get("cluster.plaintext")) && clusterHost != null && !isLoopback(clusterHost)) {
       throw new ConfigException("cluster.plaintext: a plain event bus is allowed only on a loopback address, and "
           + "cluster.host is " + clusterHost);
     }
@@ -257,10 +257,6 @@ public final class ConfigLoader {
 
   /** 127.0.0.0/8, ::1, or a name that resolves to one of them. */
   public static boolean isLoopback(String host) {
-    return loopback(host);
-  }
-
-  static boolean loopback(String host) {
     try {
       return java.net.InetAddress.getByName(host).isLoopbackAddress();
     } catch (java.net.UnknownHostException e) {

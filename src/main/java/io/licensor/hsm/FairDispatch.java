@@ -87,11 +87,6 @@ final class FairDispatch {
     return waiting;
   }
 
-  /** Lanes with something waiting. */
-  synchronized int busyLanes() {
-    return lanes.size();
-  }
-
   private Waiting takeNext() {
     Iterator<Map.Entry<String, ArrayDeque<Waiting>>> it = lanes.entrySet().iterator();
     if (!it.hasNext()) {

@@ -134,11 +134,6 @@ public final class HsmClient {
     return stats;
   }
 
-  /** Operations waiting in tenant lanes for a session (part of {@link #queueDepth()}). */
-  public int waitingInLanes() {
-    return lanes.waiting();
-  }
-
   /** The lane of operations on no tenant's key (world MAC, health pings, imports before a tenant exists). */
   static final String NODE_LANE = "";
 
@@ -172,11 +167,20 @@ public final class HsmClient {
   }
 
   private <T> Future<T> send(String address, HsmOperation operation) {
+    return reserve() ? request(address, operation) : Future.failedFuture(new HsmBusyException(retryAfterSeconds));
+  }
+
+  /** Counts one more operation queued or running, unless the node's bound is reached. */
+  private boolean reserve() {
     if (inFlight.incrementAndGet() > capacity) {
       inFlight.decrementAndGet();
-      return Future.failedFuture(new HsmBusyException(retryAfterSeconds));
+      return false;
     }
-    return request(address, operation);
+    return true;
+  }
+
+  private static HsmException timedOut() {
+    return new HsmException(HsmException.Reason.INTERNAL, "HSM did not answer in time");
   }
 
   /**
@@ -184,8 +188,7 @@ public final class HsmClient {
    * the reply comes back to the caller's event loop.
    */
   private <T> Future<T> sendInLane(String lane, HsmOperation operation) {
-    if (inFlight.incrementAndGet() > capacity) {
-      inFlight.decrementAndGet();
+    if (!reserve()) {
       return Future.failedFuture(new HsmBusyException(retryAfterSeconds));
     }
     io.vertx.core.Context context = vertx.getOrCreateContext();
@@ -211,7 +214,7 @@ public final class HsmClient {
       @Override
       public void expire() {
         inFlight.decrementAndGet();
-        context.runOnContext(v -> promise.fail(new HsmException(HsmException.Reason.INTERNAL, "HSM did not answer in time")));
+        context.runOnContext(v -> promise.fail(timedOut()));
       }
 
       @Override
@@ -234,7 +237,7 @@ public final class HsmClient {
           if (ar.failed()) {
             Throwable cause = ar.cause();
             if (cause instanceof ReplyException) {
-              return Future.failedFuture(new HsmException(HsmException.Reason.INTERNAL, "HSM did not answer in time"));
+              return Future.failedFuture(timedOut());
             }
             return Future.failedFuture(cause);
           }

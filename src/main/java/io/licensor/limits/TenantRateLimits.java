@@ -23,7 +23,7 @@ public final class TenantRateLimits {
     this.burst = Math.max(1, burst);
   }
 
-  public boolean enabled() {
+  private boolean enabled() {
     return ratePerNano > 0;
   }
 
@@ -50,11 +50,6 @@ public final class TenantRateLimits {
       double nanosToToken = (1 - bucket.tokens) / ratePerNano;
       return Math.max(1, (long) Math.ceil(nanosToToken / NANOS_PER_SECOND));
     }
-  }
-
-  /** Drops the bucket of a tenant that is gone (destroyed, or never to be seen again on this node). */
-  public void forget(String tenantId) {
-    buckets.remove(tenantId);
   }
 
   private static final class Bucket {

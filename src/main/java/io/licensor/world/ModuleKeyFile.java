@@ -39,7 +39,7 @@ public final class ModuleKeyFile {
   public static WorldKey loadOrCreate(Path dataDir, char[] passphrase) throws IOException {
     Path file = pathIn(dataDir);
     if (Files.exists(file)) {
-      return load(file, passphrase);
+      return read(file, passphrase);
     }
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
@@ -49,6 +49,15 @@ public final class ModuleKeyFile {
     java.util.Arrays.fill(key, (byte) 0);
     write(dataDir, world, passphrase);
     return world;
+  }
+
+  /** Loads the module key of this data directory's world; an IOException if there is none (nothing is created). */
+  public static WorldKey load(Path dataDir, char[] passphrase) throws IOException {
+    Path file = pathIn(dataDir);
+    if (!Files.exists(file)) {
+      throw new IOException("no module key file at " + file);
+    }
+    return read(file, passphrase);
   }
 
   /**
@@ -63,7 +72,7 @@ public final class ModuleKeyFile {
   public static void write(Path dataDir, WorldKey world, char[] passphrase) throws IOException {
     Path file = pathIn(dataDir);
     if (Files.exists(file)) {
-      WorldKey existing = load(file, passphrase);
+      WorldKey existing = read(file, passphrase);
       if (!existing.worldId().equals(world.worldId())) {
         throw new WorldException("the data directory already holds world " + existing.worldId()
             + "; refusing to replace it with world " + world.worldId());
@@ -96,7 +105,7 @@ public final class ModuleKeyFile {
     return ("licensor-module-key|" + worldId).getBytes(StandardCharsets.UTF_8);
   }
 
-  private static WorldKey load(Path file, char[] passphrase) throws IOException {
+  private static WorldKey read(Path file, char[] passphrase) throws IOException {
     JsonObject json;
     try {
       json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
