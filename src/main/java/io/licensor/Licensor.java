@@ -443,7 +443,7 @@ public final class Licensor {
         });
     Future<Void> quiet = drained.compose(d -> Future.join(undeploy(campaigns), undeploy(outbox)))
         .<Void>mapEmpty().otherwise((Void) null);
-    Future<Void> flushed = quiet.compose(v -> audit == null ? Future.succeededFuture() : audit.stop());
+    Future<Void> flushed = quiet.compose(v -> audit == null ? Future.succeededFuture() : audit.stop(java.util.concurrent.TimeUnit.SECONDS.toMillis(config.shutdownGraceSeconds())));
     java.util.concurrent.CompletableFuture<Void> done = flushed.toCompletionStage().toCompletableFuture()
         .handle((v, err) -> {
           if (err != null) {

@@ -78,19 +78,33 @@ public final class AuditLog {
     timer = vertx.setPeriodic(flushMillis, id -> flush());
   }
 
-  /** Writes what is queued, then stops the timer. */
-  public Future<Void> stop() {
+  /**
+   * Stops the timer, then writes what is queued: it waits for a batch already being written (its
+   * records are counted but no longer in the queue) and retries failed writes until the deadline.
+   * Fails, naming how many records are left, if they cannot all be written by then.
+   */
+  public Future<Void> stop(long timeoutMillis) {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-    return drain(20);
+    return drain(System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
   }
 
-  private Future<Void> drain(int attempts) {
-    if (queued.get() == 0 || attempts == 0) {
+  private Future<Void> drain(long deadline) {
+    if (queued.get() == 0) {
       return Future.succeededFuture();
     }
-    return flushOnce().transform(ar -> drain(attempts - 1));
+    if (System.nanoTime() - deadline > 0) {
+      return Future.failedFuture(new IllegalStateException(queued.get() + " audit record(s) not written"));
+    }
+    if (!flushing.compareAndSet(false, true)) {
+      // a batch is being written: wait for it rather than close the pool under it
+      return vertx.timer(10).compose(t -> drain(deadline));
+    }
+    return flushOnce().transform(ar -> {
+      flushing.set(false);
+      return ar.succeeded() ? drain(deadline) : vertx.timer(250).compose(t -> drain(deadline));
+    });
   }
 
   /** Told of every batch written: its size, the age of its oldest record, and the write's duration. */

@@ -65,7 +65,6 @@ public final class Database {
     });
   }
 
-  /** Checks the database answers; used by readiness. */
   /**
    * Whether a failure means the database cannot be reached or is going away (refused or broken
    * connection, server shutting down, connection-class SQL states), rather than a bad statement:
@@ -85,6 +84,7 @@ public final class Database {
     return false;
   }
 
+  /** Checks the database answers; used by readiness. */
   public Future<Void> ping() {
     return pool.query("SELECT 1").execute().mapEmpty();
   }

@@ -65,4 +65,37 @@ class AuditOutageTest {
       assertThat(node.http.post("/v1/tenants/outage/licenses", token, request).status()).isEqualTo(200);
     }
   }
+
+  @Test
+  @DisplayName("stopping during an outage retries until its deadline, then says how many records are left")
+  void stopReportsWhatItCouldNotWrite() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject().put("audit", new JsonObject().put("flushMillis", 20)))) {
+      Issuer idp = node.createTenant("unwritten", "EC-P256");
+      String token = idp.token("reader@x.test", List.of());
+      TestDatabase.execute(node.databaseUrl, "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN "
+          + "RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql; "
+          + "CREATE TRIGGER refuse BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()");
+      for (int i = 0; i < 3; i++) {
+        publishOne(node, token);
+      }
+      long started = System.nanoTime();
+      Throwable failure = node.node.audit().stop(600).toCompletionStage().toCompletableFuture()
+          .handle((v, err) -> err).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      long tookMillis = (System.nanoTime() - started) / 1_000_000;
+      assertThat(failure).as("stop must not report success with records unwritten").isNotNull();
+      assertThat(failure.getMessage()).isEqualTo("3 audit record(s) not written");
+      assertThat(tookMillis).as("it kept retrying until its deadline").isGreaterThanOrEqualTo(500);
+      assertThat(node.node.audit().backlog()).isEqualTo(3);
+      TestDatabase.execute(node.databaseUrl, "DROP TRIGGER refuse ON audit_events");
+    }
+  }
+
+  private static void publishOne(TestNode node, String token) {
+    Http.Response current = node.http.get("/v1/tenants/unwritten/keys/current", token);
+    String pl = RmsClient.publishOffline(current.json(), RmsClient.plPayload("c", "a@x.test", RmsClient.newContentKey(),
+        KeyLifecycleTest.anyone()));
+    JsonObject request = new JsonObject().put("publishingLicense", pl)
+        .put("recipientKey", RmsClient.publicJwk(RmsClient.recipientKey(false)));
+    assertThat(node.http.post("/v1/tenants/unwritten/licenses", token, request).status()).isEqualTo(200);
+  }
 }
