@@ -14,18 +14,25 @@ await_ready() {
 }
 
 # start_dev_node PORT HEAP [COMMAND PREFIX...] -> $JAR (default target/licensor.jar) in dev mode (embedded PostgreSQL,
-# data under $WORK/data, log in $WORK/server.log) on 127.0.0.1:PORT, ready when this returns.
+# data under $WORK/data, log in $WORK/server.log) on 127.0.0.1:PORT, ready when this returns; sets
+# NODE_URL. Plain HTTP on loopback by default (the load tests measure licensing, not TLS); TLS=true
+# serves the default HTTPS instead (self-signed; curl then trusts it through CURL_CA_BUNDLE).
+# PLAINTEXT_ENV= for a jar older than the setting (it served plain HTTP by default).
 # Other LICENSOR_* settings come from the caller's environment.
 start_dev_node() {
-  local port=$1 heap=$2
+  local port=$1 heap=$2 plaintext=${PLAINTEXT_ENV-LICENSOR_HTTP_PLAINTEXT=true}
   shift 2
-  # plain HTTP on loopback (the load tests measure licensing, not TLS); PLAINTEXT_ENV= for a jar
-  # older than the setting (it served plain HTTP by default)
-  env ${PLAINTEXT_ENV-LICENSOR_HTTP_PLAINTEXT=true} LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" \
+  NODE_URL="http://127.0.0.1:$port"
+  if [ "${TLS:-false}" = true ]; then
+    plaintext=
+    NODE_URL="https://127.0.0.1:$port"
+    export CURL_CA_BUNDLE="$WORK/data/tls/cert.pem"
+  fi
+  env $plaintext LICENSOR_DEV_ENABLED=true LICENSOR_DATA_DIR="$WORK/data" \
     LICENSOR_HTTP_PORT="$port" LICENSOR_LOG_LEVEL=WARN \
     "$@" "${JAVA:-java}" ${JAVA_OPTS:-} "-Xmx$heap" -jar "${JAR:-target/licensor.jar}" serve > "$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  await_ready "http://127.0.0.1:$port" "$WORK/server.log"
+  await_ready "$NODE_URL" "$WORK/server.log"
 }
 
 stop_dev_node() {

@@ -5,6 +5,7 @@
 #   SESSIONS=2 SECONDS_=30 CONNECTIONS=64 ALGORITHM=RSA-2048 load-tests/license-rate.sh
 #   AUDIT_KEY_USE=false load-tests/license-rate.sh   # key-use audit off (to measure its cost)
 #   WARM_SECONDS=80 load-tests/license-rate.sh        # a longer unmeasured warm-up (the JIT needs ~80 s of full load)
+#   TLS=true load-tests/license-rate.sh               # over the default HTTPS (TLS 1.3, self-signed) instead of plain HTTP
 #   HSM=pkcs11 LICENSOR_HSM_PKCS11_LIBRARY=/usr/lib/softhsm/libsofthsm2.so LICENSOR_HSM_PKCS11_PIN=... \
 #     SOFTHSM2_CONF=... load-tests/license-rate.sh    # on a PKCS#11 token
 #
@@ -28,19 +29,19 @@ export LICENSOR_HSM_TYPE="$HSM" LICENSOR_HSM_SESSIONS="$SESSIONS"
 start_dev_node "$PORT" 512m
 
 OP=$(dev_token)
-create_tenant "http://127.0.0.1:$PORT" "$OP" "$(dev_token --jwks)" bench "$ALGORITHM"
+create_tenant "$NODE_URL" "$OP" "$(dev_token --jwks)" bench "$ALGORITHM"
 USER_TOKEN=$(dev_token --tenant bench --sub reader@bench.test --ttl 7200)
-PL=$(publish_bench "http://127.0.0.1:$PORT" "$USER_TOKEN")
+PL=$(publish_bench "$NODE_URL" "$USER_TOKEN")
 license_lua "$WORK/license.lua" "$USER_TOKEN" "$PL"
 # one check request (the body wrk will send), then the run
-curl -sf -X POST "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" -H "Authorization: Bearer $USER_TOKEN" \
+curl -sf -X POST "$NODE_URL/v1/tenants/bench/licenses" -H "Authorization: Bearer $USER_TOKEN" \
   -H 'Content-Type: application/json' -d "$(license_body "$WORK/license.lua")" >/dev/null
-wrk -t1 -c"$CONNECTIONS" -d"${WARM}s" -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" >/dev/null
-wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/license.lua" "http://127.0.0.1:$PORT/v1/tenants/bench/licenses" | tee "$WORK/wrk.txt"
+wrk -t1 -c"$CONNECTIONS" -d"${WARM}s" -s "$WORK/license.lua" "$NODE_URL/v1/tenants/bench/licenses" >/dev/null
+wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/license.lua" "$NODE_URL/v1/tenants/bench/licenses" | tee "$WORK/wrk.txt"
 RATE=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
 stop_dev_node
 CEILING=$(java -jar target/licensor.jar bench-hsm --hsm "$HSM" --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" | awk -F= '{print $NF}')
 python3 - <<PY
 rate, ceiling = float("$RATE"), float("$CEILING")
-print(f"license-rate hsm=$HSM algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f}")
+print(f"license-rate tls=${TLS:-false} hsm=$HSM algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f}")
 PY
