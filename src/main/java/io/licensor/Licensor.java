@@ -443,7 +443,8 @@ public final class Licensor {
         });
     Future<Void> quiet = drained.compose(d -> Future.join(undeploy(campaigns), undeploy(outbox)))
         .<Void>mapEmpty().otherwise((Void) null);
-    Future<Void> flushed = quiet.compose(v -> audit == null ? Future.succeededFuture() : audit.stop(java.util.concurrent.TimeUnit.SECONDS.toMillis(config.shutdownGraceSeconds())));
+    long auditMillis = java.util.concurrent.TimeUnit.SECONDS.toMillis(config.shutdownGraceSeconds());
+    Future<Void> flushed = quiet.compose(v -> audit == null ? Future.succeededFuture() : audit.stop(auditMillis));
     java.util.concurrent.CompletableFuture<Void> done = flushed.toCompletionStage().toCompletableFuture()
         .handle((v, err) -> {
           if (err != null) {

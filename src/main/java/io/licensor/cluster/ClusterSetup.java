@@ -68,7 +68,6 @@ public final class ClusterSetup {
     return hz;
   }
 
-  /** A clustered Vert.x joined to the cluster, and its cluster manager. */
   /**
    * With {@code world}, the event bus runs mutual TLS with certificates of the world's event-bus CA
    * ({@link io.licensor.tls.ClusterTls}); with null (cluster.plaintext, loopback only) it is plain.
@@ -98,6 +97,7 @@ public final class ClusterSetup {
     return "127.0.0.1";
   }
 
+  /** A clustered Vert.x joined to the cluster, and its cluster manager. */
   public record Clustered(Vertx vertx, HazelcastClusterManager manager) {
   }
 }

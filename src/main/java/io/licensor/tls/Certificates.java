@@ -63,12 +63,16 @@ public final class Certificates {
             .map(n -> new GeneralName(isIpAddress(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
             .toArray(GeneralName[]::new)));
       }
-      String algorithm = issuerKey.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
       return new JcaX509CertificateConverter().getCertificate(
-          builder.build(new JcaContentSignerBuilder(algorithm).build(issuerKey)));
+          builder.build(new JcaContentSignerBuilder(signatureAlgorithm(issuerKey)).build(issuerKey)));
     } catch (GeneralSecurityException | OperatorCreationException | java.io.IOException e) {
       throw new IllegalStateException("cannot make a certificate for " + subject, e);
     }
+  }
+
+  /** The JCA signature algorithm for an EC or RSA key: SHA-256 with ECDSA or with RSA (PKCS#1 v1.5). */
+  static String signatureAlgorithm(PrivateKey key) {
+    return key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
   }
 
   /** A fresh EC P-256 key pair. */

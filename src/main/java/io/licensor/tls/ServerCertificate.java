@@ -134,7 +134,7 @@ public record ServerCertificate(String certificatePem, String keyPem, String fin
   /** Signs a challenge with the key and verifies it with the certificate's public key. */
   private static boolean matches(PrivateKey key, X509Certificate cert) {
     try {
-      String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+      String algorithm = Certificates.signatureAlgorithm(key);
       Signature signer = Signature.getInstance(algorithm);
       signer.initSign(key);
       byte[] challenge = "licensor-tls-key-check".getBytes(StandardCharsets.US_ASCII);

@@ -2,9 +2,7 @@ package io.licensor.byok;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.licensor.errors.ProblemException;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
+import io.licensor.support.Fuzzing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,17 +11,6 @@ class TransferFileFuzzTest {
 
   @FuzzTest(maxDuration = "20s")
   void transferFile(FuzzedDataProvider data) {
-    Object value;
-    try {
-      value = Json.decodeValue(data.consumeRemainingAsString());
-    } catch (DecodeException e) {
-      return;
-    }
-    try {
-      TransferFile file = TransferFile.parse(value);
-      assertThat(file).isNotNull();
-    } catch (ProblemException e) {
-      assertThat(e.problem().status()).isEqualTo(400);
-    }
+    Fuzzing.jsonParsedOr400(data, value -> assertThat(TransferFile.parse(value)).isNotNull());
   }
 }

@@ -4,8 +4,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
+import io.licensor.support.Fuzzing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,16 +31,6 @@ class LicensingFuzzTest {
 
   @FuzzTest(maxDuration = "20s")
   void recipientKey(FuzzedDataProvider data) {
-    Object value;
-    try {
-      value = Json.decodeValue(data.consumeRemainingAsString());
-    } catch (DecodeException e) {
-      return;
-    }
-    try {
-      RecipientKeys.parse(value);
-    } catch (ProblemException e) {
-      assertThat(e.problem().status()).isEqualTo(400);
-    }
+    Fuzzing.jsonParsedOr400(data, RecipientKeys::parse);
   }
 }
