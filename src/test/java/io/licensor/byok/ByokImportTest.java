@@ -46,7 +46,9 @@ class ByokImportTest {
 
   @AfterAll
   static void stop() {
-    node.close();
+    if (node != null) {
+      node.close();
+    }
   }
 
   static String openssl(String... args) throws IOException, InterruptedException {

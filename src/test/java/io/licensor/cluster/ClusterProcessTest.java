@@ -64,12 +64,12 @@ class ClusterProcessTest {
       nodes[i] = new NodeProcess(names[i], cluster.settings(names[i], cluster.dataDir(names[i]), http[i],
           cluster.clusterName, hz[i], members, REFRESH_SECONDS), cluster.operators).start();
     }
-    for (NodeProcess n : nodes) {
-      n.awaitReady(Duration.ofSeconds(120));
-    }
     a = nodes[0];
     b = nodes[1];
     c = nodes[2];
+    for (NodeProcess n : nodes) {
+      n.awaitReady(Duration.ofSeconds(120));
+    }
     JsonObject view = a.http.get("/v1/cluster", op()).json();
     assertThat(view.getInteger("memberCount")).as(view.encode()).isEqualTo(3);
   }

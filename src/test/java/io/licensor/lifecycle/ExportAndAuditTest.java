@@ -40,7 +40,9 @@ class ExportAndAuditTest {
 
   @AfterAll
   static void stop() {
-    node.close();
+    if (node != null) {
+      node.close();
+    }
   }
 
   private static byte[] ecPkcs8() throws Exception {

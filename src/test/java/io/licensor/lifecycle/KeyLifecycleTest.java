@@ -37,6 +37,9 @@ class KeyLifecycleTest {
 
   @AfterAll
   static void stop() {
+    if (node == null) {
+      return; // never started (its @BeforeAll failed or was aborted)
+    }
     List<String> warnings = node.eventLoopWarnings();
     node.close();
     assertThat(warnings).as("event loops never blocked while serving").isEmpty();

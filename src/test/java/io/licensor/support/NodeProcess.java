@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * {@code target/cluster-logs/<name>.log}. It can be stopped with SIGTERM, killed with SIGKILL,
  * and frozen and thawed with SIGSTOP/SIGCONT.
  */
-public final class NodeProcess {
+public final class NodeProcess implements Leftovers.Running {
 
   public final String name;
   public final int httpPort;
@@ -62,6 +62,7 @@ public final class NodeProcess {
       Files.writeString(log, "=== start " + Instant.now() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       process = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      Leftovers.started(this);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -100,6 +101,7 @@ public final class NodeProcess {
   }
 
   /** SIGTERM, then SIGKILL if it has not stopped within 30 s. */
+  @Override
   public void stop() {
     if (process == null || !process.isAlive()) {
       return;
@@ -146,6 +148,16 @@ public final class NodeProcess {
 
   public boolean alive() {
     return process != null && process.isAlive();
+  }
+
+  @Override
+  public boolean running() {
+    return alive();
+  }
+
+  @Override
+  public String describe() {
+    return "node process " + name + (process == null ? "" : " (pid " + process.pid() + ", log " + log.toAbsolutePath() + ")");
   }
 
   public Path log() {

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * on a free loopback port, and a test operator issuer. The event-loop blocked-thread threshold is
  * 100 ms (Vert.x's default is 2 s), and warnings are collected by {@link BlockedThreadWatch}.
  */
-public final class TestNode implements AutoCloseable {
+public final class TestNode implements AutoCloseable, Leftovers.Running {
 
   public static final long MAX_EVENT_LOOP_MILLIS = 100;
 
@@ -32,6 +32,8 @@ public final class TestNode implements AutoCloseable {
   /** Blocked-thread warnings before this index happened before the node was up. */
   public final int startMark;
 
+  private volatile boolean closed;
+
   private TestNode(Licensor node, Issuer operators, Path dataDir, String databaseUrl) {
     this.node = node;
     this.http = new Http("http://127.0.0.1:" + node.port());
@@ -39,6 +41,7 @@ public final class TestNode implements AutoCloseable {
     this.dataDir = dataDir;
     this.databaseUrl = databaseUrl;
     this.startMark = BlockedThreadWatch.mark();
+    Leftovers.started(this);
   }
 
   /** Event-loop blocked-thread warnings since this node was up. */
@@ -92,10 +95,12 @@ public final class TestNode implements AutoCloseable {
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setWarningExceptionTime(100)
         .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
+    java.util.concurrent.CompletableFuture<Licensor> starting = Licensor.start(config, options).toCompletionStage().toCompletableFuture();
     try {
-      Licensor node = Licensor.start(config, options).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-      return new TestNode(node, operators, dataDir, dbUrl);
+      return new TestNode(starting.get(120, TimeUnit.SECONDS), operators, dataDir, dbUrl);
     } catch (Exception e) {
+      // a start that is only slow must not leave a node behind once it is up
+      starting.thenAccept(Licensor::stop);
       throw new IllegalStateException("test node did not start", e);
     }
   }
@@ -119,7 +124,27 @@ public final class TestNode implements AutoCloseable {
   }
 
   @Override
+  public boolean running() {
+    return !closed;
+  }
+
+  @Override
+  public void stop() {
+    close();
+  }
+
+  @Override
+  public String describe() {
+    return "test node on " + http.base() + " (data " + dataDir + ")";
+  }
+
+  @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Leftovers.stopped(this);
     try {
       node.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {

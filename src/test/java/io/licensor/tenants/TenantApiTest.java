@@ -27,7 +27,9 @@ class TenantApiTest {
 
   @AfterAll
   static void stop() {
-    node.close();
+    if (node != null) {
+      node.close();
+    }
   }
 
   private static long tenantRows() {
