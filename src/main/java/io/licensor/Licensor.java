@@ -247,10 +247,11 @@ public final class Licensor {
         })
         .compose(db -> {
           database = db;
-          TenantStore store = new TenantStore(db.pool());
+          Map<String, JWKSet> operatorIssuers = operatorIssuers();
+          TenantStore store = new TenantStore(db.pool(), operatorIssuers.keySet());
           directory = new KeyDirectory(store, config.keyRefreshSeconds() * 1000L);
           directory.onKeyRetired(hsmClient::forget);
-          Authenticator authenticator = new Authenticator(operatorIssuers(), directory, store, config.audience(),
+          Authenticator authenticator = new Authenticator(operatorIssuers, directory, store, config.audience(),
               config.clockSkewSeconds());
           audit = new AuditLog(vertx, db.pool(), config.nodeId(), config.auditQueueCapacity(), config.auditBatchSize(),
               config.auditKeyUse());

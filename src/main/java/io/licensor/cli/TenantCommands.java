@@ -74,6 +74,11 @@ public final class TenantCommands extends CommandGroup {
         description = "the issuer (iss) of the tenant users' tokens (default with --dev-identity: urn:licensor:dev)")
     String issuer;
 
+    @Option(names = "--tenant-claim", paramLabel = "NAME=VALUE",
+        description = "only tokens whose claim NAME holds VALUE are this tenant's: needed when tenants share an issuer "
+            + "(default with --dev-identity: tid=TENANT, which licensor dev-token --tenant puts in its tokens)")
+    String tenantClaim;
+
     @ArgGroup(multiplicity = "1")
     Identity identity;
 
@@ -102,8 +107,17 @@ public final class TenantCommands extends CommandGroup {
           throw new CliException(CliException.USAGE, "--issuer is required with --jwks");
         }
       }
+      JsonObject tenantIdentity = new JsonObject().put("issuer", iss).put("jwks", jwks);
+      String claim = tenantClaim != null ? tenantClaim : identity.dev ? "tid=" + id : null;
+      if (claim != null) {
+        int eq = claim.indexOf('=');
+        if (eq <= 0 || eq == claim.length() - 1) {
+          throw new CliException(CliException.USAGE, "--tenant-claim takes NAME=VALUE, e.g. tid=" + id);
+        }
+        tenantIdentity.put("tenantClaim", new JsonObject().put("name", claim.substring(0, eq)).put("value", claim.substring(eq + 1)));
+      }
       JsonObject body = new JsonObject().put("id", id).put("displayName", displayName != null ? displayName : id)
-          .put("adminEmail", adminEmail).put("identity", new JsonObject().put("issuer", iss).put("jwks", jwks))
+          .put("adminEmail", adminEmail).put("identity", tenantIdentity)
           .put("key", key.toJson());
       JsonObject tenant = server.api().post("v1/tenants", body);
       out().println("created tenant " + tenant.getString("id") + ", current key " + tenant.getString("currentKid"));

@@ -26,6 +26,7 @@ public enum Problem {
   UNKNOWN_KEY_VERSION(404, "unknown-key-version", "No such key version"),
   METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed on this resource"),
   TENANT_EXISTS(409, "tenant-exists", "The tenant already exists"),
+  ISSUER_IN_USE(409, "issuer-in-use", "The identity issuer is registered for another tenant"),
   KEY_ACTIVE(409, "key-active", "The key version is active"),
   WORLD_MISMATCH(409, "world-mismatch", "The backup belongs to a security world this node has not loaded"),
   KEY_DESTROYED(410, "key-destroyed", "The key version was destroyed"),

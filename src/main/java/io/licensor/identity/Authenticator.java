@@ -9,6 +9,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.tenants.KeyDirectory;
+import io.licensor.tenants.TenantIdentity;
 import io.licensor.tenants.TenantKeys;
 import io.licensor.tenants.TenantStore;
 import io.vertx.core.Future;
@@ -41,6 +42,8 @@ public final class Authenticator {
   private final int clockSkewSeconds;
   private final Map<String, TenantVerifier> tenantVerifiers = new ConcurrentHashMap<>();
   private final Map<String, Cached> verified = new ConcurrentHashMap<>();
+  /** "tenant issuer" → whether another tenant trusts the issuer too (it can only stop being so). */
+  private final Map<String, Boolean> sharedIssuer = new ConcurrentHashMap<>();
 
   private record TenantVerifier(String issuer, JWKSet jwks, TokenVerifier verifier) {
   }
@@ -130,17 +133,48 @@ public final class Authenticator {
       } catch (Exception e) {
         return Future.failedFuture(unauthenticated("the token was not accepted: " + reason(e)));
       }
-      String tid = stringClaim(claims, "tid");
-      if (tid != null && !tid.equals(tenantId)) {
-        return Future.failedFuture(wrongTenant());
-      }
-      return Future.succeededFuture(new Principal(claims.getSubject(), issuer, tenantId, roles(claims), groups(claims), false));
+      return bound(claims, tenant).map(v -> new Principal(claims.getSubject(), issuer, tenantId, roles(claims), groups(claims), false));
     }
     if (tenantId == null) {
       return Future.failedFuture(unauthenticated("the token's issuer is not trusted here"));
     }
     // Not this tenant's issuer: if the token proves to be another tenant's, say so (403); else 401.
     return store.tenantsTrusting(issuer).compose(ids -> tryOtherTenants(jwt, ids, 0));
+  }
+
+  /**
+   * Whether a token the tenant's issuer signed is this tenant's: with a tenant claim bound, the
+   * token must carry it with the bound value; without one, a {@code tid} it carries must name the
+   * tenant, and must be there if another tenant trusts the same issuer (a registration from before
+   * issuers were checked at registration: new ones cannot share an issuer without tenant claims).
+   */
+  private Future<Void> bound(JWTClaimsSet claims, TenantKeys tenant) {
+    String tenantId = tenant.tenant().id();
+    TenantIdentity.TenantClaim binding = tenant.tenant().identity().tenantClaim();
+    if (binding != null) {
+      Object value = claims.getClaim(binding.name());
+      if (value == null) {
+        return Future.failedFuture(unauthenticated("the token does not carry the claim '" + binding.name()
+            + "' that tokens of this tenant carry"));
+      }
+      return binding.value().equals(value) ? Future.succeededFuture() : Future.failedFuture(wrongTenant());
+    }
+    String tid = stringClaim(claims, "tid");
+    if (tid != null) {
+      return tid.equals(tenantId) ? Future.succeededFuture() : Future.failedFuture(wrongTenant());
+    }
+    String issuer = tenant.tenant().identity().issuer();
+    Boolean shared = sharedIssuer.get(tenantId + " " + issuer);
+    Future<Boolean> isShared = shared != null ? Future.succeededFuture(shared)
+        : store.tenantsTrusting(issuer).map(ids -> {
+          boolean s = ids.stream().anyMatch(id -> !id.equals(tenantId));
+          sharedIssuer.put(tenantId + " " + issuer, s);
+          return s;
+        });
+    return isShared.compose(s -> s
+        ? Future.failedFuture(unauthenticated("this tenant's issuer is shared with another tenant: the token must carry "
+            + "tid naming the tenant (or an operator binds a tenant claim)"))
+        : Future.succeededFuture());
   }
 
   private Future<Principal> tryOtherTenants(SignedJWT jwt, List<String> tenantIds, int index) {

@@ -64,13 +64,14 @@ public final class TenantService {
     } catch (ProblemException e) {
       return Future.failedFuture(e);
     }
+    Tenant tenant = new Tenant(request.id(), request.displayName(), request.adminEmail(), request.identity(),
+        TenantState.ACTIVE, Instant.now());
     return store.exists(request.id())
         .compose(exists -> exists
             ? Future.failedFuture(Problem.TENANT_EXISTS.with("tenant '" + request.id() + "' already exists"))
-            : request.key().make(request.id(), hsm, byok, policies))
+            : store.issuerAvailable(tenant))
+        .compose(v -> request.key().make(request.id(), hsm, byok, policies))
         .compose(generated -> {
-          Tenant tenant = new Tenant(request.id(), request.displayName(), request.adminEmail(), request.identity(),
-              TenantState.ACTIVE, Instant.now());
           KeyVersion first = firstVersion(request, generated);
           return store.insert(tenant, first);
         })
@@ -138,8 +139,25 @@ public final class TenantService {
         throw invalid("identity.jwks must hold public keys only");
       }
     }
-    return new TenantIdentity(issuer, jwks);
+    return new TenantIdentity(issuer, jwks, parseTenantClaim(identity.getValue("tenantClaim")));
   }
+
+  private static TenantIdentity.TenantClaim parseTenantClaim(Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonObject claim)) {
+      throw invalid("identity.tenantClaim must be an object {name, value}");
+    }
+    String name = requireString(claim, "name", 100);
+    if (RESERVED_CLAIMS.contains(name)) {
+      throw invalid("identity.tenantClaim.name may not be a registered JWT claim (" + name + ")");
+    }
+    return new TenantIdentity.TenantClaim(name, requireString(claim, "value", 512));
+  }
+
+  /** Claims whose value every token of an issuer has, or that the token's verification already checks. */
+  private static final java.util.Set<String> RESERVED_CLAIMS = java.util.Set.of("iss", "aud", "exp", "nbf", "iat", "jti");
 
   private static String requireString(JsonObject json, String name, int maxLength) {
     Object v = json.getValue(name);

@@ -26,6 +26,12 @@ final class TenantSql {
   static final String TENANTS_BY_ISSUER =
       "SELECT id FROM tenants WHERE identity ->> 'issuer' = $1 LIMIT 10";
 
+  /** Serialises registrations of one issuer (tenant creation, restore) for the rest of the transaction. */
+  static final String LOCK_ISSUER = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7301))";
+
+  static final String OTHER_IDENTITIES_OF_ISSUER =
+      "SELECT identity FROM tenants WHERE identity ->> 'issuer' = $1 AND id <> $2";
+
   static final String LOCK_TENANT = "SELECT state FROM tenants WHERE id = $1 FOR UPDATE";
 
   static final String MAX_VERSION = "SELECT coalesce(max(version), 0) AS v,"

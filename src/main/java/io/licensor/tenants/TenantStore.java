@@ -14,6 +14,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.text.ParseException;
@@ -29,15 +30,19 @@ import java.util.Optional;
 public final class TenantStore {
 
   private final Pool pool;
+  private final java.util.Set<String> operatorIssuers;
 
-  public TenantStore(Pool pool) {
+  /** {@code operatorIssuers}: issuers no tenant may register (their tokens are operators'). */
+  public TenantStore(Pool pool, java.util.Set<String> operatorIssuers) {
     this.pool = pool;
+    this.operatorIssuers = java.util.Set.copyOf(operatorIssuers);
   }
 
   /** Inserts a new tenant with its first (active) key version, in one transaction. */
   public Future<Void> insert(Tenant tenant, KeyVersion first) {
-    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.INSERT_TENANT)
-            .execute(Tuple.of(tenant.id(), tenant.displayName(), tenant.adminEmail(), tenant.identity().toJson()))
+    return pool.withTransaction(conn -> issuerFree(conn, tenant)
+            .compose(v -> conn.preparedQuery(TenantSql.INSERT_TENANT)
+            .execute(Tuple.of(tenant.id(), tenant.displayName(), tenant.adminEmail(), tenant.identity().toJson())))
             .compose(r -> conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).execute(keyVersionTuple(first))))
         .<Void>mapEmpty()
         .recover(err -> Future.failedFuture(isUniqueViolation(err) ? new DuplicateTenantException() : err));
@@ -125,7 +130,8 @@ public final class TenantStore {
    * tenant was replaced.
    */
   public Future<Boolean> restore(Tenant tenant, List<KeyVersion> versions, boolean replace) {
-    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenant.id()))
+    return pool.withTransaction(conn -> issuerFree(conn, tenant)
+        .compose(v -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenant.id())))
         .compose(rows -> {
           boolean exists = rows.iterator().hasNext();
           if (exists && !replace) {
@@ -154,6 +160,32 @@ public final class TenantStore {
                 .map(r -> exists);
           });
         }));
+  }
+
+  /**
+   * Fails with 409 issuer-in-use unless the tenant's issuer may be registered beside the other
+   * tenants that trust it ({@link TenantIdentity#conflictWith}); holds the issuer's lock until the
+   * transaction ends, so two tenants cannot both pass the check at once.
+   */
+  private Future<Void> issuerFree(SqlConnection conn, Tenant tenant) {
+    String issuer = tenant.identity().issuer();
+    if (operatorIssuers.contains(issuer)) {
+      return Future.failedFuture(Problem.INVALID_REQUEST.with("identity.issuer '" + issuer
+          + "' is an operator issuer of this service; a tenant's users need an issuer of their own"));
+    }
+    return conn.preparedQuery(TenantSql.LOCK_ISSUER).execute(Tuple.of(issuer))
+        .compose(r -> conn.preparedQuery(TenantSql.OTHER_IDENTITIES_OF_ISSUER).execute(Tuple.of(issuer, tenant.id())))
+        .compose(rows -> {
+          List<TenantIdentity> others = new ArrayList<>();
+          rows.forEach(row -> others.add(identityOf(row.getJsonObject("identity"))));
+          String conflict = tenant.identity().conflictWith(others);
+          return conflict == null ? Future.<Void>succeededFuture() : Future.failedFuture(Problem.ISSUER_IN_USE.with(conflict));
+        });
+  }
+
+  /** The same check as at insert, without the lock: lets creation refuse before the HSM makes a key. */
+  public Future<Void> issuerAvailable(Tenant tenant) {
+    return pool.withConnection(conn -> issuerFree(conn, tenant));
   }
 
   public Future<Boolean> exists(String tenantId) {
@@ -230,7 +262,9 @@ public final class TenantStore {
 
   private static TenantIdentity identityOf(JsonObject json) {
     try {
-      return new TenantIdentity(json.getString("issuer"), JWKSet.parse(json.getJsonObject("jwks").encode()));
+      JsonObject claim = json.getJsonObject("tenantClaim");
+      return new TenantIdentity(json.getString("issuer"), JWKSet.parse(json.getJsonObject("jwks").encode()),
+          claim == null ? null : new TenantIdentity.TenantClaim(claim.getString("name"), claim.getString("value")));
     } catch (ParseException e) {
       throw new IllegalStateException("stored identity JWKS does not parse", e);
     }
