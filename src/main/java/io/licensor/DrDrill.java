@@ -62,7 +62,7 @@ final class DrDrill implements Callable<Integer> {
         JsonObject pkg = new JsonObject(Files.readString(b));
         String tenant;
         try {
-          tenant = node.backup().restore(pkg, false, "dr-drill", "dr-drill")
+          tenant = node.backup().restore(pkg, false, false, "dr-drill", "dr-drill")
               .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS).tenantId();
         } catch (java.util.concurrent.ExecutionException e) {
           System.out.println("FAIL " + b + ": restore refused: " + e.getCause().getMessage());

@@ -62,14 +62,16 @@ public final class BackupService {
   }
 
   public Future<JsonObject> backup(String tenantId, String by, String requestId) {
-    return directory.refresh(tenantId)
+    // the time of the last change first: a change made meanwhile makes the package newer than it says, never older
+    return store.lastChange(tenantId).compose(lastChange -> directory.refresh(tenantId)
         .map(t -> t.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
         .compose(t -> {
           JsonObject pkg = unsigned(t);
+          lastChange.ifPresent(at -> pkg.getJsonObject("tenant").put("updatedAt", at.toString()));
           return hsm.worldMac(CanonicalJson.bytes(pkg)).map(mac -> pkg.put("mac", HexFormat.of().formatHex(mac)));
         })
         .compose(pkg -> audit.record(AuditEvent.now(tenantId, null, by, "tenant.backup", "ok", audit.node(), requestId,
-            new JsonObject().put("versions", pkg.getJsonArray("keys").size()).encode())).map(x -> pkg));
+            new JsonObject().put("versions", pkg.getJsonArray("keys").size()).encode())).map(x -> pkg)));
   }
 
   private JsonObject unsigned(TenantKeys t) {
@@ -102,15 +104,15 @@ public final class BackupService {
         .put("keys", keys);
   }
 
-  /** What a restore did. */
-  public record Restored(String tenantId, int versions, boolean replaced, Propagation propagation) {
+  /** What a restore did; {@code changes}: what it changed in a tenant that was here. */
+  public record Restored(String tenantId, int versions, boolean replaced, JsonArray changes, Propagation propagation) {
   }
 
   /**
-   * Restores a package. A tenant that exists is replaced only when {@code replace} is set; key
-   * versions destroyed on this cluster stay destroyed even if the package still holds them.
+   * Restores a package. A tenant that exists is merged only when {@code replace} is set, and never
+   * rolled back unless {@code force} ({@link TenantStore#restore}); every change is in the audit.
    */
-  public Future<Restored> restore(JsonObject pkg, boolean replace, String by, String requestId) {
+  public Future<Restored> restore(JsonObject pkg, boolean replace, boolean force, String by, String requestId) {
     if (!FORMAT.equals(pkg.getValue("format")) || !(pkg.getValue("worldId") instanceof String packageWorld)
         || !(pkg.getValue("mac") instanceof String macHex) || !(pkg.getValue("tenant") instanceof JsonObject)
         || !(pkg.getValue("keys") instanceof JsonArray)) {
@@ -135,20 +137,27 @@ public final class BackupService {
                 + "or made by another world")))
         .compose(v -> parse(pkg))
         .compose(parsed -> checkTokens(parsed.versions(), 0).map(x -> parsed))
-        .compose(parsed -> locks.with(parsed.tenant().id(), () -> store.restore(parsed.tenant(), parsed.versions(), replace)
-            .compose(replaced -> {
+        .compose(parsed -> locks.with(parsed.tenant().id(), () -> store.restore(parsed.tenant(), parsed.versions(),
+                parsed.reflects(), replace, force)
+            .compose(outcome -> {
               parsed.versions().forEach(k -> hsm.forget(k.kid()));
+              JsonObject details = new JsonObject().put("versions", parsed.versions().size())
+                  .put("replaced", outcome.replaced()).put("packageReflects", parsed.reflects().toString())
+                  .put("changes", outcome.changes());
+              if (force) {
+                details.put("forced", true);
+              }
               return directory.refresh(parsed.tenant().id())
                   .compose(t -> audit.record(AuditEvent.now(parsed.tenant().id(), null, by, "tenant.restore", "ok",
-                      audit.node(), requestId, new JsonObject().put("versions", parsed.versions().size())
-                          .put("replaced", replaced).encode()))
+                      audit.node(), requestId, details.encode()))
                       .map(x -> t.map(io.licensor.tenants.TenantKeys::revision).orElse(Long.MAX_VALUE)))
                   .compose(revision -> notices.announce(parsed.tenant().id(), revision))
-                  .map(p -> new Restored(parsed.tenant().id(), parsed.versions().size(), replaced, p));
+                  .map(p -> new Restored(parsed.tenant().id(), parsed.versions().size(), outcome.replaced(), outcome.changes(), p));
             })));
   }
 
-  record Parsed(Tenant tenant, List<KeyVersion> versions) {
+  /** {@code reflects}: the time of the tenant's last change the package shows (its updatedAt, else when it was made). */
+  record Parsed(Tenant tenant, List<KeyVersion> versions, Instant reflects) {
   }
 
   /** The package's content, or 400 backup-invalid (package-private for the fuzz test). */
@@ -180,7 +189,8 @@ public final class BackupService {
       if (active > 1) {
         throw new IllegalArgumentException("two active versions");
       }
-      return Future.succeededFuture(new Parsed(tenant, versions));
+      Instant reflects = Instant.parse(t.containsKey("updatedAt") ? t.getString("updatedAt") : pkg.getString("createdAt"));
+      return Future.succeededFuture(new Parsed(tenant, versions, reflects));
     } catch (RuntimeException | ParseException e) {
       return Future.failedFuture(Problem.BACKUP_INVALID.with("the package's content is malformed"));
     }

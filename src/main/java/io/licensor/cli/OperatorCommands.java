@@ -54,14 +54,19 @@ public final class OperatorCommands {
     @Parameters(paramLabel = "FILE", description = "a backup package (licensor backup)")
     Path file;
 
-    @Option(names = "--replace", description = "replace the tenant if it exists here (default: refuse)")
+    @Option(names = "--replace", description = "merge the package into the tenant if it exists here (default: refuse); "
+        + "no key version is deleted, a destroyed one stays destroyed")
     boolean replace;
+
+    @Option(names = "--force", description = "with --replace: apply a package older than the tenant's last lifecycle "
+        + "change here (it may make an old version active again, or a cancelled tenant active); each change is audited")
+    boolean force;
 
     @Override
     protected int execute() {
       JsonObject pkg = readJson(file, "package");
       progress("restoring " + file + " (" + pkg.getJsonArray("keys", new JsonArray()).size() + " key versions)...");
-      JsonObject result = server.api().post("v1/tenants/restore" + (replace ? "?replace=true" : ""), pkg);
+      JsonObject result = server.api().post("v1/tenants/restore" + (replace ? "?replace=true" + (force ? "&force=true" : "") : ""), pkg);
       out().println((result.getBoolean("replaced", false) ? "replaced" : "restored") + " tenant " + result.getString("tenant")
           + " with " + result.getValue("versions") + " key versions" + TenantCommands.describePropagation(result));
       return 0;

@@ -28,6 +28,8 @@ public enum Problem {
   TENANT_EXISTS(409, "tenant-exists", "The tenant already exists"),
   ISSUER_IN_USE(409, "issuer-in-use", "The identity issuer is registered for another tenant"),
   KEY_ACTIVE(409, "key-active", "The key version is active"),
+  BACKUP_OUTDATED(409, "backup-outdated", "The backup package is older than the tenant's last lifecycle change"),
+  BACKUP_CONFLICT(409, "backup-conflict", "The backup package holds another key under a version number in use here"),
   WORLD_MISMATCH(409, "world-mismatch", "The backup belongs to a security world this node has not loaded"),
   KEY_DESTROYED(410, "key-destroyed", "The key version was destroyed"),
   PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),

@@ -39,13 +39,15 @@ final class BackupRoutes {
 
   private void restore(RoutingContext ctx) {
     boolean replace = "true".equalsIgnoreCase(ctx.queryParams().get("replace"));
+    boolean force = "true".equalsIgnoreCase(ctx.queryParams().get("force"));
     Auth.principal(api, ctx, null)
         .compose(p -> Auth.operator(p, "restoring"))
-        .compose(p -> api.backup().restore(Requests.jsonObject(ctx), replace, KeyLifecycle.describe(p), Requests.id(ctx)))
+        .compose(p -> api.backup().restore(Requests.jsonObject(ctx), replace, force, KeyLifecycle.describe(p), Requests.id(ctx)))
         .onSuccess(r -> {
           ctx.response().putHeader("Location", "/v1/tenants/" + r.tenantId());
           Requests.json(ctx, r.replaced() ? 200 : 201, LifecycleRoutes.withPropagation(ctx, new JsonObject()
-              .put("tenant", r.tenantId()).put("versions", r.versions()).put("replaced", r.replaced()), r.propagation()));
+              .put("tenant", r.tenantId()).put("versions", r.versions()).put("replaced", r.replaced())
+                  .put("changes", r.changes()), r.propagation()));
         })
         .onFailure(ctx::fail);
   }

@@ -3,8 +3,6 @@ package io.licensor.tenants;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.vertx.core.json.JsonObject;
 
-import java.util.Collection;
-
 /**
  * The tenant's trusted identity issuer: tokens with {@code iss} = issuer, signed by a key of jwks.
  * With a {@link TenantClaim}, only tokens whose claim of that name holds that value are the
@@ -30,20 +28,21 @@ public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim
   }
 
   /**
-   * Why this identity may not be registered beside {@code others} that trust the same issuer (other
-   * tenants'), or null if it may: every one of them, and this one, must bind a tenant claim, and no
-   * two the same claim and value.
+   * Why this identity may not be registered beside the other tenants that trust the same issuer,
+   * or null if it may: every one of them, and this one, must bind a tenant claim, no two the same.
+   *
+   * @param taken      another tenant trusts the issuer
+   * @param unbound    another tenant trusts it without a tenant claim
+   * @param sameClaim  another tenant trusts it with this identity's tenant claim
    */
-  public String conflictWith(Collection<TenantIdentity> others) {
-    for (TenantIdentity other : others) {
-      if (tenantClaim == null || other.tenantClaim() == null) {
-        return "issuer '" + issuer + "' is already registered for another tenant; tenants may share an issuer only "
-            + "when each binds a tenant claim (identity.tenantClaim {name, value}), and one of them does not";
-      }
-      if (tenantClaim.equals(other.tenantClaim())) {
-        return "issuer '" + issuer + "' is already registered for another tenant with the same tenant claim "
-            + tenantClaim.name() + " = " + tenantClaim.value();
-      }
+  public String conflict(boolean taken, boolean unbound, boolean sameClaim) {
+    if (taken && (tenantClaim == null || unbound)) {
+      return "issuer '" + issuer + "' is already registered for another tenant; tenants may share an issuer only "
+          + "when each binds a tenant claim (identity.tenantClaim {name, value}), and one of them does not";
+    }
+    if (sameClaim) {
+      return "issuer '" + issuer + "' is already registered for another tenant with the same tenant claim "
+          + tenantClaim.name() + " = " + tenantClaim.value();
     }
     return null;
   }

@@ -29,8 +29,13 @@ final class TenantSql {
   /** Serialises registrations of one issuer (tenant creation, restore) for the rest of the transaction. */
   static final String LOCK_ISSUER = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7301))";
 
-  static final String OTHER_IDENTITIES_OF_ISSUER =
-      "SELECT identity FROM tenants WHERE identity ->> 'issuer' = $1 AND id <> $2";
+  /** Whether other tenants trust issuer $1: any, any without a tenant claim, any with tenant claim $3. */
+  static final String ISSUER_REGISTRATIONS =
+      "SELECT EXISTS (SELECT 1 FROM tenants WHERE identity ->> 'issuer' = $1 AND id <> $2) AS taken,"
+          + " EXISTS (SELECT 1 FROM tenants WHERE identity ->> 'issuer' = $1 AND id <> $2"
+          + " AND identity -> 'tenantClaim' IS NULL) AS unbound,"
+          + " EXISTS (SELECT 1 FROM tenants WHERE identity ->> 'issuer' = $1 AND id <> $2"
+          + " AND identity -> 'tenantClaim' = $3::jsonb) AS same_claim";
 
   static final String LOCK_TENANT = "SELECT state FROM tenants WHERE id = $1 FOR UPDATE";
 
@@ -54,7 +59,14 @@ final class TenantSql {
   static final String REPLACE_TENANT =
       "UPDATE tenants SET display_name = $2, admin_email = $3, identity = $4, state = $5, updated_at = now() WHERE id = $1";
 
-  static final String DESTROYED_VERSIONS = "SELECT version FROM key_versions WHERE tenant_id = $1 AND state = 'destroyed'";
+  static final String LOCK_TENANT_FOR_RESTORE = "SELECT state, updated_at FROM tenants WHERE id = $1 FOR UPDATE";
 
-  static final String DELETE_LIVE_VERSIONS = "DELETE FROM key_versions WHERE tenant_id = $1 AND state <> 'destroyed'";
+  static final String LAST_CHANGE = "SELECT updated_at FROM tenants WHERE id = $1";
+
+  static final String VERSIONS_FOR_RESTORE =
+      "SELECT version, state, public_jwk FROM key_versions WHERE tenant_id = $1 ORDER BY version";
+
+  static final String RESTORE_VERSION_STATE =
+      "UPDATE key_versions SET state = $3, retained_at = CASE WHEN $3 = 'retained' THEN coalesce(retained_at, now()) END"
+          + " WHERE tenant_id = $1 AND version = $2";
 }

@@ -9,6 +9,7 @@ import io.licensor.keys.KeyOrigin;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
@@ -124,42 +125,133 @@ public final class TenantStore {
         }));
   }
 
+  /** What a restore did: whether a tenant was there, and each change it made to it (empty when none). */
+  public record RestoreOutcome(boolean replaced, JsonArray changes) {
+  }
+
   /**
-   * Writes a restored tenant and its key versions in one transaction. An existing tenant is
-   * replaced only if {@code replace}; versions destroyed here stay destroyed. Returns whether a
-   * tenant was replaced.
+   * Writes a restored tenant and its key versions in one transaction. A tenant that is not here is
+   * inserted as the package has it. One that is here is changed only if {@code replace}, and then
+   * merged, never rolled back behind the operator's back:
+   * <ul>
+   *   <li>no version is deleted: a version the package lacks stays (an active one becomes retained
+   *       when the package brings another active one), so version numbers never go down and a kid
+   *       is never given to another key; a package whose version N is another key than N here is
+   *       refused (409 backup-conflict);</li>
+   *   <li>a version destroyed here stays destroyed (a tombstone), whatever the package holds;</li>
+   *   <li>a package that reflects the tenant as it was before its last lifecycle change here
+   *       ({@code reflects} earlier than the tenant's {@code updated_at}) and would change anything
+   *       is refused (409 backup-outdated) unless {@code force}.</li>
+   * </ul>
+   * The caller records the returned changes in the audit.
    */
-  public Future<Boolean> restore(Tenant tenant, List<KeyVersion> versions, boolean replace) {
+  public Future<RestoreOutcome> restore(Tenant tenant, List<KeyVersion> versions, java.time.Instant reflects,
+                                        boolean replace, boolean force) {
     return pool.withTransaction(conn -> issuerFree(conn, tenant)
-        .compose(v -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenant.id())))
+        .compose(v -> conn.preparedQuery(TenantSql.LOCK_TENANT_FOR_RESTORE).execute(Tuple.of(tenant.id())))
         .compose(rows -> {
-          boolean exists = rows.iterator().hasNext();
-          if (exists && !replace) {
-            return Future.failedFuture(Problem.TENANT_EXISTS.with("tenant '" + tenant.id()
-                + "' exists; restore with ?replace=true to replace its record and key versions"));
-          }
-          Future<java.util.Set<Integer>> destroyed = exists
-              ? conn.preparedQuery(TenantSql.DESTROYED_VERSIONS).execute(Tuple.of(tenant.id())).map(r -> {
-                java.util.Set<Integer> set = new java.util.HashSet<>();
-                r.forEach(row -> set.add(row.getInteger("version")));
-                return set;
-              })
-              : Future.succeededFuture(java.util.Set.of());
-          return destroyed.compose(gone -> {
-            Future<?> base = exists
-                ? conn.preparedQuery(TenantSql.DELETE_LIVE_VERSIONS).execute(Tuple.of(tenant.id()))
-                    .compose(r -> conn.preparedQuery(TenantSql.REPLACE_TENANT).execute(Tuple.of(tenant.id(),
-                        tenant.displayName(), tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName())))
-                : conn.preparedQuery(TenantSql.INSERT_RESTORED_TENANT).execute(Tuple.of(tenant.id(), tenant.displayName(),
+          if (!rows.iterator().hasNext()) {
+            return conn.preparedQuery(TenantSql.INSERT_RESTORED_TENANT).execute(Tuple.of(tenant.id(), tenant.displayName(),
                     tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName(),
-                    java.time.OffsetDateTime.ofInstant(tenant.createdAt(), java.time.ZoneOffset.UTC)));
-            List<Tuple> rowsToInsert = versions.stream().filter(v -> !gone.contains(v.version()))
-                .map(TenantStore::keyVersionTuple).toList();
-            return base.compose(r -> rowsToInsert.isEmpty() ? Future.succeededFuture()
-                    : conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).executeBatch(rowsToInsert))
-                .map(r -> exists);
-          });
+                    java.time.OffsetDateTime.ofInstant(tenant.createdAt(), java.time.ZoneOffset.UTC)))
+                .compose(r -> versions.isEmpty() ? Future.succeededFuture()
+                    : conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).executeBatch(versions.stream().map(TenantStore::keyVersionTuple).toList()))
+                .map(r -> new RestoreOutcome(false, new JsonArray()));
+          }
+          if (!replace) {
+            return Future.failedFuture(Problem.TENANT_EXISTS.with("tenant '" + tenant.id()
+                + "' exists; restore with ?replace=true to merge the package into it"));
+          }
+          Row current = rows.iterator().next();
+          TenantState stateHere = TenantState.fromWireName(current.getString("state"));
+          java.time.Instant lastChange = current.getOffsetDateTime("updated_at").toInstant();
+          return conn.preparedQuery(TenantSql.VERSIONS_FOR_RESTORE).execute(Tuple.of(tenant.id()))
+              .compose(here -> merge(conn, tenant, versions, stateHere, here, reflects, lastChange, force));
         }));
+  }
+
+  private static Future<RestoreOutcome> merge(SqlConnection conn, Tenant tenant, List<KeyVersion> versions, TenantState stateHere,
+                                              RowSet<Row> here, java.time.Instant reflects, java.time.Instant lastChange,
+                                              boolean force) {
+    Map<Integer, Row> byVersion = new HashMap<>();
+    here.forEach(r -> byVersion.put(r.getInteger("version"), r));
+    boolean packageHasActive = versions.stream().anyMatch(v -> v.state() == KeyVersionState.ACTIVE
+        && (byVersion.get(v.version()) == null || !KeyVersionState.DESTROYED.wireName().equals(byVersion.get(v.version()).getString("state"))));
+    java.util.Set<Integer> inPackage = new java.util.HashSet<>();
+    JsonArray changes = new JsonArray();
+    List<Tuple> inserts = new ArrayList<>();
+    List<Tuple> retainFirst = new ArrayList<>();
+    List<Tuple> stateUpdates = new ArrayList<>();
+    for (KeyVersion v : versions) {
+      inPackage.add(v.version());
+      Row existing = byVersion.get(v.version());
+      if (existing == null) {
+        inserts.add(keyVersionTuple(v));
+        changes.add(change(v.kid(), "added", null, v.state().wireName()));
+        continue;
+      }
+      KeyVersionState was = KeyVersionState.fromWireName(existing.getString("state"));
+      if (was == KeyVersionState.DESTROYED) {
+        continue; // a tombstone: destroyed here, destroyed for good
+      }
+      if (!sameKey(existing.getJsonObject("public_jwk"), v)) {
+        return Future.failedFuture(Problem.BACKUP_CONFLICT.with("version " + v.version() + " of tenant '" + tenant.id()
+            + "' is another key here than in the package; a kid is never given to another key"));
+      }
+      if (was != v.state()) {
+        (was == KeyVersionState.ACTIVE ? retainFirst : stateUpdates).add(Tuple.of(tenant.id(), v.version(), v.state().wireName()));
+        changes.add(change(v.kid(), "state", was.wireName(), v.state().wireName()));
+      }
+    }
+    for (Row r : here) {
+      int version = r.getInteger("version");
+      if (!inPackage.contains(version) && packageHasActive && KeyVersionState.ACTIVE.wireName().equals(r.getString("state"))) {
+        retainFirst.add(Tuple.of(tenant.id(), version, KeyVersionState.RETAINED.wireName()));
+        changes.add(change(KeyVersion.kid(tenant.id(), version), "state", "active", "retained"));
+      }
+    }
+    if (stateHere != tenant.state()) {
+      changes.add(new JsonObject().put("change", "tenant-state").put("from", stateHere.wireName()).put("to", tenant.state().wireName()));
+    }
+    if (changes.isEmpty()) {
+      return Future.succeededFuture(new RestoreOutcome(true, changes));
+    }
+    if (reflects.isBefore(lastChange) && !force) {
+      return Future.failedFuture(Problem.BACKUP_OUTDATED.with("the package shows tenant '" + tenant.id() + "' as it was at "
+          + reflects + ", before its last lifecycle change here at " + lastChange + " (a re-key, cancel, destroy or "
+          + "restore); restoring it would change " + changes.size() + " thing(s) back: " + changes.encode()
+          + ". Restore a newer package, or add force=true to apply it anyway (each change is recorded in the audit)"));
+    }
+    Future<?> chain = Future.succeededFuture();
+    for (List<Tuple> batch : List.of(retainFirst, stateUpdates)) {
+      if (!batch.isEmpty()) {
+        chain = chain.compose(x -> conn.preparedQuery(TenantSql.RESTORE_VERSION_STATE).executeBatch(batch));
+      }
+    }
+    if (!inserts.isEmpty()) {
+      chain = chain.compose(x -> conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).executeBatch(inserts));
+    }
+    return chain.compose(x -> conn.preparedQuery(TenantSql.REPLACE_TENANT).execute(Tuple.of(tenant.id(),
+            tenant.displayName(), tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName())))
+        .map(x -> new RestoreOutcome(true, changes));
+  }
+
+  private static boolean sameKey(JsonObject storedJwk, KeyVersion v) {
+    try {
+      return JWK.parse(storedJwk.encode()).toPublicJWK().equals(v.publicJwk().toPublicJWK());
+    } catch (ParseException e) {
+      return false;
+    }
+  }
+
+  private static JsonObject change(String kid, String change, String from, String to) {
+    return new JsonObject().put("change", change).put("kid", kid).put("from", from).put("to", to);
+  }
+
+  /** When the tenant last changed here (database time), if it exists. */
+  public Future<Optional<java.time.Instant>> lastChange(String tenantId) {
+    return pool.preparedQuery(TenantSql.LAST_CHANGE).execute(Tuple.of(tenantId)).map(rows -> rows.iterator().hasNext()
+        ? Optional.of(rows.iterator().next().getOffsetDateTime("updated_at").toInstant()) : Optional.empty());
   }
 
   /**
@@ -174,11 +266,11 @@ public final class TenantStore {
           + "' is an operator issuer of this service; a tenant's users need an issuer of their own"));
     }
     return conn.preparedQuery(TenantSql.LOCK_ISSUER).execute(Tuple.of(issuer))
-        .compose(r -> conn.preparedQuery(TenantSql.OTHER_IDENTITIES_OF_ISSUER).execute(Tuple.of(issuer, tenant.id())))
+        .compose(r -> conn.preparedQuery(TenantSql.ISSUER_REGISTRATIONS).execute(Tuple.of(issuer, tenant.id(),
+            tenant.identity().tenantClaim() == null ? null : tenant.identity().tenantClaim().toJson())))
         .compose(rows -> {
-          List<TenantIdentity> others = new ArrayList<>();
-          rows.forEach(row -> others.add(identityOf(row.getJsonObject("identity"))));
-          String conflict = tenant.identity().conflictWith(others);
+          Row row = rows.iterator().next();
+          String conflict = tenant.identity().conflict(row.getBoolean("taken"), row.getBoolean("unbound"), row.getBoolean("same_claim"));
           return conflict == null ? Future.<Void>succeededFuture() : Future.failedFuture(Problem.ISSUER_IN_USE.with(conflict));
         });
   }

@@ -60,7 +60,7 @@ class DatabaseOutageTest {
       assertThat(rekey.slug()).isEqualTo("database-unavailable");
       assertThat(rekey.header("Retry-After")).isPresent();
       assertThat(rekeyMillis).as("re-key refused fast").isLessThan(3000);
-      Http.Response created = http.post("/v1/tenants", node.operatorToken(), TestNode.tenantRequest("during", "EC-P256", idp));
+      Http.Response created = http.post("/v1/tenants", node.operatorToken(), TestNode.tenantRequest("during", "EC-P256", Issuer.ec("https://idp.test/during")));
       assertThat(created.status()).as(created.toString()).isEqualTo(503);
       Http.Response ready = http.get("/health/ready", null);
       assertThat(ready.status()).isEqualTo(503);
@@ -81,7 +81,7 @@ class DatabaseOutageTest {
       assertThat(rekeyAfter.status()).as(rekeyAfter.toString()).isEqualTo(201);
       long recoveredMillis = (System.nanoTime() - up) / 1_000_000;
       assertThat(http.get("/health/ready", null).status()).isEqualTo(200);
-      assertThat(http.post("/v1/tenants", node.operatorToken(), TestNode.tenantRequest("after", "EC-P256", idp)).status())
+      assertThat(http.post("/v1/tenants", node.operatorToken(), TestNode.tenantRequest("after", "EC-P256", Issuer.ec("https://idp.test/after"))).status())
           .isEqualTo(201);
       Thread.sleep(3000);
       running.set(false);

@@ -103,7 +103,7 @@ class CampaignResumeTest {
       window.acquire();
       HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + "/v1/tenants"))
           .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json").header("Authorization", "Bearer " + op)
-          .POST(HttpRequest.BodyPublishers.ofString(TestNode.tenantRequest(id, "EC-P256", idp).encode())).build();
+          .POST(HttpRequest.BodyPublishers.ofString(TestNode.sharedIssuerTenantRequest(id, "EC-P256", idp).encode())).build();
       all.add(client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode)
           .whenComplete((s, e) -> window.release()));
     }

@@ -41,14 +41,17 @@ class RestartTest {
     JsonObject policy = new JsonObject().put("grants", new JsonArray()
         .add(new JsonObject().put("principal", "*").put("rights", new JsonArray().add("VIEW"))));
     try (TestNode first = TestNode.start(settings, dataDir, null, operators)) {
-      idp = first.createTenant("contoso", "RSA-2048");
-      Http.Response created = first.http.post("/v1/tenants", first.operatorToken(),
-          TestNode.tenantRequest("northwind", "EC-P384", idp));
-      assertThat(created.status()).isEqualTo(201);
-      String token = idp.token("alice@contoso.test", List.of());
-      rsaPl = RmsClient.publishOffline(first.http.get("/v1/tenants/contoso/keys/current", token).json(),
+      // one identity provider for both tenants, each bound by its tid
+      idp = Issuer.ec("https://idp.test/shared");
+      for (String[] t : new String[][] {{"contoso", "RSA-2048"}, {"northwind", "EC-P384"}}) {
+        Http.Response created = first.http.post("/v1/tenants", first.operatorToken(),
+            TestNode.sharedIssuerTenantRequest(t[0], t[1], idp));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+      }
+      rsaPl = RmsClient.publishOffline(first.http.get("/v1/tenants/contoso/keys/current",
+              idp.tenantToken("contoso", "alice@contoso.test", List.of())).json(),
           RmsClient.plPayload("before-restart", "alice@contoso.test", contentKey, policy));
-      ecPl = first.http.post("/v1/tenants/northwind/publishing-licenses", token, new JsonObject()
+      ecPl = first.http.post("/v1/tenants/northwind/publishing-licenses", idp.tenantToken("northwind", "alice@contoso.test", List.of()), new JsonObject()
           .put("contentId", "online-before").put("policy", policy).put("contentKey", RmsClient.b64(contentKey)))
           .json().getString("publishingLicense");
       worldId = first.node.worldId();
@@ -61,8 +64,8 @@ class RestartTest {
 
     try (TestNode second = TestNode.start(settings, dataDir, null, operators)) {
       assertThat(second.node.worldId()).isEqualTo(worldId);
-      String bob = idp.token("bob@contoso.test", List.of());
       for (String[] c : new String[][] {{"contoso", rsaPl}, {"northwind", ecPl}}) {
+        String bob = idp.tenantToken(c[0], "bob@contoso.test", List.of());
         PublicJsonWebKey recipient = RmsClient.recipientKey(true);
         Http.Response license = second.http.post("/v1/tenants/" + c[0] + "/licenses", bob,
             new JsonObject().put("publishingLicense", c[1]).put("recipientKey", RmsClient.publicJwk(recipient)));

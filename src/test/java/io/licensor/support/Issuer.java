@@ -83,6 +83,11 @@ public final class Issuer {
     return sign(claims.toJson());
   }
 
+  /** A token for a tenant of a shared issuer: {@code tid} names the tenant (TestNode.sharedIssuerTenantRequest). */
+  public String tenantToken(String tid, String subject, List<String> roles) {
+    return sign(new io.vertx.core.json.JsonObject(claims(subject, roles)).put("tid", tid).encode());
+  }
+
   /** The claims of {@link #token(String, List)}, as JSON, for hand-made tokens. */
   public String claims(String subject, List<String> roles) {
     String token = token(subject, roles);

@@ -123,6 +123,16 @@ public final class TestNode implements AutoCloseable, Leftovers.Running {
         .put("key", new JsonObject().put("origin", "service").put("algorithm", algorithm));
   }
 
+  /**
+   * A tenant whose users come from an identity provider other tenants share (one realm for many
+   * subscriptions): bound by the claim {@code tid} = the tenant id, which the provider's tokens carry.
+   */
+  public static JsonObject sharedIssuerTenantRequest(String id, String algorithm, Issuer idp) {
+    JsonObject request = tenantRequest(id, algorithm, idp);
+    request.getJsonObject("identity").put("tenantClaim", new JsonObject().put("name", "tid").put("value", id));
+    return request;
+  }
+
   @Override
   public boolean running() {
     return !closed;
