@@ -11,7 +11,11 @@
 #      QUIET_RATE/s (50, within its own limit);
 #   2. HSM flood: no rate limits; the flooder keeps FLOOD_USERS (48) requests in flight, as fast as the
 #      HSM answers, so the HSM is saturated; the quiet tenant QUIET_RATE_SATURATED/s (50);
-#   3. (with BASELINE_JAR) run 2 against the older build, for the ratio.
+#   3. (with BASELINE_JAR) run 2 against the older build, for the ratio;
+#   4. key operations: the flooder's tenant admin keeps KEYOPS_USERS (16) requests in flight, each
+#      user looping export -> key-exchange key -> re-key as fast as the node answers (200/201, 429
+#      rate-limited, 503 hsm-busy); the quiet tenant QUIET_RATE/s (50) licenses;
+#   5. (with BASELINE_JAR) run 4 against the older build.
 # Each run prints the quiet tenant's latencies alone and flooded, and the flooder's answers by status;
 # all are collected in load-tests/target/fairness-<time>.txt. The quiet tenant's flooded p99 must be
 # within P99_MS (25): Gatling's assertion fails the run otherwise.
@@ -45,8 +49,8 @@ run() { # TITLE SIMULATION-PROPERTIES...
   return 0
 }
 
-# RUNS: which of the runs (default all): ratelimit, lanes, baseline
-RUNS="${RUNS:-ratelimit lanes baseline}"
+# RUNS: which of the runs (default all): ratelimit, lanes, baseline, keyops, keyops-baseline
+RUNS="${RUNS:-ratelimit lanes baseline keyops keyops-baseline}"
 if [[ " $RUNS " == *" ratelimit "* ]]; then
   # the warm phase sends the flooder at twice its limit, so both sides have compiled the 429 path too
   LICENSOR_LIMITS_TENANT_RATE_PER_SECOND="$LIMIT" run "rate limit $LIMIT/s, flooder at $((5 * LIMIT))/s" \
@@ -59,5 +63,13 @@ fi
 if [ -n "${BASELINE_JAR:-}" ] && [[ " $RUNS " == *" baseline "* ]]; then
   JAR="$BASELINE_JAR" PLAINTEXT_ENV= run "HSM flood, baseline $(basename "$BASELINE_JAR") (one FIFO queue)" \
     -DquietRate="${QUIET_RATE_SATURATED:-50}" -DfloodUsers="${FLOOD_USERS:-48}" -DwarmSeconds="${WARM:-90}"
+fi
+if [[ " $RUNS " == *" keyops "* ]]; then
+  LICENSOR_LIMITS_TENANT_RATE_PER_SECOND=0 run "key-operation flood (this build)" -DfloodKind=key-operations \
+    -DquietRate="${QUIET_RATE:-50}" -DfloodUsers="${KEYOPS_USERS:-16}" -DwarmFloodRate=10 -DwarmSeconds="${WARM:-90}"
+fi
+if [ -n "${BASELINE_JAR:-}" ] && [[ " $RUNS " == *" keyops-baseline "* ]]; then
+  JAR="$BASELINE_JAR" PLAINTEXT_ENV= run "key-operation flood, baseline $(basename "$BASELINE_JAR")" -DfloodKind=key-operations \
+    -DquietRate="${QUIET_RATE:-50}" -DfloodUsers="${KEYOPS_USERS:-16}" -DwarmFloodRate=10 -DwarmSeconds="${WARM:-90}"
 fi
 echo "results: $RESULTS"

@@ -47,10 +47,11 @@ dev_token() {
 }
 
 # create_tenant BASE OPERATOR_TOKEN JWKS ID ALGORITHM -> a tenant whose users' tokens come from the
-# issuer urn:licensor:dev with JWKS
+# issuer urn:licensor:dev with JWKS, which every such tenant shares: each is bound by tid = ID, the
+# claim dev-token --tenant ID puts in its tokens
 create_tenant() {
   curl -sf -o /dev/null -X POST "$1/v1/tenants" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
-    -d "{\"id\":\"$4\",\"displayName\":\"$4\",\"adminEmail\":\"admin@$4.test\",\"identity\":{\"issuer\":\"urn:licensor:dev\",\"jwks\":$3},\"key\":{\"origin\":\"service\",\"algorithm\":\"$5\"}}"
+    -d "{\"id\":\"$4\",\"displayName\":\"$4\",\"adminEmail\":\"admin@$4.test\",\"identity\":{\"issuer\":\"urn:licensor:dev\",\"jwks\":$3,\"tenantClaim\":{\"name\":\"tid\",\"value\":\"$4\"}},\"key\":{\"origin\":\"service\",\"algorithm\":\"$5\"}}"
 }
 
 # publish BASE TOKEN -> prints a publishing license for tenant "bench" (everyone may VIEW)

@@ -47,6 +47,8 @@ public class FairnessSimulation extends Simulation {
   static final int WARM_SECONDS = Integer.getInteger("warmSeconds", 60);
   static final double WARM_FLOOD_RATE = Double.parseDouble(System.getProperty("warmFloodRate", "40"));
   static final int P99_MS = Integer.getInteger("p99Ms", 25);
+  /** What the flooder sends: {@code licenses}, or {@code key-operations} (its tenant admin's exports, KEKs, re-keys). */
+  static final String FLOOD_KIND = System.getProperty("floodKind", "licenses");
 
   static final Setup.Prepared PREPARED = Setup.prepare(2, 1, 4, 15, "RSA-2048");
   static final List<Map<String, Object>> FLOOD = PREPARED.content().stream()
@@ -71,11 +73,43 @@ public class FairnessSimulation extends Simulation {
         });
   }
 
+  /**
+   * The flooding tenant admin: exports of version 1 (PBKDF2), key-exchange keys (RSA-4096) and
+   * re-keys (RSA-2048 generation), round after round; 200/201, 429 rate-limited or 503 hsm-busy.
+   */
+  static ScenarioBuilder keyOperations(String name, List<Map<String, Object>> content) {
+    return scenario(name)
+        .feed(listFeeder(content).circular())
+        .exec(io.gatling.javaapi.http.HttpDsl.http(name + "-export").post("/v1/tenants/#{tenant}/keys/1/export")
+                .header("Authorization", "Bearer #{admin}").header("Content-Type", "application/json")
+                .body(io.gatling.javaapi.core.CoreDsl.StringBody("{\"password\":\"Correct-horse-battery-9\"}"))
+                .check(status().in(200, 429, 503), status().saveAs("status"), responseTimeInMillis().saveAs("rt")),
+            io.gatling.javaapi.http.HttpDsl.http(name + "-kek").post("/v1/tenants/#{tenant}/byok/kek")
+                .header("Authorization", "Bearer #{admin}").header("Content-Type", "application/json")
+                .body(io.gatling.javaapi.core.CoreDsl.StringBody("{}"))
+                .check(status().in(201, 429, 503)),
+            io.gatling.javaapi.http.HttpDsl.http(name + "-rekey").post("/v1/tenants/#{tenant}/keys/rekey")
+                .header("Authorization", "Bearer #{admin}").header("Content-Type", "application/json")
+                .body(io.gatling.javaapi.core.CoreDsl.StringBody("{\"origin\":\"service\",\"algorithm\":\"RSA-2048\"}"))
+                .check(status().in(201, 429, 503), status().saveAs("status"), responseTimeInMillis().saveAs("rt")))
+        .exec(session -> {
+          if (session.contains("rt")) {
+            SEEN.computeIfAbsent(name, n -> new ConcurrentLinkedQueue<>())
+                .add(new int[] {session.getInt("rt"), session.contains("status") ? session.getInt("status") : 0});
+          }
+          return session;
+        });
+  }
+
+  static ScenarioBuilder flood(String name) {
+    return "key-operations".equals(FLOOD_KIND) ? keyOperations(name, FLOOD) : licensing(name, FLOOD, true);
+  }
+
   @Override
   public void after() {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "quiet tenant %.0f/s; flooder %s; %d s per phase%n", QUIET_RATE,
-        FLOOD_USERS > 0 ? FLOOD_USERS + " requests in flight (closed model)" : String.format(Locale.ROOT, "%.0f/s", FLOOD_RATE),
+        FLOOD_KIND + ", " + (FLOOD_USERS > 0 ? FLOOD_USERS + " requests in flight (closed model)" : String.format(Locale.ROOT, "%.0f/s", FLOOD_RATE)),
         SECONDS));
     for (String name : List.of("quiet-alone", "quiet-flooded", "flood")) {
       ConcurrentLinkedQueue<int[]> q = SEEN.getOrDefault(name, new ConcurrentLinkedQueue<>());
@@ -106,9 +140,9 @@ public class FairnessSimulation extends Simulation {
     // the flood starts 2 s before the quiet tenant's measured phase, so that phase sees it at full strength
     int floodStart = WARM_SECONDS + SECONDS - 2;
     phases.add(FLOOD_USERS > 0
-        ? licensing("flood", FLOOD, true).injectClosed(
+        ? flood("flood").injectClosed(
             constantConcurrentUsers(0).during(floodStart), constantConcurrentUsers(FLOOD_USERS).during(SECONDS + 2))
-        : licensing("flood", FLOOD, true).injectOpen(nothingFor(floodStart), constantUsersPerSec(FLOOD_RATE).during(SECONDS + 2)));
+        : flood("flood").injectOpen(nothingFor(floodStart), constantUsersPerSec(FLOOD_RATE).during(SECONDS + 2)));
     setUp(phases)
         .protocols(Setup.protocol())
         .assertions(

@@ -144,12 +144,17 @@ final class Setup {
     return m.group(1);
   }
 
-  /** A user token of the tenant, valid for {@code hours}. */
+  /** A user token of the tenant, valid for 6 hours. */
   String userToken(String tenant, String subject) throws Exception {
+    return userToken(tenant, subject, "");
+  }
+
+  /** A token of the tenant with {@code roles} (a JSON array's inside, e.g. {@code "tenant-admin"} quoted). */
+  String userToken(String tenant, String subject, String roles) throws Exception {
     long now = System.currentTimeMillis() / 1000;
     String header = "{\"alg\":\"ES256\",\"kid\":\"lt\",\"typ\":\"JWT\"}";
     String claims = "{\"iss\":\"" + issuer(tenant) + "\",\"sub\":\"" + subject + "\",\"aud\":\"licensor\",\"iat\":" + now
-        + ",\"exp\":" + (now + 6 * 3600) + ",\"roles\":[]}";
+        + ",\"exp\":" + (now + 6 * 3600) + ",\"roles\":[" + roles + "]}";
     String input = B64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
         + B64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
     Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");
@@ -180,6 +185,7 @@ final class Setup {
           record.put("pl", publish(tenant, "doc-" + v + "-" + p));
           record.put("token", token);
           record.put("publisher", userToken(tenant, "alice@" + tenant));
+          record.put("admin", userToken(tenant, "admin@" + tenant, "\"tenant-admin\""));
           record.put("version", v);
           records.add(record);
         }

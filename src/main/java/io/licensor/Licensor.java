@@ -225,7 +225,7 @@ public final class Licensor {
           LOG.info("security world {} loaded from {}", worldId, ModuleKeyFile.pathIn(config.dataDir()));
           world.destroy();
           hsmClient = new HsmClient(vertx, config.hsmQueueCapacity(), config.hsmTenantQueueCapacity(), config.hsmSessions(),
-              config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats)
+              config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats, config.hsmGenerationQueue(), config.hsmExportThreads())
               .withMetrics(metrics);
           metrics.gauge("licensor.hsm.queue.depth", "HSM operations queued or running on this node", hsmClient::queueDepth);
           return vertx.deployVerticle(() -> new HsmWorker(hsm, stats), new DeploymentOptions()
@@ -248,7 +248,10 @@ public final class Licensor {
         .compose(db -> {
           database = db;
           Map<String, JWKSet> operatorIssuers = operatorIssuers();
-          TenantStore store = new TenantStore(db.pool(), operatorIssuers.keySet());
+          // no tenant may take an operator issuer; dev mode's local issuer mints for both, tenants bound by tid
+          java.util.Set<String> reserved = new java.util.HashSet<>(operatorIssuers.keySet());
+          reserved.remove(DevIssuer.ISSUER);
+          TenantStore store = new TenantStore(db.pool(), reserved);
           directory = new KeyDirectory(store, config.keyRefreshSeconds() * 1000L);
           directory.onKeyRetired(hsmClient::forget);
           Authenticator authenticator = new Authenticator(operatorIssuers, directory, store, config.audience(),
@@ -276,7 +279,8 @@ public final class Licensor {
               config.maxLicenseTtlSeconds());
           Api api = new Api(config, authenticator, directory, new TenantService(store, directory, hsmClient, audit, byok, policies),
               licensingService, lifecycle, audit, byok, backupService, clusterView, incidents, policies, db.pool(),
-              metrics, this::readiness, new TenantRateLimits(config.tenantRatePerSecond(), config.tenantBurst()));
+              metrics, this::readiness, new TenantRateLimits(config.tenantRatePerSecond(), config.tenantBurst()),
+              new io.licensor.limits.KeyOperationLimits(config.keyOperationsPerMinute(), config.keyOperationsBurst()));
           long period = config.keyRefreshSeconds() * 1000L;
           vertx.setPeriodic(period, period, t -> directory.sweep().onFailure(err ->
               LOG.warn("key directory sweep failed ({}); cached tenants unconfirmed for {} s are reloaded before use",

@@ -83,6 +83,26 @@ public final class LicensorConfig {
     return burst > 0 ? burst : tenantRatePerSecond();
   }
 
+  /** Key generations (tenant keys, re-keys, KEKs) queued or running on this node; beyond it hsm-busy. */
+  public int hsmGenerationQueue() {
+    return integer("hsm.generationQueue");
+  }
+
+  /** Threads that encrypt exported keys under their passwords (PBKDF2), apart from the HSM sessions. */
+  public int hsmExportThreads() {
+    return integer("hsm.exportThreads");
+  }
+
+  /** Exports, KEKs and re-keys a tenant's users may ask for per minute on this node; 0 = no limit. */
+  public int keyOperationsPerMinute() {
+    return integer("limits.keyOperationsPerMinute");
+  }
+
+  /** Of those, how many at once (the bucket's size). */
+  public int keyOperationsBurst() {
+    return integer("limits.keyOperationsBurst");
+  }
+
   /** A clustered event bus without TLS: the loader allows it only on a loopback address. */
   public boolean clusterPlaintext() {
     return bool("cluster.plaintext");

@@ -24,11 +24,12 @@ public interface Hsm extends AutoCloseable {
   GeneratedKey importPrivateKey(KeyAlgorithm algorithm, byte[] pkcs8);
 
   /**
-   * Exports an extractable key as an encrypted PKCS#8 PEM (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC).
-   * Keys imported through {@link #importPrivateKey} are never extractable: {@link HsmException}
-   * with reason NOT_EXTRACTABLE.
+   * An extractable key's PKCS#8 encoding, for its export: the caller encrypts it under the tenant
+   * admin's password ({@link ExportEncryption}, off the HSM session: PBKDF2 costs far more than the
+   * HSM's part) and zeroes it. Keys imported through {@link #importPrivateKey} are never
+   * extractable: {@link HsmException} with reason NOT_EXTRACTABLE.
    */
-  String exportEncrypted(KeyRef key, char[] password);
+  byte[] exportPkcs8(KeyRef key);
 
   /** Generates an RSA-4096 key-exchange key (KEK), usable only by {@link #importTransfer}. */
   GeneratedKey generateKek();

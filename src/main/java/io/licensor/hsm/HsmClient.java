@@ -32,16 +32,32 @@ public final class HsmClient {
 
   private final FairDispatch lanes;
   private final long timeoutNanos;
+  /** Key generations queued or running on the key-generation session: bounded apart from the rest. */
+  private final AtomicInteger generating = new AtomicInteger();
+  private final int generationCapacity;
+  /** Exports whose password-based encryption is queued or running on the export pool. */
+  private final AtomicInteger exporting = new AtomicInteger();
+  private final int exportCapacity;
+  private final io.vertx.core.WorkerExecutor exportPool;
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
 
   /** One lane may hold up to a quarter of the capacity; the sessions take {@code 2 × sessions} at once. */
   public HsmClient(Vertx vertx, int capacity, int timeoutMs, int retryAfterSeconds, HsmStats stats) {
-    this(vertx, capacity, Math.max(1, capacity / 4), 1, timeoutMs, retryAfterSeconds, stats);
+    this(vertx, capacity, Math.max(1, capacity / 4), 1, timeoutMs, retryAfterSeconds, stats, 4, 1);
   }
 
+  /**
+   * @param generationCapacity key generations queued or running at once (RSA-4096 takes seconds each)
+   * @param exportThreads      threads of the export pool; twice as many exports may wait or run
+   */
   public HsmClient(Vertx vertx, int capacity, int laneCapacity, int sessions, int timeoutMs, int retryAfterSeconds,
-      HsmStats stats) {
+      HsmStats stats, int generationCapacity, int exportThreads) {
     this.vertx = vertx;
     this.capacity = capacity;
+    this.generationCapacity = generationCapacity;
+    this.exportCapacity = 2 * exportThreads;
+    this.exportPool = vertx.createSharedWorkerExecutor("licensor-export", exportThreads,
+        java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(timeoutMs, 10_000)));
     // two per session: one running, one already at the session when it finishes, so it never idles
     this.lanes = new FairDispatch(2 * sessions, laneCapacity);
     this.timeoutNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
@@ -55,7 +71,10 @@ public final class HsmClient {
     vertx.eventBus().registerCodec(new LocalObjectCodec());
   }
 
-  /** Runs on the key-generation session: an RSA-4096 key takes seconds, and licensing must not wait for it. */
+  /**
+   * Runs on the key-generation session: an RSA-4096 key takes seconds, and licensing must not wait
+   * for it. Generations have their own bound: beyond it, {@link HsmBusyException} at once.
+   */
   public Future<GeneratedKey> generate(KeyAlgorithm algorithm) {
     return call(HsmWorker.KEY_GENERATION_ADDRESS, null, "generate", hsm -> hsm.generate(algorithm));
   }
@@ -78,14 +97,31 @@ public final class HsmClient {
     return call(lane(kek), "import-transfer", hsm -> hsm.importTransfer(kek, ciphertext, oaepHash, algorithm));
   }
 
+  /**
+   * An extractable key as an encrypted PKCS#8 PEM ({@link ExportEncryption}). The HSM's part (the
+   * key out of its token) is one quick operation in the key's lane; the password-based encryption,
+   * hundreds of milliseconds of PBKDF2, runs on the export pool, so a flood of exports costs the
+   * other tenants' operations nothing on the HSM sessions. At most {@code 2 × exportThreads} exports
+   * wait or run on this node; beyond that, {@link HsmBusyException} at once. Zeroes {@code password}.
+   */
   public Future<String> exportEncrypted(KeyRef key, char[] password) {
-    return call(lane(key), "export", hsm -> {
-      try {
-        return hsm.exportEncrypted(key, password);
-      } finally {
-        java.util.Arrays.fill(password, '\0');
-      }
-    });
+    if (exporting.incrementAndGet() > exportCapacity) {
+      exporting.decrementAndGet();
+      java.util.Arrays.fill(password, '\0');
+      return Future.failedFuture(new HsmBusyException("this node is encrypting as many exports as it may", retryAfterSeconds));
+    }
+    return this.<byte[]>call(lane(key), "export", hsm -> hsm.exportPkcs8(key))
+        .compose(pkcs8 -> exportPool.executeBlocking(() -> {
+          try {
+            return ExportEncryption.encryptedPem(pkcs8, key.algorithm(), password, random);
+          } finally {
+            java.util.Arrays.fill(pkcs8, (byte) 0);
+          }
+        }, false))
+        .onComplete(ar -> {
+          exporting.decrementAndGet();
+          java.util.Arrays.fill(password, '\0');
+        });
   }
 
   public Future<byte[]> worldMac(byte[] data) {
@@ -167,7 +203,14 @@ public final class HsmClient {
   }
 
   private <T> Future<T> send(String address, HsmOperation operation) {
-    return reserve() ? request(address, operation) : Future.failedFuture(new HsmBusyException(retryAfterSeconds));
+    if (HsmWorker.KEY_GENERATION_ADDRESS.equals(address)) {
+      if (generating.incrementAndGet() > generationCapacity) {
+        generating.decrementAndGet();
+        return Future.failedFuture(new HsmBusyException("this node is generating as many keys as it may", retryAfterSeconds));
+      }
+      return this.<T>request(address, operation, generating);
+    }
+    return reserve() ? request(address, operation, inFlight) : Future.failedFuture(new HsmBusyException(retryAfterSeconds));
   }
 
   /** Counts one more operation queued or running, unless the node's bound is reached. */
@@ -179,8 +222,9 @@ public final class HsmClient {
     return true;
   }
 
-  private static HsmException timedOut() {
-    return new HsmException(HsmException.Reason.INTERNAL, "HSM did not answer in time");
+  /** An operation that waited or ran longer than {@code hsm.timeoutMs}: the HSM is busy (503 with Retry-After), not broken. */
+  private HsmBusyException timedOut() {
+    return new HsmBusyException("the HSM did not answer in time", retryAfterSeconds);
   }
 
   /**
@@ -205,7 +249,7 @@ public final class HsmClient {
       }
 
       private void send() {
-        HsmClient.this.<T>request(HsmWorker.ADDRESS, operation).onComplete(ar -> {
+        HsmClient.this.<T>request(HsmWorker.ADDRESS, operation, inFlight).onComplete(ar -> {
           lanes.finished();
           promise.handle(ar);
         });
@@ -230,10 +274,10 @@ public final class HsmClient {
   }
 
   @SuppressWarnings("unchecked")
-  private <T> Future<T> request(String address, HsmOperation operation) {
+  private <T> Future<T> request(String address, HsmOperation operation, AtomicInteger counted) {
     return vertx.eventBus().request(address, operation, options)
         .transform(ar -> {
-          inFlight.decrementAndGet();
+          counted.decrementAndGet();
           if (ar.failed()) {
             Throwable cause = ar.cause();
             if (cause instanceof ReplyException) {

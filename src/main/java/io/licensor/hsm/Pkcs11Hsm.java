@@ -621,7 +621,7 @@ public final class Pkcs11Hsm implements Hsm {
   }
 
   @Override
-  public String exportEncrypted(KeyRef key, char[] password) {
+  public byte[] exportPkcs8(KeyRef key) {
     byte[] transferKey = new byte[32];
     random.nextBytes(transferKey);
     try {
@@ -639,12 +639,7 @@ public final class Pkcs11Hsm implements Hsm {
       }, HsmException.Reason.INTERNAL, "export failed");
       AESWrapPadEngine kwp = new AESWrapPadEngine();
       kwp.init(false, new KeyParameter(transferKey));
-      byte[] pkcs8 = kwp.unwrap(wrapped, 0, wrapped.length);
-      try {
-        return SoftwareHsm.encryptedPem(pkcs8, key.algorithm(), password, random);
-      } finally {
-        Arrays.fill(pkcs8, (byte) 0);
-      }
+      return kwp.unwrap(wrapped, 0, wrapped.length);
     } catch (org.bouncycastle.crypto.InvalidCipherTextException e) {
       throw new HsmException(HsmException.Reason.INTERNAL, "export failed", e);
     } finally {

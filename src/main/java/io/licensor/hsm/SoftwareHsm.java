@@ -60,9 +60,6 @@ public final class SoftwareHsm implements Hsm {
   private static final byte EXTRACTABLE = KeyTokenLayout.EXTRACTABLE;
   /** Attribute bit 1: a key-exchange key, usable only to import BYOK transfers. */
   private static final byte KEK = KeyTokenLayout.KEK;
-  private static final int PBKDF2_ITERATIONS = 600_000;
-  /** Used by instance, never installed globally: PBES2 with PKCS#7 padding for exports. */
-  private static final java.security.Provider BOUNCY_CASTLE = new org.bouncycastle.jce.provider.BouncyCastleProvider();
 
   public SoftwareHsm(WorldKey world, int keyCacheSize) {
     this.worldId = world.worldId();
@@ -226,43 +223,13 @@ public final class SoftwareHsm implements Hsm {
   }
 
   @Override
-  public String exportEncrypted(KeyRef key, char[] password) {
+  public byte[] exportPkcs8(KeyRef key) {
     requireWorkerThread();
     Loaded k = loaded(key);
     if (!k.extractable()) {
       throw new HsmException(HsmException.Reason.NOT_EXTRACTABLE, "the key is not extractable");
     }
-    byte[] pkcs8 = k.privateKey().getEncoded();
-    try {
-      return encryptedPem(pkcs8, key.algorithm(), password, random);
-    } finally {
-      Arrays.fill(pkcs8, (byte) 0);
-    }
-  }
-
-  /** PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) encrypted PKCS#8 PEM of a private key. */
-  static String encryptedPem(byte[] pkcs8, KeyAlgorithm algorithm, char[] password, SecureRandom random) {
-    try {
-      PrivateKey privateKey = KeyFactory.getInstance(algorithm.isRsa() ? "RSA" : "EC")
-          .generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-      org.bouncycastle.operator.OutputEncryptor encryptor =
-          new org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder(org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC)
-              .setPRF(org.bouncycastle.openssl.PKCS8Generator.PRF_HMACSHA256)
-              .setIterationCount(PBKDF2_ITERATIONS)
-              .setRandom(random)
-              .setPassword(password)
-              .setProvider(BOUNCY_CASTLE)
-              .build();
-      org.bouncycastle.util.io.pem.PemObject pem =
-          new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(privateKey, encryptor).generate();
-      java.io.StringWriter out = new java.io.StringWriter();
-      try (org.bouncycastle.util.io.pem.PemWriter writer = new org.bouncycastle.util.io.pem.PemWriter(out)) {
-        writer.writeObject(pem);
-      }
-      return out.toString();
-    } catch (Exception e) {
-      throw new HsmException(HsmException.Reason.INTERNAL, "export failed", e);
-    }
+    return k.privateKey().getEncoded();
   }
 
   private static void checkPair(KeyAlgorithm algorithm, PrivateKey privateKey, PublicKey publicKey) {

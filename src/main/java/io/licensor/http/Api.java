@@ -17,5 +17,5 @@ public record Api(LicensorConfig config, Authenticator authenticator, KeyDirecto
                   BackupService backup, ClusterView cluster, io.licensor.incidents.IncidentService incidents,
                   io.licensor.cryptopolicy.CryptoPolicyStore policies, io.vertx.sqlclient.Pool pool,
                   io.licensor.metrics.Metrics metrics, Readiness readiness,
-                  io.licensor.limits.TenantRateLimits limits) {
+                  io.licensor.limits.TenantRateLimits limits, io.licensor.limits.KeyOperationLimits keyOperations) {
 }

@@ -36,7 +36,7 @@ final class LifecycleRoutes {
     String tid = ctx.pathParam("tid");
     Auth.principal(api, ctx, tid)
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
-        .compose(p -> api.lifecycle().rekey(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
+        .compose(p -> limited(p, tid, "re-key", () -> api.lifecycle().rekey(p, tid, Requests.jsonObject(ctx), Requests.id(ctx))))
         .onSuccess(c -> {
           KeyVersion v = c.value();
           ctx.response().putHeader("Location", "/v1/tenants/" + tid + "/keys/" + v.version());
@@ -89,6 +89,31 @@ final class LifecycleRoutes {
   }
 
   /**
+   * A tenant admin's costly key operation (export, key-exchange key, re-key), within the tenant's
+   * {@link io.licensor.limits.KeyOperationLimits}: 429 rate-limited beyond them. Operators, and
+   * callers the operation itself will refuse (no tenant-admin role), are not counted.
+   */
+  private <T> io.vertx.core.Future<T> limited(io.licensor.identity.Principal p, String tid, String operation,
+                                             java.util.function.Supplier<io.vertx.core.Future<T>> work) {
+    if (!p.isTenantAdminOf(tid)) {
+      return work.get();
+    }
+    try {
+      api.keyOperations().begin(tid, operation);
+    } catch (io.licensor.errors.ProblemException e) {
+      return io.vertx.core.Future.failedFuture(e);
+    }
+    io.vertx.core.Future<T> running;
+    try {
+      running = work.get();
+    } catch (RuntimeException e) {
+      api.keyOperations().finished(tid);
+      throw e;
+    }
+    return running.onComplete(x -> api.keyOperations().finished(tid));
+  }
+
+  /**
    * Says how far the change reached: the Licensor-Propagation header (complete or incomplete) on
    * every lifecycle response, and a propagation member in JSON bodies.
    */
@@ -106,7 +131,7 @@ final class LifecycleRoutes {
           if (format != null) {
             body.put("format", format);
           }
-          return api.lifecycle().export(p, tid, version(ctx), body, Requests.id(ctx));
+          return limited(p, tid, "export", () -> api.lifecycle().export(p, tid, version(ctx), body, Requests.id(ctx)));
         })
         .onSuccess(json -> {
           ctx.response().putHeader("Cache-Control", "no-store");
@@ -136,10 +161,10 @@ final class LifecycleRoutes {
     }
     Auth.principal(api, ctx, tid)
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
-        .compose(p -> api.byok().createKek(tid)
+        .compose(p -> limited(p, tid, "key-exchange key", () -> api.byok().createKek(tid)
             .compose(kek -> api.audit().record(io.licensor.audit.AuditEvent.now(tid, kek.getString("kid"),
                 io.licensor.lifecycle.KeyLifecycle.describe(p), "byok.kek", "ok", api.audit().node(), Requests.id(ctx), null))
-                .map(x -> kek)))
+                .map(x -> kek))))
         .onSuccess(kek -> Requests.json(ctx, 201, kek))
         .onFailure(ctx::fail);
   }

@@ -40,7 +40,7 @@ final class ProblemResponses {
       return p;
     }
     if (failure instanceof HsmBusyException busy) {
-      return Problem.HSM_BUSY.with("the HSM queue of this node is full; retry after " + busy.retryAfterSeconds() + " s")
+      return Problem.HSM_BUSY.with(busy.getMessage() + "; retry after " + busy.retryAfterSeconds() + " s")
           .header("Retry-After", Integer.toString(busy.retryAfterSeconds()));
     }
     if (io.licensor.db.Database.unavailable(failure)) {

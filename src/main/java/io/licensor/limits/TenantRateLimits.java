@@ -19,8 +19,17 @@ public final class TenantRateLimits {
 
   /** {@code ratePerSecond} 0 turns limits off. */
   public TenantRateLimits(int ratePerSecond, int burst) {
-    this.ratePerNano = (double) ratePerSecond / NANOS_PER_SECOND;
+    this((double) ratePerSecond, burst);
+  }
+
+  private TenantRateLimits(double ratePerSecond, int burst) {
+    this.ratePerNano = ratePerSecond / NANOS_PER_SECOND;
     this.burst = Math.max(1, burst);
+  }
+
+  /** Limits counted per minute (for costly operations); {@code perMinute} 0 turns them off. */
+  public static TenantRateLimits perMinute(int perMinute, int burst) {
+    return new TenantRateLimits(perMinute / 60.0, burst);
   }
 
   private boolean enabled() {

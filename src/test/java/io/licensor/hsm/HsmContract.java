@@ -137,11 +137,15 @@ abstract class HsmContract {
     assertThat(imported.publicKey()).isEqualTo(pair.getPublic());
     KeyRef ref = new KeyRef("imp:1", KeyAlgorithm.EC_P384, imported.token());
     assertThat(verifies(KeyAlgorithm.EC_P384, pair.getPublic(), "d".getBytes(), hsm().sign(ref, "d".getBytes()))).isTrue();
-    assertThatThrownBy(() -> hsm().exportEncrypted(ref, "a long password".toCharArray()))
+    assertThatThrownBy(() -> hsm().exportPkcs8(ref))
         .isInstanceOf(HsmException.class)
         .extracting(e -> ((HsmException) e).reason()).isEqualTo(HsmException.Reason.NOT_EXTRACTABLE);
     GeneratedKey generated = hsm().generate(KeyAlgorithm.RSA_2048);
-    assertThat(hsm().exportEncrypted(new KeyRef("exp:1", KeyAlgorithm.RSA_2048, generated.token()), "a long password".toCharArray()))
+    byte[] pkcs8 = hsm().exportPkcs8(new KeyRef("exp:1", KeyAlgorithm.RSA_2048, generated.token()));
+    java.security.interfaces.RSAPrivateCrtKey exported = (java.security.interfaces.RSAPrivateCrtKey)
+        java.security.KeyFactory.getInstance("RSA").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8));
+    assertThat(exported.getModulus()).isEqualTo(((java.security.interfaces.RSAPublicKey) generated.publicKey()).getModulus());
+    assertThat(ExportEncryption.encryptedPem(pkcs8, KeyAlgorithm.RSA_2048, "a long password".toCharArray(), new java.security.SecureRandom()))
         .startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
   }
 
