@@ -69,7 +69,7 @@ if [[ " $RUNS " == *" keyops "* ]]; then
     -DquietRate="${QUIET_RATE:-50}" -DfloodUsers="${KEYOPS_USERS:-16}" -DwarmFloodRate=10 -DwarmSeconds="${WARM:-90}"
 fi
 if [ -n "${BASELINE_JAR:-}" ] && [[ " $RUNS " == *" keyops-baseline "* ]]; then
-  JAR="$BASELINE_JAR" PLAINTEXT_ENV= run "key-operation flood, baseline $(basename "$BASELINE_JAR")" -DfloodKind=key-operations \
+  JAR="$BASELINE_JAR" run "key-operation flood, baseline $(basename "$BASELINE_JAR")" -DfloodKind=key-operations \
     -DquietRate="${QUIET_RATE:-50}" -DfloodUsers="${KEYOPS_USERS:-16}" -DwarmFloodRate=10 -DwarmSeconds="${WARM:-90}"
 fi
 echo "results: $RESULTS"

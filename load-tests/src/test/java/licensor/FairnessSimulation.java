@@ -73,9 +73,13 @@ public class FairnessSimulation extends Simulation {
         });
   }
 
+  /** Each flooding admin's pause between rounds (ms): the review's flood was tens of costly requests in flight, not an HTTP flood. */
+  static final int FLOOD_PAUSE_MS = Integer.getInteger("floodPauseMs", 1000);
+
   /**
    * The flooding tenant admin: exports of version 1 (PBKDF2), key-exchange keys (RSA-4096) and
-   * re-keys (RSA-2048 generation), round after round; 200/201, 429 rate-limited or 503 hsm-busy.
+   * re-keys (RSA-2048 generation), round after round with floodPauseMs between rounds; 200/201,
+   * 429 rate-limited or 503 hsm-busy.
    */
   static ScenarioBuilder keyOperations(String name, List<Map<String, Object>> content) {
     return scenario(name)
@@ -92,6 +96,7 @@ public class FairnessSimulation extends Simulation {
                 .header("Authorization", "Bearer #{admin}").header("Content-Type", "application/json")
                 .body(io.gatling.javaapi.core.CoreDsl.StringBody("{\"origin\":\"service\",\"algorithm\":\"RSA-2048\"}"))
                 .check(status().in(201, 429, 503), status().saveAs("status"), responseTimeInMillis().saveAs("rt")))
+        .pause(java.time.Duration.ofMillis(FLOOD_PAUSE_MS))
         .exec(session -> {
           if (session.contains("rt")) {
             SEEN.computeIfAbsent(name, n -> new ConcurrentLinkedQueue<>())

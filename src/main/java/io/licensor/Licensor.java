@@ -104,6 +104,7 @@ public final class Licensor {
   }
 
   public static Future<Licensor> start(LicensorConfig config, VertxOptions options) {
+    io.licensor.tls.TlsPolicy.refuseClientRenegotiation(); // before the event bus's or HTTPS's first handshake
     Metrics metrics = new Metrics();
     VertxOptions withMetrics = new VertxOptions(options).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
     MicrometerMetricsFactory factory = new MicrometerMetricsFactory(metrics.registry());
@@ -251,17 +252,17 @@ public final class Licensor {
           // no tenant may take an operator issuer; dev mode's local issuer mints for both, tenants bound by tid
           java.util.Set<String> reserved = new java.util.HashSet<>(operatorIssuers.keySet());
           reserved.remove(DevIssuer.ISSUER);
-          TenantStore store = new TenantStore(db.pool(), reserved);
+          TenantStore store = new TenantStore(db.pool(), reserved, config.maxKeyVersions());
           directory = new KeyDirectory(store, config.keyRefreshSeconds() * 1000L);
           directory.onKeyRetired(hsmClient::forget);
           Authenticator authenticator = new Authenticator(operatorIssuers, directory, store, config.audience(),
-              config.clockSkewSeconds());
+              config.clockSkewSeconds(), config.maxTokenLifetimeSeconds());
           audit = new AuditLog(vertx, db.pool(), config.nodeId(), config.auditQueueCapacity(), config.auditBatchSize(),
               config.auditKeyUse());
           audit.start(config.auditFlushMillis());
           audit.onBatch(metrics::auditBatch);
           metrics.gauge("licensor.audit.backlog", "Audit records queued, not yet written", audit::backlog);
-          ByokService byok = new ByokService(db.pool(), hsmClient, config.kekTtlSeconds());
+          ByokService byok = new ByokService(db.pool(), hsmClient, config.kekTtlSeconds(), config.maxKeks());
           CryptoPolicyStore policies = new CryptoPolicyStore(db.pool());
           notices = new ChangeNotices(vertx, membership, directory, config.clusterNoticeTimeoutMs());
           clusterView = new ClusterView(vertx, membership, directory, this::nodeFacts, config.clusterNoticeTimeoutMs());

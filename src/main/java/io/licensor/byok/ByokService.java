@@ -33,21 +33,37 @@ public final class ByokService {
       "INSERT INTO byok_keks (kid, tenant_id, key_token, world_id, public_pem, expires_at) VALUES ($1, $2, $3, $4, $5, $6)";
   private static final String FIND_KEK = "SELECT tenant_id, key_token, expires_at FROM byok_keks WHERE kid = $1";
 
+  /** KEKs expired for more than a day are deleted (an import with one a day old still hears "expired"). */
+  private static final String PURGE_EXPIRED = "DELETE FROM byok_keks WHERE expires_at < now() - interval '1 day'";
+  private static final String LIVE_KEKS = "SELECT count(*) AS n FROM byok_keks WHERE tenant_id = $1 AND expires_at > now()";
+
   private final Pool pool;
   private final HsmClient hsm;
   private final long kekTtlSeconds;
+  private final int maxKeks;
 
-  public ByokService(Pool pool, HsmClient hsm, long kekTtlSeconds) {
+  public ByokService(Pool pool, HsmClient hsm, long kekTtlSeconds, int maxKeks) {
     this.pool = pool;
     this.hsm = hsm;
     this.kekTtlSeconds = kekTtlSeconds;
+    this.maxKeks = maxKeks;
   }
 
-  /** A fresh KEK bound to {@code tenantId} (which need not exist yet): {@code {kid, publicKeyPem, algorithm, expiresAt}}. */
+  /**
+   * A fresh KEK bound to {@code tenantId} (which need not exist yet): {@code {kid, publicKeyPem,
+   * algorithm, expiresAt}}. Expired KEKs are purged first; a tenant id holding {@code maxKeks}
+   * unexpired ones gets 409 limit-reached, before the HSM generates anything.
+   */
   public Future<JsonObject> createKek(String tenantId) {
     String kid = "kek:" + tenantId + ":" + HexFormat.of().formatHex(randomBytes(8));
     Instant expires = Instant.now().plusSeconds(kekTtlSeconds);
-    return hsm.generateKek().compose(kek -> {
+    return pool.query(PURGE_EXPIRED).execute()
+        .compose(r -> pool.preparedQuery(LIVE_KEKS).execute(Tuple.of(tenantId)))
+        .compose(rows -> rows.iterator().next().getLong("n") >= maxKeks
+            ? Future.<io.licensor.hsm.GeneratedKey>failedFuture(Problem.LIMIT_REACHED.with("tenant '" + tenantId + "' holds " + maxKeks
+                + " unexpired key-exchange keys, the most it may (limits.maxKeks); use one, or wait for one to expire"))
+            : hsm.generateKek())
+        .compose(kek -> {
       String pem = pem(kek.publicKey());
       return pool.preparedQuery(INSERT_KEK).execute(Tuple.of(kid, tenantId, kek.token().encode(), kek.token().worldId(), pem,
               OffsetDateTime.ofInstant(expires, ZoneOffset.UTC)))

@@ -28,7 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Which HTTPS servers the command line trusts: the system's CAs, plus the PEM certificates of
  * {@code --cacert} / {@code $LICENSOR_CA_FILE}, or else the self-signed certificate of a node on
  * this machine ({@code $LICENSOR_DATA_DIR/tls/cert.pem}, default {@code data/tls/cert.pem}) when
- * there is one. Host names are always verified; nothing is ever trusted blindly.
+ * there is one and the server is on loopback. Host names are always verified; nothing is ever
+ * trusted blindly.
  */
 final class CliTrust {
 
@@ -37,14 +38,19 @@ final class CliTrust {
   private CliTrust() {
   }
 
-  /** One client per trust set for the whole process (each HttpClient has its own selector thread). */
-  static HttpClient client(Path caFile) {
+  /**
+   * One client per trust set for the whole process (each HttpClient has its own selector thread).
+   * The local node's self-signed certificate is trusted for {@code server} only when that is a
+   * loopback address: its key sits in a data directory on this machine, and must not vouch for any
+   * other host a DNS answer or a typo sends the command line to.
+   */
+  static HttpClient client(Path caFile, java.net.URI server) {
     Path extra = caFile;
     if (extra == null && Env.get("LICENSOR_CA_FILE") != null) {
       extra = Path.of(Env.get("LICENSOR_CA_FILE"));
     }
     boolean explicit = extra != null;
-    if (extra == null) {
+    if (extra == null && loopback(server)) {
       String dataDir = Env.get("LICENSOR_DATA_DIR");
       Path local = ServerCertificate.selfSignedCertificate(Path.of(dataDir != null ? dataDir : "data"));
       extra = Files.isReadable(local) ? local : null;
@@ -52,6 +58,26 @@ final class CliTrust {
     Path trusted = extra;
     String key = trusted == null ? "" : trusted.toAbsolutePath().toString();
     return CLIENTS.computeIfAbsent(key, k -> build(trusted, explicit));
+  }
+
+  /** 127.0.0.0/8, ::1 or localhost, without asking a resolver about any other name. */
+  static boolean loopback(java.net.URI server) {
+    String host = server == null ? null : server.getHost();
+    if (host == null) {
+      return false;
+    }
+    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if ("localhost".equalsIgnoreCase(h)) {
+      return true;
+    }
+    if (!h.matches("[0-9.]+") && !h.contains(":")) {
+      return false; // a name other than localhost: not resolved here
+    }
+    try {
+      return java.net.InetAddress.getByName(h).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   private static HttpClient build(Path extra, boolean explicit) {

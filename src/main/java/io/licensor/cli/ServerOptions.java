@@ -22,16 +22,17 @@ public final class ServerOptions {
   Path tokenFile;
 
   @Option(names = "--cacert", paramLabel = "FILE", description = "also trust the PEM certificate(s) in FILE for "
-      + "HTTPS (default: $LICENSOR_CA_FILE, else a local node's self-signed $LICENSOR_DATA_DIR/tls/cert.pem if present)")
+      + "HTTPS (default: $LICENSOR_CA_FILE, else, for a server on this machine's loopback only, a local node's "
+      + "self-signed $LICENSOR_DATA_DIR/tls/cert.pem if present)")
   Path caFile;
 
   public Api api() {
-    return new Api(CliTrust.client(caFile), serverUri(), token());
+    return new Api(CliTrust.client(caFile, serverUri()), serverUri(), token());
   }
 
   /** An API client without a token (public endpoints such as jwks.json). */
   public Api anonymous() {
-    return new Api(CliTrust.client(caFile), serverUri(), null);
+    return new Api(CliTrust.client(caFile, serverUri()), serverUri(), null);
   }
 
   URI serverUri() {

@@ -86,8 +86,11 @@ public final class ConfigLoader {
       Setting.integer("hsm.exportThreads", 1, 1, 64),
       Setting.integer("limits.keyOperationsPerMinute", 6, 0, 100_000),
       Setting.integer("limits.keyOperationsBurst", 3, 1, 100_000),
+      Setting.integer("limits.maxKeyVersions", 500, 2, 100_000),
+      Setting.integer("limits.maxKeks", 8, 1, 1_000),
       Setting.string("identity.audience", "licensor"),
       Setting.integer("identity.clockSkewSeconds", 60, 0, 600),
+      Setting.integer("identity.maxTokenLifetimeSeconds", 86_400, 60, 31 * 86_400),
       Setting.array("identity.operatorIssuers"),
       Setting.integer("keys.rolloverWindowSeconds", 300, 0, 86_400),
       Setting.integer("keys.refreshSeconds", 60, 1, 86_400),
@@ -237,6 +240,10 @@ public final class ConfigLoader {
     if (Boolean.TRUE.equals(values.get("http.plaintext")) && !isLoopback(host)) {
       throw new ConfigException("http.plaintext: plain HTTP is allowed only on a loopback address, and http.host is "
           + host + "; serve HTTPS (http.tls.certFile and http.tls.keyFile) instead");
+    }
+    if (Boolean.TRUE.equals(values.get("dev.enabled")) && !isLoopback(host)) {
+      throw new ConfigException("dev.enabled: development mode (a local issuer that mints any token, operators' "
+          + "included) is allowed only on a loopback address, and http.host is " + host);
     }
     if ((values.get("http.tls.certFile") == null) != (values.get("http.tls.keyFile") == null)) {
       throw new ConfigException("http.tls.certFile: give both http.tls.certFile and http.tls.keyFile (PEM), or neither "

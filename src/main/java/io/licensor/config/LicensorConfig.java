@@ -83,6 +83,11 @@ public final class LicensorConfig {
     return burst > 0 ? burst : tenantRatePerSecond();
   }
 
+  /** The longest a bearer token may be valid for (its exp after its iat); longer-lived tokens are refused. */
+  public int maxTokenLifetimeSeconds() {
+    return integer("identity.maxTokenLifetimeSeconds");
+  }
+
   /** Key generations (tenant keys, re-keys, KEKs) queued or running on this node; beyond it hsm-busy. */
   public int hsmGenerationQueue() {
     return integer("hsm.generationQueue");
@@ -96,6 +101,16 @@ public final class LicensorConfig {
   /** Exports, KEKs and re-keys a tenant's users may ask for per minute on this node; 0 = no limit. */
   public int keyOperationsPerMinute() {
     return integer("limits.keyOperationsPerMinute");
+  }
+
+  /** The most key versions one tenant may have (destroyed ones included). */
+  public int maxKeyVersions() {
+    return integer("limits.maxKeyVersions");
+  }
+
+  /** The most unexpired key-exchange keys one tenant id may hold. */
+  public int maxKeks() {
+    return integer("limits.maxKeks");
   }
 
   /** Of those, how many at once (the bucket's size). */

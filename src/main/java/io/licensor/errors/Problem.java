@@ -27,6 +27,7 @@ public enum Problem {
   METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed on this resource"),
   TENANT_EXISTS(409, "tenant-exists", "The tenant already exists"),
   ISSUER_IN_USE(409, "issuer-in-use", "The identity issuer is registered for another tenant"),
+  LIMIT_REACHED(409, "limit-reached", "The tenant has as many of these as it may"),
   KEY_ACTIVE(409, "key-active", "The key version is active"),
   BACKUP_OUTDATED(409, "backup-outdated", "The backup package is older than the tenant's last lifecycle change"),
   BACKUP_CONFLICT(409, "backup-conflict", "The backup package holds another key under a version number in use here"),

@@ -145,7 +145,7 @@ public final class SoftwareHsm implements Hsm {
       throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "the key is RSA-" + r.getModulus().bitLength()
           + ", not " + algorithm.wireName());
     }
-    if (privateKey instanceof ECPrivateKey e && !curveOf(e).equals(algorithm.curve())) {
+    if (privateKey instanceof ECPrivateKey e && !onCurve(e, algorithm.curve())) {
       throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "the key is not on the curve of " + algorithm.wireName());
     }
     if (!(privateKey instanceof RSAPrivateCrtKey) && rsa) {
@@ -251,9 +251,21 @@ public final class SoftwareHsm implements Hsm {
     }
   }
 
-  private static String curveOf(ECPrivateKey key) {
-    int bits = key.getParams().getCurve().getField().getFieldSize();
-    return bits == 256 ? "secp256r1" : bits == 384 ? "secp384r1" : "other";
+  /**
+   * Whether the key is on the named curve: the whole curve (field, a, b), generator, order and
+   * cofactor, not only the field's size (secp256k1 and brainpoolP256r1 are 256-bit curves too).
+   */
+  static boolean onCurve(ECPrivateKey key, String curveName) {
+    try {
+      java.security.AlgorithmParameters named = java.security.AlgorithmParameters.getInstance("EC");
+      named.init(new java.security.spec.ECGenParameterSpec(curveName));
+      java.security.spec.ECParameterSpec want = named.getParameterSpec(java.security.spec.ECParameterSpec.class);
+      java.security.spec.ECParameterSpec have = key.getParams();
+      return have.getCurve().equals(want.getCurve()) && have.getGenerator().equals(want.getGenerator())
+          && have.getOrder().equals(want.getOrder()) && have.getCofactor() == want.getCofactor();
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
   }
 
   @Override

@@ -43,11 +43,20 @@ final class HealthRoutes {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * UP (200) or DOWN (503). The checks behind it (world id, node id, queue depth, cluster members)
+   * are shown to operators only: to anyone else the answer is the status alone.
+   */
   private void ready(RoutingContext ctx) {
-    api.readiness().check().onComplete(ar -> {
+    String authorization = ctx.request().getHeader("Authorization");
+    io.vertx.core.Future<Boolean> operator = authorization == null ? io.vertx.core.Future.succeededFuture(false)
+        : api.authenticator().authenticate(authorization, null).map(p -> p.operator()).otherwise(false);
+    operator.onComplete(who -> api.readiness().check().onComplete(ar -> {
       JsonObject body = ar.succeeded() ? ar.result() : new JsonObject().put("status", "DOWN");
+      String status = "UP".equals(body.getString("status")) ? "UP" : "DOWN";
       ctx.response().putHeader("Cache-Control", "no-store");
-      Requests.json(ctx, "UP".equals(body.getString("status")) ? 200 : 503, body);
-    });
+      Requests.json(ctx, "UP".equals(status) ? 200 : 503, Boolean.TRUE.equals(who.result()) ? body
+          : new JsonObject().put("status", status));
+    }));
   }
 }

@@ -31,10 +31,34 @@ public final class HttpServerVerticle extends VerticleBase {
     this.certificate = certificate;
   }
 
+  /**
+   * On every answer: {@code X-Content-Type-Options: nosniff}; over HTTPS, HSTS for a year; and on
+   * the API's answers (tenants, keys, audit, backups, licenses) {@code Cache-Control: no-store},
+   * unless the route set its own (a tenant's current key and JWKS may be cached for the rollover
+   * window, SPEC §4).
+   */
+  private void securityHeaders(io.vertx.ext.web.RoutingContext ctx) {
+    io.vertx.core.http.HttpServerResponse response = ctx.response();
+    response.putHeader("X-Content-Type-Options", "nosniff");
+    if (certificate != null) {
+      response.putHeader("Strict-Transport-Security", "max-age=31536000");
+    }
+    if (ctx.request().path().startsWith("/v1/")) {
+      ctx.addHeadersEndHandler(v -> {
+        if (!response.headers().contains("Cache-Control")) {
+          response.putHeader("Cache-Control", "no-store");
+        }
+      });
+    }
+    ctx.next();
+  }
+
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(Requests::assignId);
+    router.route().handler(this::securityHeaders);
+    router.route().handler(Auth.beforeBody(api));
     BodyHandler body = BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes());
     new HealthRoutes(api).mount(router);
     new TenantRoutes(api).mount(router, body);
@@ -56,6 +80,7 @@ public final class HttpServerVerticle extends VerticleBase {
         .setMaxInitialLineLength(8192)
         .setMaxHeaderSize(16 * 1024);
     if (certificate != null) {
+      io.licensor.tls.TlsPolicy.refuseClientRenegotiation();
       options.setSsl(true)
           .setEnabledSecureTransportProtocols(io.licensor.tls.TlsPolicy.PROTOCOLS)
           .setKeyCertOptions(new PemKeyCertOptions()

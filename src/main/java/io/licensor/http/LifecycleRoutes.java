@@ -10,7 +10,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 
 /** Re-key, cancel, reactivate, destroy, export, and the audit trail. */
 final class LifecycleRoutes {
@@ -176,7 +175,7 @@ final class LifecycleRoutes {
         .compose(p -> api.directory().require(tid))
         .compose(t -> {
           Instant from = instant(ctx.queryParams().get("from"), Instant.EPOCH, "from");
-          Instant to = instant(ctx.queryParams().get("to"), Instant.parse("9999-12-31T00:00:00Z"), "to");
+          Instant to = instant(ctx.queryParams().get("to"), LATEST, "to");
           int limit = integer(ctx.queryParams().get("limit"), 100, 1, 1000, "limit");
           long after = integer(ctx.queryParams().get("after"), 0, 0, Integer.MAX_VALUE, "after");
           return api.audit().read(tid, from, to, after, limit);
@@ -203,12 +202,20 @@ final class LifecycleRoutes {
     if (value == null || value.isBlank()) {
       return fallback;
     }
+    Instant parsed;
     try {
-      return value.matches("-?[0-9]+") ? Instant.ofEpochSecond(Long.parseLong(value)) : Instant.parse(value);
-    } catch (DateTimeParseException | NumberFormatException e) {
+      parsed = value.matches("-?[0-9]{1,19}") ? Instant.ofEpochSecond(Long.parseLong(value)) : Instant.parse(value);
+    } catch (java.time.DateTimeException | NumberFormatException e) {
       throw Problem.INVALID_REQUEST.with(name + " must be an ISO-8601 instant or epoch seconds");
     }
+    if (parsed.isBefore(Instant.EPOCH) || parsed.isAfter(LATEST)) {
+      throw Problem.INVALID_REQUEST.with(name + " must lie between 1970-01-01T00:00:00Z and " + LATEST);
+    }
+    return parsed;
   }
+
+  /** The latest instant an audit query may name (PostgreSQL's timestamps reach further; nothing is recorded there). */
+  private static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
 
   private static int integer(String value, int fallback, int min, int max, String name) {
     if (value == null || value.isBlank()) {

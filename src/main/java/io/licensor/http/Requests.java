@@ -1,5 +1,7 @@
 package io.licensor.http;
 
+import io.licensor.json.StrictJson;
+
 import io.licensor.errors.Problem;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;

@@ -40,6 +40,7 @@ public final class Authenticator {
   private final TenantStore store;
   private final String audience;
   private final int clockSkewSeconds;
+  private final int maxTokenLifetimeSeconds;
   private final Map<String, TenantVerifier> tenantVerifiers = new ConcurrentHashMap<>();
   private final Map<String, Cached> verified = new ConcurrentHashMap<>();
   /** "tenant issuer" → whether another tenant trusts the issuer too (it can only stop being so). */
@@ -52,13 +53,15 @@ public final class Authenticator {
   }
 
   public Authenticator(Map<String, JWKSet> operatorIssuers, KeyDirectory directory, TenantStore store,
-                       String audience, int clockSkewSeconds) {
+                       String audience, int clockSkewSeconds, int maxTokenLifetimeSeconds) {
     this.directory = directory;
     this.store = store;
     this.audience = audience;
     this.clockSkewSeconds = clockSkewSeconds;
+    this.maxTokenLifetimeSeconds = maxTokenLifetimeSeconds;
     Map<String, TokenVerifier> ops = new ConcurrentHashMap<>();
-    operatorIssuers.forEach((iss, jwks) -> ops.put(iss, new TokenVerifier(iss, jwks, audience, clockSkewSeconds)));
+    operatorIssuers.forEach((iss, jwks) -> ops.put(iss,
+        new TokenVerifier(iss, jwks, audience, clockSkewSeconds, maxTokenLifetimeSeconds)));
     this.operatorVerifiers = Map.copyOf(ops);
   }
 
@@ -200,7 +203,7 @@ public final class Authenticator {
     JWKSet jwks = tenant.tenant().identity().jwks();
     TenantVerifier current = tenantVerifiers.get(id);
     if (current == null || !current.issuer().equals(issuer) || !current.jwks().equals(jwks)) {
-      current = new TenantVerifier(issuer, jwks, new TokenVerifier(issuer, jwks, audience, clockSkewSeconds));
+      current = new TenantVerifier(issuer, jwks, new TokenVerifier(issuer, jwks, audience, clockSkewSeconds, maxTokenLifetimeSeconds));
       tenantVerifiers.put(id, current);
     }
     return current.verifier();

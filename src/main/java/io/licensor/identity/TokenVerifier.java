@@ -16,7 +16,8 @@ import java.util.Set;
 
 /**
  * Verifies tokens of one issuer against its JWK Set: RS256, PS256 or ES256 only (never none,
- * never HMAC), the configured audience, the issuer, and exp/nbf within the clock skew. Keys come
+ * never HMAC), the configured audience, the issuer, exp/nbf within the clock skew, a non-empty sub,
+ * no iat in the future, and a lifetime (exp after iat) within the configured maximum. Keys come
  * only from the issuer's registered JWK Set: jwk, jku, x5u and x5c headers are never followed, and
  * a token with a crit header is refused.
  */
@@ -25,8 +26,13 @@ final class TokenVerifier {
   static final Set<JWSAlgorithm> ACCEPTED = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.PS256, JWSAlgorithm.ES256);
 
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+  private final long clockSkewMillis;
+  private final long maxLifetimeMillis;
 
-  TokenVerifier(String issuer, JWKSet jwks, String audience, int clockSkewSeconds) {
+  /** {@code maxLifetimeSeconds}: the longest a token may be valid for (exp after iat, or after now without iat). */
+  TokenVerifier(String issuer, JWKSet jwks, String audience, int clockSkewSeconds, int maxLifetimeSeconds) {
+    this.clockSkewMillis = clockSkewSeconds * 1000L;
+    this.maxLifetimeMillis = maxLifetimeSeconds * 1000L;
     processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(
         JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null));
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ACCEPTED, new ImmutableJWKSet<>(jwks.toPublicJWKSet())));
@@ -43,6 +49,20 @@ final class TokenVerifier {
     if (jwt.getHeader().getCriticalParams() != null && !jwt.getHeader().getCriticalParams().isEmpty()) {
       throw new com.nimbusds.jose.proc.BadJOSEException("critical header parameters are not accepted");
     }
-    return processor.process(jwt, null);
+    JWTClaimsSet claims = processor.process(jwt, null);
+    if (claims.getSubject() == null || claims.getSubject().isBlank()) {
+      throw new com.nimbusds.jose.proc.BadJOSEException("the token's sub is empty");
+    }
+    long now = System.currentTimeMillis();
+    java.util.Date issuedAt = claims.getIssueTime();
+    if (issuedAt != null && issuedAt.getTime() > now + clockSkewMillis) {
+      throw new com.nimbusds.jose.proc.BadJOSEException("the token is issued in the future (iat)");
+    }
+    long from = issuedAt != null ? issuedAt.getTime() : now;
+    if (claims.getExpirationTime().getTime() - from > maxLifetimeMillis + clockSkewMillis) {
+      throw new com.nimbusds.jose.proc.BadJOSEException("the token is valid for longer than this service accepts ("
+          + maxLifetimeMillis / 1000 + " s)");
+    }
+    return claims;
   }
 }

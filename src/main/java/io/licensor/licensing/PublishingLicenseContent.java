@@ -29,6 +29,12 @@ public record PublishingLicenseContent(String contentId, String publisher, long 
   static PublishingLicenseContent fromJson(byte[] plaintext) {
     JsonObject json;
     try {
+      // as strict as a request body: a payload with "grants" twice means one thing here and another elsewhere
+      io.licensor.json.StrictJson.check(plaintext);
+    } catch (io.licensor.errors.ProblemException e) {
+      throw new IllegalArgumentException("the payload is not strict JSON: " + e.getMessage());
+    }
+    try {
       json = new JsonObject(new String(plaintext, java.nio.charset.StandardCharsets.UTF_8));
     } catch (DecodeException | ClassCastException e) {
       throw new IllegalArgumentException("the payload is not a JSON object");

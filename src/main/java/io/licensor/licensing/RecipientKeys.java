@@ -17,8 +17,9 @@ import java.security.spec.RSAPublicKeySpec;
 import java.util.Set;
 
 /**
- * The recipient's public key, to which a use license encrypts the content key: RSA of at least
- * 2048 bits, or EC on P-256, P-384 or P-521. A key with private parts is refused (and never echoed).
+ * The recipient's public key, to which a use license encrypts the content key: RSA of 2048 to 4096
+ * bits with exponent 65537, or EC on P-256, P-384 or P-521. A key with private parts is refused (and
+ * never echoed).
  */
 final class RecipientKeys {
 
@@ -41,8 +42,12 @@ final class RecipientKeys {
       throw bad("recipientKey must be a public key; never send a private key");
     }
     if (jwk instanceof RSAKey rsa) {
-      if (modulusBits(rsa) < 2048) {
-        throw bad("recipientKey: RSA keys must have at least 2048 bits");
+      int bits = modulusBits(rsa);
+      if (bits < 2048 || bits > 4096) {
+        throw bad("recipientKey: RSA keys must have 2048 to 4096 bits (this one has " + bits + ")");
+      }
+      if (!F4.equals(bigInteger(rsa.getPublicExponent()))) {
+        throw bad("recipientKey: RSA keys must have the public exponent 65537 (AQAB)");
       }
       return rsa;
     }
@@ -66,12 +71,19 @@ final class RecipientKeys {
   }
 
   private static int modulusBits(RSAKey rsa) {
+    return bigInteger(rsa.getModulus()).bitLength();
+  }
+
+  private static BigInteger bigInteger(com.nimbusds.jose.util.Base64URL value) {
     try {
-      return new BigInteger(1, Base64Url.decode(rsa.getModulus())).bitLength();
+      return new BigInteger(1, Base64Url.decode(value));
     } catch (IllegalArgumentException e) {
       throw bad("recipientKey is not a valid JWK");
     }
   }
+
+  /** The only public exponent accepted: 65537. A large exponent multiplies the cost of each license. */
+  private static final BigInteger F4 = BigInteger.valueOf(65537);
 
   private static ProblemException bad(String detail) {
     return Problem.INVALID_REQUEST.with(detail);

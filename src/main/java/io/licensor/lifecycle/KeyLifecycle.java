@@ -238,6 +238,10 @@ public final class KeyLifecycle {
       if (!(body.getValue("password") instanceof String password) || password.length() < 12 || password.length() > 1024) {
         return Future.failedFuture(Problem.INVALID_REQUEST.with("password is required: 12 to 1024 characters"));
       }
+      String weak = ExportPasswords.weakness(password, tenantId);
+      if (weak != null) {
+        return Future.failedFuture(Problem.INVALID_REQUEST.with("password is too weak: " + weak));
+      }
       return hsm.exportEncrypted(v.keyRef(), password.toCharArray())
           .recover(err -> err instanceof HsmException h && h.reason() == HsmException.Reason.NOT_EXTRACTABLE
               ? refuse(by, tenantId, kid, requestId, Problem.KEY_NOT_EXPORTABLE.with("key version " + kid + " is not extractable"))

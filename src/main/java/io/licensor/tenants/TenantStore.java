@@ -33,10 +33,16 @@ public final class TenantStore {
   private final Pool pool;
   private final java.util.Set<String> operatorIssuers;
 
-  /** {@code operatorIssuers}: issuers no tenant may register (their tokens are operators'). */
-  public TenantStore(Pool pool, java.util.Set<String> operatorIssuers) {
+  private final int maxVersions;
+
+  /**
+   * {@code operatorIssuers}: issuers no tenant may register (their tokens are operators');
+   * {@code maxVersions}: the most key versions a tenant may have (destroyed ones count: numbers are never re-used).
+   */
+  public TenantStore(Pool pool, java.util.Set<String> operatorIssuers, int maxVersions) {
     this.pool = pool;
     this.operatorIssuers = java.util.Set.copyOf(operatorIssuers);
+    this.maxVersions = maxVersions;
   }
 
   /** Inserts a new tenant with its first (active) key version, in one transaction. */
@@ -81,6 +87,11 @@ public final class TenantStore {
           OffsetDateTime activeSince = max.getOffsetDateTime("active_created_at");
           if (since != null && activeSince != null && !activeSince.isBefore(since)) {
             return Future.succeededFuture(Optional.<KeyVersion>empty());
+          }
+          if (max.getInteger("v") >= maxVersions) {
+            return Future.failedFuture(Problem.LIMIT_REACHED.with("tenant '" + tenantId + "' has " + max.getInteger("v")
+                + " key versions, the most a tenant may have (limits.maxKeyVersions); destroyed versions count, as "
+                + "version numbers are never re-used"));
           }
           KeyVersion next = build.apply(max.getInteger("v") + 1);
           return conn.preparedQuery(TenantSql.RETAIN_ACTIVE).execute(Tuple.of(tenantId))

@@ -18,4 +18,13 @@ public final class TlsPolicy {
 
   private TlsPolicy() {
   }
+
+  /**
+   * Refuses renegotiation a client starts (TLS 1.2; TLS 1.3 has none): each one costs the server a
+   * full handshake. The JDK reads the setting when its first TLS server handshake runs, so this is
+   * called before any server is created.
+   */
+  public static void refuseClientRenegotiation() {
+    System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+  }
 }

@@ -28,7 +28,7 @@ public final class AdminCards {
 
   static final String WORLD_FORMAT = "licensor-world/1";
   static final String CARD_FORMAT = "licensor-admin-card/1";
-  static final int MIN_PASSPHRASE = 8;
+  public static final int MIN_PASSPHRASE = 12;
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -171,7 +171,7 @@ public final class AdminCards {
     return PassphraseSeal.open(sealed, passphrase, aad(worldId, card.index()), "card " + card.index());
   }
 
-  private static byte[] aad(String worldId, int index) {
+  static byte[] aad(String worldId, int index) {
     return ("licensor-admin-card|" + worldId + "|" + index).getBytes(StandardCharsets.UTF_8);
   }
 

@@ -70,6 +70,9 @@ public final class ModuleKeyFile {
 
   /** As {@link #write(Path, WorldKey)}, sealed under {@code passphrase} when one is given. */
   public static void write(Path dataDir, WorldKey world, char[] passphrase) throws IOException {
+    if (passphrase != null && passphrase.length < AdminCards.MIN_PASSPHRASE) {
+      throw new WorldException("the module passphrase must have at least " + AdminCards.MIN_PASSPHRASE + " characters");
+    }
     Path file = pathIn(dataDir);
     if (Files.exists(file)) {
       WorldKey existing = read(file, passphrase);

@@ -198,6 +198,22 @@ class ByokImportTest {
   }
 
   @Test
+  @DisplayName("a 256-bit key on another curve (secp256k1, brainpoolP256r1) is not an EC-P256 key: 400 byok-key-not-allowed")
+  void otherCurvesAreNotP256() throws Exception {
+    for (String curve : List.of("secp256k1", "brainpoolP256r1")) {
+      String id = "curve-" + curve.toLowerCase(java.util.Locale.ROOT);
+      JsonObject kek = kek(id, node.operatorToken());
+      JsonObject file = wrapWithOpenssl(id, id, kek, List.of("-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:" + curve),
+          "SHA-256", true);
+      Http.Response r = node.http.post("/v1/tenants", node.operatorToken(),
+          byokTenant(id, Issuer.ec("https://idp.test/" + id), "EC-P256", file));
+      assertThat(r.status()).as(curve + ": " + r).isEqualTo(400);
+      assertThat(r.slug()).as(curve + ": " + r).isEqualTo("byok-key-not-allowed");
+      assertThat(node.http.get("/v1/tenants/" + id, node.operatorToken()).status()).isEqualTo(404);
+    }
+  }
+
+  @Test
   @DisplayName("each import error is its own problem, and nothing is stored")
   void importErrorsStoreNothing() throws Exception {
     JsonObject kek = kek("errs", node.operatorToken());

@@ -48,6 +48,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("development mode (a local issuer of any token) is refused unless http.host is loopback")
+  void devModeOnLoopbackOnly() {
+    for (String host : java.util.List.of("0.0.0.0", "::", "192.0.2.10")) {
+      assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_DEV_ENABLED", "true", "LICENSOR_HTTP_HOST", host)))
+          .as(host).hasMessageContaining("dev.enabled").hasMessageContaining("loopback");
+    }
+    assertThat(ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_DEV_ENABLED", "true", "LICENSOR_HTTP_HOST", "127.0.0.1"))
+        .devEnabled()).isTrue();
+  }
+
+  @Test
   @DisplayName("a cluster needs a shared database, and the SMTP password stays out of the file")
   void clusterAndMailSettings(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
     assertThatThrownBy(() -> ConfigLoader.load(new JsonObject().put("cluster", new JsonObject().put("enabled", true)), Map.of()))

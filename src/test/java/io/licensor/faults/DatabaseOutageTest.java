@@ -62,7 +62,7 @@ class DatabaseOutageTest {
       assertThat(rekeyMillis).as("re-key refused fast").isLessThan(3000);
       Http.Response created = http.post("/v1/tenants", node.operatorToken(), TestNode.tenantRequest("during", "EC-P256", Issuer.ec("https://idp.test/during")));
       assertThat(created.status()).as(created.toString()).isEqualTo(503);
-      Http.Response ready = http.get("/health/ready", null);
+      Http.Response ready = http.get("/health/ready", node.operatorToken());
       assertThat(ready.status()).isEqualTo(503);
       assertThat(ready.json().getJsonObject("checks").getJsonObject("database").getString("status")).isEqualTo("DOWN");
       Thread.sleep(3000);

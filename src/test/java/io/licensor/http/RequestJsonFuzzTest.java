@@ -1,5 +1,7 @@
 package io.licensor.http;
 
+import io.licensor.json.StrictJson;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.licensor.errors.Problem;

@@ -20,7 +20,7 @@ class TokenFuzzTest {
   static {
     try {
       ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
-      VERIFIER = new TokenVerifier("https://idp.test/fuzz", new JWKSet(key.toPublicJWK()), "licensor", 60);
+      VERIFIER = new TokenVerifier("https://idp.test/fuzz", new JWKSet(key.toPublicJWK()), "licensor", 60, 86_400);
     } catch (Exception e) {
       throw new ExceptionInInitializerError(e);
     }

@@ -45,6 +45,11 @@ public final class RmsClient {
 
   /** A publishing license made offline from the tenant's current public key ({@code keys/current}'s jwk). */
   public static String publishOffline(JsonObject currentKey, JsonObject payload) {
+    return publishOffline(currentKey, payload.encode());
+  }
+
+  /** The same with the payload's JSON text as given (a hostile client's: duplicate keys, say). */
+  public static String publishOffline(JsonObject currentKey, String payloadText) {
     try {
       PublicJsonWebKey jwk = PublicJsonWebKey.Factory.newPublicJwk(currentKey.getJsonObject("jwk").encode());
       JsonWebEncryption jwe = new JsonWebEncryption();
@@ -55,7 +60,7 @@ public final class RmsClient {
       jwe.setKeyIdHeaderValue(currentKey.getString("kid"));
       jwe.setHeader("typ", "licensor-pl+jwe");
       jwe.setKey(jwk.getPublicKey());
-      jwe.setPayload(payload.encode());
+      jwe.setPayload(payloadText);
       return jwe.getCompactSerialization();
     } catch (JoseException e) {
       throw new IllegalStateException(e);

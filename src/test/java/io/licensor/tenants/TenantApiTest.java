@@ -115,7 +115,11 @@ class TenantApiTest {
     assertThat(node.http.get("/health/live", null).status()).isEqualTo(200);
     Http.Response ready = node.http.get("/health/ready", null);
     assertThat(ready.status()).isEqualTo(200);
-    assertThat(ready.json().getJsonObject("checks").fieldNames()).contains("database", "hsm", "world");
+    assertThat(ready.json().fieldNames()).as("anonymous readiness is up or down only").containsExactly("status");
+    Http.Response details = node.http.get("/health/ready", node.operatorToken());
+    assertThat(details.json().getJsonObject("checks").fieldNames()).contains("database", "hsm", "world");
+    assertThat(node.http.get("/health/ready", node.createTenant("ready-user", "EC-P256")
+        .token("admin@ready-user.test", List.of("tenant-admin"))).json().fieldNames()).containsExactly("status");
     Http.Response openapi = node.http.get("/openapi.yaml", null);
     assertThat(openapi.status()).isEqualTo(200);
     assertThat(openapi.body()).contains("openapi: 3", "/v1/tenants:", "/v1/cluster:", "/v1/incidents:", "/v1/crypto-policy:", "/v1/tenants/{tid}:", "/v1/tenants/{tid}/keys/current:",

@@ -103,4 +103,40 @@ class AdminCardsTest {
     assertThat(ok).isZero();
     assertThat(ModuleKeyFile.loadOrCreate(node).worldId()).isEqualTo(worldFile.getString("worldId"));
   }
+
+  @Test
+  @DisplayName("a card sealed with other scrypt parameters opens: they are read from the card, within bounds")
+  void kdfParametersComeFromTheCard() {
+    List<char[]> pass = passphrases(3, "stronger");
+    AdminCards.NewWorld world = AdminCards.create(2, pass);
+    String worldId = world.key().worldId();
+    JsonObject card = world.cards().get(0).copy();
+    JsonObject sealed = new JsonObject().put("kdf", card.getJsonObject("kdf")).put("nonce", card.getString("nonce"))
+        .put("ciphertext", card.getString("share"));
+    byte[] share = PassphraseSeal.open(sealed, pass.get(0), AdminCards.aad(worldId, 1), "card 1");
+    JsonObject raised = PassphraseSeal.seal(share, pass.get(0), AdminCards.aad(worldId, 1), 1 << 16, 8, 1);
+    card.put("kdf", raised.getJsonObject("kdf")).put("nonce", raised.getString("nonce")).put("share", raised.getString("ciphertext"));
+    assertThat(card.getJsonObject("kdf").getInteger("N")).isEqualTo(1 << 16);
+    WorldKey rebuilt = AdminCards.rebuild(world.worldFile(),
+        List.of(AdminCards.read(card, "card 1"), AdminCards.read(world.cards().get(1), "card 2")), List.of(pass.get(0), pass.get(1)));
+    assertThat(rebuilt.worldId()).isEqualTo(worldId);
+
+    JsonObject absurd = card.copy();
+    absurd.getJsonObject("kdf").put("N", 1 << 30);
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> AdminCards.rebuild(world.worldFile(),
+        List.of(AdminCards.read(absurd, "card 1"), AdminCards.read(world.cards().get(1), "card 2")), List.of(pass.get(0), pass.get(1))))
+        .isInstanceOf(WorldException.class).hasMessageContaining("out of bounds");
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("refused before deriving anything").isLessThan(5_000);
+  }
+
+  @Test
+  @DisplayName("card and module passphrases need 12 characters")
+  void passphrasesOfTwelve(@TempDir Path dir) {
+    List<char[]> shortOnes = List.of("eleven chrs".toCharArray(), "twelve chars".toCharArray(), "twelve chars".toCharArray());
+    assertThatThrownBy(() -> AdminCards.create(2, shortOnes)).isInstanceOf(WorldException.class).hasMessageContaining("12");
+    WorldKey key = AdminCards.create(2, passphrases(3, "goodness")).key();
+    assertThatThrownBy(() -> ModuleKeyFile.write(dir, key, "eleven chrs".toCharArray()))
+        .isInstanceOf(WorldException.class).hasMessageContaining("12");
+  }
 }

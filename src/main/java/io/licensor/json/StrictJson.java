@@ -1,4 +1,4 @@
-package io.licensor.http;
+package io.licensor.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
@@ -10,14 +10,15 @@ import io.licensor.errors.Problem;
 import java.io.IOException;
 
 /**
- * The checks a request body passes before it is read as JSON: valid UTF-8, no key twice in one
+ * The checks a request body, and a publishing license's decrypted payload, pass before they are
+ * read as JSON: valid UTF-8, no key twice in one
  * object (a document that means different things to different parsers is refused, not resolved
  * "last one wins"), nesting at most {@link #MAX_DEPTH} deep, and strings and numbers of sane length.
  * One pass over the tokens; the body is already bounded by {@code http.maxBodyBytes}.
  */
-final class StrictJson {
+public final class StrictJson {
 
-  static final int MAX_DEPTH = 32;
+  public static final int MAX_DEPTH = 32;
 
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -32,7 +33,7 @@ final class StrictJson {
   }
 
   /** Throws 400 malformed-json, saying which rule the body broke (never quoting it). */
-  static void check(byte[] body) {
+  public static void check(byte[] body) {
     // the JDK's decoder is strict (overlong forms, surrogates, code points past U+10FFFF); Jackson's is not
     try {
       java.nio.charset.StandardCharsets.UTF_8.newDecoder()
