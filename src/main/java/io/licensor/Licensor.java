@@ -79,6 +79,7 @@ public final class Licensor {
   private String worldId;
   private DevIssuer devIssuer;
   private AuditLog audit;
+  private byte[] auditChainKey;
   private KeyLifecycle lifecycle;
   private BackupService backupService;
   private LicensingService licensingService;
@@ -246,6 +247,10 @@ public final class Licensor {
               config.hsmSessions(), config.hsmQueueCapacity());
           return Database.start(vertx, config);
         })
+        .compose(db -> hsmClient.worldMac(io.licensor.audit.AuditChain.KEY_LABEL).map(key -> {
+          auditChainKey = key;
+          return db;
+        }))
         .compose(db -> {
           database = db;
           Map<String, JWKSet> operatorIssuers = operatorIssuers();
@@ -257,8 +262,9 @@ public final class Licensor {
           directory.onKeyRetired(hsmClient::forget);
           Authenticator authenticator = new Authenticator(operatorIssuers, directory, store, config.audience(),
               config.clockSkewSeconds(), config.maxTokenLifetimeSeconds());
-          audit = new AuditLog(vertx, db.pool(), config.nodeId(), config.auditQueueCapacity(), config.auditBatchSize(),
-              config.auditKeyUse());
+          audit = new AuditLog(vertx, db.pool(), db.auditReads(), new io.licensor.audit.AuditChain(auditChainKey), config.nodeId(),
+              config.auditQueueCapacity(), config.auditBatchSize(), config.auditKeyUse());
+          java.util.Arrays.fill(auditChainKey, (byte) 0);
           audit.start(config.auditFlushMillis());
           audit.onBatch(metrics::auditBatch);
           metrics.gauge("licensor.audit.backlog", "Audit records queued, not yet written", audit::backlog);
@@ -286,7 +292,8 @@ public final class Licensor {
           vertx.setPeriodic(period, period, t -> directory.sweep().onFailure(err ->
               LOG.warn("key directory sweep failed ({}); cached tenants unconfirmed for {} s are reloaded before use",
                   err.toString(), 2 * config.keyRefreshSeconds())));
-          return Future.all(notices.start(), clusterView.start())
+          return audit.markChainsKeyed()
+              .compose(x -> Future.all(notices.start(), clusterView.start()))
               .compose(x -> vertx.deployVerticle(campaigns))
               .compose(x -> vertx.deployVerticle(outbox))
               .compose(x -> vertx.deployVerticle(() -> new HttpServerVerticle(api, port, certificate),

@@ -7,17 +7,89 @@ import java.time.Instant;
 import java.util.HexFormat;
 
 /**
- * The hash chain: each record's hash is SHA-256 over its sequence number, its fields and the
- * previous record's hash, each field length-prefixed so no two records can encode alike.
+ * The chain: each record's hash covers its sequence number, its fields and the previous record's
+ * hash, each field length-prefixed so no two records can encode alike. Records are chained with
+ * HMAC-SHA256 under a key derived from the security world ({@code licensor-audit/2}): whoever can
+ * write to the database but does not hold the world cannot make a record that verifies. Records
+ * from before the key ({@code licensor-audit/1}) are plain SHA-256, and verify as such up to the
+ * tenant's {@code keyed_from}, itself under a MAC.
  */
 public final class AuditChain {
 
   /** The {@code prev_hash} of a tenant's first record. */
   public static final String GENESIS = "0".repeat(64);
 
-  private AuditChain() {
+  /** What the world MAC derives the chain key from (never the key itself). */
+  public static final byte[] KEY_LABEL = "licensor audit chain key/1".getBytes(StandardCharsets.US_ASCII);
+
+  private final byte[] key;
+
+  /** A chain keyed with {@code key} (32 bytes derived from the world; kept only in memory). */
+  public AuditChain(byte[] key) {
+    this.key = key.clone();
   }
 
+  /** A record's keyed hash. */
+  public String keyed(AuditEvent e, long seq, String prevHash) {
+    javax.crypto.Mac mac = mac();
+    record(new Sink() {
+      @Override
+      public void update(byte b) {
+        mac.update(b);
+      }
+
+      @Override
+      public void update(byte[] bytes) {
+        mac.update(bytes);
+      }
+    }, "licensor-audit/2", e, seq, prevHash);
+    return HexFormat.of().formatHex(mac.doFinal());
+  }
+
+  /** A MAC over labelled values (a chain's keyed_from, a verified checkpoint). */
+  public String mac(String label, String... values) {
+    javax.crypto.Mac mac = mac();
+    Sink sink = new Sink() {
+      @Override
+      public void update(byte b) {
+        mac.update(b);
+      }
+
+      @Override
+      public void update(byte[] bytes) {
+        mac.update(bytes);
+      }
+    };
+    field(sink, label);
+    for (String v : values) {
+      field(sink, v);
+    }
+    return HexFormat.of().formatHex(mac.doFinal());
+  }
+
+  /** Whether {@code claimed} is the MAC of these values (constant time). */
+  public boolean verifies(String claimed, String label, String... values) {
+    return claimed != null && MessageDigest.isEqual(claimed.getBytes(StandardCharsets.US_ASCII),
+        mac(label, values).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private javax.crypto.Mac mac() {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      return mac;
+    } catch (java.security.GeneralSecurityException ex) {
+      throw new IllegalStateException(ex);
+    }
+  }
+
+  private interface Sink {
+    void update(byte b);
+
+    void update(byte[] bytes);
+  }
+
+  /** A record's hash from before the chain was keyed (plain SHA-256): verified, never written any more. */
   public static String hash(AuditEvent e, long seq, String prevHash) {
     MessageDigest sha;
     try {
@@ -25,7 +97,22 @@ public final class AuditChain {
     } catch (NoSuchAlgorithmException ex) {
       throw new IllegalStateException(ex);
     }
-    field(sha, "licensor-audit/1");
+    record(new Sink() {
+      @Override
+      public void update(byte b) {
+        sha.update(b);
+      }
+
+      @Override
+      public void update(byte[] bytes) {
+        sha.update(bytes);
+      }
+    }, "licensor-audit/1", e, seq, prevHash);
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  private static void record(Sink sha, String domain, AuditEvent e, long seq, String prevHash) {
+    field(sha, domain);
     field(sha, e.tenantId());
     field(sha, Long.toString(seq));
     field(sha, Long.toString(micros(e.at())));
@@ -37,14 +124,13 @@ public final class AuditChain {
     field(sha, e.requestId());
     field(sha, e.detail());
     field(sha, prevHash);
-    return HexFormat.of().formatHex(sha.digest());
   }
 
   static long micros(Instant t) {
     return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
   }
 
-  private static void field(MessageDigest sha, String value) {
+  private static void field(Sink sha, String value) {
     if (value == null) {
       sha.update(new byte[] {0, 0, 0, 0, 0});
       return;

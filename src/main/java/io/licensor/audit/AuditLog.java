@@ -51,6 +51,8 @@ public final class AuditLog {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final Pool readPool;
+  private final AuditChain chain;
   private final String node;
   private final int capacity;
   private final int batchSize;
@@ -61,9 +63,17 @@ public final class AuditLog {
   private volatile long lastFailureLog;
   private long timer = -1;
 
-  public AuditLog(Vertx vertx, Pool pool, String node, int capacity, int batchSize, boolean keyUse) {
+  /**
+   * {@code pool} writes the records; {@code readPool}, a small pool of its own, serves reads and
+   * verification, so audit reads never take the connections key-use records are written with.
+   * {@code chain}: the chain keyed from the world.
+   */
+  public AuditLog(Vertx vertx, Pool pool, Pool readPool, AuditChain chain, String node, int capacity, int batchSize,
+                  boolean keyUse) {
     this.vertx = vertx;
     this.pool = pool;
+    this.readPool = readPool;
+    this.chain = chain;
     this.node = node;
     this.capacity = capacity;
     this.batchSize = batchSize;
@@ -75,7 +85,45 @@ public final class AuditLog {
   }
 
   public void start(long flushMillis) {
-    timer = vertx.setPeriodic(flushMillis, id -> flush());
+    timer = vertx.setPeriodic(flushMillis, id -> {
+      summariseRefusals(false);
+      flush();
+    });
+  }
+
+  /** Refusals of callers without the role, per "tenant action outcome", since the last summary. */
+  private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> refusals =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile long lastSummaryMillis = System.currentTimeMillis();
+  static final long SUMMARY_MILLIS = 60_000;
+
+  /**
+   * Counts a refusal of a caller who lacks the role the operation needs (a plain user asking to
+   * export a key): such refusals do not each become a durable record — a user could append them by
+   * the hundred per second — but one record per tenant, action and outcome each minute says how
+   * many there were.
+   */
+  public void refusedWithoutRole(String tenantId, String action, String outcome) {
+    refusals.computeIfAbsent(tenantId + " " + action + " " + outcome, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+  }
+
+  private void summariseRefusals(boolean now) {
+    long at = System.currentTimeMillis();
+    if (refusals.isEmpty() || (!now && at - lastSummaryMillis < SUMMARY_MILLIS)) {
+      return;
+    }
+    long window = Math.max(1, (at - lastSummaryMillis) / 1000);
+    lastSummaryMillis = at;
+    for (String key : List.copyOf(refusals.keySet())) {
+      java.util.concurrent.atomic.LongAdder count = refusals.remove(key);
+      String[] parts = key.split(" ", 3);
+      try {
+        enqueue(AuditEvent.now(parts[0], null, "(callers without the role)", parts[1], parts[2], node, null,
+            new JsonObject().put("count", count.sum()).put("windowSeconds", window).encode()), null);
+      } catch (RuntimeException e) {
+        // the queue is full: the count is lost with the key uses that are refused meanwhile
+      }
+    }
   }
 
   /**
@@ -87,6 +135,7 @@ public final class AuditLog {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
+    summariseRefusals(true);
     return drain(System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
   }
 
@@ -206,7 +255,11 @@ public final class AuditLog {
     TreeSet<String> tenants = new TreeSet<>();
     batch.forEach(b -> tenants.add(b.event().tenantId()));
     String[] ids = tenants.toArray(new String[0]);
-    return conn.preparedQuery(AuditSql.ENSURE_HEADS).execute(Tuple.of(ids, AuditChain.GENESIS))
+    String[] keyedMacs = new String[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      keyedMacs[i] = chain.mac(KEYED_FROM, ids[i], "1");
+    }
+    return conn.preparedQuery(AuditSql.ENSURE_HEADS).execute(Tuple.of(ids, AuditChain.GENESIS, keyedMacs))
         .compose(r -> conn.preparedQuery(AuditSql.LOCK_HEADS).execute(Tuple.of((Object) ids)))
         .compose(rows -> {
           Map<String, long[]> seqs = new HashMap<>();
@@ -223,7 +276,7 @@ public final class AuditLog {
             AuditEvent e = batch.get(i).event();
             long seq = ++seqs.get(e.tenantId())[0];
             String prev = hashes.get(e.tenantId());
-            String hash = AuditChain.hash(e, seq, prev);
+            String hash = chain.keyed(e, seq, prev);
             hashes.put(e.tenantId(), hash);
             seqColumn[i] = seq;
             at[i] = OffsetDateTime.ofInstant(e.at(), ZoneOffset.UTC);
@@ -249,7 +302,7 @@ public final class AuditLog {
 
   /** A page of a tenant's trail (by time window, after a sequence number) and the whole chain's status. */
   public Future<Page> read(String tenantId, Instant from, Instant to, long afterSeq, int limit) {
-    Future<JsonArray> page = pool.preparedQuery(AuditSql.PAGE).execute(Tuple.of(tenantId,
+    Future<JsonArray> page = readPool.preparedQuery(AuditSql.PAGE).execute(Tuple.of(tenantId,
             OffsetDateTime.ofInstant(from, ZoneOffset.UTC), OffsetDateTime.ofInstant(to, ZoneOffset.UTC), afterSeq, limit))
         .map(rows -> {
           JsonArray events = new JsonArray();
@@ -258,26 +311,116 @@ public final class AuditLog {
           }
           return events;
         });
-    return page.compose(events -> verify(tenantId).map(chain -> new Page(events,
-        events.size() == limit ? events.getJsonObject(events.size() - 1).getLong("seq") : null, chain)));
+    boolean whole = !from.isAfter(Instant.EPOCH) && !to.isBefore(Instant.parse("9999-12-31T00:00:00Z"));
+    return page.compose(events -> verify(tenantId).compose(chainStatus -> verifyPage(tenantId, events, chainStatus,
+            whole ? afterSeq : -1))
+        .map(chainStatus -> new Page(events, events.size() == limit ? events.getJsonObject(events.size() - 1).getLong("seq") : null,
+            chainStatus)));
   }
 
-  /** Re-computes a tenant's whole chain from its first record to its head. */
+  /**
+   * The records shown are verified too, each against its own keyed hash and its neighbour's: a
+   * record rewritten before the verified checkpoint is caught when someone reads it.
+   */
+  private Future<ChainStatus> verifyPage(String tenantId, JsonArray events, ChainStatus whole, long contiguousAfter) {
+    if (!whole.valid()) {
+      return Future.succeededFuture(whole);
+    }
+    if (events.isEmpty()) {
+      // a page of the whole trail that shows nothing although the chain holds records after it: they were removed
+      return Future.succeededFuture(contiguousAfter >= 0 && contiguousAfter < whole.records()
+          ? new ChainStatus(false, contiguousAfter + 1, whole.records()) : whole);
+    }
+    return readPool.preparedQuery(AuditSql.HEAD).execute(Tuple.of(tenantId)).map(rows -> {
+      Long keyedFrom = rows.iterator().hasNext() ? rows.iterator().next().getLong("keyed_from") : null;
+      long from = keyedFrom == null ? 1 : keyedFrom;
+      JsonObject previous = null;
+      for (int i = 0; i < events.size(); i++) {
+        JsonObject ev = events.getJsonObject(i);
+        long seq = ev.getLong("seq");
+        AuditEvent e = new AuditEvent(tenantId, Instant.parse(ev.getString("at")), ev.getString("kid"), ev.getString("principal"),
+            ev.getString("action"), ev.getString("outcome"), ev.getString("node"), ev.getString("requestId"), ev.getString(RAW_DETAIL));
+        String prev = ev.getString(PREV_HASH);
+        String want = seq < from ? AuditChain.hash(e, seq, prev) : chain.keyed(e, seq, prev);
+        boolean linked = previous == null || previous.getLong("seq") + 1 != seq || previous.getString("hash").equals(prev);
+        // without a time window, the page holds every record after contiguousAfter, in order: a gap is a removal
+        long expected = previous == null ? contiguousAfter + 1 : previous.getLong("seq") + 1;
+        boolean contiguous = contiguousAfter < 0 || seq == expected;
+        if (!want.equals(ev.getString("hash")) || !linked || !contiguous) {
+          return new ChainStatus(false, contiguous ? seq : expected, whole.records());
+        }
+        previous = ev;
+      }
+      return whole;
+    }).map(status -> {
+      for (int i = 0; i < events.size(); i++) {
+        events.getJsonObject(i).remove(RAW_DETAIL);
+        events.getJsonObject(i).remove(PREV_HASH);
+      }
+      return status;
+    });
+  }
+
+  /** Kept on a page's records while they are verified, then removed from the answer. */
+  private static final String RAW_DETAIL = "_rawDetail";
+  private static final String PREV_HASH = "_prevHash";
+
+  static final String KEYED_FROM = "keyed-from";
+  static final String CHECKPOINT = "verified";
+  static final String KEYING_MARK = "audit keyed";
+
+  /**
+   * Verifies a tenant's chain: from its last verified checkpoint (whose MAC holds) to its head, so
+   * a read costs the records since the last one, not the whole chain; then moves the checkpoint.
+   * A head whose {@code keyed_from} is missing or not under its MAC is a broken chain.
+   */
   public Future<ChainStatus> verify(String tenantId) {
-    return verifyFrom(tenantId, 0, AuditChain.GENESIS, 0)
-        .compose(status -> !status.valid() ? Future.succeededFuture(status)
-            : pool.preparedQuery(AuditSql.HEAD).execute(Tuple.of(tenantId)).map(rows -> {
-              if (!rows.iterator().hasNext()) {
-                return status;
-              }
-              Row head = rows.iterator().next();
-              boolean tailIntact = head.getLong("seq") == status.records();
-              return tailIntact ? status : new ChainStatus(false, status.records() + 1, status.records());
-            }));
+    return readPool.preparedQuery(AuditSql.HEAD).execute(Tuple.of(tenantId)).compose(rows -> {
+      if (!rows.iterator().hasNext()) {
+        return Future.succeededFuture(new ChainStatus(true, null, 0));
+      }
+      Row head = rows.iterator().next();
+      long headSeq = head.getLong("seq");
+      Long keyedFrom = head.getLong("keyed_from");
+      if (keyedFrom == null || !chain.verifies(head.getString("keyed_mac"), KEYED_FROM, tenantId, Long.toString(keyedFrom))) {
+        return Future.succeededFuture(new ChainStatus(false, keyedFrom == null ? 1L : Math.max(1L, keyedFrom), headSeq));
+      }
+      long checkpoint = head.getLong("verified_seq");
+      String checkpointHash = head.getString("verified_hash");
+      boolean trusted = checkpoint > 0 && checkpoint <= headSeq
+          && chain.verifies(head.getString("verified_mac"), CHECKPOINT, tenantId, Long.toString(checkpoint), checkpointHash);
+      long fromSeq = trusted ? checkpoint : 0;
+      String fromHash = trusted ? checkpointHash : AuditChain.GENESIS;
+      // the checkpoint's own record must still be there, as it was verified
+      Future<Boolean> anchored = !trusted ? Future.succeededFuture(true)
+          : readPool.preparedQuery(AuditSql.RECORD_HASH).execute(Tuple.of(tenantId, checkpoint))
+              .map(r -> r.iterator().hasNext() && checkpointHash.equals(r.iterator().next().getString("hash")));
+      return anchored.compose(ok -> !ok ? Future.succeededFuture(new ChainStatus(false, checkpoint, headSeq))
+          : verifyFrom(tenantId, keyedFrom, fromSeq, fromHash, fromSeq, fromHash).compose(status -> {
+        if (!status.status().valid()) {
+          return Future.succeededFuture(status.status());
+        }
+        boolean tailIntact = status.status().records() == headSeq && status.lastHash().equals(head.getString("hash"));
+        if (!tailIntact) {
+          return Future.succeededFuture(new ChainStatus(false, status.status().records() + 1, status.status().records()));
+        }
+        if (status.status().records() <= checkpoint) {
+          return Future.succeededFuture(status.status());
+        }
+        String mac = chain.mac(CHECKPOINT, tenantId, Long.toString(headSeq), status.lastHash());
+        return readPool.preparedQuery(AuditSql.SAVE_CHECKPOINT).execute(Tuple.of(tenantId, headSeq, status.lastHash(), mac))
+            .map(x -> status.status())
+            .otherwise(status.status());
+      }));
+    });
   }
 
-  private Future<ChainStatus> verifyFrom(String tenantId, long afterSeq, String prevHash, long count) {
-    return pool.preparedQuery(AuditSql.CHAIN_CHUNK).execute(Tuple.of(tenantId, afterSeq, CHAIN_CHUNK))
+  private record Verified(ChainStatus status, String lastHash) {
+  }
+
+  private Future<Verified> verifyFrom(String tenantId, long keyedFrom, long afterSeq, String prevHash, long count,
+                                      String lastHash) {
+    return readPool.preparedQuery(AuditSql.CHAIN_CHUNK).execute(Tuple.of(tenantId, afterSeq, CHAIN_CHUNK))
         .compose(rows -> {
           List<Row> list = new ArrayList<>();
           rows.forEach(list::add);
@@ -288,21 +431,50 @@ public final class AuditLog {
               long seq = r.getLong("seq");
               expected++;
               AuditEvent e = eventOf(tenantId, r);
-              if (seq != expected || !prev.equals(r.getString("prev_hash"))
-                  || !AuditChain.hash(e, seq, prev).equals(r.getString("hash"))) {
-                return new ChainStatus(false, Math.min(seq, expected), count + (seq - afterSeq) - 1);
+              String want = seq < keyedFrom ? AuditChain.hash(e, seq, prev) : chain.keyed(e, seq, prev);
+              if (seq != expected || !prev.equals(r.getString("prev_hash")) || !want.equals(r.getString("hash"))) {
+                return new Verified(new ChainStatus(false, Math.min(seq, expected), count + (seq - afterSeq) - 1), prev);
               }
               prev = r.getString("hash");
             }
-            return new ChainStatus(true, null, count + list.size());
-          }, false).compose(status -> {
-            if (!status.valid() || list.size() < CHAIN_CHUNK) {
-              return Future.succeededFuture(status);
+            return new Verified(new ChainStatus(true, null, count + list.size()), prev);
+          }, false).compose(v -> {
+            if (!v.status().valid() || list.size() < CHAIN_CHUNK) {
+              return Future.succeededFuture(v);
             }
             Row last = list.get(list.size() - 1);
-            return verifyFrom(tenantId, last.getLong("seq"), last.getString("hash"), status.records());
+            return verifyFrom(tenantId, keyedFrom, last.getLong("seq"), last.getString("hash"), v.status().records(), v.lastHash());
           });
         });
+  }
+
+  /**
+   * Once per database, by the first node that starts with the keyed chain: marks every existing
+   * chain as keyed from its next record (its earlier records stay plain SHA-256), under MACs, and
+   * records that this was done, so that a head without a valid mark is a broken chain from then on.
+   */
+  public Future<Void> markChainsKeyed() {
+    return pool.withTransaction(conn -> conn.query(AuditSql.LOCK_KEYING).execute()
+        .compose(r -> conn.query(AuditSql.KEYING).execute())
+        .compose(rows -> {
+          if (rows.iterator().hasNext()) {
+            return Future.<Void>succeededFuture();
+          }
+          return conn.query(AuditSql.UNMARKED_HEADS).execute().compose(heads -> {
+            List<Tuple> marks = new ArrayList<>();
+            for (Row h : heads) {
+              String t = h.getString("tenant_id");
+              long from = h.getLong("seq") + 1;
+              marks.add(Tuple.of(t, from, chain.mac(KEYED_FROM, t, Long.toString(from))));
+            }
+            Future<?> marked = marks.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(AuditSql.MARK_HEAD).executeBatch(marks);
+            if (!marks.isEmpty()) {
+              LOG.info("audit: the chains of {} tenant(s) are keyed from their next record on", marks.size());
+            }
+            return marked.compose(x -> conn.preparedQuery(AuditSql.INSERT_KEYING).execute(Tuple.of(chain.mac(KEYING_MARK))))
+                .<Void>mapEmpty();
+          });
+        }));
   }
 
   private static AuditEvent eventOf(String tenantId, Row r) {
@@ -322,6 +494,7 @@ public final class AuditLog {
         .put("requestId", r.getString("request_id"))
         .put("hash", r.getString("hash"));
     String detail = r.getString("detail");
+    json.put(RAW_DETAIL, detail).put(PREV_HASH, r.getString("prev_hash"));
     if (detail != null) {
       try {
         json.put("detail", new JsonObject(detail));

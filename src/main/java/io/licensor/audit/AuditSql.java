@@ -6,8 +6,10 @@ final class AuditSql {
   private AuditSql() {
   }
 
+  /** A new tenant's chain is keyed from its first record: keyed_from 1, under its MAC ($3, one per tenant). */
   static final String ENSURE_HEADS =
-      "INSERT INTO audit_heads (tenant_id, seq, hash) SELECT t, 0, $2 FROM unnest($1::text[]) AS t ON CONFLICT DO NOTHING";
+      "INSERT INTO audit_heads (tenant_id, seq, hash, keyed_from, keyed_mac)"
+          + " SELECT t, 0, $2, 1, m FROM unnest($1::text[], $3::text[]) AS x(t, m) ON CONFLICT DO NOTHING";
 
   static final String LOCK_HEADS =
       "SELECT tenant_id, seq, hash FROM audit_heads WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE";
@@ -28,5 +30,21 @@ final class AuditSql {
       "SELECT seq, at, kid, principal, action, outcome, node, request_id, detail, prev_hash, hash FROM audit_events"
           + " WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 
-  static final String HEAD = "SELECT seq, hash FROM audit_heads WHERE tenant_id = $1";
+  static final String HEAD = "SELECT seq, hash, keyed_from, keyed_mac, verified_seq, verified_hash, verified_mac"
+      + " FROM audit_heads WHERE tenant_id = $1";
+
+  static final String SAVE_CHECKPOINT = "UPDATE audit_heads SET verified_seq = $2, verified_hash = $3, verified_mac = $4"
+      + " WHERE tenant_id = $1 AND verified_seq < $2";
+
+  static final String KEYING = "SELECT mac FROM audit_keying WHERE id = 1";
+
+  static final String RECORD_HASH = "SELECT hash FROM audit_events WHERE tenant_id = $1 AND seq = $2";
+
+  static final String LOCK_KEYING = "LOCK TABLE audit_keying IN EXCLUSIVE MODE";
+
+  static final String UNMARKED_HEADS = "SELECT tenant_id, seq FROM audit_heads WHERE keyed_from IS NULL";
+
+  static final String MARK_HEAD = "UPDATE audit_heads SET keyed_from = $2, keyed_mac = $3 WHERE tenant_id = $1 AND keyed_from IS NULL";
+
+  static final String INSERT_KEYING = "INSERT INTO audit_keying (id, mac) VALUES (1, $1)";
 }

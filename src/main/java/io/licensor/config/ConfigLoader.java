@@ -82,7 +82,7 @@ public final class ConfigLoader {
       Setting.integer("hsm.tenantQueueCapacity", 64, 1, 1_000_000),
       Setting.integer("limits.tenantRatePerSecond", 1000, 0, 1_000_000),
       Setting.integer("limits.tenantBurst", 0, 0, 10_000_000),
-      Setting.integer("hsm.generationQueue", 4, 1, 10_000),
+      Setting.integer("hsm.generationQueue", 64, 1, 10_000),
       Setting.integer("hsm.exportThreads", 1, 1, 64),
       Setting.integer("limits.keyOperationsPerMinute", 6, 0, 100_000),
       Setting.integer("limits.keyOperationsBurst", 3, 1, 100_000),

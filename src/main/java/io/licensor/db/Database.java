@@ -19,15 +19,26 @@ public final class Database {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
   private final Pool pool;
+  private final Pool auditReads;
   private final EmbeddedDatabase embedded;
 
-  private Database(Pool pool, EmbeddedDatabase embedded) {
+  private Database(Pool pool, Pool auditReads, EmbeddedDatabase embedded) {
     this.pool = pool;
+    this.auditReads = auditReads;
     this.embedded = embedded;
   }
 
   public Pool pool() {
     return pool;
+  }
+
+  /**
+   * A small pool of its own (2 connections) for audit reads and their verification: however many
+   * read the audit at once, they wait for these, never for the connections key-use records and
+   * licensing need.
+   */
+  public Pool auditReads() {
+    return auditReads;
   }
 
   public static Future<Database> start(Vertx vertx, LicensorConfig config) {
@@ -56,7 +67,12 @@ public final class Database {
           .connectingTo(connect)
           .using(vertx)
           .build();
-      Database db = new Database(pool, embedded.result());
+      Pool auditReads = PgBuilder.pool()
+          .with(new PoolOptions().setMaxSize(2).setShared(false).setMaxWaitQueueSize(64))
+          .connectingTo(connect)
+          .using(vertx)
+          .build();
+      Database db = new Database(pool, auditReads, embedded.result());
       LOG.info("database: {}:{}/{}{}", connect.getHost(), connect.getPort(), connect.getDatabase(),
           embedded.result() != null ? " (embedded, under the data directory)" : "");
       return Migrations.apply(pool)
@@ -91,7 +107,7 @@ public final class Database {
 
   /** Closes the pool (the caller's Vert.x instance still runs). */
   public Future<Void> close() {
-    return pool.close().compose(v -> closeEmbedded());
+    return auditReads.close().transform(x -> pool.close()).compose(v -> closeEmbedded());
   }
 
   /**

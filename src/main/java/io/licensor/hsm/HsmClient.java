@@ -43,7 +43,7 @@ public final class HsmClient {
 
   /** One lane may hold up to a quarter of the capacity; the sessions take {@code 2 × sessions} at once. */
   public HsmClient(Vertx vertx, int capacity, int timeoutMs, int retryAfterSeconds, HsmStats stats) {
-    this(vertx, capacity, Math.max(1, capacity / 4), 1, timeoutMs, retryAfterSeconds, stats, 4, 1);
+    this(vertx, capacity, Math.max(1, capacity / 4), 1, timeoutMs, retryAfterSeconds, stats, 64, 1);
   }
 
   /**

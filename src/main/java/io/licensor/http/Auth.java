@@ -36,12 +36,26 @@ final class Auth {
       java.util.regex.Matcher m = TENANT_PATH.matcher(request.path());
       String tenantId = m.find() && !"restore".equals(m.group(1)) ? m.group(1) : null;
       api.authenticator().authenticate(request.getHeader("Authorization"), tenantId)
-          .onSuccess(p -> ctx.next())
+          .onSuccess(p -> {
+            // a route that answers without reading the body (413 from its Content-Length) must not
+            // leave the request paused: let the server discard the rest once the answer is out
+            ctx.addEndHandler(v -> {
+              if (!request.isEnded()) {
+                request.resume();
+              }
+            });
+            ctx.next();
+          })
           .onFailure(err -> {
-            // nothing of the body is read: close the connection once the answer is out, rather than
-            // drain what the caller still sends, or hold the connection until it gives up
-            ctx.response().putHeader("Connection", "close");
-            ctx.response().endHandler(v -> request.connection().close());
+            // nothing of the body is kept. HTTP/1.x: close the connection once the answer is out,
+            // rather than read what the caller still sends; HTTP/2: discard the rest of this stream
+            // (closing would end the connection's other streams too)
+            if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+              ctx.addEndHandler(v -> request.resume());
+            } else {
+              ctx.response().putHeader("Connection", "close");
+              ctx.response().endHandler(v -> request.connection().close());
+            }
             ctx.fail(err);
           });
     };

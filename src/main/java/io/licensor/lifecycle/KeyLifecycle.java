@@ -286,6 +286,10 @@ public final class KeyLifecycle {
   }
 
   private <T> Future<T> refuse(Principal by, String tenantId, String kid, String requestId, ProblemException problem) {
+    if (!by.operator() && !by.isTenantAdminOf(tenantId)) {
+      audit.refusedWithoutRole(tenantId, "key.export", "refused:" + problem.problem().slug());
+      return Future.failedFuture(problem);
+    }
     return audit.record(AuditEvent.now(tenantId, kid, describe(by), "key.export", "refused:" + problem.problem().slug(),
             audit.node(), requestId, null))
         .transform(ar -> Future.failedFuture(problem));
