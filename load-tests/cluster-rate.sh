@@ -42,7 +42,7 @@ run() {
     local dir="$WORK/run$n/node$i"
     mkdir -p "$dir"
     if [ "$i" -gt 0 ]; then cp -a "$WORK/run$n/node0/world" "$WORK/run$n/node0/dev" "$dir/"; fi
-    LICENSOR_HTTP_PLAINTEXT=true LICENSOR_DATA_DIR="$dir" LICENSOR_HTTP_PORT="${http[$i]}" LICENSOR_DATABASE_URL="$url" LICENSOR_DEV_ENABLED=true \
+    LICENSOR_WORLD_ALLOW_UNSEALED=true LICENSOR_HTTP_PLAINTEXT=true LICENSOR_DATA_DIR="$dir" LICENSOR_HTTP_PORT="${http[$i]}" LICENSOR_DATABASE_URL="$url" LICENSOR_DEV_ENABLED=true \
       LICENSOR_NODE_ID="node$i" LICENSOR_CLUSTER_ENABLED="${CLUSTER:-true}" LICENSOR_CLUSTER_NAME="bench-$n-$$" \
       LICENSOR_CLUSTER_PORT="${hz[$i]}" LICENSOR_CLUSTER_MEMBERS="$members" LICENSOR_LOG_LEVEL=WARN \
       java -Xmx512m -jar target/licensor.jar serve > "$WORK/run$n-node$i.log" 2>&1 &

@@ -175,10 +175,29 @@ public final class Licensor {
     }, r -> new Thread(r, "licensor-world-load").start()));
   }
 
-  /** The data directory's world, made on first start (blocks: a file, scrypt with a passphrase). */
+  /**
+   * The data directory's world, made on first start (blocks: a file, scrypt with a passphrase). A
+   * module key in the clear is accepted for the embedded default (with a warning at every start);
+   * a node on an external database or in a cluster — one that holds other people's keys — refuses
+   * it unless {@code world.allowUnsealed} says so.
+   */
   private static WorldKey worldOf(LicensorConfig config) throws java.io.IOException {
     Files.createDirectories(config.dataDir());
-    return ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
+    WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
+    if (!ModuleKeyFile.isSealed(config.dataDir())) {
+      boolean shared = config.databaseUrl() != null || config.clusterEnabled();
+      if (shared && !config.allowUnsealedWorld()) {
+        world.destroy();
+        throw new io.licensor.config.ConfigException("world.allowUnsealed: the module key " + ModuleKeyFile.pathIn(config.dataDir())
+            + " is kept in the clear, and this node " + (config.clusterEnabled() ? "is in a cluster" : "uses an external database")
+            + ": whoever reads that file holds every tenant key. Seal it (LICENSOR_WORLD_MODULE_PASSPHRASE=... licensor world seal"
+            + " --data-dir " + config.dataDir() + "), or set world.allowUnsealed=true to accept the risk");
+      }
+      LOG.warn("the module key {} is kept in the clear (no module passphrase): anyone who can read it holds every tenant "
+          + "key. Seal it: LICENSOR_WORLD_MODULE_PASSPHRASE=... licensor world seal --data-dir {}",
+          ModuleKeyFile.pathIn(config.dataDir()), config.dataDir());
+    }
+    return world;
   }
 
   private static void destroy(WorldKey world) {
@@ -199,6 +218,7 @@ public final class Licensor {
     HsmStats stats = new HsmStats();
     return vertx.executeBlocking(() -> {
           WorldKey world = preloaded != null ? preloaded : worldOf(config);
+          worldSealed = ModuleKeyFile.isSealed(config.dataDir());
           Warmup.run();
           RuntimeWarmup.run();
           // Opening a PKCS#11 token blocks: done here, on a worker thread, like the rest of this step.
@@ -365,6 +385,13 @@ public final class Licensor {
     return issuers;
   }
 
+  /** Whether the module key was sealed when this node started (read then, off the event loop). */
+  private volatile boolean worldSealed;
+
+  private boolean worldSealed() {
+    return worldSealed;
+  }
+
   private Future<JsonObject> readiness() {
     Future<Void> db = database.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS);
     Future<String> hsmPing = hsmClient.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS);
@@ -380,6 +407,7 @@ public final class Licensor {
           .put("hsm", new JsonObject().put("status", hsmPing.succeeded() ? "UP" : "DOWN")
               .put("queueDepth", hsmClient.queueDepth()).put("queueCapacity", hsmClient.capacity()))
           .put("world", new JsonObject().put("status", hsmPing.succeeded() && worldId.equals(hsmPing.result()) ? "UP" : "DOWN")
+              .put("sealed", worldSealed())
               .put("worldId", worldId));
       boolean up = checks.stream().allMatch(e -> "UP".equals(((JsonObject) e.getValue()).getString("status")));
       return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks));

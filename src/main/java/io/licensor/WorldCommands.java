@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  * or are asked for on the terminal; they are never taken from the command line itself.
  */
 @Command(name = "world", mixinStandardHelpOptions = true, description = "Security world: create one with its admin cards, or load one onto this module.",
-    subcommands = {WorldCommands.Init.class, WorldCommands.Load.class})
+    subcommands = {WorldCommands.Init.class, WorldCommands.Load.class, WorldCommands.Seal.class})
 final class WorldCommands extends io.licensor.cli.CommandGroup {
 
   static char[] passphrase(int card, Map<Integer, Path> files, boolean confirm) throws IOException {
@@ -151,6 +151,33 @@ final class WorldCommands extends io.licensor.cli.CommandGroup {
       } catch (io.vertx.core.json.DecodeException e) {
         System.err.println("licensor: a world or card file is not valid JSON");
         return 2;
+      }
+    }
+  }
+
+  @Command(name = "seal", mixinStandardHelpOptions = true,
+      description = "Seal this node's module key, kept in the clear, under LICENSOR_WORLD_MODULE_PASSPHRASE (stop the node first).")
+  static final class Seal implements Callable<Integer> {
+    @Option(names = "--data-dir", required = true, description = "the node's data directory")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+      char[] passphrase = modulePassphrase();
+      if (passphrase == null) {
+        System.err.println("licensor: set LICENSOR_WORLD_MODULE_PASSPHRASE (12 characters or more) to the passphrase to seal with; "
+            + "every start of the node then needs it");
+        return 2;
+      }
+      try {
+        String world = ModuleKeyFile.seal(dataDir, passphrase);
+        System.out.println("the module key of world " + world + " in " + ModuleKeyFile.pathIn(dataDir) + " is sealed");
+        return 0;
+      } catch (WorldException e) {
+        System.err.println("licensor: " + e.getMessage());
+        return 2;
+      } finally {
+        Arrays.fill(passphrase, '\0');
       }
     }
   }

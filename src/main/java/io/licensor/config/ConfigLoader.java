@@ -98,6 +98,7 @@ public final class ConfigLoader {
       Setting.integer("licensing.maxLicenseTtlSeconds", 30 * 86_400, 60, 3650 * 86_400),
       Setting.integer("byok.kekTtlSeconds", 86_400, 60, 30 * 86_400),
       Setting.string("world.modulePassphrase", null),
+      Setting.bool("world.allowUnsealed", false),
       Setting.string("node.id", null),
       Setting.bool("audit.keyUse", true),
       Setting.integer("audit.queueCapacity", 100_000, 1, 10_000_000),

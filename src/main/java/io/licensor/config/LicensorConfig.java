@@ -83,6 +83,11 @@ public final class LicensorConfig {
     return burst > 0 ? burst : tenantRatePerSecond();
   }
 
+  /** Whether a node on an external database or in a cluster may run with its module key in the clear. */
+  public boolean allowUnsealedWorld() {
+    return bool("world.allowUnsealed");
+  }
+
   /** The longest a bearer token may be valid for (its exp after its iat); longer-lived tokens are refused. */
   public int maxTokenLifetimeSeconds() {
     return integer("identity.maxTokenLifetimeSeconds");

@@ -104,6 +104,51 @@ public final class ModuleKeyFile {
     java.util.Arrays.fill(key, (byte) 0);
   }
 
+  /** Whether the data directory's module key is sealed under a passphrase (false: in the clear, or none). */
+  public static boolean isSealed(Path dataDir) throws IOException {
+    Path file = pathIn(dataDir);
+    if (!Files.exists(file)) {
+      return false;
+    }
+    try {
+      return new JsonObject(Files.readString(file, StandardCharsets.UTF_8)).containsKey("sealed");
+    } catch (RuntimeException e) {
+      throw new IOException("module key file " + file + " is not valid JSON");
+    }
+  }
+
+  /**
+   * Seals a module key kept in the clear under {@code passphrase} (12 characters or more), in place
+   * (written to a new file, then moved over the old one). Refuses a key that is already sealed.
+   */
+  public static String seal(Path dataDir, char[] passphrase) throws IOException {
+    if (passphrase == null || passphrase.length < AdminCards.MIN_PASSPHRASE) {
+      throw new WorldException("the module passphrase must have at least " + AdminCards.MIN_PASSPHRASE + " characters");
+    }
+    if (isSealed(dataDir)) {
+      throw new WorldException("the module key under " + dataDir + " is sealed already");
+    }
+    WorldKey world = load(dataDir, null);
+    try {
+      Path file = pathIn(dataDir);
+      Path aside = file.resolveSibling("module.key.unsealed");
+      Files.move(file, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      try {
+        write(dataDir, world, passphrase);
+      } catch (IOException | RuntimeException e) {
+        Files.move(aside, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        throw e;
+      }
+      // the old file held the key in the clear: overwrite it before it goes
+      long size = Files.size(aside);
+      Files.write(aside, new byte[(int) size], StandardOpenOption.TRUNCATE_EXISTING);
+      Files.delete(aside);
+      return world.worldId();
+    } finally {
+      world.destroy();
+    }
+  }
+
   private static byte[] aad(String worldId) {
     return ("licensor-module-key|" + worldId).getBytes(StandardCharsets.UTF_8);
   }

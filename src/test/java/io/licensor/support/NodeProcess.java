@@ -39,6 +39,11 @@ public final class NodeProcess implements Leftovers.Running {
     this.http = new Http("http://127.0.0.1:" + httpPort);
     JsonObject full = settings.copy();
     full.getJsonObject("http").put("plaintext", true);
+    // test worlds are made without a passphrase (see TestNode)
+    JsonObject world = full.getJsonObject("world", new JsonObject());
+    if (!world.containsKey("allowUnsealed")) {
+      full.put("world", world.put("allowUnsealed", true));
+    }
     full.put("identity", new JsonObject().put("operatorIssuers", new JsonArray()
         .add(new JsonObject().put("issuer", operators.issuer()).put("jwks", operators.jwks()))));
     try {

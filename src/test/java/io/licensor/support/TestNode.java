@@ -86,6 +86,11 @@ public final class TestNode implements AutoCloseable, Leftovers.Running {
     }
     full.put("identity", new JsonObject().put("operatorIssuers", new JsonArray()
         .add(new JsonObject().put("issuer", operators.issuer()).put("jwks", operators.jwks()))));
+    // test worlds are made without a passphrase; a test that checks the refusal says allowUnsealed: false
+    JsonObject world = full.getJsonObject("world", new JsonObject());
+    if (!world.containsKey("allowUnsealed")) {
+      full.put("world", world.put("allowUnsealed", true));
+    }
     LicensorConfig config = ConfigLoader.load(full, "pkcs11".equals(System.getenv("LICENSOR_TEST_HSM"))
         ? Map.of("LICENSOR_HSM_PKCS11_PIN", Pkcs11Token.pin()) : Map.of());
     VertxOptions options = new VertxOptions()
