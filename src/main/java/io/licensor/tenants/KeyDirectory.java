@@ -71,9 +71,22 @@ public final class KeyDirectory {
     if (cached != null && System.currentTimeMillis() - cached.loadedAtMillis() < 2 * refreshMillis) {
       return Future.succeededFuture(Optional.of(cached));
     }
-    // Concurrent loads of an absent or stale tenant share one query.
-    Future<Optional<TenantKeys>> shared = loading.computeIfAbsent(tenantId, id -> load(id)
-        .andThen(ar -> loading.remove(id)));
+    // Concurrent loads of an absent or stale tenant share one query. The load starts outside the
+    // map's update: one that completes at once (its pool failing before it returns) used to remove
+    // its own entry from inside computeIfAbsent; the "Recursive update" that threw became the
+    // future's failure, stayed in the map, and every later request for the tenant got a 500.
+    Future<Optional<TenantKeys>> shared = loading.get(tenantId);
+    if (shared == null) {
+      io.vertx.core.Promise<Optional<TenantKeys>> mine = io.vertx.core.Promise.promise();
+      shared = loading.putIfAbsent(tenantId, mine.future());
+      if (shared == null) {
+        shared = mine.future();
+        load(tenantId).onComplete(ar -> {
+          loading.remove(tenantId, mine.future());
+          mine.handle(ar);
+        });
+      }
+    }
     return onCallerContext(shared);
   }
 
