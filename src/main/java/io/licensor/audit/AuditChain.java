@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.function.Consumer;
 
 /**
  * The chain: each record's hash covers its sequence number, its fields and the previous record's
@@ -32,37 +33,16 @@ public final class AuditChain {
   /** A record's keyed hash. */
   public String keyed(AuditEvent e, long seq, String prevHash) {
     javax.crypto.Mac mac = mac();
-    record(new Sink() {
-      @Override
-      public void update(byte b) {
-        mac.update(b);
-      }
-
-      @Override
-      public void update(byte[] bytes) {
-        mac.update(bytes);
-      }
-    }, "licensor-audit/2", e, seq, prevHash);
+    record(mac::update, "licensor-audit/2", e, seq, prevHash);
     return HexFormat.of().formatHex(mac.doFinal());
   }
 
   /** A MAC over labelled values (a chain's keyed_from, a verified checkpoint). */
   public String mac(String label, String... values) {
     javax.crypto.Mac mac = mac();
-    Sink sink = new Sink() {
-      @Override
-      public void update(byte b) {
-        mac.update(b);
-      }
-
-      @Override
-      public void update(byte[] bytes) {
-        mac.update(bytes);
-      }
-    };
-    field(sink, label);
+    field(mac::update, label);
     for (String v : values) {
-      field(sink, v);
+      field(mac::update, v);
     }
     return HexFormat.of().formatHex(mac.doFinal());
   }
@@ -83,12 +63,6 @@ public final class AuditChain {
     }
   }
 
-  private interface Sink {
-    void update(byte b);
-
-    void update(byte[] bytes);
-  }
-
   /** A record's hash from before the chain was keyed (plain SHA-256): verified, never written any more. */
   public static String hash(AuditEvent e, long seq, String prevHash) {
     MessageDigest sha;
@@ -97,21 +71,11 @@ public final class AuditChain {
     } catch (NoSuchAlgorithmException ex) {
       throw new IllegalStateException(ex);
     }
-    record(new Sink() {
-      @Override
-      public void update(byte b) {
-        sha.update(b);
-      }
-
-      @Override
-      public void update(byte[] bytes) {
-        sha.update(bytes);
-      }
-    }, "licensor-audit/1", e, seq, prevHash);
+    record(sha::update, "licensor-audit/1", e, seq, prevHash);
     return HexFormat.of().formatHex(sha.digest());
   }
 
-  private static void record(Sink sha, String domain, AuditEvent e, long seq, String prevHash) {
+  private static void record(Consumer<byte[]> sha, String domain, AuditEvent e, long seq, String prevHash) {
     field(sha, domain);
     field(sha, e.tenantId());
     field(sha, Long.toString(seq));
@@ -130,15 +94,15 @@ public final class AuditChain {
     return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
   }
 
-  private static void field(Sink sha, String value) {
+  /** A field, length-prefixed (a null is five zero bytes), into a digest or a MAC. */
+  private static void field(Consumer<byte[]> sha, String value) {
     if (value == null) {
-      sha.update(new byte[] {0, 0, 0, 0, 0});
+      sha.accept(new byte[] {0, 0, 0, 0, 0});
       return;
     }
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-    sha.update((byte) 1);
-    sha.update(new byte[] {(byte) (bytes.length >>> 24), (byte) (bytes.length >>> 16), (byte) (bytes.length >>> 8),
+    sha.accept(new byte[] {1, (byte) (bytes.length >>> 24), (byte) (bytes.length >>> 16), (byte) (bytes.length >>> 8),
         (byte) bytes.length});
-    sha.update(bytes);
+    sha.accept(bytes);
   }
 }

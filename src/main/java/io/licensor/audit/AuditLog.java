@@ -311,18 +311,24 @@ public final class AuditLog {
           }
           return events;
         });
-    boolean whole = !from.isAfter(Instant.EPOCH) && !to.isBefore(Instant.parse("9999-12-31T00:00:00Z"));
-    return page.compose(events -> verify(tenantId).compose(chainStatus -> verifyPage(tenantId, events, chainStatus,
-            whole ? afterSeq : -1))
-        .map(chainStatus -> new Page(events, events.size() == limit ? events.getJsonObject(events.size() - 1).getLong("seq") : null,
-            chainStatus)));
+    boolean whole = !from.isAfter(Instant.EPOCH) && !to.isBefore(LATEST);
+    return page.compose(events -> readPool.preparedQuery(AuditSql.HEAD).execute(Tuple.of(tenantId)).compose(rows -> {
+      Row head = rows.iterator().hasNext() ? rows.iterator().next() : null;
+      Long keyedFrom = head == null ? null : head.getLong("keyed_from");
+      return verify(tenantId, head).compose(chainStatus -> verifyPage(tenantId, events, chainStatus,
+          keyedFrom == null ? 1 : keyedFrom, whole ? afterSeq : -1));
+    }).map(chainStatus -> new Page(events, events.size() == limit ? events.getJsonObject(events.size() - 1).getLong("seq") : null,
+        chainStatus)));
   }
+
+  /** The latest instant an audit query may name: a window that ends there is no window. */
+  public static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
 
   /**
    * The records shown are verified too, each against its own keyed hash and its neighbour's: a
    * record rewritten before the verified checkpoint is caught when someone reads it.
    */
-  private Future<ChainStatus> verifyPage(String tenantId, JsonArray events, ChainStatus whole, long contiguousAfter) {
+  private Future<ChainStatus> verifyPage(String tenantId, JsonArray events, ChainStatus whole, long from, long contiguousAfter) {
     if (!whole.valid()) {
       return Future.succeededFuture(whole);
     }
@@ -331,9 +337,8 @@ public final class AuditLog {
       return Future.succeededFuture(contiguousAfter >= 0 && contiguousAfter < whole.records()
           ? new ChainStatus(false, contiguousAfter + 1, whole.records()) : whole);
     }
-    return readPool.preparedQuery(AuditSql.HEAD).execute(Tuple.of(tenantId)).map(rows -> {
-      Long keyedFrom = rows.iterator().hasNext() ? rows.iterator().next().getLong("keyed_from") : null;
-      long from = keyedFrom == null ? 1 : keyedFrom;
+    // a page's hashes and MACs (up to 1,000) are computed off the event loop, as the chain's are
+    return vertx.executeBlocking(() -> {
       JsonObject previous = null;
       for (int i = 0; i < events.size(); i++) {
         JsonObject ev = events.getJsonObject(i);
@@ -352,7 +357,7 @@ public final class AuditLog {
         previous = ev;
       }
       return whole;
-    }).map(status -> {
+    }, false).map(status -> {
       for (int i = 0; i < events.size(); i++) {
         events.getJsonObject(i).remove(RAW_DETAIL);
         events.getJsonObject(i).remove(PREV_HASH);
@@ -373,53 +378,50 @@ public final class AuditLog {
    * Verifies a tenant's chain: from its last verified checkpoint (whose MAC holds) to its head, so
    * a read costs the records since the last one, not the whole chain; then moves the checkpoint.
    * A head whose {@code keyed_from} is missing or not under its MAC is a broken chain.
+   * {@code head}: the tenant's audit_heads row, read once by the caller; null if it has none.
    */
-  public Future<ChainStatus> verify(String tenantId) {
-    return readPool.preparedQuery(AuditSql.HEAD).execute(Tuple.of(tenantId)).compose(rows -> {
-      if (!rows.iterator().hasNext()) {
-        return Future.succeededFuture(new ChainStatus(true, null, 0));
+  private Future<ChainStatus> verify(String tenantId, Row head) {
+    if (head == null) {
+      return Future.succeededFuture(new ChainStatus(true, null, 0));
+    }
+    long headSeq = head.getLong("seq");
+    Long keyedFrom = head.getLong("keyed_from");
+    if (keyedFrom == null || !chain.verifies(head.getString("keyed_mac"), KEYED_FROM, tenantId, Long.toString(keyedFrom))) {
+      return Future.succeededFuture(new ChainStatus(false, keyedFrom == null ? 1L : Math.max(1L, keyedFrom), headSeq));
+    }
+    long checkpoint = head.getLong("verified_seq");
+    String checkpointHash = head.getString("verified_hash");
+    boolean trusted = checkpoint > 0 && checkpoint <= headSeq
+        && chain.verifies(head.getString("verified_mac"), CHECKPOINT, tenantId, Long.toString(checkpoint), checkpointHash);
+    long fromSeq = trusted ? checkpoint : 0;
+    String fromHash = trusted ? checkpointHash : AuditChain.GENESIS;
+    // the checkpoint's own record must still be there, as it was verified
+    Future<Boolean> anchored = !trusted ? Future.succeededFuture(true)
+        : readPool.preparedQuery(AuditSql.RECORD_HASH).execute(Tuple.of(tenantId, checkpoint))
+            .map(r -> r.iterator().hasNext() && checkpointHash.equals(r.iterator().next().getString("hash")));
+    return anchored.compose(ok -> !ok ? Future.succeededFuture(new ChainStatus(false, checkpoint, headSeq))
+        : verifyFrom(tenantId, keyedFrom, fromSeq, fromHash, fromSeq).compose(status -> {
+      if (!status.status().valid()) {
+        return Future.succeededFuture(status.status());
       }
-      Row head = rows.iterator().next();
-      long headSeq = head.getLong("seq");
-      Long keyedFrom = head.getLong("keyed_from");
-      if (keyedFrom == null || !chain.verifies(head.getString("keyed_mac"), KEYED_FROM, tenantId, Long.toString(keyedFrom))) {
-        return Future.succeededFuture(new ChainStatus(false, keyedFrom == null ? 1L : Math.max(1L, keyedFrom), headSeq));
+      boolean tailIntact = status.status().records() == headSeq && status.lastHash().equals(head.getString("hash"));
+      if (!tailIntact) {
+        return Future.succeededFuture(new ChainStatus(false, status.status().records() + 1, status.status().records()));
       }
-      long checkpoint = head.getLong("verified_seq");
-      String checkpointHash = head.getString("verified_hash");
-      boolean trusted = checkpoint > 0 && checkpoint <= headSeq
-          && chain.verifies(head.getString("verified_mac"), CHECKPOINT, tenantId, Long.toString(checkpoint), checkpointHash);
-      long fromSeq = trusted ? checkpoint : 0;
-      String fromHash = trusted ? checkpointHash : AuditChain.GENESIS;
-      // the checkpoint's own record must still be there, as it was verified
-      Future<Boolean> anchored = !trusted ? Future.succeededFuture(true)
-          : readPool.preparedQuery(AuditSql.RECORD_HASH).execute(Tuple.of(tenantId, checkpoint))
-              .map(r -> r.iterator().hasNext() && checkpointHash.equals(r.iterator().next().getString("hash")));
-      return anchored.compose(ok -> !ok ? Future.succeededFuture(new ChainStatus(false, checkpoint, headSeq))
-          : verifyFrom(tenantId, keyedFrom, fromSeq, fromHash, fromSeq, fromHash).compose(status -> {
-        if (!status.status().valid()) {
-          return Future.succeededFuture(status.status());
-        }
-        boolean tailIntact = status.status().records() == headSeq && status.lastHash().equals(head.getString("hash"));
-        if (!tailIntact) {
-          return Future.succeededFuture(new ChainStatus(false, status.status().records() + 1, status.status().records()));
-        }
-        if (status.status().records() <= checkpoint) {
-          return Future.succeededFuture(status.status());
-        }
-        String mac = chain.mac(CHECKPOINT, tenantId, Long.toString(headSeq), status.lastHash());
-        return readPool.preparedQuery(AuditSql.SAVE_CHECKPOINT).execute(Tuple.of(tenantId, headSeq, status.lastHash(), mac))
-            .map(x -> status.status())
-            .otherwise(status.status());
-      }));
-    });
+      if (status.status().records() <= checkpoint) {
+        return Future.succeededFuture(status.status());
+      }
+      String mac = chain.mac(CHECKPOINT, tenantId, Long.toString(headSeq), status.lastHash());
+      return readPool.preparedQuery(AuditSql.SAVE_CHECKPOINT).execute(Tuple.of(tenantId, headSeq, status.lastHash(), mac))
+          .map(x -> status.status())
+          .otherwise(status.status());
+    }));
   }
 
   private record Verified(ChainStatus status, String lastHash) {
   }
 
-  private Future<Verified> verifyFrom(String tenantId, long keyedFrom, long afterSeq, String prevHash, long count,
-                                      String lastHash) {
+  private Future<Verified> verifyFrom(String tenantId, long keyedFrom, long afterSeq, String prevHash, long count) {
     return readPool.preparedQuery(AuditSql.CHAIN_CHUNK).execute(Tuple.of(tenantId, afterSeq, CHAIN_CHUNK))
         .compose(rows -> {
           List<Row> list = new ArrayList<>();
@@ -443,7 +445,7 @@ public final class AuditLog {
               return Future.succeededFuture(v);
             }
             Row last = list.get(list.size() - 1);
-            return verifyFrom(tenantId, keyedFrom, last.getLong("seq"), last.getString("hash"), v.status().records(), v.lastHash());
+            return verifyFrom(tenantId, keyedFrom, last.getLong("seq"), last.getString("hash"), v.status().records());
           });
         });
   }

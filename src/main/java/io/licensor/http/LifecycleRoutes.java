@@ -215,7 +215,7 @@ final class LifecycleRoutes {
   }
 
   /** The latest instant an audit query may name (PostgreSQL's timestamps reach further; nothing is recorded there). */
-  private static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
+  private static final Instant LATEST = io.licensor.audit.AuditLog.LATEST;
 
   private static int integer(String value, int fallback, int min, int max, String name) {
     if (value == null || value.isBlank()) {
