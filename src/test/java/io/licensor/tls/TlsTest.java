@@ -2,16 +2,14 @@ package io.licensor.tls;
 
 import io.licensor.cli.Cli;
 import io.licensor.support.TestNode;
+import io.licensor.support.Trust;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,8 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -50,12 +46,12 @@ class TlsTest {
       Path key = dataDir.resolve("tls/key.pem");
       assertThat(cert).exists();
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
-      X509Certificate x509 = read(cert);
+      X509Certificate x509 = Trust.read(cert);
       fingerprint = Certificates.fingerprint(x509);
       assertThat(opensslFingerprint(cert)).isEqualTo(fingerprint);
 
       int port = node.node.port();
-      HttpClient client = trusting(cert);
+      HttpClient client = Trust.trusting(cert);
       for (String host : List.of("127.0.0.1", "localhost")) {
         HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create("https://" + host + ":" + port + "/health/ready"))
             .build(), HttpResponse.BodyHandlers.ofString());
@@ -82,7 +78,7 @@ class TlsTest {
       assertThat(opensslConnects(port, "-tls1")).as("TLS 1.0 refused").isFalse();
     }
     try (TestNode again = TestNode.start(HTTPS.copy().put("dataDir", dataDir.toString()))) {
-      assertThat(Certificates.fingerprint(read(dataDir.resolve("tls/cert.pem")))).isEqualTo(fingerprint);
+      assertThat(Certificates.fingerprint(Trust.read(dataDir.resolve("tls/cert.pem")))).isEqualTo(fingerprint);
     }
   }
 
@@ -100,10 +96,10 @@ class TlsTest {
     JsonObject tls = new JsonObject().put("certFile", cert.toString()).put("keyFile", key.toString());
     try (TestNode node = TestNode.start(new JsonObject().put("http", new JsonObject().put("plaintext", false).put("tls", tls)))) {
       assertThat(node.dataDir.resolve("tls")).doesNotExist();
-      HttpResponse<String> ready = trusting(cert).send(HttpRequest.newBuilder(
+      HttpResponse<String> ready = Trust.trusting(cert).send(HttpRequest.newBuilder(
           URI.create("https://localhost:" + node.node.port() + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(ready.statusCode()).isEqualTo(200);
-      assertThat(ready.sslSession().orElseThrow().getPeerCertificates()[0]).isEqualTo(read(cert));
+      assertThat(ready.sslSession().orElseThrow().getPeerCertificates()[0]).isEqualTo(Trust.read(cert));
 
       // the CLI: trusted with --cacert; refused with a clear message without it
       Cli.Result ok = Cli.run(List.of("tenant", "show", "nobody", "--server", "https://localhost:" + node.node.port(),
@@ -120,28 +116,9 @@ class TlsTest {
         .hasStackTraceContaining("http.tls.keyFile: the key does not belong to the certificate");
   }
 
-  private static X509Certificate read(Path pem) throws Exception {
-    return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem)));
-  }
-
-  private static SSLContext context(Path pem) throws Exception {
-    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-    store.load(null, null);
-    store.setCertificateEntry("server", read(pem));
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(store);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
-  }
-
-  private static HttpClient trusting(Path pem) throws Exception {
-    return HttpClient.newBuilder().sslContext(context(pem)).connectTimeout(Duration.ofSeconds(5)).build();
-  }
-
   /** The protocol a handshake with only {@code protocol} enabled agreed on. */
   private static String handshake(Path pem, int port, String protocol) throws Exception {
-    try (SSLSocket socket = (SSLSocket) context(pem).getSocketFactory().createSocket("127.0.0.1", port)) {
+    try (SSLSocket socket = (SSLSocket) Trust.context(pem).getSocketFactory().createSocket("127.0.0.1", port)) {
       SSLParameters params = socket.getSSLParameters();
       params.setProtocols(new String[] {protocol});
       params.setEndpointIdentificationAlgorithm("HTTPS");
