@@ -31,6 +31,19 @@ final class Base64Url {
     return DECODER.decode(part.toString());
   }
 
+  /**
+   * Whether {@code text} is the one base64url encoding of what it decodes to: unpadded, and with the
+   * unused low bits of its last character zero. A lenient decoder maps up to 16 texts to the same
+   * bytes; accepting only the canonical one means a changed character is always a changed license.
+   */
+  static boolean canonical(String text) {
+    try {
+      return encode(decode(text)).equals(text);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   static String encode(byte[] bytes) {
     return ENCODER.encodeToString(bytes);
   }

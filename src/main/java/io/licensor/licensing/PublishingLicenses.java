@@ -64,6 +64,11 @@ final class PublishingLicenses {
     if (compact.length() > MAX_LENGTH) {
       throw invalid("the publishing license is too long");
     }
+    for (String part : compact.split("\\.", -1)) {
+      if (!Base64Url.canonical(part)) {
+        throw invalid("not a JWE compact serialization");
+      }
+    }
     JWEObject jwe;
     try {
       jwe = JWEObject.parse(compact);
