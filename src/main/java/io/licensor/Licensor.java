@@ -223,16 +223,8 @@ public final class Licensor {
           RuntimeWarmup.run();
           // Opening a PKCS#11 token blocks: done here, on a worker thread, like the rest of this step.
           hsm = "pkcs11".equals(config.hsmType())
-              ? new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), world,
-                  config.hsmSessions() + 1, config.hsmKeyCacheSize(), () -> {
-                    // reopening after lost sessions, on the HSM worker: the module key file again (never a new world)
-                    try {
-                      return ModuleKeyFile.load(config.dataDir(), config.modulePassphrase());
-                    } catch (java.io.IOException e) {
-                      throw new io.licensor.hsm.HsmException(io.licensor.hsm.HsmException.Reason.INTERNAL,
-                          "cannot read the security world to reopen the PKCS#11 sessions");
-                    }
-                  })
+              ? new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), config.pkcs11SoPin(), world,
+                  config.hsmSessions() + 1, config.hsmKeyCacheSize())
               : new SoftwareHsm(world, config.hsmKeyCacheSize());
           if (config.devEnabled()) {
             devIssuer = DevIssuer.loadOrCreate(config.dataDir());
@@ -313,6 +305,7 @@ public final class Licensor {
               LOG.warn("key directory sweep failed ({}); cached tenants unconfirmed for {} s are reloaded before use",
                   err.toString(), 2 * config.keyRefreshSeconds())));
           return audit.markChainsKeyed()
+              .compose(x -> io.licensor.lifecycle.CustodyUpgrade.run(store, hsmClient, worldId))
               .compose(x -> Future.all(notices.start(), clusterView.start()))
               .compose(x -> vertx.deployVerticle(campaigns))
               .compose(x -> vertx.deployVerticle(outbox))
@@ -404,14 +397,23 @@ public final class Licensor {
       JsonObject checks = new JsonObject()
           .put("cluster", cluster)
           .put("database", new JsonObject().put("status", db.succeeded() ? "UP" : "DOWN"))
-          .put("hsm", new JsonObject().put("status", hsmPing.succeeded() ? "UP" : "DOWN")
-              .put("queueDepth", hsmClient.queueDepth()).put("queueCapacity", hsmClient.capacity()))
+          .put("hsm", hsmDetails(new JsonObject().put("status", hsmPing.succeeded() ? "UP" : "DOWN")
+              .put("queueDepth", hsmClient.queueDepth()).put("queueCapacity", hsmClient.capacity())))
           .put("world", new JsonObject().put("status", hsmPing.succeeded() && worldId.equals(hsmPing.result()) ? "UP" : "DOWN")
               .put("sealed", worldSealed())
               .put("worldId", worldId));
       boolean up = checks.stream().allMatch(e -> "UP".equals(((JsonObject) e.getValue()).getString("status")));
       return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks));
     });
+  }
+
+  /** The backend, and on PKCS#11 whether the world's wrapping keys on the token are trusted ones. */
+  private JsonObject hsmDetails(JsonObject hsmCheck) {
+    hsmCheck.put("type", config.hsmType());
+    if (hsm instanceof Pkcs11Hsm token) {
+      hsmCheck.put("trustedWrapping", token.trustedWrapping());
+    }
+    return hsmCheck;
   }
 
   public int port() {

@@ -74,6 +74,8 @@ public final class ConfigLoader {
       Setting.integer("hsm.pkcs11.slotListIndex", 0, 0, 1024),
       Setting.string("hsm.pkcs11.pin", null),
       Setting.string("hsm.pkcs11.pinFile", null),
+      Setting.string("hsm.pkcs11.soPin", null),
+      Setting.string("hsm.pkcs11.soPinFile", null),
       Setting.integer("hsm.sessions", 1, 1, 64),
       Setting.integer("hsm.queueCapacity", 256, 1, 1_000_000),
       Setting.integer("hsm.timeoutMs", 30_000, 100, 600_000),
@@ -168,6 +170,10 @@ public final class ConfigLoader {
         throw new ConfigException("hsm.pkcs11.pin: a secret may not be written in the configuration file; "
             + "set LICENSOR_HSM_PKCS11_PIN or hsm.pkcs11.pinFile");
       }
+      if (hsmJson != null && hsmJson.getJsonObject("pkcs11") != null && hsmJson.getJsonObject("pkcs11").getValue("soPin") != null) {
+        throw new ConfigException("hsm.pkcs11.soPin: a secret may not be written in the configuration file; "
+            + "set LICENSOR_HSM_PKCS11_SO_PIN or hsm.pkcs11.soPinFile");
+      }
       if (json.getJsonObject("mail") != null && json.getJsonObject("mail").getValue("password") != null) {
         throw new ConfigException("mail.password: a secret may not be written in the configuration file; "
             + "set LICENSOR_MAIL_PASSWORD");
@@ -223,6 +229,14 @@ public final class ConfigLoader {
           values.put("hsm.pkcs11.pin", Files.readString(Path.of(pinFile), StandardCharsets.UTF_8).strip());
         } catch (IOException e) {
           throw new ConfigException("hsm.pkcs11.pinFile: cannot read " + pinFile);
+        }
+      }
+      String soPinFile = (String) values.get("hsm.pkcs11.soPinFile");
+      if (values.get("hsm.pkcs11.soPin") == null && soPinFile != null) {
+        try {
+          values.put("hsm.pkcs11.soPin", Files.readString(Path.of(soPinFile), StandardCharsets.UTF_8).strip());
+        } catch (IOException e) {
+          throw new ConfigException("hsm.pkcs11.soPinFile: cannot read " + soPinFile);
         }
       }
       if (values.get("hsm.pkcs11.pin") == null) {

@@ -178,6 +178,15 @@ public final class LicensorConfig {
     return pin == null ? null : pin.toCharArray();
   }
 
+  /**
+   * The token's SO PIN (environment or file only), or null: needed only on the first start against
+   * a token, to enrol the world's wrapping keys as trusted keys.
+   */
+  public char[] pkcs11SoPin() {
+    String pin = str("hsm.pkcs11.soPin");
+    return pin == null || pin.isEmpty() ? null : pin.toCharArray();
+  }
+
   public int hsmSessions() {
     return integer("hsm.sessions");
   }
@@ -274,7 +283,8 @@ public final class LicensorConfig {
   public JsonObject toJson() {
     JsonObject root = new JsonObject();
     values.forEach((path, value) -> {
-      if (path.equals("database.password") || path.equals("world.modulePassphrase") || path.equals("hsm.pkcs11.pin")) {
+      if (path.equals("database.password") || path.equals("world.modulePassphrase") || path.equals("hsm.pkcs11.pin")
+          || path.equals("hsm.pkcs11.soPin")) {
         return;
       }
       String[] parts = path.split("\\.");

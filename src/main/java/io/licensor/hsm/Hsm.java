@@ -42,6 +42,14 @@ public interface Hsm extends AutoCloseable {
    */
   GeneratedKey importTransfer(KeyRef kek, byte[] ciphertext, String oaepHash, KeyAlgorithm algorithm);
 
+  /**
+   * A key token in today's custody: the same token for an exportable key, or one already wrapped
+   * under the custody key; else (a BYOK key or KEK of an earlier version, wrapped under the world
+   * key itself) the key re-wrapped under the custody key, inside the module, into a new token of
+   * the same key. See {@link KeyTokenLayout}.
+   */
+  KeyToken custody(KeyRef key);
+
   /** Loads (unwraps) a key token and checks it; returns the public key it belongs to. */
   java.security.PublicKey load(KeyRef key);
 

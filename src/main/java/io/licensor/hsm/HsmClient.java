@@ -136,6 +136,11 @@ public final class HsmClient {
     });
   }
 
+  /** The key's token in today's custody (see {@link Hsm#custody}). */
+  public Future<KeyToken> custody(KeyRef key) {
+    return call(lane(key), "custody", hsm -> hsm.custody(key));
+  }
+
   public Future<PublicKey> load(KeyRef key) {
     return call(lane(key), "load", hsm -> hsm.load(key));
   }

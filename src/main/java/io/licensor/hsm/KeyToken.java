@@ -23,6 +23,15 @@ public record KeyToken(String worldId, byte[] wrapped) {
     return new KeyToken(parts[1], Base64.getUrlDecoder().decode(parts[2]));
   }
 
+  /**
+   * Whether this token may hold a key of an earlier custody: a non-extractable key wrapped under
+   * the world key itself, which {@link Hsm#custody} re-wraps. Reads only the format and attribute
+   * bytes; the module checks the tag.
+   */
+  public boolean beforeCustody() {
+    return wrapped.length > 2 && wrapped[0] == KeyTokenLayout.FORMAT && (wrapped[1] & KeyTokenLayout.EXTRACTABLE) == 0;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof KeyToken other && other.worldId.equals(worldId) && java.util.Arrays.equals(other.wrapped, wrapped);

@@ -50,6 +50,8 @@ public final class SoftwareHsm implements Hsm {
   /** Keys derived once from the world key: key-token tags, backup-package MACs. */
   private final byte[] tagKey;
   private final byte[] backupMacKey;
+  /** Wraps the keys that never leave the module (BYOK versions, KEKs): see {@link KeyTokenLayout}. */
+  private final byte[] custodyKey;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Loaded> keys;
 
@@ -66,6 +68,7 @@ public final class SoftwareHsm implements Hsm {
     this.worldKey = world.secretBytesForHsm();
     this.tagKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.TAG_KEY_LABEL);
     this.backupMacKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.BACKUP_MAC_LABEL);
+    this.custodyKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.CUSTODY_KEY_LABEL);
     this.keys = new LinkedHashMap<>(256, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Loaded> eldest) {
@@ -349,6 +352,24 @@ public final class SoftwareHsm implements Hsm {
   }
 
   @Override
+  public KeyToken custody(KeyRef ref) {
+    requireWorkerThread();
+    KeyTokenLayout.Parts parts = KeyTokenLayout.parse(ref, worldId);
+    if (!java.security.MessageDigest.isEqual(tag(parts.format(), parts.attributes(), parts.wrapped()), parts.tag())) {
+      throw KeyTokenLayout.altered();
+    }
+    if (parts.custody() || KeyTokenLayout.formatFor(parts.attributes()) != KeyTokenLayout.CUSTODY_FORMAT) {
+      return ref.token();
+    }
+    byte[] pkcs8 = unwrap(worldKey, parts.wrapped());
+    try {
+      return new KeyToken(worldId, wrap(pkcs8, parts.attributes()));
+    } finally {
+      Arrays.fill(pkcs8, (byte) 0);
+    }
+  }
+
+  @Override
   public synchronized void forget(String kid) {
     keys.remove(kid);
   }
@@ -359,6 +380,7 @@ public final class SoftwareHsm implements Hsm {
     Arrays.fill(worldKey, (byte) 0);
     Arrays.fill(tagKey, (byte) 0);
     Arrays.fill(backupMacKey, (byte) 0);
+    Arrays.fill(custodyKey, (byte) 0);
   }
 
   /** A tenant key version's key: never a KEK. */
@@ -376,12 +398,12 @@ public final class SoftwareHsm implements Hsm {
       return cached;
     }
     KeyTokenLayout.Parts parts = KeyTokenLayout.parse(ref, worldId);
-    if (!java.security.MessageDigest.isEqual(tag(parts.attributes(), parts.wrapped()), parts.tag())) {
+    if (!java.security.MessageDigest.isEqual(tag(parts.format(), parts.attributes(), parts.wrapped()), parts.tag())) {
       throw KeyTokenLayout.altered();
     }
     boolean extractable = parts.extractable();
     boolean kek = parts.kek();
-    byte[] pkcs8 = unwrap(parts.wrapped());
+    byte[] pkcs8 = unwrap(parts.custody() ? custodyKey : worldKey, parts.wrapped());
     try {
       String jcaAlgorithm = ref.algorithm().isRsa() ? "RSA" : "EC";
       PrivateKey privateKey = KeyFactory.getInstance(jcaAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
@@ -413,21 +435,23 @@ public final class SoftwareHsm implements Hsm {
     return wrap(pkcs8, extractable ? EXTRACTABLE : 0);
   }
 
+  /** A key token: an extractable key wrapped under the world key, any other under the custody key. */
   private byte[] wrap(byte[] pkcs8, int attributes) {
+    byte format = KeyTokenLayout.formatFor((byte) attributes);
     AESWrapPadEngine engine = new AESWrapPadEngine();
-    engine.init(true, new KeyParameter(worldKey));
+    engine.init(true, new KeyParameter(format == KeyTokenLayout.CUSTODY_FORMAT ? custodyKey : worldKey));
     byte[] wrapped = engine.wrap(pkcs8, 0, pkcs8.length);
-    return KeyTokenLayout.assemble((byte) attributes, tag((byte) attributes, wrapped), wrapped);
+    return KeyTokenLayout.assemble(format, (byte) attributes, tag(format, (byte) attributes, wrapped), wrapped);
   }
 
   /** The key token's tag: HMAC-SHA256 under a key derived from the world key. */
-  private byte[] tag(byte attributes, byte[] wrapped) {
-    return KeyTokenLayout.hmacSha256(tagKey, KeyTokenLayout.tagInput(attributes, wrapped));
+  private byte[] tag(byte format, byte attributes, byte[] wrapped) {
+    return KeyTokenLayout.hmacSha256(tagKey, KeyTokenLayout.tagInput(format, attributes, wrapped));
   }
 
-  private byte[] unwrap(byte[] wrapped) {
+  private static byte[] unwrap(byte[] key, byte[] wrapped) {
     AESWrapPadEngine engine = new AESWrapPadEngine();
-    engine.init(false, new KeyParameter(worldKey));
+    engine.init(false, new KeyParameter(key));
     try {
       return engine.unwrap(wrapped, 0, wrapped.length);
     } catch (InvalidCipherTextException e) {

@@ -53,6 +53,14 @@ final class TenantSql {
       "UPDATE key_versions SET state = 'destroyed', key_token = NULL, destroyed_at = now(), destroy_reason = $3"
           + " WHERE tenant_id = $1 AND version = $2";
 
+  /** The BYOK key versions of a world that still hold a key (the custody upgrade reads them). */
+  static final String BYOK_KEY_TOKENS = "SELECT tenant_id, version, algorithm, key_token FROM key_versions"
+      + " WHERE origin = 'byok' AND key_token IS NOT NULL AND world_id = $1 ORDER BY tenant_id, version";
+
+  /** Replaces a key version's token with another token of the same key, unless it changed meanwhile. */
+  static final String REPLACE_KEY_TOKEN =
+      "UPDATE key_versions SET key_token = $4 WHERE tenant_id = $1 AND version = $2 AND key_token = $3";
+
   static final String INSERT_RESTORED_TENANT =
       "INSERT INTO tenants (id, display_name, admin_email, identity, state, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
 

@@ -291,6 +291,32 @@ public final class TenantStore {
     return pool.withConnection(conn -> issuerFree(conn, tenant));
   }
 
+  /** A key version's stored token. */
+  public record StoredKeyToken(String tenantId, int version, KeyAlgorithm algorithm, KeyToken token) {
+    public String kid() {
+      return tenantId + ":" + version;
+    }
+  }
+
+  /** The BYOK key versions of world {@code worldId} that still hold a key, with their tokens. */
+  public Future<List<StoredKeyToken>> byokKeyTokens(String worldId) {
+    return pool.preparedQuery(TenantSql.BYOK_KEY_TOKENS).execute(Tuple.of(worldId)).map(rows -> {
+      List<StoredKeyToken> tokens = new ArrayList<>();
+      for (Row row : rows) {
+        tokens.add(new StoredKeyToken(row.getString("tenant_id"), row.getInteger("version"),
+            KeyAlgorithm.fromWireName(row.getString("algorithm")).orElseThrow(), KeyToken.parse(row.getString("key_token"))));
+      }
+      return tokens;
+    });
+  }
+
+  /** Replaces a version's token by another token of the same key; false if the version's token changed meanwhile (destroyed, restored). */
+  public Future<Boolean> replaceKeyToken(StoredKeyToken stored, KeyToken replacement) {
+    return pool.preparedQuery(TenantSql.REPLACE_KEY_TOKEN)
+        .execute(Tuple.of(stored.tenantId(), stored.version(), stored.token().encode(), replacement.encode()))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
   public Future<Boolean> exists(String tenantId) {
     return pool.preparedQuery(TenantSql.TENANT_EXISTS).execute(Tuple.of(tenantId)).map(rows -> rows.size() > 0);
   }
