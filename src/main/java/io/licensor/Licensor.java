@@ -110,22 +110,24 @@ public final class Licensor {
     VertxOptions withMetrics = new VertxOptions(options).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
     MicrometerMetricsFactory factory = new MicrometerMetricsFactory(metrics.registry());
     Future<ClusterSetup.Clustered> clustered;
-    // A clustered node reads its world before Vert.x exists (the event bus's TLS comes from it) and
-    // hands it on to start-up, which then does not read it again.
-    Future<WorldKey> preloaded = config.clusterEnabled() && !config.clusterPlaintext()
-        ? worldBeforeVertx(config) : Future.succeededFuture();
+    // The HSM opens with the world before Vert.x exists: the clustered event bus's TLS comes from it.
+    Future<Opening> opened = openBeforeVertx(config);
     if (config.clusterEnabled()) {
-      clustered = preloaded.compose(w -> {
+      clustered = opened.compose(o -> {
         try {
-          return ClusterSetup.start(config, withMetrics, factory, w).onFailure(err -> destroy(w));
+          return ClusterSetup.start(config, withMetrics, factory, o.node().worldId(), o.eventBusSecret())
+              .onFailure(err -> o.node().hsm().close());
         } catch (RuntimeException e) {
-          destroy(w);
+          o.node().hsm().close();
           throw e;
+        } finally {
+          if (o.eventBusSecret() != null) {
+            java.util.Arrays.fill(o.eventBusSecret(), (byte) 0);
+          }
         }
       });
     } else {
-      clustered = Future.succeededFuture(new ClusterSetup.Clustered(
-          Vertx.builder().with(withMetrics).withMetrics(factory).build(), null));
+      clustered = opened.map(o -> new ClusterSetup.Clustered(Vertx.builder().with(withMetrics).withMetrics(factory).build(), null));
     }
     // Completed off Vert.x: after a failed start the instance is closed, and a future bound to one of
     // its contexts would never deliver the failure (its event loops are gone).
@@ -139,7 +141,7 @@ public final class Licensor {
       Licensor node = new Licensor(c.vertx(), config);
       node.metrics = metrics;
       node.clusterManager = c.manager();
-      node.startUp(preloaded.result()).onComplete(ar -> {
+      node.startUp(opened.result().node()).onComplete(ar -> {
         if (ar.succeeded()) {
           result.complete(node);
           return;
@@ -159,20 +161,33 @@ public final class Licensor {
     return result.future();
   }
 
+  /** The node's HSM and world, and for a clustered node the event-bus secret (null for a plain event bus). */
+  private record Opening(NodeHsm node, byte[] eventBusSecret) {
+  }
+
   /**
-   * The world, read before there is a Vert.x instance (the clustered event bus's TLS comes from it).
-   * Reading may block (a file, scrypt with a passphrase); it runs on a thread of its own so a
-   * caller on an event loop is not held.
+   * Opens the HSM with the node's world before there is a Vert.x instance. Reading the world and
+   * opening a token block (a file, scrypt with a passphrase, PKCS#11); it runs on a thread of its
+   * own so a caller on an event loop is not held.
    */
-  private static Future<WorldKey> worldBeforeVertx(LicensorConfig config) {
+  private static Future<Opening> openBeforeVertx(LicensorConfig config) {
     return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      NodeHsm node;
       try {
-        return worldOf(config);
+        node = NodeHsm.open(config);
       } catch (java.io.IOException e) {
         throw new IllegalStateException("cannot read the security world under " + config.dataDir() + ": "
             + e.getMessage(), e);
       }
-    }, r -> new Thread(r, "licensor-world-load").start()));
+      try {
+        byte[] secret = config.clusterEnabled() && !config.clusterPlaintext() ? node.eventBusSecret() : null;
+        return new Opening(node, secret);
+      } catch (RuntimeException e) {
+        node.hsm().close();
+        throw e;
+      }
+    }, r -> new Thread(r, "licensor-world-load").start())).recover(err ->
+        Future.failedFuture(err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err));
   }
 
   /**
@@ -181,7 +196,7 @@ public final class Licensor {
    * a node on an external database or in a cluster — one that holds other people's keys — refuses
    * it unless {@code world.allowUnsealed} says so.
    */
-  private static WorldKey worldOf(LicensorConfig config) throws java.io.IOException {
+  static WorldKey worldOf(LicensorConfig config) throws java.io.IOException {
     Files.createDirectories(config.dataDir());
     WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
     if (!ModuleKeyFile.isSealed(config.dataDir())) {
@@ -200,14 +215,8 @@ public final class Licensor {
     return world;
   }
 
-  private static void destroy(WorldKey world) {
-    if (world != null) {
-      world.destroy();
-    }
-  }
-
-  /** {@code preloaded}: the world if {@link #start} already read it, else null. */
-  private Future<Licensor> startUp(WorldKey preloaded) {
+  /** {@code opened}: the HSM with the world, opened by {@link #start}. */
+  private Future<Licensor> startUp(NodeHsm opened) {
     membership = new Membership(clusterManager, config.nodeId());
     if (clusterManager != null) {
       LOG.info("joined cluster '{}' as member {} ({}); {} member(s)", clusterManager.getConfig().getClusterName(),
@@ -217,27 +226,21 @@ public final class Licensor {
     HsmClient.registerCodec(vertx);
     HsmStats stats = new HsmStats();
     return vertx.executeBlocking(() -> {
-          WorldKey world = preloaded != null ? preloaded : worldOf(config);
-          worldSealed = ModuleKeyFile.isSealed(config.dataDir());
+          hsm = opened.hsm();
+          worldId = opened.worldId();
+          worldSealed = opened.sealedAtRest();
+          worldCustody = opened.custody().wireName();
           Warmup.run();
           RuntimeWarmup.run();
-          // Opening a PKCS#11 token blocks: done here, on a worker thread, like the rest of this step.
-          hsm = "pkcs11".equals(config.hsmType())
-              ? new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), config.pkcs11SoPin(), world,
-                  config.hsmSessions() + 1, config.hsmKeyCacheSize())
-              : new SoftwareHsm(world, config.hsmKeyCacheSize());
           if (config.devEnabled()) {
             devIssuer = DevIssuer.loadOrCreate(config.dataDir());
           }
           if (!config.httpPlaintext()) {
             certificate = ServerCertificate.load(config);
           }
-          return world;
+          return worldId;
         })
         .compose(world -> {
-          worldId = world.worldId();
-          LOG.info("security world {} loaded from {}", worldId, ModuleKeyFile.pathIn(config.dataDir()));
-          world.destroy();
           hsmClient = new HsmClient(vertx, config.hsmQueueCapacity(), config.hsmTenantQueueCapacity(), config.hsmSessions(),
               config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats, config.hsmGenerationQueue(), config.hsmExportThreads())
               .withMetrics(metrics);
@@ -380,6 +383,8 @@ public final class Licensor {
 
   /** Whether the module key was sealed when this node started (read then, off the event loop). */
   private volatile boolean worldSealed;
+  /** Where the world is kept at rest on this node: clear-file, sealed-file or token. */
+  private volatile String worldCustody;
 
   private boolean worldSealed() {
     return worldSealed;
@@ -401,6 +406,7 @@ public final class Licensor {
               .put("queueDepth", hsmClient.queueDepth()).put("queueCapacity", hsmClient.capacity())))
           .put("world", new JsonObject().put("status", hsmPing.succeeded() && worldId.equals(hsmPing.result()) ? "UP" : "DOWN")
               .put("sealed", worldSealed())
+              .put("custody", worldCustody)
               .put("worldId", worldId));
       boolean up = checks.stream().allMatch(e -> "UP".equals(((JsonObject) e.getValue()).getString("status")));
       return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks));

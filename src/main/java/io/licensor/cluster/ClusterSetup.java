@@ -69,21 +69,22 @@ public final class ClusterSetup {
   }
 
   /**
-   * With {@code world}, the event bus runs mutual TLS with certificates of the world's event-bus CA
-   * ({@link io.licensor.tls.ClusterTls}); with null (cluster.plaintext, loopback only) it is plain.
+   * With {@code eventBusSecret}, the event bus runs mutual TLS with certificates of world
+   * {@code worldId}'s event-bus CA ({@link io.licensor.tls.ClusterTls}); with null
+   * (cluster.plaintext, loopback only) it is plain.
    */
   public static Future<Clustered> start(LicensorConfig config, VertxOptions options,
-                                        io.vertx.core.spi.VertxMetricsFactory metrics, io.licensor.world.WorldKey world) {
+                                        io.vertx.core.spi.VertxMetricsFactory metrics, String worldId, byte[] eventBusSecret) {
     Config hz = hazelcastConfig(config);
     HazelcastClusterManager manager = new HazelcastClusterManager(hz);
     String host = config.clusterHost() != null ? config.clusterHost() : firstInterface(hz);
-    if (world == null && !io.licensor.config.ConfigLoader.isLoopback(host)) {
+    if (eventBusSecret == null && !io.licensor.config.ConfigLoader.isLoopback(host)) {
       throw new ConfigException("cluster.plaintext: a plain event bus is allowed only on a loopback address, and the "
           + "event bus would bind to " + host);
     }
     options.getEventBusOptions().setHost(host).setPort(config.clusterEventBusPort());
-    if (world != null) {
-      io.licensor.tls.ClusterTls.apply(options.getEventBusOptions(), world, host);
+    if (eventBusSecret != null) {
+      io.licensor.tls.ClusterTls.apply(options.getEventBusOptions(), worldId, eventBusSecret, host);
     }
     return Vertx.builder().with(options).withClusterManager(manager).withMetrics(metrics).buildClustered()
         .map(vertx -> new Clustered(vertx, manager));

@@ -101,6 +101,7 @@ public final class ConfigLoader {
       Setting.integer("byok.kekTtlSeconds", 86_400, 60, 30 * 86_400),
       Setting.string("world.modulePassphrase", null),
       Setting.bool("world.allowUnsealed", false),
+      Setting.string("world.id", null),
       Setting.string("node.id", null),
       Setting.bool("audit.keyUse", true),
       Setting.integer("audit.queueCapacity", 100_000, 1, 10_000_000),

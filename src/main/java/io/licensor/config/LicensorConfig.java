@@ -83,6 +83,16 @@ public final class LicensorConfig {
     return burst > 0 ? burst : tenantRatePerSecond();
   }
 
+  /**
+   * The security world this node serves, or null. With {@code hsm.type pkcs11} and no module key in
+   * the data directory, the world is taken from the token alone (it was enrolled there by an
+   * earlier start); with a module key, the key's world must be this one.
+   */
+  public String worldId() {
+    String id = str("world.id");
+    return id == null || id.isBlank() ? null : id;
+  }
+
   /** Whether a node on an external database or in a cluster may run with its module key in the clear. */
   public boolean allowUnsealedWorld() {
     return bool("world.allowUnsealed");

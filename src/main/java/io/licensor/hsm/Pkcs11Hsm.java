@@ -127,6 +127,19 @@ public final class Pkcs11Hsm implements Hsm {
    */
   public Pkcs11Hsm(String library, int slotListIndex, char[] pin, char[] soPin, WorldKey world, int sessionCount,
                    int keyCacheSize) {
+    this(library, slotListIndex, pin, soPin, world, world.worldId(), sessionCount, keyCacheSize);
+  }
+
+  /**
+   * Opens the token for world {@code worldId}, enrolled there by an earlier start: no module key
+   * is needed, and none is read. Fails if the token does not hold the world.
+   */
+  public Pkcs11Hsm(String library, int slotListIndex, char[] pin, String worldId, int sessionCount, int keyCacheSize) {
+    this(library, slotListIndex, pin, null, null, worldId, sessionCount, keyCacheSize);
+  }
+
+  private Pkcs11Hsm(String library, int slotListIndex, char[] pin, char[] soPin, WorldKey world, String worldId,
+                    int sessionCount, int keyCacheSize) {
     try {
       CK_C_INITIALIZE_ARGS init = new CK_C_INITIALIZE_ARGS();
       init.flags = CKF_OS_LOCKING_OK;
@@ -141,7 +154,7 @@ public final class Pkcs11Hsm implements Hsm {
     }
     this.pin = pin.clone();
     this.sessionCount = sessionCount;
-    this.worldId = world.worldId();
+    this.worldId = worldId;
     open(world, soPin);
     if (this.world.trusted()) {
       LOG.info("security world {} is on the PKCS#11 token; its wrapping keys are trusted: tenant keys leave the token only "
@@ -179,8 +192,9 @@ public final class Pkcs11Hsm implements Hsm {
       Map<WorldObject, Long> found = find(owner);
       if (found.size() < WorldObject.values().length) {
         if (enrolFrom == null) {
-          throw new HsmException(HsmException.Reason.INTERNAL, "the PKCS#11 token no longer holds security world " + worldId
-              + " (missing: " + missing(found) + "); restart the node with its module key to enrol it again");
+          throw new HsmException(HsmException.Reason.INTERNAL, "the PKCS#11 token does not hold security world " + worldId
+              + (found.isEmpty() ? "" : " whole (missing: " + missing(found) + ")")
+              + "; start the node with the world's module key in its data directory to enrol it");
         }
         enrol(enrolFrom, soPin, found);
         found = find(owner);

@@ -1,6 +1,5 @@
 package io.licensor.tls;
 
-import io.licensor.world.WorldKey;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
@@ -31,22 +30,26 @@ import java.util.Set;
 
 /**
  * Mutual TLS for the clustered event bus, with nothing to configure: membership is possession of
- * the security world. Every node derives the same event-bus CA key from the world key (HKDF-SHA256
- * with a label of its own, so the CA key reveals nothing of the world key), issues a certificate
+ * the security world. Every node derives the same event-bus CA key from a secret its HSM makes
+ * with the world's MAC key ({@link #SECRET_LABEL}; so a node whose world lives on a PKCS#11 token
+ * alone derives it too) through HKDF-SHA256 with a label of its own (the CA key reveals nothing
+ * of the world's keys), issues a certificate
  * for a fresh key of its own, and trusts only certificates that CA signed. A process without the
  * world can neither read the event bus nor speak on it.
  */
 public final class ClusterTls {
 
   static final byte[] LABEL = "licensor event-bus CA v1".getBytes(StandardCharsets.US_ASCII);
+  /** What the world's MAC key is applied to, in the HSM, to make the event-bus CA's secret. */
+  public static final byte[] SECRET_LABEL = "licensor event-bus CA secret/1".getBytes(StandardCharsets.US_ASCII);
 
   private ClusterTls() {
   }
 
   /** Turns on TLS, client certificates required, on these options for a node of this world. */
-  public static void apply(EventBusOptions options, WorldKey world, String host) {
-    KeyPair ca = caKey(world);
-    String caName = "licensor event bus CA " + world.worldId();
+  public static void apply(EventBusOptions options, String worldId, byte[] secret, String host) {
+    KeyPair ca = caKey(worldId, secret);
+    String caName = "licensor event bus CA " + worldId;
     X509Certificate caCert = Certificates.issue(caName, ca.getPublic(), caName, ca.getPrivate(), List.of(),
         Duration.ofDays(3650), true);
     KeyPair node = Certificates.newEcKeyPair();
@@ -64,12 +67,12 @@ public final class ClusterTls {
   }
 
   /** The world's event-bus CA key pair (EC P-256), the same on every node of the world. */
-  static KeyPair caKey(WorldKey world) {
-    byte[] ikm = world.secretBytesForHsm();
+  static KeyPair caKey(String worldId, byte[] secret) {
+    byte[] ikm = secret.clone();
     byte[] okm = new byte[48];
     try {
       HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-      hkdf.init(new HKDFParameters(ikm, world.worldId().getBytes(StandardCharsets.UTF_8), LABEL));
+      hkdf.init(new HKDFParameters(ikm, worldId.getBytes(StandardCharsets.UTF_8), LABEL));
       hkdf.generateBytes(okm, 0, okm.length);
       ECNamedCurveParameterSpec curve = ECNamedCurveTable.getParameterSpec("secp256r1");
       BigInteger n = curve.getN();

@@ -15,17 +15,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.crypto.Cipher;
-import javax.crypto.KeyGenerator;
-import javax.crypto.SecretKey;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
 import java.nio.file.Path;
-import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
-import java.security.spec.MGF1ParameterSpec;
-import java.security.spec.X509EncodedKeySpec;
-import java.util.Base64;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,7 +50,7 @@ class CustodyUpgradeTest {
       Http.Response kek = first.http.post("/v1/tenants/custody/byok/kek", first.operatorToken(), "");
       assertThat(kek.status()).as(kek.toString()).isEqualTo(201);
       JsonObject body = TestNode.tenantRequest("custody", "RSA-2048", idp);
-      body.getJsonObject("key").put("origin", "byok").put("byok", transferFile(kek.json(), pair.getPrivate().getEncoded()));
+      body.getJsonObject("key").put("origin", "byok").put("byok", io.licensor.support.ByokTransfer.file(kek.json(), pair.getPrivate().getEncoded()));
       Http.Response created = first.http.post("/v1/tenants", first.operatorToken(), body);
       assertThat(created.status()).as(created.toString()).isEqualTo(201);
       assertThat(KeyToken.parse(TestDatabase.text(dbUrl, select)).beforeCustody()).as("a new import is in custody already").isFalse();
@@ -90,27 +81,5 @@ class CustodyUpgradeTest {
       assertThat(export.status()).as(export.toString()).isEqualTo(403);
       assertThat(export.slug()).isEqualTo("key-not-exportable");
     }
-  }
-
-  /** The customer's side of a BYOK transfer (CKM_RSA_AES_KEY_WRAP: RSA-OAEP-SHA256 of an AES key, then AES-KWP of the PKCS#8). */
-  private static JsonObject transferFile(JsonObject kek, byte[] pkcs8) throws Exception {
-    String pem = kek.getString("publicKeyPem").replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-    var kekKey = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(pem)));
-    KeyGenerator aes = KeyGenerator.getInstance("AES");
-    aes.init(256);
-    SecretKey transfer = aes.generateKey();
-    Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
-    oaep.init(Cipher.ENCRYPT_MODE, kekKey, new OAEPParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
-    byte[] a = oaep.doFinal(transfer.getEncoded());
-    Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding");
-    kwp.init(Cipher.ENCRYPT_MODE, transfer);
-    byte[] b = kwp.doFinal(pkcs8);
-    byte[] ciphertext = new byte[a.length + b.length];
-    System.arraycopy(a, 0, ciphertext, 0, a.length);
-    System.arraycopy(b, 0, ciphertext, a.length, b.length);
-    return new JsonObject().put("schema_version", "1.0.0")
-        .put("header", new JsonObject().put("kid", kek.getString("kid")).put("alg", "dir").put("enc", "CKM_RSA_AES_KEY_WRAP")
-            .put("oaep_hash", "SHA-256"))
-        .put("ciphertext", Base64.getUrlEncoder().withoutPadding().encodeToString(ciphertext)).put("generator", "test");
   }
 }

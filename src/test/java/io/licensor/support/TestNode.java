@@ -71,6 +71,11 @@ public final class TestNode implements AutoCloseable, Leftovers.Running {
 
   /** Starts a node on the given settings (data directory and database included). */
   public static TestNode start(JsonObject settings, Path dataDir, String dbUrl, Issuer operators) {
+    return start(settings, dataDir, dbUrl, operators, Map.of());
+  }
+
+  /** As {@link #start(JsonObject, Path, String, Issuer)}, with environment variables for the configuration (secrets). */
+  public static TestNode start(JsonObject settings, Path dataDir, String dbUrl, Issuer operators, Map<String, String> env) {
     BlockedThreadWatch.install();
     JsonObject full = settings.copy();
     // plain HTTP on loopback unless a test asks for HTTPS (TlsTest)
@@ -91,8 +96,11 @@ public final class TestNode implements AutoCloseable, Leftovers.Running {
     if (!world.containsKey("allowUnsealed")) {
       full.put("world", world.put("allowUnsealed", true));
     }
-    LicensorConfig config = ConfigLoader.load(full, "pkcs11".equals(System.getenv("LICENSOR_TEST_HSM"))
-        ? Map.of("LICENSOR_HSM_PKCS11_PIN", Pkcs11Token.pin()) : Map.of());
+    Map<String, String> variables = new java.util.HashMap<>(env);
+    if ("pkcs11".equals(System.getenv("LICENSOR_TEST_HSM"))) {
+      variables.putIfAbsent("LICENSOR_HSM_PKCS11_PIN", Pkcs11Token.pin());
+    }
+    LicensorConfig config = ConfigLoader.load(full, variables);
     VertxOptions options = new VertxOptions()
         .setBlockedThreadCheckInterval(50)
         .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)

@@ -86,7 +86,11 @@ class EventBusTlsTest {
   }
 
   private static Identity member(WorldKey world) {
-    KeyPair ca = ClusterTls.caKey(world);
+    byte[] secret;
+    try (io.licensor.hsm.SoftwareHsm hsm = new io.licensor.hsm.SoftwareHsm(world, 1)) {
+      secret = hsm.worldMac(ClusterTls.SECRET_LABEL);
+    }
+    KeyPair ca = ClusterTls.caKey(world.worldId(), secret);
     String caName = "licensor event bus CA " + world.worldId();
     X509Certificate caCert = Certificates.issue(caName, ca.getPublic(), caName, ca.getPrivate(), List.of(), Duration.ofDays(1), true);
     KeyPair key = Certificates.newEcKeyPair();

@@ -57,4 +57,21 @@ class ModuleKeyFileTest {
     assertThat(new String(config.modulePassphrase())).isEqualTo("from env");
     assertThat(config.toJson().encode()).doesNotContain("from env");
   }
+
+  @Test
+  @DisplayName("the token's SO PIN comes from the environment or its own file, never from the configuration file, and is never shown")
+  void soPinNeverFromTheFile(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("c.json");
+    Files.writeString(conf, "{\"hsm\":{\"type\":\"pkcs11\",\"pkcs11\":{\"library\":\"/x.so\",\"soPin\":\"so-in-the-file\"}}}");
+    assertThatThrownBy(() -> ConfigLoader.fromFileAndEnv(conf, Map.of("LICENSOR_HSM_PKCS11_PIN", "1234")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("LICENSOR_HSM_PKCS11_SO_PIN")
+        .hasMessageNotContaining("so-in-the-file");
+    Path soPinFile = dir.resolve("so.pin");
+    Files.writeString(soPinFile, "so-from-file\n");
+    var config = ConfigLoader.fromFileAndEnv(null, Map.of("LICENSOR_HSM_TYPE", "pkcs11", "LICENSOR_HSM_PKCS11_LIBRARY", "/x.so",
+        "LICENSOR_HSM_PKCS11_PIN", "1234", "LICENSOR_HSM_PKCS11_SO_PIN_FILE", soPinFile.toString()));
+    assertThat(new String(config.pkcs11SoPin())).isEqualTo("so-from-file");
+    assertThat(config.toJson().encode()).doesNotContain("so-from-file");
+    assertThat(ConfigLoader.fromFileAndEnv(null, Map.of()).pkcs11SoPin()).isNull();
+  }
 }
