@@ -33,6 +33,7 @@ final class LicensingRoutes {
     long started = System.nanoTime();
     Auth.principal(api, ctx, tid)
         .compose(p -> requireUser(p, tid))
+        .compose(p -> activeTenant(p, tid))
         .compose(p -> withinRate(p, tid))
         .compose(p -> api.licensing().publish(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
         .onComplete(ar -> api.metrics().publish(outcome(ar), System.nanoTime() - started))
@@ -49,6 +50,7 @@ final class LicensingRoutes {
     long started = System.nanoTime();
     Auth.principal(api, ctx, tid)
         .compose(p -> requireUser(p, tid))
+        .compose(p -> activeTenant(p, tid))
         .compose(p -> withinRate(p, tid))
         .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
         .onComplete(ar -> api.metrics().license(outcome(ar), System.nanoTime() - started))
@@ -77,6 +79,14 @@ final class LicensingRoutes {
     if (kid != null) {
       ctx.response().putHeader(CURRENT_KID_HEADER, kid);
     }
+  }
+
+  /**
+   * The tenant's state before its rate: a cancelled tenant's clients are told so (403
+   * subscription-cancelled), not to retry later (429).
+   */
+  private Future<Principal> activeTenant(Principal p, String tid) {
+    return api.directory().requireActive(tid).map(t -> p);
   }
 
   /** The tenant's rate limit on this node: 429 rate-limited with Retry-After beyond it. */

@@ -224,6 +224,14 @@ public final class KeyDirectory {
         .orElseGet(() -> Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'"))));
   }
 
+  /** The tenant, or the problem of its state: 404 tenant-not-found, 403 subscription-cancelled. */
+  public Future<TenantKeys> requireActive(String tenantId) {
+    return require(tenantId).map(t -> {
+      requireActiveSubscription(t);
+      return t;
+    });
+  }
+
   /** The active key version for new content, or the problem that forbids publishing. */
   public Future<KeyVersion> activeForPublishing(String tenantId) {
     return require(tenantId).map(t -> {

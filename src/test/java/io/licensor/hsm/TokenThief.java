@@ -52,7 +52,12 @@ public final class TokenThief {
 
     List<Long> worldKeys = new ArrayList<>();
     p11.C_FindObjectsInit(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY)});
-    long[] all = p11.C_FindObjects(s, 1000);
+    List<Long> all = new ArrayList<>();
+    for (long[] batch = p11.C_FindObjects(s, 500); batch.length > 0; batch = p11.C_FindObjects(s, 500)) {
+      for (long handle : batch) {
+        all.add(handle);
+      }
+    }
     p11.C_FindObjectsFinal(s);
     for (long handle : all) {
       CK_ATTRIBUTE[] label = {new CK_ATTRIBUTE(CKA_LABEL)};

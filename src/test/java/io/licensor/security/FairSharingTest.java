@@ -63,4 +63,23 @@ class FairSharingTest {
       assertThat(Licensing.license(http, "flooder", a, plA).status()).isEqualTo(200);
     }
   }
+
+  @Test
+  @DisplayName("a cancelled tenant over its rate is told it is cancelled (403), not to retry (429)")
+  void stateBeforeRate() throws Exception {
+    JsonObject limits = new JsonObject().put("limits", new JsonObject().put("tenantRatePerSecond", 1).put("tenantBurst", 1));
+    try (TestNode node = TestNode.start(limits)) {
+      Issuer a = node.createTenant("gone", "EC-P256");
+      String pl = Licensing.publishOk(node.http, "gone", a, "doc");
+      assertThat(node.http.post("/v1/tenants/gone/cancel", node.operatorToken(), "").status()).isEqualTo(200);
+      for (int i = 0; i < 6; i++) {
+        Http.Response r = Licensing.license(node.http, "gone", a, pl);
+        assertThat(r.status()).as(r.toString()).isEqualTo(403);
+        assertThat(r.slug()).isEqualTo("subscription-cancelled");
+        Http.Response p = Licensing.publish(node.http, "gone", a, "doc-" + i);
+        assertThat(p.status()).as(p.toString()).isEqualTo(403);
+        assertThat(p.slug()).isEqualTo("subscription-cancelled");
+      }
+    }
+  }
 }
