@@ -20,12 +20,48 @@ public final class Database {
 
   private final Pool pool;
   private final Pool auditReads;
-  private final EmbeddedDatabase embedded;
+  private volatile EmbeddedDatabase embedded;
+  private final Vertx vertx;
+  private long watchdog = -1;
+  private volatile boolean closing;
+  private final java.util.concurrent.atomic.AtomicBoolean restarting = new java.util.concurrent.atomic.AtomicBoolean();
 
-  private Database(Pool pool, Pool auditReads, EmbeddedDatabase embedded) {
+  private Database(Vertx vertx, Pool pool, Pool auditReads, EmbeddedDatabase embedded) {
+    this.vertx = vertx;
     this.pool = pool;
     this.auditReads = auditReads;
     this.embedded = embedded;
+  }
+
+  /**
+   * An embedded PostgreSQL that dies under the node (killed, crashed) is noticed within two
+   * seconds and started again on its port: readiness shows the database down meanwhile, and the
+   * pools reconnect to it.
+   */
+  private void watch() {
+    if (embedded == null) {
+      return;
+    }
+    watchdog = vertx.setPeriodic(2000, t -> {
+      EmbeddedDatabase current = embedded;
+      if (closing || current == null || current.alive() || !restarting.compareAndSet(false, true)) {
+        return;
+      }
+      LOG.error("the embedded PostgreSQL on port {} is gone (killed or crashed); starting it again", current.port());
+      vertx.executeBlocking(current::restart, false).onComplete(ar -> {
+        restarting.set(false);
+        if (ar.succeeded()) {
+          if (closing) {
+            ar.result().stop();
+            return;
+          }
+          embedded = ar.result();
+          LOG.info("the embedded PostgreSQL is running again on port {}", ar.result().port());
+        } else {
+          LOG.error("cannot start the embedded PostgreSQL again: {}; trying again in 2 s", ar.cause().getMessage());
+        }
+      });
+    });
   }
 
   public Pool pool() {
@@ -72,11 +108,14 @@ public final class Database {
           .connectingTo(connect)
           .using(vertx)
           .build();
-      Database db = new Database(pool, auditReads, embedded.result());
+      Database db = new Database(vertx, pool, auditReads, embedded.result());
       LOG.info("database: {}:{}/{}{}", connect.getHost(), connect.getPort(), connect.getDatabase(),
           embedded.result() != null ? " (embedded, under the data directory)" : "");
       return Migrations.apply(pool)
-          .map(version -> db)
+          .map(version -> {
+            db.watch();
+            return db;
+          })
           .recover(err -> db.close().transform(x -> Future.failedFuture(err)));
     });
   }
@@ -107,6 +146,10 @@ public final class Database {
 
   /** Closes the pool (the caller's Vert.x instance still runs). */
   public Future<Void> close() {
+    closing = true;
+    if (watchdog >= 0) {
+      vertx.cancelTimer(watchdog);
+    }
     return auditReads.close().transform(x -> pool.close()).compose(v -> closeEmbedded());
   }
 
@@ -115,9 +158,11 @@ public final class Database {
    * pg_ctl, and may be called after Vert.x itself was closed.
    */
   public Future<Void> closeEmbedded() {
-    if (embedded == null) {
+    closing = true;
+    EmbeddedDatabase current = embedded;
+    if (current == null) {
       return Future.succeededFuture();
     }
-    return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(embedded::stop));
+    return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(current::stop));
   }
 }

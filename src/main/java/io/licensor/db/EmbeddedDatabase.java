@@ -50,15 +50,21 @@ final class EmbeddedDatabase {
 
   private final EmbeddedPostgres postgres;
   private final EmbeddedCredentials credentials;
+  private final Path dataDir;
+  /** The postmaster's process, or null where its pid file cannot be read. */
+  private final ProcessHandle postmaster;
 
-  private EmbeddedDatabase(EmbeddedPostgres postgres, EmbeddedCredentials credentials) {
+  private EmbeddedDatabase(EmbeddedPostgres postgres, EmbeddedCredentials credentials, Path dataDir, ProcessHandle postmaster) {
     this.postgres = postgres;
     this.credentials = credentials;
+    this.dataDir = dataDir;
+    this.postmaster = postmaster;
   }
 
   static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
     Path pgData = dataDir.resolve("postgres");
     Files.createDirectories(dataDir);
+    stopOrphan(pgData);
     EmbeddedCredentials credentials = EmbeddedCredentials.loadOrCreate(dataDir);
     boolean fresh = !Files.exists(pgData.resolve("postgresql.conf"));
     boolean lockedDown = !fresh && Files.readString(pgData.resolve("pg_hba.conf")).startsWith(HBA_MARKER);
@@ -71,6 +77,9 @@ final class EmbeddedDatabase {
         .setServerConfig("unix_socket_directories", "")
         .setServerConfig("password_encryption", "scram-sha-256")
         .setServerConfig("max_connections", "100")
+        // zonky's default is off, made for throw-away test databases: a commit answered would be lost with
+        // the server (kill -9, a crash). This one holds tenants, key tokens and the audit
+        .setServerConfig("synchronous_commit", "on")
         // zonky checks the server is up by connecting as the superuser
         .setConnectConfig("password", credentials.superuserPassword());
     if (fresh) {
@@ -100,9 +109,90 @@ final class EmbeddedDatabase {
       pg.close();
       throw new IOException("cannot set up the embedded PostgreSQL's roles: " + e.getMessage(), e);
     }
-    LOG.info("embedded PostgreSQL started on 127.0.0.1:{} with data in {} (role {}, passwords in {})",
-        pg.getPort(), pgData, ROLE, EmbeddedCredentials.pathIn(dataDir));
-    return new EmbeddedDatabase(pg, credentials);
+    ProcessHandle postmaster = postmasterOf(pgData).orElse(null);
+    LOG.info("embedded PostgreSQL started on 127.0.0.1:{} with data in {} (role {}, passwords in {}; pid {})",
+        pg.getPort(), pgData, ROLE, EmbeddedCredentials.pathIn(dataDir), postmaster == null ? "unknown" : postmaster.pid());
+    return new EmbeddedDatabase(pg, credentials, dataDir, postmaster);
+  }
+
+  /**
+   * The live postmaster of this data directory, from its {@code postmaster.pid} (pid on the first
+   * line, data directory on the second), if that process is a PostgreSQL server.
+   */
+  static java.util.Optional<ProcessHandle> postmasterOf(Path pgData) {
+    Path pidFile = pgData.resolve("postmaster.pid");
+    try {
+      java.util.List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+      if (lines.size() < 2) {
+        return java.util.Optional.empty();
+      }
+      long pid = Long.parseLong(lines.get(0).trim());
+      if (!Files.isSameFile(Path.of(lines.get(1).trim()), pgData)) {
+        return java.util.Optional.empty();
+      }
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+          .filter(h -> h.info().command().map(c -> c.endsWith("postgres") || c.endsWith("postmaster")).orElse(false));
+    } catch (IOException | NumberFormatException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /**
+   * A PostgreSQL of this data directory still running when the node starts was left by a node
+   * that did not stop (kill -9, a crash, the OOM killer): nobody else starts one there. It is
+   * stopped (SIGTERM: the dead node's connections are gone, so it ends at once; SIGKILL, to it and
+   * its backends, if it has not within 10 s), so that ours can start at once rather than wait for
+   * it and fail.
+   */
+  private static void stopOrphan(Path pgData) {
+    postmasterOf(pgData).ifPresent(orphan -> {
+      LOG.warn("an embedded PostgreSQL (pid {}) of this data directory is still running, left by a node that did not stop; "
+          + "stopping it", orphan.pid());
+      java.util.List<ProcessHandle> backends = orphan.descendants().toList();
+      orphan.destroy();
+      try {
+        orphan.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        LOG.warn("the orphaned PostgreSQL (pid {}) did not stop within 10 s; killing it", orphan.pid());
+        orphan.destroyForcibly();
+        backends.forEach(ProcessHandle::destroyForcibly);
+        try {
+          orphan.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception again) {
+          throw new IllegalStateException("cannot stop the orphaned embedded PostgreSQL (pid " + orphan.pid() + ")");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.ExecutionException e) {
+        // it is gone
+      }
+      for (ProcessHandle b : backends) {
+        try {
+          b.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          b.destroyForcibly();
+        }
+      }
+    });
+  }
+
+  /** Whether this node's PostgreSQL still runs (true where its process is not known). */
+  boolean alive() {
+    return postmaster == null || postmaster.isAlive();
+  }
+
+  /** A PostgreSQL that died under the node, started again on the same port and data. Blocks. */
+  EmbeddedDatabase restart() throws IOException {
+    try {
+      postgres.close(); // zonky's bookkeeping; the server is gone already
+    } catch (IOException | RuntimeException e) {
+      // nothing left to stop
+    }
+    return start(dataDir, postgres.getPort());
+  }
+
+  int port() {
+    return postgres.getPort();
   }
 
   private static void writeHba(Path pgData) {
