@@ -285,7 +285,11 @@ public final class Licensor {
           metrics.gauge("licensor.audit.backlog", "Audit records queued, not yet written", audit::backlog);
           ByokService byok = new ByokService(db.pool(), hsmClient, config.kekTtlSeconds(), config.maxKeks());
           CryptoPolicyStore policies = new CryptoPolicyStore(db.pool());
-          notices = new ChangeNotices(vertx, membership, directory, config.clusterNoticeTimeoutMs());
+          leaseStore = new io.licensor.tenants.LeaseStore(db.pool());
+          lease = new io.licensor.tenants.DirectoryLease(vertx, leaseStore, directory, config.leaseMillis(), config.nodeId(),
+              membership::selfId);
+          directory.guardWith(lease);
+          notices = new ChangeNotices(vertx, membership, directory, config.clusterNoticeTimeoutMs(), leaseStore, lease);
           clusterView = new ClusterView(vertx, membership, directory, this::nodeFacts, config.clusterNoticeTimeoutMs());
           lifecycle = new KeyLifecycle(vertx, store, directory, hsmClient, audit, byok, notices, policies);
           IncidentStore incidentStore = new IncidentStore(db.pool());
@@ -309,7 +313,9 @@ public final class Licensor {
                   err.toString(), 2 * config.keyRefreshSeconds())));
           return audit.markChainsKeyed()
               .compose(x -> io.licensor.lifecycle.CustodyUpgrade.run(store, hsmClient, worldId))
+              .compose(x -> lease.start())
               .compose(x -> Future.all(notices.start(), clusterView.start()))
+              .compose(x -> notices.warm())
               .compose(x -> vertx.deployVerticle(campaigns))
               .compose(x -> vertx.deployVerticle(outbox))
               .compose(x -> vertx.deployVerticle(() -> new HttpServerVerticle(api, port, certificate),
@@ -383,6 +389,8 @@ public final class Licensor {
 
   /** Whether the module key was sealed when this node started (read then, off the event loop). */
   private volatile boolean worldSealed;
+  private volatile io.licensor.tenants.DirectoryLease lease;
+  private volatile io.licensor.tenants.LeaseStore leaseStore;
   /** Where the world is kept at rest on this node: clear-file, sealed-file or token. */
   private volatile String worldCustody;
 
@@ -390,16 +398,35 @@ public final class Licensor {
     return worldSealed;
   }
 
+  /**
+   * Readiness is whether this node can serve licenses: its directory lease runs (its cache is
+   * proven current), its HSM answers with its world, and it is still in its cluster. The database
+   * is a detail: licensing goes on from the cache while the lease runs (a lease length at most
+   * once the database is gone). {@code lifecycle} says whether lifecycle operations can run: the
+   * database answers and the node is not split from peers whose leases say they are alive.
+   */
   private Future<JsonObject> readiness() {
     Future<Void> db = database.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS);
     Future<String> hsmPing = hsmClient.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS);
-    return Future.join(db, hsmPing).transform(ar -> {
+    Future<java.util.List<io.licensor.tenants.LeaseStore.Lease>> peers = leaseStore.recent()
+        .timeout(2, java.util.concurrent.TimeUnit.SECONDS);
+    return Future.join(db, hsmPing, peers).transform(ar -> {
       JsonObject cluster = new JsonObject().put("status", membership.active() ? "UP" : "DOWN")
           .put("clustered", membership.clustered()).put("node", membership.name());
       if (membership.clustered() && membership.active()) {
         cluster.put("members", membership.memberIds().size());
       }
+      if (membership.clustered() && peers.succeeded()) {
+        java.util.List<String> members = membership.memberIds();
+        java.util.List<String> outside = peers.result().stream()
+            .filter(l -> l.live() && !l.leaseId().equals(lease.leaseId()) && l.memberId() != null && !members.contains(l.memberId()))
+            .map(io.licensor.tenants.LeaseStore.Lease::nodeName).toList();
+        cluster.put("split", !outside.isEmpty()).put("aliveOutside", new JsonArray(outside));
+      }
+      JsonObject leaseCheck = new JsonObject().put("status", lease.valid() ? "UP" : "DOWN")
+          .put("renewedAgoMillis", lease.ageMillis()).put("leaseMillis", lease.leaseMillis()).put("epoch", lease.epochApplied());
       JsonObject checks = new JsonObject()
+          .put("lease", leaseCheck)
           .put("cluster", cluster)
           .put("database", new JsonObject().put("status", db.succeeded() ? "UP" : "DOWN"))
           .put("hsm", hsmDetails(new JsonObject().put("status", hsmPing.succeeded() ? "UP" : "DOWN")
@@ -408,8 +435,11 @@ public final class Licensor {
               .put("sealed", worldSealed())
               .put("custody", worldCustody)
               .put("worldId", worldId));
-      boolean up = checks.stream().allMatch(e -> "UP".equals(((JsonObject) e.getValue()).getString("status")));
-      return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks));
+      boolean up = java.util.stream.Stream.of("lease", "cluster", "hsm", "world")
+          .allMatch(name -> "UP".equals(checks.getJsonObject(name).getString("status")));
+      boolean lifecycleUp = up && db.succeeded() && !cluster.getBoolean("split", false);
+      return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN")
+          .put("lifecycle", lifecycleUp ? "UP" : "DOWN").put("checks", checks));
     });
   }
 
@@ -493,7 +523,10 @@ public final class Licensor {
     Future<Void> quiet = drained.compose(d -> Future.join(undeploy(campaigns), undeploy(outbox)))
         .<Void>mapEmpty().otherwise((Void) null);
     long auditMillis = java.util.concurrent.TimeUnit.SECONDS.toMillis(config.shutdownGraceSeconds());
-    Future<Void> flushed = quiet.compose(v -> audit == null ? Future.succeededFuture() : audit.stop(auditMillis));
+    Future<Void> flushed = quiet.compose(v -> audit == null ? Future.succeededFuture() : audit.stop(auditMillis))
+        // the lease given up, whatever the audit did: no lifecycle call waits for a node that has stopped
+        .transform(ar -> (lease == null ? Future.<Void>succeededFuture() : lease.stop())
+            .transform(x -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause())));
     java.util.concurrent.CompletableFuture<Void> done = flushed.toCompletionStage().toCompletableFuture()
         .handle((v, err) -> {
           if (err != null) {

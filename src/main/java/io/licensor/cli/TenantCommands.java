@@ -49,7 +49,10 @@ public final class TenantCommands extends CommandGroup {
       return "";
     }
     if (p.getBoolean("complete", false)) {
-      return " (every node confirmed: " + p.getJsonArray("confirmed", new JsonArray()).size() + "/" + p.getInteger("members", 0) + ")";
+      JsonArray lapsed = p.getJsonArray("lapsed", new JsonArray());
+      return " (every node confirmed: " + p.getJsonArray("confirmed", new JsonArray()).size() + "/" + p.getInteger("members", 0)
+          + (lapsed.isEmpty() ? "" : "; the lease of " + String.join(", ", lapsed.stream().map(String::valueOf).toList())
+              + " lapsed: it serves nothing until it has applied the change") + ")";
     }
     return " (not yet confirmed by " + p.getJsonArray("unconfirmed", new JsonArray()).encode()
         + "; they apply it within " + p.getValue("boundSeconds") + " s)";

@@ -6,22 +6,26 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * How far a lifecycle change reached when the call returned: the members that confirmed they hold
- * the change (or dropped the tenant, to reload it before they use it again), and those that did
- * not answer in time. An unconfirmed member applies the change at its next sweep, within
- * {@code boundSeconds} (the refresh period), or has left the cluster.
+ * How far a lifecycle change reached when the call returned: the nodes that confirmed they hold
+ * the change (by its notice, or — {@code confirmedByLease} — by renewing their directory lease past
+ * it), and the nodes whose lease lapsed instead (they serve nothing until they have renewed it,
+ * and so applied the change). {@code unreached}: members the notice did not reach, for the record
+ * (each is among those confirmed by lease or lapsed, or holds no lease and serves nothing). A call
+ * returns once no node can serve the old state, so {@code complete} holds whenever it returns;
+ * {@code boundSeconds} is the longest it waits for that (the lease length).
  */
-public record Propagation(long revision, List<String> confirmed, List<Unconfirmed> unconfirmed, long boundSeconds,
-                          long elapsedMillis) {
+public record Propagation(long revision, List<String> confirmed, List<String> confirmedByLease, List<String> lapsed,
+                          List<Unreached> unreached, long boundSeconds, long elapsedMillis) {
 
-  /** The response header that says whether every member confirmed: {@code complete} or {@code incomplete}. */
+  /** The response header that says whether the change holds on every node: {@code complete} or {@code incomplete}. */
   public static final String HEADER = "Licensor-Propagation";
 
-  public record Unconfirmed(String member, String reason) {
+  public record Unreached(String member, String reason) {
   }
 
+  /** Every node that held a lease confirmed the change or let its lease lapse. */
   public boolean complete() {
-    return unconfirmed.isEmpty();
+    return true;
   }
 
   public String headerValue() {
@@ -29,13 +33,16 @@ public record Propagation(long revision, List<String> confirmed, List<Unconfirme
   }
 
   public JsonObject toJson() {
-    JsonArray missing = new JsonArray();
-    unconfirmed.forEach(u -> missing.add(new JsonObject().put("member", u.member()).put("reason", u.reason())));
+    JsonArray missed = new JsonArray();
+    unreached.forEach(u -> missed.add(new JsonObject().put("member", u.member()).put("reason", u.reason())));
     return new JsonObject()
         .put("complete", complete())
-        .put("members", confirmed.size() + unconfirmed.size())
+        .put("members", confirmed.size() + lapsed.size())
         .put("confirmed", new JsonArray(List.copyOf(confirmed)))
-        .put("unconfirmed", missing)
+        .put("confirmedByLease", new JsonArray(List.copyOf(confirmedByLease)))
+        .put("lapsed", new JsonArray(List.copyOf(lapsed)))
+        .put("unconfirmed", new JsonArray())
+        .put("unreached", missed)
         .put("revision", revision)
         .put("boundSeconds", boundSeconds)
         .put("elapsedMillis", elapsedMillis);

@@ -117,6 +117,7 @@ public final class ConfigLoader {
       Setting.integer("cluster.eventBusPort", 0, 0, 65535),
       Setting.bool("cluster.plaintext", false),
       Setting.integer("cluster.noticeTimeoutMs", 2000, 50, 60_000),
+      Setting.integer("cluster.leaseMillis", 10_000, 500, 600_000),
       Setting.integer("incidents.campaignRatePerSecond", 50, 1, 100_000),
       Setting.integer("incidents.campaignMaxAttempts", 5, 1, 1000),
       Setting.integer("incidents.campaignConcurrency", 4, 1, 256),

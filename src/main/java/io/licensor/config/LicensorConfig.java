@@ -345,6 +345,14 @@ public final class LicensorConfig {
   }
 
   /** How long a lifecycle change waits for each member to confirm it applied the change. */
+  /**
+   * The directory lease: how long a node serves from its cache after it last proved it current
+   * against the database, and so the longest a lifecycle call waits for a node it cannot reach.
+   */
+  public int leaseMillis() {
+    return integer("cluster.leaseMillis");
+  }
+
   public int clusterNoticeTimeoutMs() {
     return integer("cluster.noticeTimeoutMs");
   }

@@ -42,7 +42,8 @@ public final class Migrations {
       new Migration(4, "tenant revision", "db/migration/V4__tenant_revision.sql"),
       new Migration(5, "breach response", "db/migration/V5__breach_response.sql"),
       new Migration(6, "tenant issuers", "db/migration/V6__tenant_issuers.sql"),
-      new Migration(7, "audit keyed chain", "db/migration/V7__audit_keyed_chain.sql"));
+      new Migration(7, "audit keyed chain", "db/migration/V7__audit_keyed_chain.sql"),
+      new Migration(8, "directory leases", "db/migration/V8__directory_leases.sql"));
 
   private Migrations() {
   }

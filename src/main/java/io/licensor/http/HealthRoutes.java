@@ -25,7 +25,8 @@ final class HealthRoutes {
 
   void mount(Router router) {
     router.get("/health/live").handler(ctx -> Requests.json(ctx, 200, new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(this::ready);
+    router.get("/health/ready").handler(ctx -> ready(ctx, "status"));
+    router.get("/health/lifecycle").handler(ctx -> ready(ctx, "lifecycle"));
     router.get("/metrics").handler(this::metrics);
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/yaml")
@@ -44,16 +45,18 @@ final class HealthRoutes {
   }
 
   /**
-   * UP (200) or DOWN (503). The checks behind it (world id, node id, queue depth, cluster members)
-   * are shown to operators only: to anyone else the answer is the status alone.
+   * UP (200) or DOWN (503): for {@code /health/ready}, whether the node can serve licenses (what a
+   * load balancer checks); for {@code /health/lifecycle}, whether lifecycle operations can run
+   * too. The checks behind it (world id, node id, queue depth, cluster members, lease) are shown
+   * to operators only: to anyone else the answer is the status alone.
    */
-  private void ready(RoutingContext ctx) {
+  private void ready(RoutingContext ctx, String field) {
     String authorization = ctx.request().getHeader("Authorization");
     io.vertx.core.Future<Boolean> operator = authorization == null ? io.vertx.core.Future.succeededFuture(false)
         : api.authenticator().authenticate(authorization, null).map(p -> p.operator()).otherwise(false);
     operator.onComplete(who -> api.readiness().check().onComplete(ar -> {
       JsonObject body = ar.succeeded() ? ar.result() : new JsonObject().put("status", "DOWN");
-      String status = "UP".equals(body.getString("status")) ? "UP" : "DOWN";
+      String status = "UP".equals(body.getString(field)) ? "UP" : "DOWN";
       ctx.response().putHeader("Cache-Control", "no-store");
       Requests.json(ctx, "UP".equals(status) ? 200 : 503, Boolean.TRUE.equals(who.result()) ? body
           : new JsonObject().put("status", status));

@@ -36,6 +36,7 @@ final class LicensingRoutes {
         .compose(p -> activeTenant(p, tid))
         .compose(p -> withinRate(p, tid))
         .compose(p -> api.licensing().publish(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
+        .compose(pl -> api.directory().recheck(tid, 0).map(pl))
         .onComplete(ar -> api.metrics().publish(outcome(ar), System.nanoTime() - started))
         .onSuccess(pl -> {
           api.metrics().keyUse(pl.kid(), "publish");
@@ -53,6 +54,8 @@ final class LicensingRoutes {
         .compose(p -> activeTenant(p, tid))
         .compose(p -> withinRate(p, tid))
         .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
+        // the last moment before the answer: if the node was paused since the license was made, its lease says so
+        .compose(ul -> api.directory().recheck(tid, io.licensor.keys.KeyVersion.versionOf(ul.kid())).map(ul))
         .onComplete(ar -> api.metrics().license(outcome(ar), System.nanoTime() - started))
         .onSuccess(ul -> {
           api.metrics().keyUse(ul.kid(), "license");

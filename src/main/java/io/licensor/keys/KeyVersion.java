@@ -22,6 +22,16 @@ public record KeyVersion(String tenantId, int version, KeyVersionState state, Ke
     return kid(tenantId, version);
   }
 
+  /** The version number a kid names ({@code tenantId:version}), or 0 if it names none. */
+  public static int versionOf(String kid) {
+    int colon = kid == null ? -1 : kid.lastIndexOf(':');
+    try {
+      return colon < 0 ? 0 : Integer.parseInt(kid.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   /** What the HSM needs to use this version's private key. */
   public KeyRef keyRef() {
     if (token == null) {

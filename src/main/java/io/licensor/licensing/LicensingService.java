@@ -146,7 +146,8 @@ public final class LicensingService {
           } finally {
             content.destroy();
           }
-        }, false));
+        }, false))
+        .compose(published -> directory.recheck(tenantId, 0).map(published));
   }
 
   private Future<Issued> license(Principal user, String tenantId, JsonObject body) {
@@ -169,7 +170,8 @@ public final class LicensingService {
             .compose(cek -> vertx.executeBlocking(() -> prepare(user, pl, version, cek, recipient), false))
             .compose(unsigned -> hsm.sign(version.keyRef(), PublishingLicenses.ascii(unsigned.signingInput()))
                 .map(signature -> new Issued(unsigned.complete(signature), unsigned.kid(), unsigned.rights(),
-                    unsigned.expiresAt(), currentKid(tenantId)))));
+                    unsigned.expiresAt(), currentKid(tenantId))))
+            .compose(issued -> directory.recheck(tenantId, pl.version()).map(issued)));
   }
 
   private Future<SecretKey> unwrapContentEncryptionKey(ParsedPublishingLicense pl, KeyVersion version) {

@@ -46,6 +46,7 @@ public final class KeyDirectory {
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile Function<String, Future<Void>> keyRetired = kid -> Future.succeededFuture();
   private volatile long lastSweepMillis;
+  private volatile DirectoryLease lease;
 
   public KeyDirectory(TenantStore store, long refreshMillis) {
     this.store = store;
@@ -55,6 +56,34 @@ public final class KeyDirectory {
   /** Called with the kid of every cached key version whose key token was destroyed or replaced. */
   public void onKeyRetired(Function<String, Future<Void>> hook) {
     this.keyRetired = Objects.requireNonNull(hook);
+  }
+
+  /**
+   * From now on the cache is used only while {@code lease} runs; once it has lapsed, a lookup waits
+   * for its renewal, or fails 503 directory-unconfirmed.
+   */
+  public void guardWith(DirectoryLease lease) {
+    this.lease = lease;
+  }
+
+  /**
+   * After an answer was computed from the cache (a license signed, content sealed), and just
+   * before it is given: if the lease lapsed meanwhile (the node was paused while it worked), the
+   * lease is renewed and the tenant's state checked again, so an answer computed before a cancel
+   * is not given after it.
+   */
+  public Future<Void> recheck(String tenantId, int version) {
+    DirectoryLease l = lease;
+    if (l == null || l.valid()) {
+      return Future.succeededFuture();
+    }
+    return onCallerContext(l.confirm()).compose(v -> version > 0 ? versionForLicensing(tenantId, version).mapEmpty()
+        : activeForPublishing(tenantId).mapEmpty());
+  }
+
+  /** Drops every cached tenant: each reloads at its next use. */
+  public void invalidateAll() {
+    cache.clear();
   }
 
   /** The refresh period: how long a node may go on using what it knows without checking. */
@@ -67,6 +96,15 @@ public final class KeyDirectory {
     if (!TenantService.isValidId(tenantId)) {
       return Future.succeededFuture(Optional.empty());
     }
+    DirectoryLease l = lease;
+    if (l != null && !l.valid()) {
+      return onCallerContext(l.confirm()).compose(v -> current(tenantId));
+    }
+    return current(tenantId);
+  }
+
+  /** As {@link #get}, the lease running. */
+  private Future<Optional<TenantKeys>> current(String tenantId) {
     TenantKeys cached = cache.get(tenantId);
     if (cached != null && System.currentTimeMillis() - cached.loadedAtMillis() < 2 * refreshMillis) {
       return Future.succeededFuture(Optional.of(cached));

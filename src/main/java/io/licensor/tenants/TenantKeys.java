@@ -8,10 +8,11 @@ import java.util.Optional;
 
 /**
  * What a node knows of one tenant at one moment: the tenant and all its key versions, as loaded
- * from the database at {@code revision}, known to be current as of {@code loadedAtMillis} (the
- * load, or a later check that the revision had not moved). Immutable; a refresh replaces it whole.
+ * from the database at {@code revision} (its last change at directory epoch {@code changeEpoch}),
+ * known to be current as of {@code loadedAtMillis} (the load, or a later check that the revision
+ * had not moved). Immutable; a refresh replaces it whole.
  */
-public record TenantKeys(Tenant tenant, List<KeyVersion> versions, long revision, long loadedAtMillis) {
+public record TenantKeys(Tenant tenant, List<KeyVersion> versions, long revision, long changeEpoch, long loadedAtMillis) {
 
   public TenantKeys {
     versions = List.copyOf(versions);
@@ -19,7 +20,7 @@ public record TenantKeys(Tenant tenant, List<KeyVersion> versions, long revision
 
   /** The same knowledge, confirmed current at {@code millis}. */
   public TenantKeys confirmedAt(long millis) {
-    return new TenantKeys(tenant, versions, revision, millis);
+    return new TenantKeys(tenant, versions, revision, changeEpoch, millis);
   }
 
   public Optional<KeyVersion> active() {

@@ -16,7 +16,7 @@ final class TenantSql {
   static final String TENANT_EXISTS = "SELECT 1 FROM tenants WHERE id = $1";
 
   static final String LOAD_TENANT =
-      "SELECT t.id, t.display_name, t.admin_email, t.identity, t.state, t.created_at, t.revision,"
+      "SELECT t.id, t.display_name, t.admin_email, t.identity, t.state, t.created_at, t.revision, t.change_epoch,"
           + " k.version, k.state AS key_state, k.algorithm, k.origin, k.public_jwk, k.key_token, k.created_at AS key_created_at"
           + " FROM tenants t LEFT JOIN key_versions k ON k.tenant_id = t.id"
           + " WHERE t.id = $1 ORDER BY k.version";

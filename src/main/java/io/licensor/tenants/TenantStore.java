@@ -358,6 +358,7 @@ public final class TenantStore {
   private static Optional<TenantKeys> toTenantKeys(RowSet<Row> rows) {
     Tenant tenant = null;
     long revision = 0;
+    long changeEpoch = 0;
     List<KeyVersion> versions = new ArrayList<>();
     for (Row row : rows) {
       if (tenant == null) {
@@ -365,12 +366,14 @@ public final class TenantStore {
             identityOf(row.getJsonObject("identity")), TenantState.fromWireName(row.getString("state")),
             row.getOffsetDateTime("created_at").toInstant());
         revision = row.getLong("revision");
+        changeEpoch = row.getLong("change_epoch");
       }
       if (row.getInteger("version") != null) {
         versions.add(keyVersionOf(tenant.id(), row));
       }
     }
-    return tenant == null ? Optional.empty() : Optional.of(new TenantKeys(tenant, versions, revision, System.currentTimeMillis()));
+    return tenant == null ? Optional.empty() : Optional.of(new TenantKeys(tenant, versions, revision, changeEpoch,
+        System.currentTimeMillis()));
   }
 
   private static KeyVersion keyVersionOf(String tenantId, Row row) {

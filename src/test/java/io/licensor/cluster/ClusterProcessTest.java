@@ -190,7 +190,7 @@ class ClusterProcessTest {
 
   @Test
   @Order(4)
-  @DisplayName("cancel while C is frozen: the call waits for C or says C did not confirm; C refuses within its refresh period")
+  @DisplayName("cancel while C is frozen: the call returns once C confirmed or its lease lapsed; from then on C licenses nothing")
   void aFrozenMemberIsNamedAndCatchesUp() throws Exception {
     Issuer idp = createTenant(a, "frozen", "EC-P256");
     String pl = Licensing.publishOk(a.http, "frozen", idp, "doc");
@@ -209,34 +209,22 @@ class ClusterProcessTest {
       thawer.awaitTermination(10, TimeUnit.SECONDS);
     }
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-    long returned = System.nanoTime();
     assertThat(cancelled.status()).as(cancelled.toString()).isEqualTo(200);
     JsonObject propagation = cancelled.json().getJsonObject("propagation");
     System.out.printf("cancel with C frozen for %d ms took %d ms: %s%n", FREEZE_MILLIS, tookMillis, propagation.encode());
-    // Either the call waited for C (a lock or registration it needed lives on C) and C confirmed,
-    // or it went on without C, and then it says so and names C.
-    if (propagation.getBoolean("complete")) {
-      assertThat(cancelled.header("Licensor-Propagation")).contains("complete");
-      assertThat(propagation.getJsonArray("confirmed").getList()).containsExactlyInAnyOrder("a", "b", "c");
-      assertThat(tookMillis).isGreaterThanOrEqualTo(FREEZE_MILLIS - 100);
-    } else {
-      assertThat(cancelled.header("Licensor-Propagation")).contains("incomplete");
-      assertThat(propagation.getJsonArray("confirmed").getList()).containsExactlyInAnyOrder("a", "b");
-      JsonArray unconfirmed = propagation.getJsonArray("unconfirmed");
-      assertThat(unconfirmed).hasSize(1);
-      assertThat(unconfirmed.getJsonObject(0).getString("reason")).isEqualTo("timeout");
-      assertThat(propagation.getInteger("boundSeconds")).isEqualTo(REFRESH_SECONDS);
-    }
+    assertThat(cancelled.header("Licensor-Propagation")).contains("complete");
+    // C answered once thawed (by notice, or its lease renewed past the change), or its lease lapsed first
+    boolean cConfirmed = propagation.getJsonArray("confirmed").getList().contains("c");
+    boolean cLapsed = propagation.getJsonArray("lapsed").getList().contains("c");
+    assertThat(cConfirmed || cLapsed).as(propagation.encode()).isTrue();
+    assertThat(tookMillis).as("no longer than a lease and its margin, and the notice's own timeout")
+        .isLessThan(ClusterFixture.LEASE_MILLIS + 2_000 + 2_000);
     assertThat(Licensing.license(b.http, "frozen", idp, pl).slug()).isEqualTo("subscription-cancelled");
-
     Http.Response onC = Licensing.license(c.http, "frozen", idp, pl);
-    while (onC.status() == 200 && System.nanoTime() - returned < TimeUnit.SECONDS.toNanos(REFRESH_SECONDS + 1)) {
-      Thread.sleep(50);
-      onC = Licensing.license(c.http, "frozen", idp, pl);
+    assertThat(onC.status()).as("C, right after the call returned: " + onC).isIn(403, 503);
+    if (onC.status() == 403) {
+      assertThat(onC.slug()).isEqualTo("subscription-cancelled");
     }
-    System.out.printf("frozen member refused the cancelled tenant %d ms after the cancel returned (bound %d s)%n",
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - returned), REFRESH_SECONDS);
-    assertThat(onC.slug()).isEqualTo("subscription-cancelled");
   }
 
   @Test
