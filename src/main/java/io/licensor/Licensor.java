@@ -278,7 +278,8 @@ public final class Licensor {
           Authenticator authenticator = new Authenticator(operatorIssuers, directory, store, config.audience(),
               config.clockSkewSeconds(), config.maxTokenLifetimeSeconds());
           audit = new AuditLog(vertx, db.pool(), db.auditReads(), new io.licensor.audit.AuditChain(auditChainKey), config.nodeId(),
-              config.auditQueueCapacity(), config.auditBatchSize(), config.auditKeyUse());
+              config.auditQueueCapacity(), config.auditBatchSize(), config.auditKeyUse(), config.auditKeyUseDurable(),
+              config.auditDurableTimeoutMs());
           java.util.Arrays.fill(auditChainKey, (byte) 0);
           audit.start(config.auditFlushMillis());
           audit.onBatch(metrics::auditBatch);
@@ -435,8 +436,11 @@ public final class Licensor {
               .put("sealed", worldSealed())
               .put("custody", worldCustody)
               .put("worldId", worldId));
+      // with durable key-use records (the default) a license needs its audit record written: then the database counts
       boolean up = java.util.stream.Stream.of("lease", "cluster", "hsm", "world")
-          .allMatch(name -> "UP".equals(checks.getJsonObject(name).getString("status")));
+          .allMatch(name -> "UP".equals(checks.getJsonObject(name).getString("status")))
+          && (!audit.keyUseDurable() || db.succeeded());
+      checks.getJsonObject("database").put("neededForLicensing", audit.keyUseDurable());
       boolean lifecycleUp = up && db.succeeded() && !cluster.getBoolean("split", false);
       return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN")
           .put("lifecycle", lifecycleUp ? "UP" : "DOWN").put("checks", checks));

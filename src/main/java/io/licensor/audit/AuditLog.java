@@ -70,6 +70,16 @@ public final class AuditLog {
    */
   public AuditLog(Vertx vertx, Pool pool, Pool readPool, AuditChain chain, String node, int capacity, int batchSize,
                   boolean keyUse) {
+    this(vertx, pool, readPool, chain, node, capacity, batchSize, keyUse, false, 5000);
+  }
+
+  /**
+   * With {@code keyUseDurable}, {@link #recordKeyUse} completes once the record is durable (or
+   * fails 503 audit-unavailable after {@code durableTimeoutMillis}): records are written as soon as
+   * they come, those that arrive during a write going together into the next one (group commit).
+   */
+  public AuditLog(Vertx vertx, Pool pool, Pool readPool, AuditChain chain, String node, int capacity, int batchSize,
+                  boolean keyUse, boolean keyUseDurable, long durableTimeoutMillis) {
     this.vertx = vertx;
     this.pool = pool;
     this.readPool = readPool;
@@ -78,7 +88,12 @@ public final class AuditLog {
     this.capacity = capacity;
     this.batchSize = batchSize;
     this.keyUse = keyUse;
+    this.keyUseDurable = keyUseDurable;
+    this.durableTimeoutMillis = durableTimeoutMillis;
   }
+
+  private final boolean keyUseDurable;
+  private final long durableTimeoutMillis;
 
   public String node() {
     return node;
@@ -173,14 +188,32 @@ public final class AuditLog {
   }
 
   /**
-   * Records a key use (publish, license issued or denied). Not awaited: it is written with the
-   * next batch. Throws 503 audit-unavailable when the queue is full.
+   * Records a key use (publish, license issued or denied). With durable key-use records the future
+   * completes once the record is in PostgreSQL (the caller answers then), else at once, the record
+   * written with the next batch. Throws 503 audit-unavailable when the queue is full.
    */
-  public void recordKeyUse(AuditEvent event) {
+  public Future<Void> recordKeyUse(AuditEvent event) {
     if (!keyUse) {
-      return;
+      return Future.succeededFuture();
     }
-    enqueue(event, null);
+    if (!keyUseDurable) {
+      enqueue(event, null);
+      return Future.succeededFuture();
+    }
+    Promise<Void> durable = Promise.promise();
+    enqueue(event, durable);
+    flush();
+    return durable.future().timeout(durableTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .recover(err -> Future.failedFuture(err instanceof java.util.concurrent.TimeoutException
+            ? Problem.AUDIT_UNAVAILABLE.with("the key-use record could not be written within " + durableTimeoutMillis
+                + " ms; the answer is withheld (the record is kept and written when the database answers)")
+                .header("Retry-After", "1")
+            : err));
+  }
+
+  /** Whether answers wait for their key-use records (so licensing needs the database). */
+  public boolean keyUseDurable() {
+    return keyUse && keyUseDurable;
   }
 
   /** Records a lifecycle event; completes once the record is durable in PostgreSQL. */
@@ -207,7 +240,8 @@ public final class AuditLog {
     if (queued.get() > 0 && flushing.compareAndSet(false, true)) {
       flushOnce().onComplete(ar -> {
         flushing.set(false);
-        if (ar.succeeded() && queued.get() >= batchSize) {
+        // group commit: what arrived during the write goes at once, awaited records must not wait for the timer
+        if (ar.succeeded() && (queued.get() >= batchSize || (keyUseDurable && queued.get() > 0))) {
           vertx.runOnContext(v -> flush());
         }
       });

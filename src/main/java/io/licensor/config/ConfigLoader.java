@@ -104,6 +104,8 @@ public final class ConfigLoader {
       Setting.string("world.id", null),
       Setting.string("node.id", null),
       Setting.bool("audit.keyUse", true),
+      Setting.bool("audit.keyUseDurable", true),
+      Setting.integer("audit.durableTimeoutMs", 5000, 100, 600_000),
       Setting.integer("audit.queueCapacity", 100_000, 1, 10_000_000),
       Setting.integer("audit.batchSize", 500, 1, 10_000),
       Setting.integer("audit.flushMillis", 50, 1, 60_000),

@@ -264,6 +264,21 @@ public final class LicensorConfig {
   }
 
   /** Whether key use (publish, license) is audited; lifecycle actions always are. */
+  /**
+   * Whether a license or publishing license is answered only once its key-use record is durable in
+   * PostgreSQL (true, the default: every answered license is in the audit, across kill -9), or at
+   * once, the record written with the next batch (a kill -9 loses up to a batch interval of them;
+   * licensing then goes on through a database outage for as long as the directory lease runs).
+   */
+  public boolean auditKeyUseDurable() {
+    return bool("audit.keyUseDurable");
+  }
+
+  /** How long an answer waits for its key-use record to be durable before it fails 503 audit-unavailable. */
+  public int auditDurableTimeoutMs() {
+    return integer("audit.durableTimeoutMs");
+  }
+
   public boolean auditKeyUse() {
     return bool("audit.keyUse");
   }

@@ -96,17 +96,18 @@ public final class LicensingService {
   }
 
   /**
-   * Records the outcome of a key use. The record is queued, not awaited; if the audit queue is
-   * full the request fails 503 audit-unavailable instead of going unrecorded.
+   * Records the outcome of a key use. An issued license or publishing license is answered once its
+   * record is durable (audit.keyUseDurable, the default), so every answer is in the audit across
+   * kill -9; a refusal's record is queued, not awaited. If the audit queue is full the request fails
+   * 503 audit-unavailable instead of going unrecorded.
    */
   private <T> Future<T> audited(Future<T> work, String tenantId, Principal user, String action, String requestId,
                                 java.util.function.Function<T, String> kidOf,
                                 java.util.function.Supplier<String> requestedKid) {
     return work.transform(ar -> {
       if (ar.succeeded()) {
-        audit.recordKeyUse(AuditEvent.now(tenantId, kidOf.apply(ar.result()), user.subject(), action + ".issued", "ok",
-            audit.node(), requestId, null));
-        return Future.succeededFuture(ar.result());
+        return audit.recordKeyUse(AuditEvent.now(tenantId, kidOf.apply(ar.result()), user.subject(), action + ".issued", "ok",
+            audit.node(), requestId, null)).map(ar.result());
       }
       if (ar.cause() instanceof ProblemException p && p.problem() != Problem.HSM_BUSY) {
         audit.recordKeyUse(AuditEvent.now(tenantId, requestedKid.get(), user.subject(), action + ".denied", p.problem().slug(),

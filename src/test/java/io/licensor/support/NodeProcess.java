@@ -31,12 +31,24 @@ public final class NodeProcess implements Leftovers.Running {
   public final Http http;
   private final Path configFile;
   private final Path log;
+  private final List<String> prefix;
+  private final String base;
   private Process process;
 
   public NodeProcess(String name, JsonObject settings, Issuer operators) {
+    this(name, settings, operators, List.of(), null);
+  }
+
+  /**
+   * A node started under {@code prefix} (e.g. {@code ip netns exec NS}: in a network namespace)
+   * and reached at {@code base} (null: its port on loopback).
+   */
+  public NodeProcess(String name, JsonObject settings, Issuer operators, List<String> prefix, String base) {
     this.name = name;
     this.httpPort = settings.getJsonObject("http").getInteger("port");
-    this.http = new Http("http://127.0.0.1:" + httpPort);
+    this.prefix = List.copyOf(prefix);
+    this.base = base != null ? base : "http://127.0.0.1:" + httpPort;
+    this.http = new Http(this.base);
     JsonObject full = settings.copy();
     full.getJsonObject("http").put("plaintext", true);
     // test worlds are made without a passphrase (see TestNode)
@@ -60,7 +72,8 @@ public final class NodeProcess implements Leftovers.Running {
   /** Starts the process (output appended to its log); {@link #awaitReady} waits for it to serve. */
   public NodeProcess start() {
     String javaBin = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx256m", "-XX:+UseSerialGC",
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(javaBin, "-Xmx256m", "-XX:+UseSerialGC",
         "--add-modules=jdk.crypto.cryptoki", "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), "io.licensor.Main", "serve", "--config", configFile.toString()));
     try {
@@ -83,7 +96,7 @@ public final class NodeProcess implements Leftovers.Running {
         throw new IllegalStateException("node " + name + " exited with " + process.exitValue() + "; see " + log.toAbsolutePath());
       }
       try {
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health/ready"))
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + "/health/ready"))
             .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return this;
