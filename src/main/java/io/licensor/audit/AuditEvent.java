@@ -31,6 +31,11 @@ public record AuditEvent(String tenantId, Instant at, String kid, String princip
     return out.toString();
   }
 
+  /** The same record with another outcome (a license withheld because its record could not be written in time). */
+  public AuditEvent withOutcome(String outcome) {
+    return new AuditEvent(tenantId, at, kid, principal, action, outcome, node, requestId, detail);
+  }
+
   public static AuditEvent now(String tenantId, String kid, String principal, String action, String outcome,
                                String node, String requestId, String detail) {
     return new AuditEvent(tenantId, Instant.now(), kid, principal, action, outcome, node, requestId, detail);

@@ -38,7 +38,19 @@ public final class AuditLog {
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
   private static final int CHAIN_CHUNK = 2000;
 
-  private record Pending(AuditEvent event, Promise<Void> durable) {
+  /**
+   * {@code answer}: a key use whose answer waits for the record; told at once when a write fails.
+   * {@code withheld}: that answer was not given (its record is written with outcome "withheld").
+   */
+  private record Pending(AuditEvent event, Promise<Void> durable, boolean answer, java.util.concurrent.atomic.AtomicBoolean withheld) {
+    Pending(AuditEvent event, Promise<Void> durable, boolean answer) {
+      this(event, durable, answer, new java.util.concurrent.atomic.AtomicBoolean());
+    }
+
+    /** The record as it is written. */
+    AuditEvent written() {
+      return withheld.get() ? event.withOutcome(WITHHELD) : event;
+    }
   }
 
   /** What a page of the trail and the chain check found. */
@@ -94,6 +106,8 @@ public final class AuditLog {
 
   private final boolean keyUseDurable;
   private final long durableTimeoutMillis;
+  /** The last write failed and none has succeeded since. */
+  private volatile boolean failing;
 
   public String node() {
     return node;
@@ -200,10 +214,16 @@ public final class AuditLog {
       enqueue(event, null);
       return Future.succeededFuture();
     }
+    if (failing) {
+      // the last write failed and none has succeeded since: say so at once rather than hold the caller
+      return Future.failedFuture(Problem.AUDIT_UNAVAILABLE.with("the audit trail cannot be written now (the database does "
+          + "not accept it); a license is given only once its record is durable").header("Retry-After", "1"));
+    }
     Promise<Void> durable = Promise.promise();
-    enqueue(event, durable);
+    Pending pending = enqueueAnswer(event, durable);
     flush();
     return durable.future().timeout(durableTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .onFailure(err -> pending.withheld().set(true))
         .recover(err -> Future.failedFuture(err instanceof java.util.concurrent.TimeoutException
             ? Problem.AUDIT_UNAVAILABLE.with("the key-use record could not be written within " + durableTimeoutMillis
                 + " ms; the answer is withheld (the record is kept and written when the database answers)")
@@ -228,12 +248,25 @@ public final class AuditLog {
     return durable.future();
   }
 
+  private Pending enqueueAnswer(AuditEvent event, Promise<Void> durable) {
+    if (queued.incrementAndGet() > capacity) {
+      queued.decrementAndGet();
+      throw Problem.AUDIT_UNAVAILABLE.with("the audit trail cannot be written now; key use is suspended until it can");
+    }
+    Pending pending = new Pending(event, durable, true);
+    queue.addLast(pending);
+    return pending;
+  }
+
+  /** The outcome of a key use whose answer was withheld because its record could not be written in time. */
+  public static final String WITHHELD = "withheld";
+
   private void enqueue(AuditEvent event, Promise<Void> durable) {
     if (queued.incrementAndGet() > capacity) {
       queued.decrementAndGet();
       throw Problem.AUDIT_UNAVAILABLE.with("the audit trail cannot be written now; key use is suspended until it can");
     }
-    queue.addLast(new Pending(event, durable));
+    queue.addLast(new Pending(event, durable, false));
   }
 
   private void flush() {
@@ -260,6 +293,7 @@ public final class AuditLog {
     long started = System.nanoTime();
     return pool.withTransaction(conn -> write(conn, batch))
         .onSuccess(v -> {
+          failing = false;
           queued.addAndGet(-batch.size());
           BatchListener listener = batchListener;
           if (listener != null) {
@@ -273,8 +307,17 @@ public final class AuditLog {
           });
         })
         .onFailure(err -> {
+          failing = true;
           for (int i = batch.size() - 1; i >= 0; i--) {
-            queue.addFirst(batch.get(i));
+            Pending kept = batch.get(i);
+            if (kept.answer() && kept.durable() != null) {
+              // the answer is withheld now (503); the record is kept and written once the database takes it
+              kept.durable().tryFail(Problem.AUDIT_UNAVAILABLE.with("the key-use record could not be written (the database "
+                  + "does not accept it); the answer is withheld").header("Retry-After", "1"));
+              kept.withheld().set(true);
+              kept = new Pending(kept.event(), null, false, kept.withheld());
+            }
+            queue.addFirst(kept);
           }
           long now = System.currentTimeMillis();
           if (now - lastFailureLog > 5_000) {
@@ -307,7 +350,7 @@ public final class AuditLog {
           Long[] seqColumn = new Long[n];
           OffsetDateTime[] at = new OffsetDateTime[n];
           for (int i = 0; i < n; i++) {
-            AuditEvent e = batch.get(i).event();
+            AuditEvent e = batch.get(i).written();
             long seq = ++seqs.get(e.tenantId())[0];
             String prev = hashes.get(e.tenantId());
             String hash = chain.keyed(e, seq, prev);

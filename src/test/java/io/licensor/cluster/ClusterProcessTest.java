@@ -307,6 +307,13 @@ class ClusterProcessTest {
 
     // The killed node restarts on the same configuration, rejoins, and serves correctly.
     c.start().awaitReady(Duration.ofSeconds(120));
+    // Issue 18, item 5: the first re-key right after the restart holds on the restarted node when the call returns
+    // (on 73c5f13 it answered incomplete, and C served the old key on keys/current for up to 6.6 s)
+    Http.Response firstAfterRestart = rekey(a, "steady");
+    assertThat(firstAfterRestart.status()).as(firstAfterRestart.toString()).isEqualTo(201);
+    assertThat(firstAfterRestart.header("Licensor-Propagation")).contains("complete");
+    assertThat(Licensing.currentKid(c.http, "steady", idp)).as(firstAfterRestart.json().encode())
+        .isEqualTo(firstAfterRestart.json().getString("kid"));
     // the rejoined member answers the view once its event-bus connections are up (on a loaded machine
     // that took longer than the 2 s notice timeout right after readiness: issue 18, item 5)
     JsonObject view = a.http.get("/v1/cluster?tenant=steady", op()).json();

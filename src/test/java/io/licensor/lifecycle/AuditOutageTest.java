@@ -23,8 +23,9 @@ class AuditOutageTest {
   @Test
   @DisplayName("records queued during an outage are all written once the database accepts them")
   void nothingIsDroppedDuringAnOutage() {
+    // the backlog of answers given before their records are durable (audit.keyUseDurable=false)
     try (TestNode node = TestNode.start(new JsonObject().put("audit", new JsonObject()
-        .put("queueCapacity", 4).put("flushMillis", 20)))) {
+        .put("queueCapacity", 4).put("flushMillis", 20).put("keyUseDurable", false)))) {
       Issuer idp = node.createTenant("outage", "EC-P256");
       String token = idp.token("reader@x.test", List.of());
       Http.Response current = node.http.get("/v1/tenants/outage/keys/current", token);
@@ -69,7 +70,8 @@ class AuditOutageTest {
   @Test
   @DisplayName("stopping during an outage retries until its deadline, then says how many records are left")
   void stopReportsWhatItCouldNotWrite() throws Exception {
-    try (TestNode node = TestNode.start(new JsonObject().put("audit", new JsonObject().put("flushMillis", 20)))) {
+    try (TestNode node = TestNode.start(new JsonObject().put("audit", new JsonObject().put("flushMillis", 20)
+        .put("keyUseDurable", false)))) {
       Issuer idp = node.createTenant("unwritten", "EC-P256");
       String token = idp.token("reader@x.test", List.of());
       TestDatabase.execute(node.databaseUrl, "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN "
@@ -97,5 +99,39 @@ class AuditOutageTest {
     JsonObject request = new JsonObject().put("publishingLicense", pl)
         .put("recipientKey", RmsClient.publicJwk(RmsClient.recipientKey(false)));
     assertThat(node.http.post("/v1/tenants/unwritten/licenses", token, request).status()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("with durable key-use records (the default), an audit outage withholds licenses at once: 503, nothing given unrecorded")
+  void durableRecordsWithholdLicensesDuringAnOutage() {
+    try (TestNode node = TestNode.start(new JsonObject().put("audit", new JsonObject().put("flushMillis", 20)))) {
+      Issuer idp = node.createTenant("withheld", "EC-P256");
+      String token = idp.token("reader@x.test", List.of());
+      Http.Response current = node.http.get("/v1/tenants/withheld/keys/current", token);
+      String pl = RmsClient.publishOffline(current.json(), RmsClient.plPayload("c", "a@x.test", RmsClient.newContentKey(),
+          KeyLifecycleTest.anyone()));
+      JsonObject request = new JsonObject().put("publishingLicense", pl)
+          .put("recipientKey", RmsClient.publicJwk(RmsClient.recipientKey(false)));
+      assertThat(node.http.post("/v1/tenants/withheld/licenses", token, request).status()).isEqualTo(200);
+      TestDatabase.execute(node.databaseUrl, "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN "
+          + "RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql; "
+          + "CREATE TRIGGER refuse BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()");
+      long started = System.nanoTime();
+      for (int i = 0; i < 5; i++) {
+        Http.Response r = node.http.post("/v1/tenants/withheld/licenses", token, request);
+        assertThat(r.status()).as(r.toString()).isEqualTo(503);
+        assertThat(r.slug()).isEqualTo("audit-unavailable");
+      }
+      assertThat((System.nanoTime() - started) / 1_000_000).as("the first waits at most audit.durableTimeoutMs, the rest not")
+          .isLessThan(5_000 + 3_000);
+      TestDatabase.execute(node.databaseUrl, "DROP TRIGGER refuse ON audit_events");
+      long deadline = System.currentTimeMillis() + 10_000;
+      Http.Response again = node.http.post("/v1/tenants/withheld/licenses", token, request);
+      while (again.status() != 200 && System.currentTimeMillis() < deadline) {
+        ExportAndAuditTest.sleep(100);
+        again = node.http.post("/v1/tenants/withheld/licenses", token, request);
+      }
+      assertThat(again.status()).as(again.toString()).isEqualTo(200);
+    }
   }
 }
