@@ -37,8 +37,6 @@ import io.licensor.licensing.Warmup;
 import io.licensor.tenants.KeyDirectory;
 import io.licensor.tenants.TenantService;
 import io.licensor.tenants.TenantStore;
-import io.licensor.world.ModuleKeyFile;
-import io.licensor.world.WorldKey;
 import io.licensor.limits.TenantRateLimits;
 import io.licensor.tls.ServerCertificate;
 import io.vertx.core.DeploymentOptions;
@@ -188,31 +186,6 @@ public final class Licensor {
       }
     }, r -> new Thread(r, "licensor-world-load").start())).recover(err ->
         Future.failedFuture(err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err));
-  }
-
-  /**
-   * The data directory's world, made on first start (blocks: a file, scrypt with a passphrase). A
-   * module key in the clear is accepted for the embedded default (with a warning at every start);
-   * a node on an external database or in a cluster — one that holds other people's keys — refuses
-   * it unless {@code world.allowUnsealed} says so.
-   */
-  static WorldKey worldOf(LicensorConfig config) throws java.io.IOException {
-    Files.createDirectories(config.dataDir());
-    WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
-    if (!ModuleKeyFile.isSealed(config.dataDir())) {
-      boolean shared = config.databaseUrl() != null || config.clusterEnabled();
-      if (shared && !config.allowUnsealedWorld()) {
-        world.destroy();
-        throw new io.licensor.config.ConfigException("world.allowUnsealed: the module key " + ModuleKeyFile.pathIn(config.dataDir())
-            + " is kept in the clear, and this node " + (config.clusterEnabled() ? "is in a cluster" : "uses an external database")
-            + ": whoever reads that file holds every tenant key. Seal it (LICENSOR_WORLD_MODULE_PASSPHRASE=... licensor world seal"
-            + " --data-dir " + config.dataDir() + "), or set world.allowUnsealed=true to accept the risk");
-      }
-      LOG.warn("the module key {} is kept in the clear (no module passphrase): anyone who can read it holds every tenant "
-          + "key. Seal it: LICENSOR_WORLD_MODULE_PASSPHRASE=... licensor world seal --data-dir {}",
-          ModuleKeyFile.pathIn(config.dataDir()), config.dataDir());
-    }
-    return world;
   }
 
   /** {@code opened}: the HSM with the world, opened by {@link #start}. */

@@ -59,7 +59,7 @@ record NodeHsm(Hsm hsm, String worldId, Custody custody) {
       LOG.info("security world {} from the PKCS#11 token alone (no module key on this node)", configured);
       return new NodeHsm(hsm, configured, Custody.TOKEN);
     }
-    WorldKey world = Licensor.worldOf(config);
+    WorldKey world = worldOf(config);
     try {
       if (configured != null && !configured.equals(world.worldId())) {
         throw new ConfigException("world.id: this node is set to serve world " + configured + ", but the module key "
@@ -81,6 +81,31 @@ record NodeHsm(Hsm hsm, String worldId, Custody custody) {
     } finally {
       world.destroy();
     }
+  }
+
+  /**
+   * The data directory's world, made on first start (blocks: a file, scrypt with a passphrase). A
+   * module key in the clear is accepted for the embedded default (with a warning at every start);
+   * a node on an external database or in a cluster — one that holds other people's keys — refuses
+   * it unless {@code world.allowUnsealed} says so.
+   */
+  static WorldKey worldOf(LicensorConfig config) throws IOException {
+    Files.createDirectories(config.dataDir());
+    WorldKey world = ModuleKeyFile.loadOrCreate(config.dataDir(), config.modulePassphrase());
+    if (!ModuleKeyFile.isSealed(config.dataDir())) {
+      boolean shared = config.databaseUrl() != null || config.clusterEnabled();
+      if (shared && !config.allowUnsealedWorld()) {
+        world.destroy();
+        throw new io.licensor.config.ConfigException("world.allowUnsealed: the module key " + ModuleKeyFile.pathIn(config.dataDir())
+            + " is kept in the clear, and this node " + (config.clusterEnabled() ? "is in a cluster" : "uses an external database")
+            + ": whoever reads that file holds every tenant key. Seal it (LICENSOR_WORLD_MODULE_PASSPHRASE=... licensor world seal"
+            + " --data-dir " + config.dataDir() + "), or set world.allowUnsealed=true to accept the risk");
+      }
+      LOG.warn("the module key {} is kept in the clear (no module passphrase): anyone who can read it holds every tenant "
+          + "key. Seal it: LICENSOR_WORLD_MODULE_PASSPHRASE=... licensor world seal --data-dir {}",
+          ModuleKeyFile.pathIn(config.dataDir()), config.dataDir());
+    }
+    return world;
   }
 
   /**
