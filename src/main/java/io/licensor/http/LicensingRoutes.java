@@ -31,12 +31,13 @@ final class LicensingRoutes {
   private void publish(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     long started = System.nanoTime();
+    long stamp = api.directory().leaseStamp(); // before anything reads the tenant
     Auth.principal(api, ctx, tid)
         .compose(p -> requireUser(p, tid))
         .compose(p -> activeTenant(p, tid))
         .compose(p -> withinRate(p, tid))
-        .compose(p -> api.licensing().publish(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
-        .compose(pl -> api.directory().recheck(tid, 0).map(pl))
+        .compose(p -> api.licensing().publish(p, tid, Requests.jsonObject(ctx), Requests.id(ctx), stamp))
+        .compose(pl -> api.directory().recheck(tid, 0, stamp).map(pl))
         .onComplete(ar -> api.metrics().publish(outcome(ar), System.nanoTime() - started))
         .onSuccess(pl -> {
           api.metrics().keyUse(pl.kid(), "publish");
@@ -49,13 +50,15 @@ final class LicensingRoutes {
   private void license(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     long started = System.nanoTime();
+    long stamp = api.directory().leaseStamp(); // before anything reads the tenant
     Auth.principal(api, ctx, tid)
         .compose(p -> requireUser(p, tid))
         .compose(p -> activeTenant(p, tid))
         .compose(p -> withinRate(p, tid))
-        .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx)))
-        // the last moment before the answer: if the node was paused since the license was made, its lease says so
-        .compose(ul -> api.directory().recheck(tid, io.licensor.keys.KeyVersion.versionOf(ul.kid())).map(ul))
+        .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx), stamp))
+        // the last moment before the answer: if the lease the request read the tenant under ran out meanwhile (the node
+        // was paused), the tenant is checked again
+        .compose(ul -> api.directory().recheck(tid, io.licensor.keys.KeyVersion.versionOf(ul.kid()), stamp).map(ul))
         .onComplete(ar -> api.metrics().license(outcome(ar), System.nanoTime() - started))
         .onSuccess(ul -> {
           api.metrics().keyUse(ul.kid(), "license");

@@ -56,11 +56,21 @@ public final class LicensingService {
   }
 
   public Future<Published> publish(Principal user, String tenantId, JsonObject body, String requestId) {
-    return audited(publish(user, tenantId, body), tenantId, user, "publish", requestId, Published::kid, () -> null);
+    return publish(user, tenantId, body, requestId, directory.leaseStamp());
+  }
+
+  /** {@code leaseStamp}: the directory's {@link KeyDirectory#leaseStamp} when the request began. */
+  public Future<Published> publish(Principal user, String tenantId, JsonObject body, String requestId, long leaseStamp) {
+    return audited(publish(user, tenantId, body, leaseStamp), tenantId, user, "publish", requestId, Published::kid, () -> null);
   }
 
   public Future<Issued> license(Principal user, String tenantId, JsonObject body, String requestId) {
-    return audited(license(user, tenantId, body), tenantId, user, "license", requestId, Issued::kid,
+    return license(user, tenantId, body, requestId, directory.leaseStamp());
+  }
+
+  /** {@code leaseStamp}: the directory's {@link KeyDirectory#leaseStamp} when the request began. */
+  public Future<Issued> license(Principal user, String tenantId, JsonObject body, String requestId, long leaseStamp) {
+    return audited(license(user, tenantId, body, leaseStamp), tenantId, user, "license", requestId, Issued::kid,
         () -> body.getValue("publishingLicense") instanceof String s ? kidOf(s) : null);
   }
 
@@ -127,7 +137,7 @@ public final class LicensingService {
     }
   }
 
-  private Future<Published> publish(Principal user, String tenantId, JsonObject body) {
+  private Future<Published> publish(Principal user, String tenantId, JsonObject body, long stamp) {
     String contentId;
     Policy policy;
     byte[] contentKey;
@@ -148,10 +158,10 @@ public final class LicensingService {
             content.destroy();
           }
         }, false))
-        .compose(published -> directory.recheck(tenantId, 0).map(published));
+        .compose(published -> directory.recheck(tenantId, 0, stamp).map(published));
   }
 
-  private Future<Issued> license(Principal user, String tenantId, JsonObject body) {
+  private Future<Issued> license(Principal user, String tenantId, JsonObject body, long stamp) {
     if (!(body.getValue("publishingLicense") instanceof String compact) || compact.isBlank()) {
       return Future.failedFuture(Problem.INVALID_REQUEST.with("publishingLicense must be a JWE compact string"));
     }
@@ -172,7 +182,7 @@ public final class LicensingService {
             .compose(unsigned -> hsm.sign(version.keyRef(), PublishingLicenses.ascii(unsigned.signingInput()))
                 .map(signature -> new Issued(unsigned.complete(signature), unsigned.kid(), unsigned.rights(),
                     unsigned.expiresAt(), currentKid(tenantId))))
-            .compose(issued -> directory.recheck(tenantId, pl.version()).map(issued)));
+            .compose(issued -> directory.recheck(tenantId, pl.version(), stamp).map(issued)));
   }
 
   private Future<SecretKey> unwrapContentEncryptionKey(ParsedPublishingLicense pl, KeyVersion version) {

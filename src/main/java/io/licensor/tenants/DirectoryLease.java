@@ -85,6 +85,11 @@ public final class DirectoryLease {
     return everValid && System.nanoTime() - validUntilNanos < 0;
   }
 
+  /** Until when the lease runs ({@link System#nanoTime} scale); in the past before the first renewal. */
+  public long validUntilNanos() {
+    return everValid ? validUntilNanos : System.nanoTime() - 1;
+  }
+
   /** The last directory epoch whose changes this node applied (-1 before the first renewal). */
   public long epochApplied() {
     return epochApplied;

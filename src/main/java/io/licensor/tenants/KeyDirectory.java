@@ -67,14 +67,24 @@ public final class KeyDirectory {
   }
 
   /**
-   * After an answer was computed from the cache (a license signed, content sealed), and just
-   * before it is given: if the lease lapsed meanwhile (the node was paused while it worked), the
-   * lease is renewed and the tenant's state checked again, so an answer computed before a cancel
-   * is not given after it.
+   * Until when what the cache holds now is proven current: taken when a request begins, before it
+   * reads the tenant, and handed to {@link #recheck} just before the answer is given.
    */
-  public Future<Void> recheck(String tenantId, int version) {
+  public long leaseStamp() {
     DirectoryLease l = lease;
-    if (l == null || l.valid()) {
+    return l == null ? System.nanoTime() + java.util.concurrent.TimeUnit.DAYS.toNanos(365) : l.validUntilNanos();
+  }
+
+  /**
+   * Just before an answer computed from the cache is given (a license signed, content sealed): if
+   * the lease under which the request read the tenant ({@code stamp}, from {@link #leaseStamp})
+   * has run out meanwhile — the node was paused while it worked — the lease is renewed and the
+   * tenant's state checked again, so an answer computed before a change is not given after it. A
+   * renewal made meanwhile is not enough: it proves the cache, not what this request read from it.
+   */
+  public Future<Void> recheck(String tenantId, int version, long stamp) {
+    DirectoryLease l = lease;
+    if (l == null || System.nanoTime() - stamp < 0) {
       return Future.succeededFuture();
     }
     return onCallerContext(l.confirm()).compose(v -> version > 0 ? versionForLicensing(tenantId, version).mapEmpty()
