@@ -76,18 +76,18 @@ public final class KeyDirectory {
   }
 
   /**
-   * Just before an answer computed from the cache is given (a license signed, content sealed): if
-   * the lease under which the request read the tenant ({@code stamp}, from {@link #leaseStamp})
-   * has run out meanwhile — the node was paused while it worked — the lease is renewed and the
-   * tenant's state checked again, so an answer computed before a change is not given after it. A
-   * renewal made meanwhile is not enough: it proves the cache, not what this request read from it.
+   * Just before an answer computed from the cache is given (a license signed, content sealed), the
+   * tenant's state is read again: a change this node applied while the request worked (a notice,
+   * a lease renewal) may have been confirmed to the caller of a lifecycle call meanwhile, and an
+   * answer computed before it must not be given after it. If the lease under which the request
+   * began ({@code stamp}, from {@link #leaseStamp}) has run out meanwhile — the node was paused
+   * while it worked — the lease is renewed first: a renewal made meanwhile by another request is
+   * not enough, it proves the cache, not what this request read from it.
    */
   public Future<Void> recheck(String tenantId, int version, long stamp) {
     DirectoryLease l = lease;
-    if (l == null || System.nanoTime() - stamp < 0) {
-      return Future.succeededFuture();
-    }
-    return onCallerContext(l.confirm()).compose(v -> version > 0 ? versionForLicensing(tenantId, version).mapEmpty()
+    Future<Void> proven = l == null || System.nanoTime() - stamp < 0 ? Future.succeededFuture() : onCallerContext(l.confirm());
+    return proven.compose(v -> version > 0 ? versionForLicensing(tenantId, version).mapEmpty()
         : activeForPublishing(tenantId).mapEmpty());
   }
 
