@@ -125,7 +125,9 @@ class FrozenNodeTest {
     long waitedMillis = TimeUnit.NANOSECONDS.toMillis(returned - began);
     System.out.printf("cancel with C frozen took %d ms: %s%n", waitedMillis, propagation.encode());
     assertThat(propagation.getJsonArray("lapsed").getList()).as(propagation.encode()).contains("c");
-    assertThat(waitedMillis).isLessThan(ClusterFixture.LEASE_MILLIS + 4_000);
+    // bounded by the lease, or by Hazelcast's failure detection (10 s without heartbeats) when a lock the call needs lives
+    // on the frozen member's partitions, plus the notice timeout
+    assertThat(waitedMillis).isLessThan(Math.max(ClusterFixture.LEASE_MILLIS, 10_000) + 2_000 + 3_000);
 
     Thread.sleep(Math.max(0, FREEZE_MILLIS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozeAt)));
     c.thaw();
