@@ -46,6 +46,8 @@ public final class NetNamespace implements AutoCloseable {
       Assumptions.abort(reason + "; skipped");
     }
     NetNamespace ns = new NetNamespace(ThreadLocalRandom.current().nextInt(1, 250));
+    // a test JVM that ends without closing it (a failed @BeforeAll, SIGTERM) still removes it
+    Runtime.getRuntime().addShutdownHook(new Thread(ns::close, "netns-cleanup-" + ns.name));
     try {
       ns.setUp();
     } catch (RuntimeException e) {
