@@ -201,8 +201,7 @@ public final class Licensor {
     return vertx.executeBlocking(() -> {
           hsm = opened.hsm();
           worldId = opened.worldId();
-          worldSealed = opened.sealedAtRest();
-          worldCustody = opened.custody().wireName();
+          world = opened;
           Warmup.run();
           RuntimeWarmup.run();
           if (config.devEnabled()) {
@@ -213,7 +212,7 @@ public final class Licensor {
           }
           return worldId;
         })
-        .compose(world -> {
+        .compose(id -> {
           hsmClient = new HsmClient(vertx, config.hsmQueueCapacity(), config.hsmTenantQueueCapacity(), config.hsmSessions(),
               config.hsmTimeoutMs(), config.hsmRetryAfterSeconds(), stats, config.hsmGenerationQueue(), config.hsmExportThreads())
               .withMetrics(metrics);
@@ -361,16 +360,10 @@ public final class Licensor {
     return issuers;
   }
 
-  /** Whether the module key was sealed when this node started (read then, off the event loop). */
-  private volatile boolean worldSealed;
+  /** The HSM with the world as opened at start, and where the world is kept at rest (read then, off the event loop). */
+  private volatile NodeHsm world;
   private volatile io.licensor.tenants.DirectoryLease lease;
   private volatile io.licensor.tenants.LeaseStore leaseStore;
-  /** Where the world is kept at rest on this node: clear-file, sealed-file or token. */
-  private volatile String worldCustody;
-
-  private boolean worldSealed() {
-    return worldSealed;
-  }
 
   /**
    * Readiness is whether this node can serve licenses: its directory lease runs (its cache is
@@ -406,8 +399,8 @@ public final class Licensor {
           .put("hsm", hsmDetails(new JsonObject().put("status", hsmPing.succeeded() ? "UP" : "DOWN")
               .put("queueDepth", hsmClient.queueDepth()).put("queueCapacity", hsmClient.capacity())))
           .put("world", new JsonObject().put("status", hsmPing.succeeded() && worldId.equals(hsmPing.result()) ? "UP" : "DOWN")
-              .put("sealed", worldSealed())
-              .put("custody", worldCustody)
+              .put("sealed", world.sealedAtRest())
+              .put("custody", world.custody().wireName())
               .put("worldId", worldId));
       // with durable key-use records (the default) a license needs its audit record written: then the database counts
       boolean up = java.util.stream.Stream.of("lease", "cluster", "hsm", "world")

@@ -249,12 +249,8 @@ public final class AuditLog {
   }
 
   private Pending enqueueAnswer(AuditEvent event, Promise<Void> durable) {
-    if (queued.incrementAndGet() > capacity) {
-      queued.decrementAndGet();
-      throw Problem.AUDIT_UNAVAILABLE.with("the audit trail cannot be written now; key use is suspended until it can");
-    }
     Pending pending = new Pending(event, durable, true);
-    queue.addLast(pending);
+    enqueue(pending);
     return pending;
   }
 
@@ -262,11 +258,15 @@ public final class AuditLog {
   public static final String WITHHELD = "withheld";
 
   private void enqueue(AuditEvent event, Promise<Void> durable) {
+    enqueue(new Pending(event, durable, false));
+  }
+
+  private void enqueue(Pending pending) {
     if (queued.incrementAndGet() > capacity) {
       queued.decrementAndGet();
       throw Problem.AUDIT_UNAVAILABLE.with("the audit trail cannot be written now; key use is suspended until it can");
     }
-    queue.addLast(new Pending(event, durable, false));
+    queue.addLast(pending);
   }
 
   private void flush() {

@@ -118,7 +118,7 @@ public final class ChangeNotices {
           .otherwise(err -> new Answer(member, null, null, reasonOf(err))));
     }
     return Future.join(answers).compose(x -> {
-      java.util.Map<String, String> confirmedLeases = new java.util.HashMap<>();
+      java.util.Set<String> confirmedLeases = new java.util.HashSet<>();
       List<String> confirmed = new ArrayList<>();
       confirmed.add(membership.name());
       List<Propagation.Unreached> silent = new ArrayList<>();
@@ -127,14 +127,14 @@ public final class ChangeNotices {
         if (a.reason() == null) {
           confirmed.add(a.name());
           if (a.leaseId() != null) {
-            confirmedLeases.put(a.leaseId(), a.name());
+            confirmedLeases.add(a.leaseId());
           }
         } else {
           silent.add(new Propagation.Unreached(a.member(), a.reason()));
         }
       }
       long deadline = began + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(lease.leaseMillis() + LEASE_MARGIN_MILLIS);
-      return settleLeases(epoch, new java.util.HashSet<>(confirmedLeases.keySet()), deadline, new ArrayList<>(),
+      return settleLeases(epoch, confirmedLeases, deadline, new ArrayList<>(),
           new java.util.LinkedHashMap<>(), false).map(settled -> {
         confirmed.addAll(settled.confirmed());
         Propagation p = new Propagation(revision, confirmed, settled.confirmed(), settled.lapsed(), silent,

@@ -190,6 +190,18 @@ public final class ConfigLoader {
     return load(json, env);
   }
 
+  /** A secret not set directly is read from the file its {@code fileSetting} names, if any (whole file, stripped). */
+  private static void secretFromFile(Map<String, Object> values, String secret, String fileSetting) {
+    String file = (String) values.get(fileSetting);
+    if (values.get(secret) == null && file != null) {
+      try {
+        values.put(secret, Files.readString(Path.of(file), StandardCharsets.UTF_8).strip());
+      } catch (IOException e) {
+        throw new ConfigException(fileSetting + ": cannot read " + file);
+      }
+    }
+  }
+
   /** Loads from a JSON object (nested like conf/licensor.json) and environment overrides. */
   public static LicensorConfig load(JsonObject json, Map<String, String> env) {
     Map<String, Object> flat = new LinkedHashMap<>();
@@ -214,35 +226,14 @@ public final class ConfigLoader {
       }
       values.put(s.path(), convert(s, raw, source));
     }
-    String passwordFile = (String) values.get("database.passwordFile");
-    if (values.get("database.password") == null && passwordFile != null) {
-      try {
-        values.put("database.password", Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip());
-      } catch (IOException e) {
-        throw new ConfigException("database.passwordFile: cannot read " + passwordFile);
-      }
-    }
+    secretFromFile(values, "database.password", "database.passwordFile");
     if ("pkcs11".equals(values.get("hsm.type"))) {
       if (values.get("hsm.pkcs11.library") == null) {
         throw new ConfigException("hsm.pkcs11.library: required with hsm.type pkcs11 (the PKCS#11 module, e.g. "
             + "/usr/lib/softhsm/libsofthsm2.so)");
       }
-      String pinFile = (String) values.get("hsm.pkcs11.pinFile");
-      if (values.get("hsm.pkcs11.pin") == null && pinFile != null) {
-        try {
-          values.put("hsm.pkcs11.pin", Files.readString(Path.of(pinFile), StandardCharsets.UTF_8).strip());
-        } catch (IOException e) {
-          throw new ConfigException("hsm.pkcs11.pinFile: cannot read " + pinFile);
-        }
-      }
-      String soPinFile = (String) values.get("hsm.pkcs11.soPinFile");
-      if (values.get("hsm.pkcs11.soPin") == null && soPinFile != null) {
-        try {
-          values.put("hsm.pkcs11.soPin", Files.readString(Path.of(soPinFile), StandardCharsets.UTF_8).strip());
-        } catch (IOException e) {
-          throw new ConfigException("hsm.pkcs11.soPinFile: cannot read " + soPinFile);
-        }
-      }
+      secretFromFile(values, "hsm.pkcs11.pin", "hsm.pkcs11.pinFile");
+      secretFromFile(values, "hsm.pkcs11.soPin", "hsm.pkcs11.soPinFile");
       if (values.get("hsm.pkcs11.pin") == null) {
         throw new ConfigException("hsm.pkcs11.pin: required with hsm.type pkcs11: set LICENSOR_HSM_PKCS11_PIN or hsm.pkcs11.pinFile");
       }

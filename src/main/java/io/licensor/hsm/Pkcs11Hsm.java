@@ -97,7 +97,7 @@ public final class Pkcs11Hsm implements Hsm {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Loaded> keys;
 
-  private record Loaded(KeyToken token, long handle, boolean extractable, boolean kek) {
+  private record Loaded(KeyToken token, long handle, boolean kek) {
   }
 
   /** The world's objects on the token, by handle; {@code trusted}: its wrapping keys are CKA_TRUSTED. */
@@ -604,7 +604,7 @@ public final class Pkcs11Hsm implements Hsm {
     }
     KeyTokenLayout.Parts parts = checkedParts(s, ref);
     long handle = unwrapFromToken(s, ref, parts, Exit.NONE);
-    Loaded loaded = new Loaded(ref.token(), handle, parts.extractable(), parts.kek());
+    Loaded loaded = new Loaded(ref.token(), handle, parts.kek());
     synchronized (keys) {
       Loaded previous = keys.put(ref.kid(), loaded);
       if (previous != null && previous.handle() != handle) {

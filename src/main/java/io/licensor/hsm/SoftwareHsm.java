@@ -354,10 +354,7 @@ public final class SoftwareHsm implements Hsm {
   @Override
   public KeyToken custody(KeyRef ref) {
     requireWorkerThread();
-    KeyTokenLayout.Parts parts = KeyTokenLayout.parse(ref, worldId);
-    if (!java.security.MessageDigest.isEqual(tag(parts.format(), parts.attributes(), parts.wrapped()), parts.tag())) {
-      throw KeyTokenLayout.altered();
-    }
+    KeyTokenLayout.Parts parts = checkedParts(ref);
     if (parts.custody() || KeyTokenLayout.formatFor(parts.attributes()) != KeyTokenLayout.CUSTODY_FORMAT) {
       return ref.token();
     }
@@ -397,10 +394,7 @@ public final class SoftwareHsm implements Hsm {
     if (cached != null && cached.token().equals(ref.token())) {
       return cached;
     }
-    KeyTokenLayout.Parts parts = KeyTokenLayout.parse(ref, worldId);
-    if (!java.security.MessageDigest.isEqual(tag(parts.format(), parts.attributes(), parts.wrapped()), parts.tag())) {
-      throw KeyTokenLayout.altered();
-    }
+    KeyTokenLayout.Parts parts = checkedParts(ref);
     boolean extractable = parts.extractable();
     boolean kek = parts.kek();
     byte[] pkcs8 = unwrap(parts.custody() ? custodyKey : worldKey, parts.wrapped());
@@ -442,6 +436,15 @@ public final class SoftwareHsm implements Hsm {
     engine.init(true, new KeyParameter(format == KeyTokenLayout.CUSTODY_FORMAT ? custodyKey : worldKey));
     byte[] wrapped = engine.wrap(pkcs8, 0, pkcs8.length);
     return KeyTokenLayout.assemble(format, (byte) attributes, tag(format, (byte) attributes, wrapped), wrapped);
+  }
+
+  /** A key token's parts, its tag checked. */
+  private KeyTokenLayout.Parts checkedParts(KeyRef ref) {
+    KeyTokenLayout.Parts parts = KeyTokenLayout.parse(ref, worldId);
+    if (!java.security.MessageDigest.isEqual(tag(parts.format(), parts.attributes(), parts.wrapped()), parts.tag())) {
+      throw KeyTokenLayout.altered();
+    }
+    return parts;
   }
 
   /** The key token's tag: HMAC-SHA256 under a key derived from the world key. */
