@@ -1,5 +1,6 @@
 package io.licensor.backup;
 
+import io.licensor.ids.TenantId;
 import io.licensor.cluster.ChangeNotices;
 import io.licensor.cluster.Propagation;
 import io.licensor.lifecycle.TenantLocks;
@@ -165,7 +166,7 @@ public final class BackupService {
     try {
       JsonObject t = pkg.getJsonObject("tenant");
       String id = t.getString("id");
-      if (!TenantService.isValidId(id)) {
+      if (!TenantId.isValid(id)) {
         throw new IllegalArgumentException("tenant id");
       }
       Tenant tenant = new Tenant(id, t.getString("displayName"), t.getString("adminEmail"),

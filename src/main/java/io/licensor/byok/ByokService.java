@@ -55,7 +55,7 @@ public final class ByokService {
    * unexpired ones gets 409 limit-reached, before the HSM generates anything.
    */
   public Future<JsonObject> createKek(String tenantId) {
-    String kid = "kek:" + tenantId + ":" + HexFormat.of().formatHex(randomBytes(8));
+    String kid = io.licensor.ids.Kid.kek(tenantId, HexFormat.of().formatHex(randomBytes(8)));
     Instant expires = Instant.now().plusSeconds(kekTtlSeconds);
     return pool.query(PURGE_EXPIRED).execute()
         .compose(r -> pool.preparedQuery(LIVE_KEKS).execute(Tuple.of(tenantId)))

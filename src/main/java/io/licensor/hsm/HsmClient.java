@@ -178,11 +178,9 @@ public final class HsmClient {
   /** The lane of operations on no tenant's key (world MAC, health pings, imports before a tenant exists). */
   static final String NODE_LANE = "";
 
-  /** A key's tenant: kids are {@code tenant:version}. */
+  /** A key's tenant, a key version's or a key-exchange key's: one lane for all of a tenant's operations. */
   static String lane(KeyRef key) {
-    String kid = key.kid();
-    int colon = kid.lastIndexOf(':');
-    return colon < 0 ? kid : kid.substring(0, colon);
+    return io.licensor.ids.Kid.tenantOf(key.kid());
   }
 
   private <T> Future<T> call(String lane, String name, HsmOperation operation) {

@@ -2,7 +2,7 @@ package io.licensor.http;
 
 import io.licensor.cluster.ClusterView;
 import io.licensor.errors.Problem;
-import io.licensor.tenants.TenantService;
+import io.licensor.ids.TenantId;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -30,9 +30,9 @@ final class ClusterRoutes {
           List<String> tenants = ctx.queryParam("tenant").stream()
               .flatMap(t -> java.util.Arrays.stream(t.split(","))).map(String::trim).filter(t -> !t.isEmpty())
               .distinct().toList();
-          if (tenants.size() > MAX_TENANTS || !tenants.stream().allMatch(TenantService::isValidId)) {
+          if (tenants.size() > MAX_TENANTS || !tenants.stream().allMatch(TenantId::isValid)) {
             throw Problem.INVALID_REQUEST.with("tenant: at most " + MAX_TENANTS + " tenant ids, each matching "
-                + "^[a-z0-9][a-z0-9-]{1,62}$");
+                + TenantId.FORM);
           }
           int limit = ClusterView.DEFAULT_LIMIT;
           String l = ctx.queryParams().get("limit");

@@ -58,7 +58,7 @@ final class LicensingRoutes {
         .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx), stamp))
         // the last moment before the answer: if the lease the request read the tenant under ran out meanwhile (the node
         // was paused), the tenant is checked again
-        .compose(ul -> api.directory().recheck(tid, io.licensor.keys.KeyVersion.versionOf(ul.kid()), stamp).map(ul))
+        .compose(ul -> api.directory().recheck(tid, io.licensor.ids.Kid.versionOf(ul.kid()), stamp).map(ul))
         .onComplete(ar -> api.metrics().license(outcome(ar), System.nanoTime() - started))
         .onSuccess(ul -> {
           api.metrics().keyUse(ul.kid(), "license");

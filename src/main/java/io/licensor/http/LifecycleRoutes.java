@@ -154,8 +154,8 @@ final class LifecycleRoutes {
    */
   private void kek(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
-    if (!io.licensor.tenants.TenantService.isValidId(tid)) {
-      ctx.fail(Problem.INVALID_REQUEST.with("tenant ids match ^[a-z0-9][a-z0-9-]{1,62}$"));
+    if (!io.licensor.ids.TenantId.isValid(tid)) {
+      ctx.fail(Problem.INVALID_REQUEST.with("tenant ids match " + io.licensor.ids.TenantId.FORM));
       return;
     }
     Auth.principal(api, ctx, tid)

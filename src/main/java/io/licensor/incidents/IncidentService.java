@@ -6,7 +6,7 @@ import io.licensor.cryptopolicy.CryptoPolicy;
 import io.licensor.cryptopolicy.CryptoPolicyStore;
 import io.licensor.errors.Problem;
 import io.licensor.hsm.KeyAlgorithm;
-import io.licensor.tenants.TenantService;
+import io.licensor.ids.TenantId;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -311,8 +311,8 @@ public final class IncidentService {
     } else if (scope.getValue("tenants") instanceof JsonArray ids && !ids.isEmpty() && ids.size() <= MAX_SCOPE) {
       Set<String> distinct = new LinkedHashSet<>();
       for (Object t : ids) {
-        if (!(t instanceof String s) || !TenantService.isValidId(s)) {
-          throw Problem.INVALID_REQUEST.with("scope.tenants: each must be a tenant id (^[a-z0-9][a-z0-9-]{1,62}$)");
+        if (!(t instanceof String s) || !TenantId.isValid(s)) {
+          throw Problem.INVALID_REQUEST.with("scope.tenants: each must be a tenant id (" + TenantId.FORM + ")");
         }
         distinct.add(s);
       }

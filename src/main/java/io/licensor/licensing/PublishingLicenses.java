@@ -1,5 +1,6 @@
 package io.licensor.licensing;
 
+import io.licensor.ids.Kid;
 import com.nimbusds.jose.EncryptionMethod;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
@@ -27,8 +28,6 @@ import java.security.GeneralSecurityException;
 import java.security.interfaces.ECPublicKey;
 import java.text.ParseException;
 import java.util.Arrays;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Publishing licenses (SPEC §3): a JWE, {@code RSA-OAEP-256} or {@code ECDH-ES+A256KW} with
@@ -38,7 +37,6 @@ import java.util.regex.Pattern;
 final class PublishingLicenses {
 
   static final JOSEObjectType TYPE = new JOSEObjectType("licensor-pl+jwe");
-  private static final Pattern KID = Pattern.compile("^([a-z0-9][a-z0-9-]{1,62}):([1-9][0-9]{0,8})$");
   static final int MAX_LENGTH = 48 * 1024;
 
   private PublishingLicenses() {
@@ -91,14 +89,14 @@ final class PublishingLicenses {
     if (h.getKeyID() == null) {
       throw invalid("the header has no kid");
     }
-    Matcher m = KID.matcher(h.getKeyID());
-    if (!m.matches()) {
+    Kid kid = Kid.parse(h.getKeyID());
+    if (kid == null) {
       throw invalid("kid must be tenantId:version");
     }
     if (jwe.getEncryptedKey() == null || jwe.getIV() == null || jwe.getAuthTag() == null) {
       throw invalid("the JWE lacks an encrypted key, IV or tag");
     }
-    return new ParsedPublishingLicense(jwe, m.group(1), Integer.parseInt(m.group(2)));
+    return new ParsedPublishingLicense(jwe, kid.tenantId(), kid.version());
   }
 
   /** The ephemeral public key of an ECDH-ES publishing license, checked to lie on the version's curve. */

@@ -1,5 +1,6 @@
 package io.licensor.lifecycle;
 
+import io.licensor.ids.Kid;
 import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
 import io.licensor.cluster.ChangeNotices;
@@ -116,7 +117,7 @@ public final class KeyLifecycle {
     return withTenantLock(tenantId, () -> {
       String previous = directory.cached(tenantId).flatMap(TenantKeys::active).map(KeyVersion::kid).orElse(null);
       return store.addActiveVersionUnlessSince(tenantId, since, version -> new KeyVersion(tenantId, version,
-              KeyVersionState.ACTIVE, key.algorithm(), origin, PublicJwks.of(key.publicKey(), KeyVersion.kid(tenantId, version)),
+              KeyVersionState.ACTIVE, key.algorithm(), origin, PublicJwks.of(key.publicKey(), Kid.of(tenantId, version)),
               key.token(), Instant.now()))
           .compose(added -> added.isEmpty()
               ? Future.succeededFuture(new Committed<>(added, -1L))
@@ -213,7 +214,7 @@ public final class KeyLifecycle {
 
   /** Destroys a key version for good: its token is erased and the HSM forgets the key. */
   public Future<Changed<Void>> destroy(Principal by, String tenantId, int version, String reason, String requestId) {
-    String kid = KeyVersion.kid(tenantId, version);
+    String kid = Kid.of(tenantId, version);
     return withTenantLock(tenantId, () -> store.destroy(tenantId, version, reason)
         .compose(changed -> hsm.forget(kid)
             .compose(v -> directory.refresh(tenantId))
@@ -229,7 +230,7 @@ public final class KeyLifecycle {
    * version is refused for everyone, by every route and format: 403 key-not-exportable, audited.
    */
   public Future<JsonObject> export(Principal by, String tenantId, int version, JsonObject body, String requestId) {
-    String kid = KeyVersion.kid(tenantId, version);
+    String kid = Kid.of(tenantId, version);
     return exportable(by, tenantId, version, requestId).compose(v -> {
       Object format = body.getValue("format", "pkcs8-pem");
       if (!"pkcs8-pem".equals(format)) {
@@ -264,7 +265,7 @@ public final class KeyLifecycle {
 
   /** The version, if this caller may export it; every refusal but "no such version" is audited. */
   private Future<KeyVersion> exportable(Principal by, String tenantId, int version, String requestId) {
-    String kid = KeyVersion.kid(tenantId, version);
+    String kid = Kid.of(tenantId, version);
     return directory.require(tenantId).compose(t -> {
       KeyVersion v = t.version(version).orElse(null);
       if (v == null) {

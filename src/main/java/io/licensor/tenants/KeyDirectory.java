@@ -1,5 +1,6 @@
 package io.licensor.tenants;
 
+import io.licensor.ids.TenantId;
 import io.licensor.errors.Problem;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
@@ -103,7 +104,7 @@ public final class KeyDirectory {
 
   /** The tenant as this node knows it, loading it if absent or unconfirmed for too long. */
   public Future<Optional<TenantKeys>> get(String tenantId) {
-    if (!TenantService.isValidId(tenantId)) {
+    if (!TenantId.isValid(tenantId)) {
       return Future.succeededFuture(Optional.empty());
     }
     DirectoryLease l = lease;
@@ -144,7 +145,7 @@ public final class KeyDirectory {
    * any key the change retired.
    */
   public Future<Optional<TenantKeys>> refresh(String tenantId) {
-    if (!TenantService.isValidId(tenantId)) {
+    if (!TenantId.isValid(tenantId)) {
       return Future.succeededFuture(Optional.empty());
     }
     return onCallerContext(load(tenantId));

@@ -1,5 +1,7 @@
 package io.licensor.tenants;
 
+import io.licensor.ids.TenantId;
+import io.licensor.ids.Kid;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.licensor.audit.AuditEvent;
@@ -26,7 +28,6 @@ import java.util.regex.Pattern;
  */
 public final class TenantService {
 
-  static final Pattern TENANT_ID = Pattern.compile("^[a-z0-9][a-z0-9-]{1,62}$");
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,253}\\.[^@\\s.]{1,63}$");
 
   private final TenantStore store;
@@ -79,25 +80,21 @@ public final class TenantService {
             ? Problem.TENANT_EXISTS.with("tenant '" + request.id() + "' already exists") : err))
         .compose(v -> directory.refresh(request.id()))
         .map(t -> t.orElseThrow(() -> new IllegalStateException("tenant vanished after creation")))
-        .compose(t -> audit.record(AuditEvent.now(t.tenant().id(), KeyVersion.kid(t.tenant().id(), 1), by, "tenant.create",
+        .compose(t -> audit.record(AuditEvent.now(t.tenant().id(), Kid.of(t.tenant().id(), 1), by, "tenant.create",
             "ok", audit.node(), requestId, new JsonObject().put("algorithm", request.algorithm().wireName())
                 .put("origin", request.origin().wireName()).encode())).map(x -> t));
   }
 
   private static KeyVersion firstVersion(NewTenant request, GeneratedKey generated) {
-    String kid = KeyVersion.kid(request.id(), 1);
+    String kid = Kid.of(request.id(), 1);
     return new KeyVersion(request.id(), 1, KeyVersionState.ACTIVE, request.algorithm(), request.origin(),
         PublicJwks.of(generated.publicKey(), kid), generated.token(), Instant.now());
   }
 
-  public static boolean isValidId(String id) {
-    return id != null && TENANT_ID.matcher(id).matches();
-  }
-
   static NewTenant parse(JsonObject body) {
     String id = requireString(body, "id", 63);
-    if (!TENANT_ID.matcher(id).matches()) {
-      throw invalid("id must match ^[a-z0-9][a-z0-9-]{1,62}$");
+    if (!TenantId.isValid(id)) {
+      throw invalid("id must match " + TenantId.FORM);
     }
     String displayName = requireString(body, "displayName", 200);
     String adminEmail = requireString(body, "adminEmail", 320);

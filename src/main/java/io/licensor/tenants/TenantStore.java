@@ -1,5 +1,6 @@
 package io.licensor.tenants;
 
+import io.licensor.ids.Kid;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.licensor.errors.Problem;
@@ -128,7 +129,7 @@ public final class TenantStore {
               return Future.succeededFuture(false);
             }
             if (state == KeyVersionState.ACTIVE && tenantState == TenantState.ACTIVE) {
-              return Future.failedFuture(Problem.KEY_ACTIVE.with("key version " + KeyVersion.kid(tenantId, version)
+              return Future.failedFuture(Problem.KEY_ACTIVE.with("key version " + Kid.of(tenantId, version)
                   + " is the active version of an active tenant; re-key or cancel the subscription first"));
             }
             return conn.preparedQuery(TenantSql.DESTROY_VERSION).execute(Tuple.of(tenantId, version, reason)).map(r -> true);
@@ -218,7 +219,7 @@ public final class TenantStore {
       int version = r.getInteger("version");
       if (!inPackage.contains(version) && packageHasActive && KeyVersionState.ACTIVE.wireName().equals(r.getString("state"))) {
         retainFirst.add(Tuple.of(tenant.id(), version, KeyVersionState.RETAINED.wireName()));
-        changes.add(change(KeyVersion.kid(tenant.id(), version), "state", "active", "retained"));
+        changes.add(change(Kid.of(tenant.id(), version), "state", "active", "retained"));
       }
     }
     if (stateHere != tenant.state()) {
@@ -294,7 +295,7 @@ public final class TenantStore {
   /** A key version's stored token. */
   public record StoredKeyToken(String tenantId, int version, KeyAlgorithm algorithm, KeyToken token) {
     public String kid() {
-      return tenantId + ":" + version;
+      return Kid.of(tenantId, version);
     }
   }
 

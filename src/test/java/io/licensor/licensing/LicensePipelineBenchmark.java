@@ -67,7 +67,7 @@ public class LicensePipelineBenchmark {
     KeyAlgorithm alg = KeyAlgorithm.fromWireName(algorithm).orElseThrow();
     GeneratedKey key = module.generate(alg);
     version = new KeyVersion("bench", 1, KeyVersionState.ACTIVE, alg, KeyOrigin.SERVICE,
-        PublicJwks.of(key.publicKey(), KeyVersion.kid("bench", 1)), key.token(), Instant.now());
+        PublicJwks.of(key.publicKey(), io.licensor.ids.Kid.of("bench", 1)), key.token(), Instant.now());
     byte[] contentKey = new byte[32];
     new SecureRandom().nextBytes(contentKey);
     Policy policy = Policy.fromJson(new JsonObject().put("grants", new io.vertx.core.json.JsonArray()
