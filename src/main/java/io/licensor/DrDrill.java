@@ -1,5 +1,6 @@
 package io.licensor;
 
+import io.licensor.node.Licensor;
 import io.licensor.config.ConfigLoader;
 import io.licensor.config.LicensorConfig;
 import io.licensor.keys.KeyVersion;

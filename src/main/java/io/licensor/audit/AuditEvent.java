@@ -11,6 +11,9 @@ import java.time.temporal.ChronoUnit;
 public record AuditEvent(String tenantId, Instant at, String kid, String principal, String action, String outcome,
                          String node, String requestId, String detail) {
 
+  /** The audit chain of service-wide steps (incidents, the crypto policy): not a valid tenant id, so never a tenant's. */
+  public static final String SERVICE_CHAIN = "_service";
+
   public AuditEvent {
     at = at.truncatedTo(ChronoUnit.MICROS);
     principal = printable(principal);

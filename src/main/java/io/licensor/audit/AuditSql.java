@@ -47,4 +47,11 @@ final class AuditSql {
   static final String MARK_HEAD = "UPDATE audit_heads SET keyed_from = $2, keyed_mac = $3 WHERE tenant_id = $1 AND keyed_from IS NULL";
 
   static final String INSERT_KEYING = "INSERT INTO audit_keying (id, mac) VALUES (1, $1)";
+
+  /** An incident's usage report: key use by tenant, action, outcome, principal and kid in a window. */
+  static final String USAGE =
+      "SELECT tenant_id, action, outcome, principal, kid, count(*) AS n, min(at) AS first, max(at) AS last"
+          + " FROM audit_events WHERE ($1 OR tenant_id = ANY($2)) AND at >= $3 AND at < $4"
+          + " AND action IN ('license.issued', 'license.denied', 'publish.issued', 'publish.denied', 'key.export')"
+          + " GROUP BY tenant_id, action, outcome, principal, kid ORDER BY tenant_id, n DESC LIMIT 10001";
 }

@@ -19,7 +19,7 @@ import io.licensor.keys.PublicJwks;
 import io.licensor.tenants.KeyDirectory;
 import io.licensor.tenants.Tenant;
 import io.licensor.tenants.TenantKeys;
-import io.licensor.tenants.TenantService;
+import io.licensor.tenants.TenantIdentity;
 import io.licensor.tenants.TenantState;
 import io.licensor.tenants.TenantStore;
 import io.vertx.core.Future;
@@ -170,7 +170,7 @@ public final class BackupService {
         throw new IllegalArgumentException("tenant id");
       }
       Tenant tenant = new Tenant(id, t.getString("displayName"), t.getString("adminEmail"),
-          TenantService.identityOf(t.getJsonObject("identity")), TenantState.fromWireName(t.getString("state")),
+          TenantIdentity.fromJson(t.getJsonObject("identity")), TenantState.fromWireName(t.getString("state")),
           Instant.parse(t.getString("createdAt")));
       List<KeyVersion> versions = new ArrayList<>();
       int active = 0;

@@ -1,5 +1,7 @@
 package io.licensor.byok;
 
+import io.licensor.audit.AuditEvent;
+import io.licensor.audit.AuditLog;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.hsm.GeneratedKey;
@@ -41,9 +43,11 @@ public final class ByokService {
   private final HsmClient hsm;
   private final long kekTtlSeconds;
   private final int maxKeks;
+  private final AuditLog audit;
 
-  public ByokService(Pool pool, HsmClient hsm, long kekTtlSeconds, int maxKeks) {
+  public ByokService(Pool pool, HsmClient hsm, AuditLog audit, long kekTtlSeconds, int maxKeks) {
     this.pool = pool;
+    this.audit = audit;
     this.hsm = hsm;
     this.kekTtlSeconds = kekTtlSeconds;
     this.maxKeks = maxKeks;
@@ -53,8 +57,9 @@ public final class ByokService {
    * A fresh KEK bound to {@code tenantId} (which need not exist yet): {@code {kid, publicKeyPem,
    * algorithm, expiresAt}}. Expired KEKs are purged first; a tenant id holding {@code maxKeks}
    * unexpired ones gets 409 limit-reached, before the HSM generates anything.
+   * Audited in the tenant's chain as {@code byok.kek}, {@code by} the caller.
    */
-  public Future<JsonObject> createKek(String tenantId) {
+  public Future<JsonObject> createKek(String tenantId, String by, String requestId) {
     String kid = io.licensor.ids.Kid.kek(tenantId, HexFormat.of().formatHex(randomBytes(8)));
     Instant expires = Instant.now().plusSeconds(kekTtlSeconds);
     return pool.query(PURGE_EXPIRED).execute()
@@ -69,7 +74,8 @@ public final class ByokService {
               OffsetDateTime.ofInstant(expires, ZoneOffset.UTC)))
           .map(r -> new JsonObject().put("kid", kid).put("publicKeyPem", pem).put("algorithm", "RSA-4096")
               .put("expiresAt", expires.getEpochSecond()));
-    });
+    }).compose(view -> audit.record(AuditEvent.now(tenantId, kid, by, "byok.kek", "ok", audit.node(), requestId, null))
+        .map(view));
   }
 
   /** Imports a transfer file for {@code tenantId}; the key must be of {@code algorithm}. */

@@ -5,10 +5,12 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The crypto policy in PostgreSQL. Read from the database on every use (new key versions and tenant
@@ -27,7 +29,26 @@ public final class CryptoPolicyStore {
   }
 
   public Future<CryptoPolicy> current(SqlClient client) {
-    return client.query("SELECT allowed_algorithms, min_rsa_bits FROM crypto_policy WHERE id = 1").execute()
+    return read(client, CURRENT);
+  }
+
+  /**
+   * The policy, its row locked until the caller's transaction ends: changes of the policy (an
+   * operator's, an incident's raise) run one after another, each seeing the one it replaces.
+   */
+  public Future<CryptoPolicy> currentForUpdate(SqlConnection transaction) {
+    return read(transaction, CURRENT + " FOR UPDATE");
+  }
+
+  /** Runs {@code work} in one transaction. */
+  public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work) {
+    return pool.withTransaction(work);
+  }
+
+  private static final String CURRENT = "SELECT allowed_algorithms, min_rsa_bits FROM crypto_policy WHERE id = 1";
+
+  private static Future<CryptoPolicy> read(SqlClient client, String sql) {
+    return client.query(sql).execute()
         .map(rows -> {
           Row row = rows.iterator().next();
           Set<KeyAlgorithm> allowed = EnumSet.noneOf(KeyAlgorithm.class);

@@ -1,18 +1,29 @@
 package io.licensor.http;
 
 import io.licensor.errors.Problem;
+import io.licensor.identity.Authenticator;
 import io.licensor.identity.Principal;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
 /** Authenticates the caller of a route from its Authorization header. */
-final class Auth {
+public final class Auth {
 
-  private Auth() {
+  private final Authenticator authenticator;
+
+  public Auth(Authenticator authenticator) {
+    this.authenticator = authenticator;
   }
 
-  static Future<Principal> principal(Api api, RoutingContext ctx, String tenantId) {
-    return api.authenticator().authenticate(ctx.request().getHeader("Authorization"), tenantId);
+  Future<Principal> principal(RoutingContext ctx, String tenantId) {
+    return authenticator.authenticate(ctx.request().getHeader("Authorization"), tenantId);
+  }
+
+  /** The caller, if the request carries a token that verifies: else nobody (for routes that answer anyone). */
+  Future<Principal> optionalPrincipal(RoutingContext ctx) {
+    String authorization = ctx.request().getHeader("Authorization");
+    return authorization == null ? Future.succeededFuture(null)
+        : authenticator.authenticate(authorization, null).otherwise((Principal) null);
   }
 
   private static final java.util.regex.Pattern TENANT_PATH = java.util.regex.Pattern.compile("^/v1/tenants/([^/]+)");
@@ -23,7 +34,7 @@ final class Auth {
    * refused (401/403) without the node buffering what it sent. The route authenticates again, from
    * the verified-token cache. A request without a body goes on untouched.
    */
-  static io.vertx.core.Handler<RoutingContext> beforeBody(Api api) {
+  io.vertx.core.Handler<RoutingContext> beforeBody() {
     return ctx -> {
       io.vertx.core.http.HttpServerRequest request = ctx.request();
       String length = request.getHeader("Content-Length");
@@ -35,7 +46,7 @@ final class Auth {
       request.pause();
       java.util.regex.Matcher m = TENANT_PATH.matcher(request.path());
       String tenantId = m.find() && !"restore".equals(m.group(1)) ? m.group(1) : null;
-      api.authenticator().authenticate(request.getHeader("Authorization"), tenantId)
+      authenticator.authenticate(request.getHeader("Authorization"), tenantId)
           .onSuccess(p -> {
             // a route that answers without reading the body (413 from its Content-Length) must not
             // leave the request paused: let the server discard the rest once the answer is out

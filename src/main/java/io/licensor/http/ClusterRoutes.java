@@ -1,5 +1,7 @@
 package io.licensor.http;
 
+import io.vertx.ext.web.handler.BodyHandler;
+
 import io.licensor.cluster.ClusterView;
 import io.licensor.errors.Problem;
 import io.licensor.ids.TenantId;
@@ -9,22 +11,25 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /** {@code GET /v1/cluster}: the members and each member's view, for operators. */
-final class ClusterRoutes {
+public final class ClusterRoutes implements Routes {
 
   private static final int MAX_TENANTS = 100;
 
-  private final Api api;
+  private final Auth auth;
+  private final ClusterView view;
 
-  ClusterRoutes(Api api) {
-    this.api = api;
+  public ClusterRoutes(Auth auth, ClusterView view) {
+    this.auth = auth;
+    this.view = view;
   }
 
-  void mount(Router router) {
+  @Override
+  public void mount(Router router, BodyHandler body) {
     router.get("/v1/cluster").handler(this::cluster);
   }
 
   private void cluster(RoutingContext ctx) {
-    Auth.principal(api, ctx, null)
+    auth.principal(ctx, null)
         .compose(p -> Auth.operator(p, "the cluster view"))
         .compose(p -> {
           List<String> tenants = ctx.queryParam("tenant").stream()
@@ -46,7 +51,7 @@ final class ClusterRoutes {
               throw Problem.INVALID_REQUEST.with("limit must be an integer from 0 to 10000");
             }
           }
-          return api.cluster().cluster(tenants, limit);
+          return view.cluster(tenants, limit);
         })
         .onSuccess(body -> {
           ctx.response().putHeader("Cache-Control", "no-store");

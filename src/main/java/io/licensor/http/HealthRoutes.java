@@ -1,5 +1,8 @@
 package io.licensor.http;
 
+import io.licensor.metrics.Metrics;
+import io.vertx.ext.web.handler.BodyHandler;
+
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -9,13 +12,20 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /** Liveness, readiness, and the OpenAPI document. */
-final class HealthRoutes {
+public final class HealthRoutes implements Routes {
 
-  private final Api api;
+  private final Auth auth;
+  private final Metrics metrics;
+  private final boolean metricsPublic;
+  private final Readiness readiness;
   private final byte[] openApi;
 
-  HealthRoutes(Api api) {
-    this.api = api;
+  /** {@code metricsPublic}: {@code /metrics} answers anyone, not operators only. */
+  public HealthRoutes(Auth auth, Metrics metrics, boolean metricsPublic, Readiness readiness) {
+    this.auth = auth;
+    this.metrics = metrics;
+    this.metricsPublic = metricsPublic;
+    this.readiness = readiness;
     try (InputStream in = HealthRoutes.class.getClassLoader().getResourceAsStream("openapi.yaml")) {
       this.openApi = in == null ? new byte[0] : in.readAllBytes();
     } catch (IOException e) {
@@ -23,7 +33,8 @@ final class HealthRoutes {
     }
   }
 
-  void mount(Router router) {
+  @Override
+  public void mount(Router router, BodyHandler body) {
     router.get("/health/live").handler(ctx -> Requests.json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(ctx -> ready(ctx, "status"));
     router.get("/health/lifecycle").handler(ctx -> ready(ctx, "lifecycle"));
@@ -35,12 +46,12 @@ final class HealthRoutes {
 
   /** Prometheus text format; operators only unless metrics.public (series name tenants through their kids). */
   private void metrics(RoutingContext ctx) {
-    (api.config().metricsPublic() ? io.vertx.core.Future.succeededFuture()
-        : Auth.principal(api, ctx, null).compose(p -> Auth.operator(p, "metrics")))
+    (metricsPublic ? io.vertx.core.Future.succeededFuture()
+        : auth.principal(ctx, null).compose(p -> Auth.operator(p, "metrics")))
         .onSuccess(p -> ctx.response()
             .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             .putHeader("Cache-Control", "no-store")
-            .end(api.metrics().scrape()))
+            .end(metrics.scrape()))
         .onFailure(ctx::fail);
   }
 
@@ -51,10 +62,8 @@ final class HealthRoutes {
    * to operators only: to anyone else the answer is the status alone.
    */
   private void ready(RoutingContext ctx, String field) {
-    String authorization = ctx.request().getHeader("Authorization");
-    io.vertx.core.Future<Boolean> operator = authorization == null ? io.vertx.core.Future.succeededFuture(false)
-        : api.authenticator().authenticate(authorization, null).map(p -> p.operator()).otherwise(false);
-    operator.onComplete(who -> api.readiness().check().onComplete(ar -> {
+    io.vertx.core.Future<Boolean> operator = auth.optionalPrincipal(ctx).map(p -> p != null && p.operator());
+    operator.onComplete(who -> readiness.check().onComplete(ar -> {
       JsonObject body = ar.succeeded() ? ar.result() : new JsonObject().put("status", "DOWN");
       String status = "UP".equals(body.getString(field)) ? "UP" : "DOWN";
       ctx.response().putHeader("Cache-Control", "no-store");

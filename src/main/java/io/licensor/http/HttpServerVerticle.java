@@ -11,6 +11,7 @@ import io.licensor.tls.ServerCertificate;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,14 +20,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HttpServerVerticle extends VerticleBase {
 
-  private final Api api;
+  /** Where the server listens, how large a body may be, and how long a stop waits for requests in progress. */
+  public record Settings(String host, int port, int maxBodyBytes, int shutdownGraceSeconds) {
+  }
+
+  private final Settings settings;
+  private final Auth auth;
+  private final List<Routes> routes;
   private final AtomicInteger actualPort;
   private final ServerCertificate certificate;
   private HttpServer server;
 
-  /** With a null certificate, plain HTTP (the configuration allows that only on loopback). */
-  public HttpServerVerticle(Api api, AtomicInteger actualPort, ServerCertificate certificate) {
-    this.api = api;
+  /**
+   * {@code routes}: the features' route groups, shared by every instance. With a null
+   * certificate, plain HTTP (the configuration allows that only on loopback).
+   */
+  public HttpServerVerticle(Settings settings, Auth auth, List<Routes> routes, AtomicInteger actualPort,
+                            ServerCertificate certificate) {
+    this.settings = settings;
+    this.auth = auth;
+    this.routes = List.copyOf(routes);
     this.actualPort = actualPort;
     this.certificate = certificate;
   }
@@ -58,15 +71,9 @@ public final class HttpServerVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(Requests::assignId);
     router.route().handler(this::securityHeaders);
-    router.route().handler(Auth.beforeBody(api));
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes());
-    new HealthRoutes(api).mount(router);
-    new TenantRoutes(api).mount(router, body);
-    new LicensingRoutes(api).mount(router, body);
-    new LifecycleRoutes(api).mount(router, body);
-    new BackupRoutes(api).mount(router);
-    new ClusterRoutes(api).mount(router);
-    new IncidentRoutes(api).mount(router, body);
+    router.route().handler(auth.beforeBody());
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes());
+    routes.forEach(group -> group.mount(router, body));
     router.route().failureHandler(ProblemResponses::handle);
     router.errorHandler(404, ProblemResponses::handle);
     router.errorHandler(405, ProblemResponses::handle);
@@ -74,8 +81,8 @@ public final class HttpServerVerticle extends VerticleBase {
     router.errorHandler(500, ProblemResponses::handle);
 
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(api.config().httpHost())
-        .setPort(api.config().httpPort())
+        .setHost(settings.host())
+        .setPort(settings.port())
         .setIdleTimeout(120)
         .setMaxInitialLineLength(8192)
         .setMaxHeaderSize(16 * 1024);
@@ -96,6 +103,6 @@ public final class HttpServerVerticle extends VerticleBase {
   public Future<?> stop() {
     // no new connections; requests in progress finish (their connections then close), for up to the grace period
     return server == null ? Future.succeededFuture()
-        : server.shutdown(api.config().shutdownGraceSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        : server.shutdown(settings.shutdownGraceSeconds(), java.util.concurrent.TimeUnit.SECONDS);
   }
 }

@@ -1,6 +1,6 @@
 package io.licensor.http;
 
-import io.licensor.audit.AuditEvent;
+import io.licensor.cryptopolicy.CryptoPolicies;
 import io.licensor.cryptopolicy.CryptoPolicy;
 import io.licensor.incidents.IncidentService;
 import io.licensor.lifecycle.KeyLifecycle;
@@ -10,15 +10,20 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /** Incidents (breach response) and the crypto policy, for operators. */
-final class IncidentRoutes {
+public final class IncidentRoutes implements Routes {
 
-  private final Api api;
+  private final Auth auth;
+  private final IncidentService incidents;
+  private final CryptoPolicies policies;
 
-  IncidentRoutes(Api api) {
-    this.api = api;
+  public IncidentRoutes(Auth auth, IncidentService incidents, CryptoPolicies policies) {
+    this.auth = auth;
+    this.incidents = incidents;
+    this.policies = policies;
   }
 
-  void mount(Router router, BodyHandler body) {
+  @Override
+  public void mount(Router router, BodyHandler body) {
     router.post("/v1/incidents").handler(body).handler(this::declare);
     router.get("/v1/incidents").handler(this::list);
     router.get("/v1/incidents/:id").handler(this::get);
@@ -28,9 +33,9 @@ final class IncidentRoutes {
   }
 
   private void declare(RoutingContext ctx) {
-    Auth.principal(api, ctx, null)
+    auth.principal(ctx, null)
         .compose(p -> Auth.operator(p, "declaring incidents"))
-        .compose(p -> api.incidents().declare(KeyLifecycle.describe(p), Requests.jsonObject(ctx), Requests.id(ctx)))
+        .compose(p -> incidents.declare(KeyLifecycle.describe(p), Requests.jsonObject(ctx), Requests.id(ctx)))
         .onSuccess(view -> {
           ctx.response().putHeader("Location", "/v1/incidents/" + view.getString("id"));
           Requests.json(ctx, 201, view);
@@ -39,17 +44,17 @@ final class IncidentRoutes {
   }
 
   private void list(RoutingContext ctx) {
-    Auth.principal(api, ctx, null)
+    auth.principal(ctx, null)
         .compose(p -> Auth.operator(p, "the incident list"))
-        .compose(p -> api.incidents().list(100))
+        .compose(p -> incidents.list(100))
         .onSuccess(list -> Requests.json(ctx, 200, new JsonObject().put("incidents", list)))
         .onFailure(ctx::fail);
   }
 
   private void get(RoutingContext ctx) {
-    Auth.principal(api, ctx, null)
+    auth.principal(ctx, null)
         .compose(p -> Auth.operator(p, "incidents"))
-        .compose(p -> api.incidents().get(ctx.pathParam("id")))
+        .compose(p -> incidents.get(ctx.pathParam("id")))
         .onSuccess(view -> {
           ctx.response().putHeader("Cache-Control", "no-store");
           Requests.json(ctx, 200, view);
@@ -58,33 +63,28 @@ final class IncidentRoutes {
   }
 
   private void hsmUpdated(RoutingContext ctx) {
-    Auth.principal(api, ctx, null)
+    auth.principal(ctx, null)
         .compose(p -> Auth.operator(p, "recording an HSM update"))
-        .compose(p -> api.incidents().recordHsmUpdate(KeyLifecycle.describe(p), ctx.pathParam("id"),
+        .compose(p -> incidents.recordHsmUpdate(KeyLifecycle.describe(p), ctx.pathParam("id"),
             Requests.jsonObject(ctx), Requests.id(ctx)))
         .onSuccess(view -> Requests.json(ctx, 200, view))
         .onFailure(ctx::fail);
   }
 
   private void policy(RoutingContext ctx) {
-    Auth.principal(api, ctx, null)
+    auth.principal(ctx, null)
         .compose(p -> Auth.operator(p, "the crypto policy"))
-        .compose(p -> api.policies().current())
+        .compose(p -> policies.current())
         .onSuccess(policy -> Requests.json(ctx, 200, policy.toJson()))
         .onFailure(ctx::fail);
   }
 
   private void setPolicy(RoutingContext ctx) {
-    Auth.principal(api, ctx, null)
+    auth.principal(ctx, null)
         .compose(p -> Auth.operator(p, "changing the crypto policy"))
         .compose(p -> {
           CryptoPolicy policy = CryptoPolicy.parse(Requests.jsonObject(ctx), "body");
-          String by = KeyLifecycle.describe(p);
-          return api.policies().current().compose(before -> api.policies().put(api.pool(), policy, by)
-              .compose(v -> api.audit().record(AuditEvent.now(IncidentService.SERVICE_CHAIN, null, by, "crypto-policy.set",
-                  "ok", api.audit().node(), Requests.id(ctx), new JsonObject().put("from", before.toJson())
-                      .put("to", policy.toJson()).encode())))
-              .map(v -> policy));
+          return policies.set(policy, KeyLifecycle.describe(p), Requests.id(ctx));
         })
         .onSuccess(policy -> Requests.json(ctx, 200, policy.toJson()))
         .onFailure(ctx::fail);

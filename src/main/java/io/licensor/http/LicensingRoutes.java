@@ -1,5 +1,10 @@
 package io.licensor.http;
 
+import io.licensor.licensing.LicensingService;
+import io.licensor.limits.TenantRateLimits;
+import io.licensor.metrics.Metrics;
+import io.licensor.tenants.KeyDirectory;
+
 import io.licensor.errors.Problem;
 import io.licensor.identity.Principal;
 import io.vertx.core.Future;
@@ -13,17 +18,27 @@ import io.vertx.ext.web.handler.BodyHandler;
  * Online publishing and use-license acquisition, for users of the tenant. Every answer names the
  * tenant's current kid ({@code Licensor-Current-Kid} header) so caching clients learn of a re-key.
  */
-final class LicensingRoutes {
+public final class LicensingRoutes implements Routes {
 
   static final String CURRENT_KID_HEADER = "Licensor-Current-Kid";
 
-  private final Api api;
+  private final Auth auth;
+  private final LicensingService licensing;
+  private final KeyDirectory directory;
+  private final TenantRateLimits limits;
+  private final Metrics metrics;
 
-  LicensingRoutes(Api api) {
-    this.api = api;
+  public LicensingRoutes(Auth auth, LicensingService licensing, KeyDirectory directory, TenantRateLimits limits,
+                         Metrics metrics) {
+    this.auth = auth;
+    this.licensing = licensing;
+    this.directory = directory;
+    this.limits = limits;
+    this.metrics = metrics;
   }
 
-  void mount(Router router, BodyHandler body) {
+  @Override
+  public void mount(Router router, BodyHandler body) {
     router.post("/v1/tenants/:tid/publishing-licenses").handler(body).handler(this::publish);
     router.post("/v1/tenants/:tid/licenses").handler(body).handler(this::license);
   }
@@ -31,16 +46,16 @@ final class LicensingRoutes {
   private void publish(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     long started = System.nanoTime();
-    long stamp = api.directory().leaseStamp(); // before anything reads the tenant
-    Auth.principal(api, ctx, tid)
+    long stamp = directory.leaseStamp(); // before anything reads the tenant
+    auth.principal(ctx, tid)
         .compose(p -> requireUser(p, tid))
         .compose(p -> activeTenant(p, tid))
         .compose(p -> withinRate(p, tid))
-        .compose(p -> api.licensing().publish(p, tid, Requests.jsonObject(ctx), Requests.id(ctx), stamp))
-        .compose(pl -> api.directory().recheck(tid, 0, stamp).map(pl))
-        .onComplete(ar -> api.metrics().publish(outcome(ar), System.nanoTime() - started))
+        .compose(p -> licensing.publish(p, tid, Requests.jsonObject(ctx), Requests.id(ctx), stamp))
+        .compose(pl -> directory.recheck(tid, 0, stamp).map(pl))
+        .onComplete(ar -> metrics.publish(outcome(ar), System.nanoTime() - started))
         .onSuccess(pl -> {
-          api.metrics().keyUse(pl.kid(), "publish");
+          metrics.keyUse(pl.kid(), "publish");
           currentKid(ctx, tid);
           Requests.json(ctx, 201, new JsonObject().put("publishingLicense", pl.publishingLicense()).put("kid", pl.kid()));
         })
@@ -50,18 +65,18 @@ final class LicensingRoutes {
   private void license(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
     long started = System.nanoTime();
-    long stamp = api.directory().leaseStamp(); // before anything reads the tenant
-    Auth.principal(api, ctx, tid)
+    long stamp = directory.leaseStamp(); // before anything reads the tenant
+    auth.principal(ctx, tid)
         .compose(p -> requireUser(p, tid))
         .compose(p -> activeTenant(p, tid))
         .compose(p -> withinRate(p, tid))
-        .compose(p -> api.licensing().license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx), stamp))
+        .compose(p -> licensing.license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx), stamp))
         // the last moment before the answer: if the lease the request read the tenant under ran out meanwhile (the node
         // was paused), the tenant is checked again
-        .compose(ul -> api.directory().recheck(tid, io.licensor.ids.Kid.versionOf(ul.kid()), stamp).map(ul))
-        .onComplete(ar -> api.metrics().license(outcome(ar), System.nanoTime() - started))
+        .compose(ul -> directory.recheck(tid, io.licensor.ids.Kid.versionOf(ul.kid()), stamp).map(ul))
+        .onComplete(ar -> metrics.license(outcome(ar), System.nanoTime() - started))
         .onSuccess(ul -> {
-          api.metrics().keyUse(ul.kid(), "license");
+          metrics.keyUse(ul.kid(), "license");
           currentKid(ctx, tid);
           JsonArray rights = new JsonArray();
           ul.rights().stream().sorted().forEach(r -> rights.add(r.name()));
@@ -81,7 +96,7 @@ final class LicensingRoutes {
   }
 
   private void currentKid(RoutingContext ctx, String tid) {
-    String kid = api.licensing().currentKid(tid);
+    String kid = licensing.currentKid(tid);
     if (kid != null) {
       ctx.response().putHeader(CURRENT_KID_HEADER, kid);
     }
@@ -92,17 +107,17 @@ final class LicensingRoutes {
    * subscription-cancelled), not to retry later (429).
    */
   private Future<Principal> activeTenant(Principal p, String tid) {
-    return api.directory().requireActive(tid).map(t -> p);
+    return directory.requireActive(tid).map(t -> p);
   }
 
   /** The tenant's rate limit on this node: 429 rate-limited with Retry-After beyond it. */
   private Future<Principal> withinRate(Principal p, String tid) {
-    long retryAfter = api.limits().acquire(tid);
+    long retryAfter = limits.acquire(tid);
     if (retryAfter == 0) {
       return Future.succeededFuture(p);
     }
     return Future.failedFuture(Problem.RATE_LIMITED
-        .with("this tenant's requests exceed " + api.config().tenantRatePerSecond() + " per second on this node; retry after "
+        .with("this tenant's requests exceed " + limits.ratePerSecond() + " per second on this node; retry after "
             + retryAfter + " s")
         .header("Retry-After", Long.toString(retryAfter)));
   }

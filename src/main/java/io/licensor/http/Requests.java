@@ -1,5 +1,7 @@
 package io.licensor.http;
 
+import io.licensor.cluster.Propagation;
+
 import io.licensor.json.StrictJson;
 
 import io.licensor.errors.Problem;
@@ -57,5 +59,14 @@ final class Requests {
 
   static void json(RoutingContext ctx, int status, JsonObject body) {
     ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  /**
+   * Says how far the change reached: the Licensor-Propagation header (complete or incomplete) on
+   * every lifecycle response, and a propagation member in JSON bodies.
+   */
+  static JsonObject withPropagation(RoutingContext ctx, JsonObject body, Propagation p) {
+    ctx.response().putHeader(Propagation.HEADER, p.headerValue());
+    return body.put("propagation", p.toJson());
   }
 }

@@ -1,30 +1,47 @@
 package io.licensor.http;
 
+import io.licensor.cryptopolicy.CryptoPolicies;
+import io.licensor.tenants.KeyDirectory;
+import io.licensor.lifecycle.TenantLifecycle;
+
 import io.licensor.tenants.TenantViews;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
-/** Tenants and their public keys: create, read, current key, JWKS. */
-final class TenantRoutes {
+/** Tenants and their public keys: create, read, cancel, reactivate, current key, JWKS. */
+public final class TenantRoutes implements Routes {
 
-  private final Api api;
+  private final Auth auth;
+  private final TenantLifecycle tenants;
+  private final KeyDirectory directory;
+  private final CryptoPolicies policies;
+  private final int rolloverWindowSeconds;
 
-  TenantRoutes(Api api) {
-    this.api = api;
+  /** {@code rolloverWindowSeconds}: how long clients may cache a tenant's current key and JWKS (SPEC §4). */
+  public TenantRoutes(Auth auth, TenantLifecycle tenants, KeyDirectory directory, CryptoPolicies policies,
+                      int rolloverWindowSeconds) {
+    this.auth = auth;
+    this.tenants = tenants;
+    this.directory = directory;
+    this.policies = policies;
+    this.rolloverWindowSeconds = rolloverWindowSeconds;
   }
 
-  void mount(Router router, BodyHandler body) {
+  @Override
+  public void mount(Router router, BodyHandler body) {
     router.post("/v1/tenants").handler(body).handler(this::create);
     router.get("/v1/tenants/:tid").handler(this::get);
+    router.post("/v1/tenants/:tid/cancel").handler(body).handler(this::cancel);
+    router.post("/v1/tenants/:tid/reactivate").handler(body).handler(this::reactivate);
     router.get("/v1/tenants/:tid/keys/current").handler(this::currentKey);
     router.get("/v1/tenants/:tid/jwks.json").handler(this::jwks);
   }
 
   private void create(RoutingContext ctx) {
-    Auth.principal(api, ctx, null)
+    auth.principal(ctx, null)
         .compose(p -> Auth.operator(p, "creating tenants"))
-        .compose(p -> api.tenants().create(io.licensor.lifecycle.KeyLifecycle.describe(p), Requests.jsonObject(ctx),
+        .compose(p -> tenants.create(io.licensor.lifecycle.KeyLifecycle.describe(p), Requests.jsonObject(ctx),
             Requests.id(ctx)))
         .onSuccess(t -> {
           ctx.response().putHeader("Location", "/v1/tenants/" + t.tenant().id());
@@ -35,10 +52,10 @@ final class TenantRoutes {
 
   private void get(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
-    Auth.principal(api, ctx, tid)
+    auth.principal(ctx, tid)
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
-        .compose(p -> api.directory().require(tid))
-        .compose(t -> api.policies().current().map(policy -> TenantViews.tenant(t).put("cryptoPolicy", new io.vertx.core.json.JsonObject()
+        .compose(p -> directory.require(tid))
+        .compose(t -> policies.current().map(policy -> TenantViews.tenant(t).put("cryptoPolicy", new io.vertx.core.json.JsonObject()
             .put("activeMeetsPolicy", t.active().map(v -> policy.allows(v.algorithm())).orElse(false))
             .put("allowed", policy.allowedNow()))))
         .onSuccess(view -> Requests.json(ctx, 200, view))
@@ -47,23 +64,41 @@ final class TenantRoutes {
 
   private void currentKey(RoutingContext ctx) {
     String tid = ctx.pathParam("tid");
-    Auth.principal(api, ctx, tid)
-        .compose(p -> api.directory().activeForPublishing(tid))
+    auth.principal(ctx, tid)
+        .compose(p -> directory.activeForPublishing(tid))
         .onSuccess(v -> {
-          ctx.response().putHeader("Cache-Control", "max-age=" + api.config().rolloverWindowSeconds());
+          ctx.response().putHeader("Cache-Control", "max-age=" + rolloverWindowSeconds);
           Requests.json(ctx, 200, TenantViews.currentKey(v));
         })
         .onFailure(ctx::fail);
   }
 
   private void jwks(RoutingContext ctx) {
-    api.directory().require(ctx.pathParam("tid"))
+    directory.require(ctx.pathParam("tid"))
         .onSuccess(t -> {
           ctx.response()
-              .putHeader("Cache-Control", "public, max-age=" + api.config().rolloverWindowSeconds())
+              .putHeader("Cache-Control", "public, max-age=" + rolloverWindowSeconds)
               .putHeader("Content-Type", "application/jwk-set+json")
               .end(TenantViews.jwks(t).encode());
         })
+        .onFailure(ctx::fail);
+  }
+
+  private void cancel(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    auth.principal(ctx, tid)
+        .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
+        .compose(p -> tenants.cancel(p, tid, Requests.id(ctx)))
+        .onSuccess(c -> Requests.json(ctx, 200, Requests.withPropagation(ctx, TenantViews.tenant(c.value()), c.propagation())))
+        .onFailure(ctx::fail);
+  }
+
+  private void reactivate(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    auth.principal(ctx, tid)
+        .compose(p -> Auth.operator(p, "this"))
+        .compose(p -> tenants.reactivate(p, tid, Requests.id(ctx)))
+        .onSuccess(c -> Requests.json(ctx, 200, Requests.withPropagation(ctx, TenantViews.tenant(c.value()), c.propagation())))
         .onFailure(ctx::fail);
   }
 }

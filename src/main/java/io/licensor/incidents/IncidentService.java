@@ -2,11 +2,13 @@ package io.licensor.incidents;
 
 import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
+import io.licensor.audit.AuditTrail;
 import io.licensor.cryptopolicy.CryptoPolicy;
 import io.licensor.cryptopolicy.CryptoPolicyStore;
 import io.licensor.errors.Problem;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.ids.TenantId;
+import io.licensor.tenants.TenantStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,8 +34,7 @@ import java.util.Set;
  */
 public final class IncidentService {
 
-  /** The audit chain of service-wide steps (not a valid tenant id, so never a tenant's). */
-  public static final String SERVICE_CHAIN = "_service";
+  private static final String SERVICE_CHAIN = AuditEvent.SERVICE_CHAIN;
   static final int MAX_SCOPE = 10_000;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Set<String> MEMBERS = Set.of("type", "scope", "summary", "policy", "targetAlgorithm",
@@ -42,11 +43,16 @@ public final class IncidentService {
   private final IncidentStore store;
   private final CryptoPolicyStore policies;
   private final AuditLog audit;
+  private final AuditTrail trail;
+  private final TenantStore tenants;
   private final Runnable nudge;
 
   /** {@code nudge}: wakes the campaign runner and the mail sender after a step commits. */
-  public IncidentService(IncidentStore store, CryptoPolicyStore policies, AuditLog audit, Runnable nudge) {
+  public IncidentService(IncidentStore store, TenantStore tenants, CryptoPolicyStore policies, AuditLog audit,
+                         AuditTrail trail, Runnable nudge) {
     this.store = store;
+    this.tenants = tenants;
+    this.trail = trail;
     this.policies = policies;
     this.audit = audit;
     this.nudge = nudge;
@@ -66,10 +72,10 @@ public final class IncidentService {
     }
     String id = "inc-" + HexFormat.of().formatHex(randomBytes());
     JsonObject scope = d.all() ? new JsonObject().put("all", true) : new JsonObject().put("tenants", new JsonArray(d.tenants()));
-    List<IncidentStore.ScopedTenant> affected = new ArrayList<>();
+    List<TenantStore.AdminContact> affected = new ArrayList<>();
     CryptoPolicy[] raisedFrom = new CryptoPolicy[1];
     return store.pool().withTransaction(conn -> raisePolicy(conn, d, by, raisedFrom)
-            .compose(v -> store.scope(conn, d.all(), d.tenants()))
+            .compose(v -> tenants.adminContacts(conn, d.all(), d.tenants()))
             .compose(tenants -> {
               if (!d.all() && tenants.size() != d.tenants().size()) {
                 Set<String> found = new LinkedHashSet<>();
@@ -80,7 +86,7 @@ public final class IncidentService {
               }
               affected.addAll(tenants);
               return d.type() == IncidentType.UNAUTHORIZED_USE
-                  ? usageReport(conn, d) : Future.succeededFuture((JsonObject) null);
+                  ? trail.usage(d.all(), d.tenants(), d.from(), d.to()) : Future.succeededFuture((JsonObject) null);
             })
             .compose(report -> store.insert(conn, id, d.type(), scope, d.summary(), by,
                 d.type() == IncidentType.KEY_COMPROMISED || d.type() == IncidentType.ALGORITHM_WEAKNESS,
@@ -94,7 +100,7 @@ public final class IncidentService {
               List<String> recipients = new ArrayList<>();
               List<String> subjects = new ArrayList<>();
               List<String> bodies = new ArrayList<>();
-              for (IncidentStore.ScopedTenant t : affected) {
+              for (TenantStore.AdminContact t : affected) {
                 ids.add(t.id());
                 recipients.add(t.adminEmail());
                 subjects.add(Notifications.subject(incident, t.id()));
@@ -120,8 +126,7 @@ public final class IncidentService {
     if (d.policy() == null) {
       return Future.succeededFuture();
     }
-    return conn.query("SELECT 1 FROM crypto_policy WHERE id = 1 FOR UPDATE").execute()
-        .compose(r -> policies.current(conn))
+    return policies.currentForUpdate(conn)
         .compose(current -> {
           if (!d.policy().atLeastAsStrictAs(current)) {
             return Future.failedFuture(Problem.INVALID_REQUEST.with("policy must raise the crypto policy, not lower it: it "
@@ -132,37 +137,7 @@ public final class IncidentService {
         });
   }
 
-  private Future<JsonObject> usageReport(SqlConnection conn, Declaration d) {
-    return conn.preparedQuery("SELECT tenant_id, action, outcome, principal, kid, count(*) AS n, min(at) AS first, max(at) AS last"
-            + " FROM audit_events WHERE ($1 OR tenant_id = ANY($2)) AND at >= $3 AND at < $4"
-            + " AND action IN ('license.issued', 'license.denied', 'publish.issued', 'publish.denied', 'key.export')"
-            + " GROUP BY tenant_id, action, outcome, principal, kid ORDER BY tenant_id, n DESC LIMIT 10001")
-        .execute(Tuple.of(d.all(), d.tenants().toArray(new String[0]), d.from(), d.to()))
-        .map(rows -> {
-          JsonObject tenants = new JsonObject();
-          int[] count = {0};
-          rows.forEach(r -> {
-            if (++count[0] > 10_000) {
-              return;
-            }
-            JsonObject t = tenants.getJsonObject(r.getString("tenant_id"));
-            if (t == null) {
-              t = new JsonObject().put("events", 0L).put("usage", new JsonArray());
-              tenants.put(r.getString("tenant_id"), t);
-            }
-            t.put("events", t.getLong("events") + r.getLong("n"));
-            t.getJsonArray("usage").add(new JsonObject().put("action", r.getString("action"))
-                .put("outcome", r.getString("outcome")).put("principal", r.getString("principal")).put("kid", r.getString("kid"))
-                .put("count", r.getLong("n")).put("first", r.getOffsetDateTime("first").toString())
-                .put("last", r.getOffsetDateTime("last").toString()));
-          });
-          return new JsonObject().put("window", new JsonObject().put("from", d.from().toString()).put("to", d.to().toString()))
-              .put("tenants", tenants).put("truncated", count[0] > 10_000)
-              .put("detail", "GET /v1/tenants/{tid}/audit?from=...&to=... gives every record, hash-chained");
-        });
-  }
-
-  private Future<Void> auditDeclaration(String by, String id, Declaration d, List<IncidentStore.ScopedTenant> affected,
+  private Future<Void> auditDeclaration(String by, String id, Declaration d, List<TenantStore.AdminContact> affected,
                                         CryptoPolicy raisedFrom, String requestId) {
     List<Future<Void>> records = new ArrayList<>();
     String detail = new JsonObject().put("incident", id).put("type", d.type().wireName()).encode();
@@ -172,7 +147,7 @@ public final class IncidentService {
       records.add(audit.record(AuditEvent.now(SERVICE_CHAIN, null, by, "crypto-policy.raised", "ok", audit.node(), requestId,
           new JsonObject().put("incident", id).put("from", raisedFrom.toJson()).put("to", d.policy().toJson()).encode())));
     }
-    for (IncidentStore.ScopedTenant t : affected) {
+    for (TenantStore.AdminContact t : affected) {
       records.add(audit.record(AuditEvent.now(t.id(), null, by, "incident.declared", "ok", audit.node(), requestId, detail)));
     }
     return Future.all(records).mapEmpty();

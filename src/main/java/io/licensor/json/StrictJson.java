@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.licensor.errors.Problem;
+import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 
@@ -71,5 +72,23 @@ public final class StrictJson {
     } catch (IOException e) {
       throw Problem.MALFORMED_JSON.with("the body is not valid JSON");
     }
+  }
+
+  /**
+   * A member that must be a non-blank string of at most {@code maxLength} characters without
+   * control characters; else 400 invalid-request naming the member.
+   */
+  public static String requiredText(JsonObject json, String name, int maxLength) {
+    Object v = json.getValue(name);
+    if (!(v instanceof String s) || s.isBlank()) {
+      throw Problem.INVALID_REQUEST.with(name + " is required (a non-empty string)");
+    }
+    if (s.length() > maxLength) {
+      throw Problem.INVALID_REQUEST.with(name + " may have at most " + maxLength + " characters");
+    }
+    if (s.chars().anyMatch(Character::isISOControl)) {
+      throw Problem.INVALID_REQUEST.with(name + " may not contain control characters");
+    }
+    return s;
   }
 }

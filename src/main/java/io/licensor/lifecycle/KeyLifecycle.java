@@ -17,7 +17,6 @@ import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
 import io.licensor.keys.PublicJwks;
 import io.licensor.tenants.KeyDirectory;
-import io.licensor.tenants.KeyRequest;
 import io.licensor.tenants.TenantKeys;
 import io.licensor.tenants.TenantState;
 import io.licensor.tenants.TenantStore;
@@ -29,8 +28,8 @@ import java.time.Instant;
 import java.util.function.Supplier;
 
 /**
- * The tenant-key lifecycle of the source documents: re-key (the old version is retained), revoke
- * on cancellation, reactivate, destroy on request, and export (never for BYOK keys). Each
+ * The tenant-key lifecycle of the source documents: re-key (the old version is retained), destroy
+ * on request, and export (never for BYOK keys); cancel and reactivate are {@link TenantLifecycle}'s. Each
  * operation on a tenant holds that tenant's lifecycle lock (cluster-wide when clustered; the
  * database's row lock and constraints as well), commits in PostgreSQL, refreshes this node's key
  * directory, leaves a durable audit record, and then tells the other members (change notices)
@@ -191,25 +190,6 @@ public final class KeyLifecycle {
 
   private <T> Future<Changed<T>> announce(String tenantId, Committed<T> c) {
     return notices.announce(tenantId, c.revision()).map(p -> new Changed<>(c.value(), p));
-  }
-
-  /** Cancels the subscription: from the return of this call no publishing and no licensing. Idempotent. */
-  public Future<Changed<TenantKeys>> cancel(Principal by, String tenantId, String requestId) {
-    return setState(by, tenantId, TenantState.CANCELLED, "tenant.cancel", requestId);
-  }
-
-  public Future<Changed<TenantKeys>> reactivate(Principal by, String tenantId, String requestId) {
-    return setState(by, tenantId, TenantState.ACTIVE, "tenant.reactivate", requestId);
-  }
-
-  private Future<Changed<TenantKeys>> setState(Principal by, String tenantId, TenantState state, String action,
-                                               String requestId) {
-    return withTenantLock(tenantId, () -> store.setState(tenantId, state)
-        .compose(v -> directory.refresh(tenantId))
-        .map(t -> t.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
-        .compose(t -> audit.record(AuditEvent.now(tenantId, t.active().map(KeyVersion::kid).orElse(null), describe(by),
-            action, "ok", audit.node(), requestId, null)).map(x -> new Committed<>(t, t.revision()))))
-        .compose(c -> announce(tenantId, c));
   }
 
   /** Destroys a key version for good: its token is erased and the HSM forgets the key. */

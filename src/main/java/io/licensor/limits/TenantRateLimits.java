@@ -32,6 +32,11 @@ public final class TenantRateLimits {
     return new TenantRateLimits(perMinute / 60.0, burst);
   }
 
+  /** Requests per second per tenant (rounded), as the refusal says. */
+  public long ratePerSecond() {
+    return Math.round(ratePerNano * NANOS_PER_SECOND);
+  }
+
   private boolean enabled() {
     return ratePerNano > 0;
   }

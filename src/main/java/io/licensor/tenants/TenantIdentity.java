@@ -1,7 +1,13 @@
 package io.licensor.tenants;
 
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
+import io.licensor.json.StrictJson;
 import io.vertx.core.json.JsonObject;
+
+import java.text.ParseException;
 
 /**
  * The tenant's trusted identity issuer: tokens with {@code iss} = issuer, signed by a key of jwks.
@@ -45,5 +51,55 @@ public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim
           + tenantClaim.name() + " = " + tenantClaim.value();
     }
     return null;
+  }
+
+  /** A tenant identity from its JSON form (as in a backup package); 400 invalid-request if malformed. */
+  public static TenantIdentity fromJson(Object value) {
+    if (!(value instanceof JsonObject identity)) {
+      throw invalid("identity must be an object {issuer, jwks}");
+    }
+    String issuer = StrictJson.requiredText(identity, "issuer", 512);
+    if (!(identity.getValue("jwks") instanceof JsonObject jwksJson)) {
+      throw invalid("identity.jwks must be a JWK Set object {\"keys\":[...]}");
+    }
+    JWKSet jwks;
+    if (jwksJson.encode().contains("\\u0000")) {
+      throw invalid("identity.jwks may not contain NUL characters");
+    }
+    try {
+      jwks = JWKSet.parse(jwksJson.encode());
+    } catch (ParseException e) {
+      throw invalid("identity.jwks is not a valid JWK Set");
+    }
+    if (jwks.getKeys().isEmpty() || jwks.getKeys().size() > 50) {
+      throw invalid("identity.jwks must hold between 1 and 50 keys");
+    }
+    for (JWK k : jwks.getKeys()) {
+      if (k.isPrivate()) {
+        throw invalid("identity.jwks must hold public keys only");
+      }
+    }
+    return new TenantIdentity(issuer, jwks, parseTenantClaim(identity.getValue("tenantClaim")));
+  }
+
+  private static TenantIdentity.TenantClaim parseTenantClaim(Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonObject claim)) {
+      throw invalid("identity.tenantClaim must be an object {name, value}");
+    }
+    String name = StrictJson.requiredText(claim, "name", 100);
+    if (RESERVED_CLAIMS.contains(name)) {
+      throw invalid("identity.tenantClaim.name may not be a registered JWT claim (" + name + ")");
+    }
+    return new TenantIdentity.TenantClaim(name, StrictJson.requiredText(claim, "value", 512));
+  }
+
+  /** Claims whose value every token of an issuer has, or that the token's verification already checks. */
+  private static final java.util.Set<String> RESERVED_CLAIMS = java.util.Set.of("iss", "aud", "exp", "nbf", "iat", "jti");
+
+  private static ProblemException invalid(String detail) {
+    return Problem.INVALID_REQUEST.with(detail);
   }
 }

@@ -77,4 +77,8 @@ final class TenantSql {
   static final String RESTORE_VERSION_STATE =
       "UPDATE key_versions SET state = $3, retained_at = CASE WHEN $3 = 'retained' THEN coalesce(retained_at, now()) END"
           + " WHERE tenant_id = $1 AND version = $2";
+
+  /** The tenants in an incident's scope: all, or those named. */
+  static final String ADMIN_CONTACTS =
+      "SELECT id, admin_email, state FROM tenants WHERE $1 OR id = ANY($2) ORDER BY id";
 }

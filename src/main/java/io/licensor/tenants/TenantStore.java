@@ -17,6 +17,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.text.ParseException;
@@ -412,5 +413,21 @@ public final class TenantStore {
     DuplicateTenantException() {
       super("tenant exists", null, false, false);
     }
+  }
+
+  /** A tenant's admin address, for breach notices, and whether its subscription is cancelled. */
+  public record AdminContact(String id, String adminEmail, boolean cancelled) {
+  }
+
+  /** The tenants named, or all ({@code all}), in id order; inside the caller's transaction when {@code client} is one. */
+  public Future<java.util.List<AdminContact>> adminContacts(SqlClient client, boolean all, java.util.List<String> ids) {
+    return client.preparedQuery(TenantSql.ADMIN_CONTACTS)
+        .execute(Tuple.tuple().addBoolean(all).addArrayOfString(ids.toArray(new String[0])))
+        .map(rows -> {
+          java.util.List<AdminContact> tenants = new java.util.ArrayList<>();
+          rows.forEach(r -> tenants.add(new AdminContact(r.getString("id"), r.getString("admin_email"),
+              "cancelled".equals(r.getString("state")))));
+          return tenants;
+        });
   }
 }

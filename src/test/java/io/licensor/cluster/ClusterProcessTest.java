@@ -218,7 +218,7 @@ class ClusterProcessTest {
     boolean cLapsed = propagation.getJsonArray("lapsed").getList().contains("c");
     assertThat(cConfirmed || cLapsed).as(propagation.encode()).isTrue();
     assertThat(tookMillis).as("no longer than a lease and its margin, and the notice's own timeout")
-        .isLessThan(ClusterFixture.LEASE_MILLIS + 2_000 + 2_000);
+        .isLessThan(ClusterFixture.LEASE_MILLIS + 2_000 + ClusterFixture.NOTICE_TIMEOUT_MS);
     assertThat(Licensing.license(b.http, "frozen", idp, pl).slug()).isEqualTo("subscription-cancelled");
     Http.Response onC = Licensing.license(c.http, "frozen", idp, pl);
     assertThat(onC.status()).as("C, right after the call returned: " + onC).isIn(403, 503);

@@ -3,6 +3,7 @@ package io.licensor.cluster;
 import io.licensor.support.ClusterFixture;
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
+import io.licensor.support.TestTime;
 import io.licensor.support.Licensing;
 import io.licensor.support.TestDatabase;
 import io.licensor.support.TestNode;
@@ -52,8 +53,8 @@ class ClusterTest {
         SLOW_REFRESH_SECONDS));
     CompletableFuture<TestNode> startB = CompletableFuture.supplyAsync(() -> node("b", cluster.clusterName, ports[1], members,
         SLOW_REFRESH_SECONDS));
-    a = startA.get(120, TimeUnit.SECONDS);
-    b = startB.get(120, TimeUnit.SECONDS);
+    a = startA.get(TestTime.scaledMillis(120_000), TimeUnit.MILLISECONDS);
+    b = startB.get(TestTime.scaledMillis(120_000), TimeUnit.MILLISECONDS);
     d = node("d", cluster.clusterName + "-other", ports[2], ClusterFixture.members(ports[2]), PARTITIONED_REFRESH_SECONDS);
   }
 

@@ -127,7 +127,7 @@ class FrozenNodeTest {
     assertThat(propagation.getJsonArray("lapsed").getList()).as(propagation.encode()).contains("c");
     // bounded by the lease, or by Hazelcast's failure detection (10 s without heartbeats) when a lock the call needs lives
     // on the frozen member's partitions, plus the notice timeout
-    assertThat(waitedMillis).isLessThan(Math.max(ClusterFixture.LEASE_MILLIS, 10_000) + 2_000 + 3_000);
+    assertThat(waitedMillis).isLessThan(Math.max(ClusterFixture.LEASE_MILLIS, 10_000) + ClusterFixture.NOTICE_TIMEOUT_MS + 3_000);
 
     Thread.sleep(Math.max(0, FREEZE_MILLIS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozeAt)));
     c.thaw();

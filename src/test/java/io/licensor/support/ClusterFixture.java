@@ -22,6 +22,11 @@ public final class ClusterFixture {
 
   /** The test clusters' directory lease: shorter than the default, so a call waiting for a frozen node waits less. */
   public static final int LEASE_MILLIS = 4000;
+  /**
+   * How long a change waits for the other nodes to confirm its notice: 2 s, stretched on a loaded
+   * machine ({@link TestTime}), where an answer can take longer than that without anything wrong.
+   */
+  public static final int NOTICE_TIMEOUT_MS = (int) TestTime.scaledMillis(2000);
 
   public final String databaseUrl = TestDatabase.freshDatabaseUrl();
   public final Issuer operators = Issuer.rsa("https://operators.test");
@@ -62,7 +67,7 @@ public final class ClusterFixture {
         .put("database", new JsonObject().put("url", databaseUrl).put("poolSize", 4))
         .put("keys", new JsonObject().put("refreshSeconds", refreshSeconds))
         .put("cluster", new JsonObject().put("enabled", true).put("name", cluster).put("port", hazelcastPort)
-            .put("members", members).put("noticeTimeoutMs", 2000).put("leaseMillis", LEASE_MILLIS));
+            .put("members", members).put("noticeTimeoutMs", NOTICE_TIMEOUT_MS).put("leaseMillis", LEASE_MILLIS));
   }
 
   public static int[] freePorts(int n) {

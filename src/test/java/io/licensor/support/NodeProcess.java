@@ -90,7 +90,7 @@ public final class NodeProcess implements Leftovers.Running {
   /** Waits until /health/ready answers 200, or fails naming the log. */
   public NodeProcess awaitReady(Duration timeout) {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = System.nanoTime() + TestTime.scaled(timeout).toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException("node " + name + " exited with " + process.exitValue() + "; see " + log.toAbsolutePath());

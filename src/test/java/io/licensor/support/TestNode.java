@@ -1,6 +1,6 @@
 package io.licensor.support;
 
-import io.licensor.Licensor;
+import io.licensor.node.Licensor;
 import io.licensor.config.ConfigLoader;
 import io.licensor.config.LicensorConfig;
 import io.vertx.core.VertxOptions;
@@ -110,7 +110,7 @@ public final class TestNode implements AutoCloseable, Leftovers.Running {
         .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
     java.util.concurrent.CompletableFuture<Licensor> starting = Licensor.start(config, options).toCompletionStage().toCompletableFuture();
     try {
-      return new TestNode(starting.get(120, TimeUnit.SECONDS), operators, dataDir, dbUrl);
+      return new TestNode(starting.get(TestTime.scaledMillis(120_000), TimeUnit.MILLISECONDS), operators, dataDir, dbUrl);
     } catch (Exception e) {
       // a start that is only slow must not leave a node behind once it is up
       starting.thenAccept(Licensor::stop);

@@ -1,29 +1,32 @@
-package io.licensor.tenants;
+package io.licensor.lifecycle;
 
+import io.licensor.byok.ByokService;
+import io.licensor.cryptopolicy.CryptoPolicyStore;
 import io.licensor.errors.Problem;
+import io.licensor.hsm.GeneratedKey;
+import io.licensor.hsm.HsmClient;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.keys.KeyOrigin;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
 /** What kind of key version to make: {@code {origin, algorithm, byok?}}, as in tenant creation and re-key. */
-public record KeyRequest(KeyOrigin origin, KeyAlgorithm algorithm, JsonObject byok) {
+record KeyRequest(KeyOrigin origin, KeyAlgorithm algorithm, JsonObject byok) {
 
   /**
    * The key pair this request asks for, if the crypto policy allows its algorithm (else 400
    * crypto-policy-violation, and nothing is generated or imported): generated in the HSM, or
    * imported from the BYOK transfer file.
    */
-  public io.vertx.core.Future<io.licensor.hsm.GeneratedKey> make(String tenantId, io.licensor.hsm.HsmClient hsm,
-                                                                  io.licensor.byok.ByokService byokService,
-                                                                  io.licensor.cryptopolicy.CryptoPolicyStore policies) {
+  Future<GeneratedKey> make(String tenantId, HsmClient hsm, ByokService byokService, CryptoPolicyStore policies) {
     return policies.current().map(p -> p.require(algorithm)).compose(a -> origin == KeyOrigin.BYOK
         ? byokService.importKey(tenantId, algorithm, byok) : hsm.generate(algorithm));
   }
 
-  public static KeyRequest parse(Object value, String where) {
+  static KeyRequest parse(Object value, String where) {
     if (!(value instanceof JsonObject key)) {
       throw Problem.INVALID_REQUEST.with(where + " must be an object {origin, algorithm}");
     }

@@ -1,4 +1,4 @@
-package io.licensor;
+package io.licensor.node;
 
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;

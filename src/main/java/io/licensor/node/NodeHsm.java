@@ -1,4 +1,4 @@
-package io.licensor;
+package io.licensor.node;
 
 import io.licensor.config.ConfigException;
 import io.licensor.config.LicensorConfig;

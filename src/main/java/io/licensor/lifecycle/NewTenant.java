@@ -1,0 +1,41 @@
+package io.licensor.lifecycle;
+
+import io.licensor.errors.Problem;
+import io.licensor.hsm.KeyAlgorithm;
+import io.licensor.ids.TenantId;
+import io.licensor.json.StrictJson;
+import io.licensor.keys.KeyOrigin;
+import io.licensor.tenants.TenantIdentity;
+import io.vertx.core.json.JsonObject;
+
+import java.util.regex.Pattern;
+
+/** A checked request to create a tenant: {@code {id, displayName, adminEmail, identity, key}}. */
+record NewTenant(String id, String displayName, String adminEmail, TenantIdentity identity, KeyRequest key) {
+
+  private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,253}\\.[^@\\s.]{1,63}$");
+
+  KeyOrigin origin() {
+    return key.origin();
+  }
+
+  KeyAlgorithm algorithm() {
+    return key.algorithm();
+  }
+
+  /** 400 invalid-request naming the first defect. */
+  static NewTenant parse(JsonObject body) {
+    String id = StrictJson.requiredText(body, "id", 63);
+    if (!TenantId.isValid(id)) {
+      throw Problem.INVALID_REQUEST.with("id must match " + TenantId.FORM);
+    }
+    String displayName = StrictJson.requiredText(body, "displayName", 200);
+    String adminEmail = StrictJson.requiredText(body, "adminEmail", 320);
+    if (!EMAIL.matcher(adminEmail).matches()) {
+      throw Problem.INVALID_REQUEST.with("adminEmail must be an e-mail address");
+    }
+    TenantIdentity identity = TenantIdentity.fromJson(body.getValue("identity"));
+    KeyRequest key = KeyRequest.parse(body.getValue("key"), "key");
+    return new NewTenant(id, displayName, adminEmail, identity, key);
+  }
+}

@@ -1,0 +1,108 @@
+package io.licensor.lifecycle;
+
+import io.licensor.audit.AuditEvent;
+import io.licensor.audit.AuditLog;
+import io.licensor.byok.ByokService;
+import io.licensor.cluster.ChangeNotices;
+import io.licensor.cryptopolicy.CryptoPolicyStore;
+import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
+import io.licensor.hsm.GeneratedKey;
+import io.licensor.hsm.HsmClient;
+import io.licensor.identity.Principal;
+import io.licensor.ids.Kid;
+import io.licensor.keys.KeyVersion;
+import io.licensor.keys.KeyVersionState;
+import io.licensor.keys.PublicJwks;
+import io.licensor.tenants.KeyDirectory;
+import io.licensor.tenants.Tenant;
+import io.licensor.tenants.TenantKeys;
+import io.licensor.tenants.TenantState;
+import io.licensor.tenants.TenantStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+
+/**
+ * A tenant's own lifecycle: creation (the request checked, the first key version generated in
+ * the HSM or imported, tenant and version stored in one transaction; nothing stored when a step
+ * fails), cancellation of its subscription (revocation: no publishing, no licensing, on every node
+ * from the return of the call) and reactivation. Cancel and reactivate hold the tenant's lifecycle
+ * lock and are announced to the other nodes, as the key operations of {@link KeyLifecycle} are.
+ */
+public final class TenantLifecycle {
+
+  private final TenantStore store;
+  private final KeyDirectory directory;
+  private final HsmClient hsm;
+  private final AuditLog audit;
+  private final ByokService byok;
+  private final CryptoPolicyStore policies;
+  private final TenantLocks locks;
+  private final ChangeNotices notices;
+
+  public TenantLifecycle(TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit, ByokService byok,
+                         CryptoPolicyStore policies, TenantLocks locks, ChangeNotices notices) {
+    this.store = store;
+    this.directory = directory;
+    this.hsm = hsm;
+    this.audit = audit;
+    this.byok = byok;
+    this.policies = policies;
+    this.locks = locks;
+    this.notices = notices;
+  }
+
+  public Future<TenantKeys> create(String by, JsonObject body, String requestId) {
+    NewTenant request;
+    try {
+      request = NewTenant.parse(body);
+    } catch (ProblemException e) {
+      return Future.failedFuture(e);
+    }
+    Tenant tenant = new Tenant(request.id(), request.displayName(), request.adminEmail(), request.identity(),
+        TenantState.ACTIVE, Instant.now());
+    return store.exists(request.id())
+        .compose(exists -> exists
+            ? Future.failedFuture(Problem.TENANT_EXISTS.with("tenant '" + request.id() + "' already exists"))
+            : store.issuerAvailable(tenant))
+        .compose(v -> request.key().make(request.id(), hsm, byok, policies))
+        .compose(generated -> {
+          KeyVersion first = firstVersion(request, generated);
+          return store.insert(tenant, first);
+        })
+        .recover(err -> Future.failedFuture(err instanceof TenantStore.DuplicateTenantException
+            ? Problem.TENANT_EXISTS.with("tenant '" + request.id() + "' already exists") : err))
+        .compose(v -> directory.refresh(request.id()))
+        .map(t -> t.orElseThrow(() -> new IllegalStateException("tenant vanished after creation")))
+        .compose(t -> audit.record(AuditEvent.now(t.tenant().id(), Kid.of(t.tenant().id(), 1), by, "tenant.create",
+            "ok", audit.node(), requestId, new JsonObject().put("algorithm", request.algorithm().wireName())
+                .put("origin", request.origin().wireName()).encode())).map(x -> t));
+  }
+
+  private static KeyVersion firstVersion(NewTenant request, GeneratedKey generated) {
+    String kid = Kid.of(request.id(), 1);
+    return new KeyVersion(request.id(), 1, KeyVersionState.ACTIVE, request.algorithm(), request.origin(),
+        PublicJwks.of(generated.publicKey(), kid), generated.token(), Instant.now());
+  }
+
+  /** Cancels the subscription: from the return of this call no publishing and no licensing. Idempotent. */
+  public Future<Changed<TenantKeys>> cancel(Principal by, String tenantId, String requestId) {
+    return setState(by, tenantId, TenantState.CANCELLED, "tenant.cancel", requestId);
+  }
+
+  public Future<Changed<TenantKeys>> reactivate(Principal by, String tenantId, String requestId) {
+    return setState(by, tenantId, TenantState.ACTIVE, "tenant.reactivate", requestId);
+  }
+
+  private Future<Changed<TenantKeys>> setState(Principal by, String tenantId, TenantState state, String action,
+                                               String requestId) {
+    return locks.with(tenantId, () -> store.setState(tenantId, state)
+        .compose(v -> directory.refresh(tenantId))
+        .map(t -> t.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
+        .compose(t -> audit.record(AuditEvent.now(tenantId, t.active().map(KeyVersion::kid).orElse(null),
+            KeyLifecycle.describe(by), action, "ok", audit.node(), requestId, null)).map(x -> t)))
+        .compose(t -> notices.announce(tenantId, t.revision()).map(p -> new Changed<>(t, p)));
+  }
+}
