@@ -1,10 +1,10 @@
 package io.licensor;
 
-import io.licensor.node.Licensor;
 import io.licensor.config.ConfigLoader;
 import io.licensor.config.LicensorConfig;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
+import io.licensor.node.Licensor;
 import io.licensor.tenants.TenantKeys;
 import io.licensor.tenants.TenantState;
 import io.licensor.world.ModuleKeyFile;
@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,7 +66,7 @@ final class DrDrill implements Callable<Integer> {
         try {
           tenant = node.backup().restore(pkg, false, false, "dr-drill", "dr-drill")
               .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS).tenantId();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           System.out.println("FAIL " + b + ": restore refused: " + e.getCause().getMessage());
           failures++;
           continue;
@@ -84,7 +85,7 @@ final class DrDrill implements Callable<Integer> {
             node.licensing().selfTest(tenant, v).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             System.out.println("ok   " + v.kid() + " (" + v.state().wireName() + ", " + v.algorithm().wireName()
                 + "): publishing license sealed, use license issued and verified");
-          } catch (java.util.concurrent.ExecutionException e) {
+          } catch (ExecutionException e) {
             System.out.println("FAIL " + v.kid() + ": " + e.getCause().getMessage());
             failures++;
           }

@@ -1,18 +1,36 @@
 package io.licensor;
 
-import io.licensor.node.Licensor;
+import io.licensor.byok.ByokWrap;
+import io.licensor.cli.ByokKek;
+import io.licensor.cli.ClientCommands;
+import io.licensor.cli.CommandGroup;
+import io.licensor.cli.Env;
+import io.licensor.cli.OperatorCommands;
+import io.licensor.cli.TenantCommands;
 import io.licensor.config.ConfigException;
 import io.licensor.config.ConfigLoader;
 import io.licensor.config.LicensorConfig;
+import io.licensor.hsm.HsmCeiling;
+import io.licensor.hsm.KeyAlgorithm;
+import io.licensor.hsm.Pkcs11Hsm;
 import io.licensor.identity.DevIssuer;
-import picocli.CommandLine;
+import io.licensor.node.Licensor;
+import io.licensor.world.WorldException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code licensor} command line: the node ({@code serve}, {@code world}, {@code dr-drill}), the
@@ -27,14 +45,14 @@ import java.util.concurrent.CountDownLatch;
             + "(default: $LICENSOR_CA_FILE, else a local node's self-signed data/tls/cert.pem).",
         "Exit codes: 0 done, 1 refused by the server or failed, 2 wrong usage or input, 3 server unreachable."},
     subcommands = {Main.Serve.class, WorldCommands.class, DrDrill.class,
-        io.licensor.cli.TenantCommands.class, io.licensor.cli.OperatorCommands.Backup.class,
-        io.licensor.cli.OperatorCommands.Restore.class, io.licensor.cli.OperatorCommands.Incident.class,
-        io.licensor.cli.OperatorCommands.Policy.class, io.licensor.cli.OperatorCommands.Cluster.class,
-        io.licensor.cli.OperatorCommands.Audit.class, io.licensor.cli.OperatorCommands.Health.class,
+        TenantCommands.class, OperatorCommands.Backup.class,
+        OperatorCommands.Restore.class, OperatorCommands.Incident.class,
+        OperatorCommands.Policy.class, OperatorCommands.Cluster.class,
+        OperatorCommands.Audit.class, OperatorCommands.Health.class,
         Main.Byok.class, Main.DevToken.class,
-        io.licensor.cli.ClientCommands.Protect.class, io.licensor.cli.ClientCommands.Open.class,
+        ClientCommands.Protect.class, ClientCommands.Open.class,
         Main.BenchHsm.class})
-public final class Main extends io.licensor.cli.CommandGroup {
+public final class Main extends CommandGroup {
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -46,7 +64,7 @@ public final class Main extends io.licensor.cli.CommandGroup {
   }
 
   static LicensorConfig loadConfig(Path file) {
-    return ConfigLoader.fromFileAndEnv(file, io.licensor.cli.Env.all());
+    return ConfigLoader.fromFileAndEnv(file, Env.all());
   }
 
   @Command(name = "serve", mixinStandardHelpOptions = true, description = "Start a node. With no configuration: embedded PostgreSQL and the software HSM "
@@ -65,7 +83,7 @@ public final class Main extends io.licensor.cli.CommandGroup {
     public Integer call() throws Exception {
       LicensorConfig cfg;
       try {
-        java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        Map<String, String> env = new HashMap<>(System.getenv());
         if (cluster) {
           env.put("LICENSOR_CLUSTER_ENABLED", "true");
         }
@@ -78,13 +96,13 @@ public final class Main extends io.licensor.cli.CommandGroup {
       Licensor node;
       try {
         node = Licensor.start(cfg).toCompletionStage().toCompletableFuture().get();
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof ConfigException) {
           System.err.println("licensor: configuration error: " + cause.getMessage());
           return 2;
         }
-        if (cause instanceof io.licensor.world.WorldException) {
+        if (cause instanceof WorldException) {
           System.err.println("licensor: security world: " + cause.getMessage());
           return 2;
         }
@@ -93,7 +111,7 @@ public final class Main extends io.licensor.cli.CommandGroup {
       }
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
-          node.stop().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+          node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
           System.err.println("licensor: stop failed: " + e);
         } finally {
@@ -173,7 +191,7 @@ public final class Main extends io.licensor.cli.CommandGroup {
 
     @Override
     public Integer call() throws Exception {
-      var alg = io.licensor.hsm.KeyAlgorithm.fromWireName(algorithm).orElse(null);
+      var alg = KeyAlgorithm.fromWireName(algorithm).orElse(null);
       if (alg == null) {
         System.err.println("licensor: unknown algorithm " + algorithm);
         return 2;
@@ -181,22 +199,22 @@ public final class Main extends io.licensor.cli.CommandGroup {
       double rate;
       if ("pkcs11".equals(hsmType)) {
         String pin = System.getenv("LICENSOR_HSM_PKCS11_PIN");
-        try (io.licensor.hsm.Pkcs11Hsm hsm = new io.licensor.hsm.Pkcs11Hsm(System.getenv("LICENSOR_HSM_PKCS11_LIBRARY"), 0,
-            pin == null ? new char[0] : pin.toCharArray(), io.licensor.hsm.HsmCeiling.benchWorld(), threads, 16)) {
-          rate = io.licensor.hsm.HsmCeiling.measure(hsm, alg, seconds, threads);
+        try (Pkcs11Hsm hsm = new Pkcs11Hsm(System.getenv("LICENSOR_HSM_PKCS11_LIBRARY"), 0,
+            pin == null ? new char[0] : pin.toCharArray(), HsmCeiling.benchWorld(), threads, 16)) {
+          rate = HsmCeiling.measure(hsm, alg, seconds, threads);
         }
       } else {
-        rate = io.licensor.hsm.HsmCeiling.measure(alg, seconds, threads);
+        rate = HsmCeiling.measure(alg, seconds, threads);
       }
-      System.out.printf(java.util.Locale.ROOT, "hsm-ceiling hsm=%s algorithm=%s threads=%d unwrap+sign/s=%.1f%n", hsmType,
+      System.out.printf(Locale.ROOT, "hsm-ceiling hsm=%s algorithm=%s threads=%d unwrap+sign/s=%.1f%n", hsmType,
           algorithm, threads, rate);
       return 0;
     }
   }
 
   @Command(name = "byok", mixinStandardHelpOptions = true, description = "Bring-your-own-key tools for customers.",
-      subcommands = {io.licensor.cli.ByokKek.class, Main.ByokWrapCommand.class})
-  static final class Byok extends io.licensor.cli.CommandGroup {
+      subcommands = {ByokKek.class, Main.ByokWrapCommand.class})
+  static final class Byok extends CommandGroup {
   }
 
   @Command(name = "wrap", mixinStandardHelpOptions = true, description = "Wrap a private key for transfer to licensor: writes a .byok file "
@@ -226,15 +244,15 @@ public final class Main extends io.licensor.cli.CommandGroup {
       }
       byte[] pkcs8 = KeyFiles.privateKeyPkcs8(key);
       try {
-        String json = io.licensor.byok.ByokWrap.wrap(pkcs8, KeyFiles.publicKey(kek), kekKid, oaepHash).toJson().encodePrettily();
+        String json = ByokWrap.wrap(pkcs8, KeyFiles.publicKey(kek), kekKid, oaepHash).toJson().encodePrettily();
         if (out == null) {
           System.out.println(json);
         } else {
-          java.nio.file.Files.writeString(out, json);
+          Files.writeString(out, json);
         }
         return 0;
       } finally {
-        java.util.Arrays.fill(pkcs8, (byte) 0);
+        Arrays.fill(pkcs8, (byte) 0);
       }
     }
   }

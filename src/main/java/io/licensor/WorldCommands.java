@@ -1,9 +1,11 @@
 package io.licensor;
 
+import io.licensor.cli.CommandGroup;
 import io.licensor.world.AdminCards;
 import io.licensor.world.ModuleKeyFile;
 import io.licensor.world.WorldException;
 import io.licensor.world.WorldKey;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,7 +29,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "world", mixinStandardHelpOptions = true, description = "Security world: create one with its admin cards, or load one onto this module.",
     subcommands = {WorldCommands.Init.class, WorldCommands.Load.class, WorldCommands.Seal.class})
-final class WorldCommands extends io.licensor.cli.CommandGroup {
+final class WorldCommands extends CommandGroup {
 
   static char[] passphrase(int card, Map<Integer, Path> files, boolean confirm) throws IOException {
     String env = System.getenv("LICENSOR_CARD_PASSPHRASE_" + card);
@@ -148,7 +150,7 @@ final class WorldCommands extends io.licensor.cli.CommandGroup {
       } catch (WorldException e) {
         System.err.println("licensor: " + e.getMessage());
         return 2;
-      } catch (io.vertx.core.json.DecodeException e) {
+      } catch (DecodeException e) {
         System.err.println("licensor: a world or card file is not valid JSON");
         return 2;
       }

@@ -1,11 +1,14 @@
 package io.licensor.audit;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.function.Consumer;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The chain: each record's hash covers its sequence number, its fields and the previous record's
@@ -32,14 +35,14 @@ public final class AuditChain {
 
   /** A record's keyed hash. */
   public String keyed(AuditEvent e, long seq, String prevHash) {
-    javax.crypto.Mac mac = mac();
+    Mac mac = mac();
     record(mac::update, "licensor-audit/2", e, seq, prevHash);
     return HexFormat.of().formatHex(mac.doFinal());
   }
 
   /** A MAC over labelled values (a chain's keyed_from, a verified checkpoint). */
   public String mac(String label, String... values) {
-    javax.crypto.Mac mac = mac();
+    Mac mac = mac();
     field(mac::update, label);
     for (String v : values) {
       field(mac::update, v);
@@ -53,12 +56,12 @@ public final class AuditChain {
         mac(label, values).getBytes(StandardCharsets.US_ASCII));
   }
 
-  private javax.crypto.Mac mac() {
+  private Mac mac() {
     try {
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
       return mac;
-    } catch (java.security.GeneralSecurityException ex) {
+    } catch (GeneralSecurityException ex) {
       throw new IllegalStateException(ex);
     }
   }

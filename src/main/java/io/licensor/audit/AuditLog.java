@@ -4,7 +4,6 @@ import io.licensor.errors.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -13,7 +12,6 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -22,9 +20,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The tamper-evident audit trail. Records queue in memory and are written in batches, chained per
@@ -44,9 +46,9 @@ public final class AuditLog {
    * {@code answer}: a key use whose answer waits for the record; told at once when a write fails.
    * {@code withheld}: that answer was not given (its record is written with outcome "withheld").
    */
-  private record Pending(AuditEvent event, Promise<Void> durable, boolean answer, java.util.concurrent.atomic.AtomicBoolean withheld) {
+  private record Pending(AuditEvent event, Promise<Void> durable, boolean answer, AtomicBoolean withheld) {
     Pending(AuditEvent event, Promise<Void> durable, boolean answer) {
-      this(event, durable, answer, new java.util.concurrent.atomic.AtomicBoolean());
+      this(event, durable, answer, new AtomicBoolean());
     }
 
     /** The record as it is written. */
@@ -112,8 +114,8 @@ public final class AuditLog {
   }
 
   /** Refusals of callers without the role, per "tenant action outcome", since the last summary. */
-  private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> refusals =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> refusals =
+      new ConcurrentHashMap<>();
   private volatile long lastSummaryMillis = System.currentTimeMillis();
   static final long SUMMARY_MILLIS = 60_000;
 
@@ -124,7 +126,7 @@ public final class AuditLog {
    * many there were.
    */
   public void refusedWithoutRole(String tenantId, String action, String outcome) {
-    refusals.computeIfAbsent(tenantId + " " + action + " " + outcome, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+    refusals.computeIfAbsent(tenantId + " " + action + " " + outcome, k -> new LongAdder()).increment();
   }
 
   private void summariseRefusals(boolean now) {
@@ -135,7 +137,7 @@ public final class AuditLog {
     long window = Math.max(1, (at - lastSummaryMillis) / 1000);
     lastSummaryMillis = at;
     for (String key : List.copyOf(refusals.keySet())) {
-      java.util.concurrent.atomic.LongAdder count = refusals.remove(key);
+      LongAdder count = refusals.remove(key);
       String[] parts = key.split(" ", 3);
       try {
         enqueue(AuditEvent.now(parts[0], null, "(callers without the role)", parts[1], parts[2], node, null,
@@ -156,7 +158,7 @@ public final class AuditLog {
       vertx.cancelTimer(timer);
     }
     summariseRefusals(true);
-    return drain(System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+    return drain(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
   }
 
   private Future<Void> drain(long deadline) {
@@ -213,9 +215,9 @@ public final class AuditLog {
     Promise<Void> durable = Promise.promise();
     Pending pending = enqueueAnswer(event, durable);
     flush();
-    return durable.future().timeout(durableTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
+    return durable.future().timeout(durableTimeoutMillis, TimeUnit.MILLISECONDS)
         .onFailure(err -> pending.withheld().set(true))
-        .recover(err -> Future.failedFuture(err instanceof java.util.concurrent.TimeoutException
+        .recover(err -> Future.failedFuture(err instanceof TimeoutException
             ? Problem.AUDIT_UNAVAILABLE.with("the key-use record could not be written within " + durableTimeoutMillis
                 + " ms; the answer is withheld (the record is kept and written when the database answers)")
                 .header("Retry-After", "1")

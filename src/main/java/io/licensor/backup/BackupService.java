@@ -1,25 +1,24 @@
 package io.licensor.backup;
 
-import io.licensor.ids.TenantId;
-import io.licensor.cluster.ChangeNotices;
-import io.licensor.cluster.Propagation;
-import io.licensor.lifecycle.TenantLocks;
-
 import com.nimbusds.jose.jwk.JWK;
 import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
+import io.licensor.cluster.ChangeNotices;
+import io.licensor.cluster.Propagation;
 import io.licensor.errors.Problem;
 import io.licensor.hsm.HsmClient;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.hsm.KeyToken;
+import io.licensor.ids.TenantId;
 import io.licensor.keys.KeyOrigin;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
 import io.licensor.keys.PublicJwks;
+import io.licensor.lifecycle.TenantLocks;
 import io.licensor.tenants.KeyDirectory;
 import io.licensor.tenants.Tenant;
-import io.licensor.tenants.TenantKeys;
 import io.licensor.tenants.TenantIdentity;
+import io.licensor.tenants.TenantKeys;
 import io.licensor.tenants.TenantState;
 import io.licensor.tenants.TenantStore;
 import io.vertx.core.Future;
@@ -151,7 +150,7 @@ public final class BackupService {
               return directory.refresh(parsed.tenant().id())
                   .compose(t -> audit.record(AuditEvent.now(parsed.tenant().id(), null, by, "tenant.restore", "ok",
                       audit.node(), requestId, details.encode()))
-                      .map(x -> t.map(io.licensor.tenants.TenantKeys::revision).orElse(Long.MAX_VALUE)))
+                      .map(x -> t.map(TenantKeys::revision).orElse(Long.MAX_VALUE)))
                   .compose(revision -> notices.announce(parsed.tenant().id(), revision))
                   .map(p -> new Restored(parsed.tenant().id(), parsed.versions().size(), outcome.replaced(), outcome.changes(), p));
             })));

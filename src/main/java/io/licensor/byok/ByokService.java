@@ -10,6 +10,7 @@ import io.licensor.hsm.HsmException;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.hsm.KeyRef;
 import io.licensor.hsm.KeyToken;
+import io.licensor.ids.Kid;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -60,12 +61,12 @@ public final class ByokService {
    * Audited in the tenant's chain as {@code byok.kek}, {@code by} the caller.
    */
   public Future<JsonObject> createKek(String tenantId, String by, String requestId) {
-    String kid = io.licensor.ids.Kid.kek(tenantId, HexFormat.of().formatHex(randomBytes(8)));
+    String kid = Kid.kek(tenantId, HexFormat.of().formatHex(randomBytes(8)));
     Instant expires = Instant.now().plusSeconds(kekTtlSeconds);
     return pool.query(PURGE_EXPIRED).execute()
         .compose(r -> pool.preparedQuery(LIVE_KEKS).execute(Tuple.of(tenantId)))
         .compose(rows -> rows.iterator().next().getLong("n") >= maxKeks
-            ? Future.<io.licensor.hsm.GeneratedKey>failedFuture(Problem.LIMIT_REACHED.with("tenant '" + tenantId + "' holds " + maxKeks
+            ? Future.<GeneratedKey>failedFuture(Problem.LIMIT_REACHED.with("tenant '" + tenantId + "' holds " + maxKeks
                 + " unexpired key-exchange keys, the most it may (limits.maxKeks); use one, or wait for one to expire"))
             : hsm.generateKek())
         .compose(kek -> {

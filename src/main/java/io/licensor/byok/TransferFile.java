@@ -1,6 +1,7 @@
 package io.licensor.byok;
 
 import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Base64;
@@ -61,7 +62,7 @@ public record TransferFile(String kekKid, String oaepHash, byte[] ciphertext, St
         .put("generator", generator);
   }
 
-  private static io.licensor.errors.ProblemException invalid(String detail) {
+  private static ProblemException invalid(String detail) {
     return Problem.INVALID_REQUEST.with(detail);
   }
 }

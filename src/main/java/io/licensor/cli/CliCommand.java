@@ -4,7 +4,11 @@ import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -52,16 +56,16 @@ public abstract class CliCommand implements Callable<Integer> {
   }
 
   /** A local input file's text; one that cannot be read is a usage error naming the option. */
-  static String readText(java.nio.file.Path file, String option) {
+  static String readText(Path file, String option) {
     try {
-      return java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
       throw new CliException(CliException.USAGE, "cannot read " + option + " " + file + ": " + e.getMessage());
     }
   }
 
   /** A local input file holding a JSON object (see {@link #readText}). */
-  static JsonObject readJson(java.nio.file.Path file, String option) {
+  static JsonObject readJson(Path file, String option) {
     String text = readText(file, option);
     try {
       return new JsonObject(text);

@@ -2,12 +2,11 @@ package io.licensor.cli;
 
 import io.licensor.tls.ServerCertificate;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +22,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * Which HTTPS servers the command line trusts: the system's CAs, plus the PEM certificates of
@@ -44,7 +47,7 @@ final class CliTrust {
    * loopback address: its key sits in a data directory on this machine, and must not vouch for any
    * other host a DNS answer or a typo sends the command line to.
    */
-  static HttpClient client(Path caFile, java.net.URI server) {
+  static HttpClient client(Path caFile, URI server) {
     Path extra = caFile;
     if (extra == null && Env.get("LICENSOR_CA_FILE") != null) {
       extra = Path.of(Env.get("LICENSOR_CA_FILE"));
@@ -61,7 +64,7 @@ final class CliTrust {
   }
 
   /** 127.0.0.0/8, ::1 or localhost, without asking a resolver about any other name. */
-  static boolean loopback(java.net.URI server) {
+  static boolean loopback(URI server) {
     String host = server == null ? null : server.getHost();
     if (host == null) {
       return false;
@@ -74,8 +77,8 @@ final class CliTrust {
       return false; // a name other than localhost: not resolved here
     }
     try {
-      return java.net.InetAddress.getByName(h).isLoopbackAddress();
-    } catch (java.net.UnknownHostException e) {
+      return InetAddress.getByName(h).isLoopbackAddress();
+    } catch (UnknownHostException e) {
       return false;
     }
   }

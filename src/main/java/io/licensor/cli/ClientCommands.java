@@ -27,6 +27,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
+import java.text.ParseException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -163,7 +164,7 @@ public final class ClientCommands {
       }
       String tenant = protectedFile.tenant();
       ECKey clientKey = new ECKeyGenerator(Curve.P_256).keyID("licensor-cli").generate();
-      Api api = server.api();
+      ApiClient api = server.api();
       JsonObject issued;
       try {
         issued = api.post(TenantCommands.tenantPath(tenant) + "/licenses", new JsonObject()
@@ -209,7 +210,7 @@ public final class ClientCommands {
             throw new CliException(CliException.REFUSED, "the use license's content key is not 32 bytes");
           }
           return key;
-        } catch (java.text.ParseException | JOSEException e) {
+        } catch (ParseException | JOSEException e) {
           throw new CliException(CliException.REFUSED, "the use license's content key does not decrypt with this client's key");
         }
       }
@@ -220,19 +221,19 @@ public final class ClientCommands {
      * tenant (fetched from jwks.json, never from the license), for this content, bound to this
      * client's key (cnf.jkt), and valid now.
      */
-    static UseLicense verify(String compact, Api publicApi, String tenant, String contentId, ECKey clientKey)
+    static UseLicense verify(String compact, ApiClient publicApi, String tenant, String contentId, ECKey clientKey)
         throws JOSEException {
       JWSObject jws;
       try {
         jws = JWSObject.parse(compact);
-      } catch (java.text.ParseException e) {
+      } catch (ParseException e) {
         throw new CliException(CliException.REFUSED, "the server's use license is not a JWS");
       }
       String kid = jws.getHeader().getKeyID();
       JWKSet keys;
       try {
         keys = JWKSet.parse(publicApi.get(TenantCommands.tenantPath(tenant) + "/jwks.json").encode());
-      } catch (java.text.ParseException e) {
+      } catch (ParseException e) {
         throw new CliException(CliException.REFUSED, "the tenant's jwks.json does not parse");
       }
       JWK key = kid == null ? null : keys.getKeyByKeyId(kid);

@@ -5,6 +5,8 @@ import io.licensor.config.LicensorConfig;
 import io.licensor.identity.DevIssuer;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+
 /** The local dev issuer's public keys, for a tenant made with --dev-identity (dev mode only). */
 final class DevIdentity {
 
@@ -24,7 +26,7 @@ final class DevIdentity {
     }
     try {
       return new JsonObject(DevIssuer.loadOrCreate(cfg.dataDir()).publicJwks().toString());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new CliException(CliException.USAGE, "cannot read the dev issuer under " + cfg.dataDir() + ": " + e.getMessage());
     }
   }

@@ -142,7 +142,7 @@ public final class OperatorCommands {
       if (targetAlgorithm != null) {
         body.put("targetAlgorithm", targetAlgorithm);
       }
-      Api api = server.api();
+      ApiClient api = server.api();
       JsonObject incident = api.post("v1/incidents", body);
       if (idOnly) {
         out().println(incident.getString("id"));
@@ -167,11 +167,11 @@ public final class OperatorCommands {
 
     @Override
     protected int execute() {
-      Api api = server.api();
+      ApiClient api = server.api();
       if (await) {
         follow(this, api, id);
       }
-      printJson(api.get("v1/incidents/" + Api.segment(id)));
+      printJson(api.get("v1/incidents/" + ApiClient.segment(id)));
       return 0;
     }
 
@@ -183,11 +183,11 @@ public final class OperatorCommands {
      * Polls the incident, printing progress lines, until its campaign has ended and its notices
      * are sent (or the outbox reports a delivery error: it keeps retrying on its own).
      */
-    static int follow(CliCommand command, Api api, String id) {
+    static int follow(CliCommand command, ApiClient api, String id) {
       String last = null;
       long deadline = System.currentTimeMillis() + FOLLOW_TIMEOUT_MILLIS;
       while (true) {
-        JsonObject incident = api.get("v1/incidents/" + Api.segment(id));
+        JsonObject incident = api.get("v1/incidents/" + ApiClient.segment(id));
         JsonObject c = incident.getJsonObject("campaign");
         JsonObject n = incident.getJsonObject("notifications", new JsonObject());
         String line = "incident " + id + ": " + incident.getString("state")
@@ -243,8 +243,8 @@ public final class OperatorCommands {
 
     @Override
     protected int execute() {
-      Api api = server.api();
-      JsonObject incident = api.post("v1/incidents/" + Api.segment(id) + "/hsm-updated", new JsonObject().put("hsmUpdate", update));
+      ApiClient api = server.api();
+      JsonObject incident = api.post("v1/incidents/" + ApiClient.segment(id) + "/hsm-updated", new JsonObject().put("hsmUpdate", update));
       out().println("incident " + id + ": HSM update recorded; " + incident.getString("state"));
       return await ? IncidentShow.follow(this, api, id) : 0;
     }
@@ -308,7 +308,7 @@ public final class OperatorCommands {
 
     @Override
     protected int execute() {
-      String query = tenants == null ? "" : "?tenant=" + String.join(",", tenants.stream().map(Api::segment).toList());
+      String query = tenants == null ? "" : "?tenant=" + String.join(",", tenants.stream().map(ApiClient::segment).toList());
       JsonObject cluster = server.api().get("v1/cluster" + query);
       if (json) {
         printJson(cluster);
@@ -350,11 +350,11 @@ public final class OperatorCommands {
 
     @Override
     protected int execute() {
-      Api api = server.anonymous();
+      ApiClient api = server.anonymous();
       long deadline = System.currentTimeMillis() + waitSeconds * 1000L;
       boolean announced = false;
       while (true) {
-        Api.Answer ready;
+        ApiClient.Answer ready;
         try {
           ready = api.exchange("GET", "health/ready", null);
         } catch (CliException e) {
@@ -405,10 +405,10 @@ public final class OperatorCommands {
     protected int execute() {
       StringBuilder q = new StringBuilder("?limit=").append(limit);
       if (from != null) {
-        q.append("&from=").append(Api.segment(from));
+        q.append("&from=").append(ApiClient.segment(from));
       }
       if (to != null) {
-        q.append("&to=").append(Api.segment(to));
+        q.append("&to=").append(ApiClient.segment(to));
       }
       JsonObject audit = server.api().get(TenantCommands.tenantPath(tenant) + "/audit" + q);
       printJson(audit);

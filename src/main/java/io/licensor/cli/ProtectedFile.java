@@ -2,19 +2,22 @@ package io.licensor.cli;
 
 import io.vertx.core.json.JsonObject;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A file protected by {@code licensor protect} (docs/formats.md): the line {@code licensor-protected/1},
@@ -57,7 +60,7 @@ public record ProtectedFile(JsonObject header, byte[] prefix, byte[] ciphertext)
     }
   }
 
-  static byte[] freshIv(java.security.SecureRandom random) {
+  static byte[] freshIv(SecureRandom random) {
     byte[] iv = new byte[IV_BYTES];
     random.nextBytes(iv);
     return iv;
@@ -79,7 +82,7 @@ public record ProtectedFile(JsonObject header, byte[] prefix, byte[] ciphertext)
       }
       headerBytes = new byte[length];
       data.readFully(headerBytes);
-    } catch (java.io.EOFException e) {
+    } catch (EOFException e) {
       throw notProtected();
     }
     JsonObject header;
@@ -109,7 +112,7 @@ public record ProtectedFile(JsonObject header, byte[] prefix, byte[] ciphertext)
       gcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(contentKey, "AES"), new GCMParameterSpec(TAG_BITS, iv));
       gcm.updateAAD(prefix);
       return gcm.doFinal(ciphertext);
-    } catch (javax.crypto.AEADBadTagException | IllegalArgumentException e) {
+    } catch (AEADBadTagException | IllegalArgumentException e) {
       throw tampered();
     } catch (GeneralSecurityException e) {
       throw new CliException(CliException.REFUSED, "cannot decrypt: " + e.getMessage());

@@ -26,13 +26,13 @@ public final class ServerOptions {
       + "self-signed $LICENSOR_DATA_DIR/tls/cert.pem if present)")
   Path caFile;
 
-  public Api api() {
-    return new Api(CliTrust.client(caFile, serverUri()), serverUri(), token());
+  public ApiClient api() {
+    return new ApiClient(CliTrust.client(caFile, serverUri()), serverUri(), token());
   }
 
   /** An API client without a token (public endpoints such as jwks.json). */
-  public Api anonymous() {
-    return new Api(CliTrust.client(caFile, serverUri()), serverUri(), null);
+  public ApiClient anonymous() {
+    return new ApiClient(CliTrust.client(caFile, serverUri()), serverUri(), null);
   }
 
   URI serverUri() {

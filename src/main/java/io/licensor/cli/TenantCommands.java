@@ -21,7 +21,7 @@ import java.nio.file.Path;
 public final class TenantCommands extends CommandGroup {
 
   static String tenantPath(String tenant) {
-    return "v1/tenants/" + Api.segment(tenant);
+    return "v1/tenants/" + ApiClient.segment(tenant);
   }
 
   /** The new key: service-generated (algorithm) or the customer's own (a .byok file). */
@@ -199,7 +199,7 @@ public final class TenantCommands extends CommandGroup {
 
     @Override
     protected int execute() {
-      Api api = server.api();
+      ApiClient api = server.api();
       JsonObject version = api.post(tenantPath(id) + "/keys/rekey", key.toJson());
       out().println("tenant " + id + " re-keyed: new current key " + version.getString("kid") + describePropagation(version));
       if (!await) {
@@ -208,7 +208,7 @@ public final class TenantCommands extends CommandGroup {
       long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
       String last = null;
       while (true) {
-        JsonObject cluster = api.get("v1/cluster?tenant=" + Api.segment(id));
+        JsonObject cluster = api.get("v1/cluster?tenant=" + ApiClient.segment(id));
         JsonObject rollover = cluster.getJsonObject("rollover", new JsonObject()).getJsonObject(id, new JsonObject());
         JsonObject publishing = rollover.getJsonObject("publishing", new JsonObject());
         long onNew = publishing.stream().filter(e -> version.getString("kid").equals(e.getValue())).count();

@@ -5,6 +5,7 @@ import io.licensor.tenants.KeyDirectory;
 import io.licensor.tenants.LeaseStore;
 import io.licensor.tenants.TenantKeys;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -16,8 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Change notices: after a lifecycle change commits, the node that made it tells every other
@@ -118,7 +124,7 @@ public final class ChangeNotices {
           .otherwise(err -> new Answer(member, null, null, reasonOf(err))));
     }
     return Future.join(answers).compose(x -> {
-      java.util.Set<String> confirmedLeases = new java.util.HashSet<>();
+      Set<String> confirmedLeases = new HashSet<>();
       List<String> confirmed = new ArrayList<>();
       confirmed.add(membership.name());
       List<Propagation.Unreached> silent = new ArrayList<>();
@@ -133,12 +139,12 @@ public final class ChangeNotices {
           silent.add(new Propagation.Unreached(a.member(), a.reason()));
         }
       }
-      long deadline = began + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(lease.leaseMillis() + LEASE_MARGIN_MILLIS);
+      long deadline = began + TimeUnit.MILLISECONDS.toNanos(lease.leaseMillis() + LEASE_MARGIN_MILLIS);
       return settleLeases(epoch, confirmedLeases, deadline, new ArrayList<>(),
-          new java.util.LinkedHashMap<>(), false).map(settled -> {
+          new LinkedHashMap<>(), false).map(settled -> {
         confirmed.addAll(settled.confirmed());
         Propagation p = new Propagation(revision, confirmed, settled.confirmed(), settled.lapsed(), silent,
-            Math.max(1, lease.leaseMillis() / 1000), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+            Math.max(1, lease.leaseMillis() / 1000), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
         if (!silent.isEmpty() || !settled.lapsed().isEmpty()) {
           LOG.warn("tenant {} revision {}: not reached by its notice: {}; confirmed through their leases: {}; leases lapsed: {}",
               tenantId, revision, silent, settled.confirmed(), settled.lapsed());
@@ -158,8 +164,8 @@ public final class ChangeNotices {
    * change) every lease still unresolved has lapsed by construction: it was last renewed before
    * the change committed.
    */
-  private Future<Settled> settleLeases(long epoch, java.util.Set<String> answered, long deadline, List<String> confirmed,
-                                       java.util.Map<String, String> pendingEver, boolean everRead) {
+  private Future<Settled> settleLeases(long epoch, Set<String> answered, long deadline, List<String> confirmed,
+                                       Map<String, String> pendingEver, boolean everRead) {
     return leases.recent().transform(ar -> {
       boolean pending = false;
       if (ar.succeeded()) {
@@ -196,8 +202,8 @@ public final class ChangeNotices {
         }
         return Future.succeededFuture(new Settled(confirmed, lapsed));
       }
-      long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      Promise<Void> later = Promise.promise();
       vertx.setTimer(Math.max(1, Math.min(POLL_MILLIS, left)), t -> later.complete());
       return later.future().compose(v -> settleLeases(epoch, answered, deadline, confirmed, pendingEver, read));
     });

@@ -7,10 +7,13 @@ import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.TcpIpConfig;
 import io.licensor.config.ConfigException;
+import io.licensor.config.ConfigLoader;
 import io.licensor.config.LicensorConfig;
+import io.licensor.tls.ClusterTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.FileNotFoundException;
@@ -74,17 +77,17 @@ public final class ClusterSetup {
    * (cluster.plaintext, loopback only) it is plain.
    */
   public static Future<Clustered> start(LicensorConfig config, VertxOptions options,
-                                        io.vertx.core.spi.VertxMetricsFactory metrics, String worldId, byte[] eventBusSecret) {
+                                        VertxMetricsFactory metrics, String worldId, byte[] eventBusSecret) {
     Config hz = hazelcastConfig(config);
     HazelcastClusterManager manager = new HazelcastClusterManager(hz);
     String host = config.clusterHost() != null ? config.clusterHost() : firstInterface(hz);
-    if (eventBusSecret == null && !io.licensor.config.ConfigLoader.isLoopback(host)) {
+    if (eventBusSecret == null && !ConfigLoader.isLoopback(host)) {
       throw new ConfigException("cluster.plaintext: a plain event bus is allowed only on a loopback address, and the "
           + "event bus would bind to " + host);
     }
     options.getEventBusOptions().setHost(host).setPort(config.clusterEventBusPort());
     if (eventBusSecret != null) {
-      io.licensor.tls.ClusterTls.apply(options.getEventBusOptions(), worldId, eventBusSecret, host);
+      ClusterTls.apply(options.getEventBusOptions(), worldId, eventBusSecret, host);
     }
     return Vertx.builder().with(options).withClusterManager(manager).withMetrics(metrics).buildClustered()
         .map(vertx -> new Clustered(vertx, manager));

@@ -3,7 +3,10 @@ package io.licensor.config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -15,7 +18,7 @@ public final class LicensorConfig {
   private final Map<String, Object> values;
 
   LicensorConfig(Map<String, Object> values) {
-    this.values = java.util.Collections.unmodifiableMap(new java.util.HashMap<>(values));
+    this.values = Collections.unmodifiableMap(new HashMap<>(values));
   }
 
   private Object get(String path) {
@@ -260,7 +263,7 @@ public final class LicensorConfig {
   /** This node's name in audit records and the cluster view; default host name and process id. */
   public String nodeId() {
     String id = str("node.id");
-    return id != null ? id : java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
+    return id != null ? id : ManagementFactory.getRuntimeMXBean().getName();
   }
 
   /** Whether key use (publish, license) is audited; lifecycle actions always are. */

@@ -5,10 +5,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.ClosedConnectionException;
+import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The node's PostgreSQL: the configured server, or (with no {@code database.url}) an embedded
@@ -24,7 +31,7 @@ public final class Database {
   private final Vertx vertx;
   private long watchdog = -1;
   private volatile boolean closing;
-  private final java.util.concurrent.atomic.AtomicBoolean restarting = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean restarting = new AtomicBoolean();
 
   private Database(Vertx vertx, Pool pool, Pool auditReads, EmbeddedDatabase embedded) {
     this.vertx = vertx;
@@ -111,7 +118,7 @@ public final class Database {
       Database db = new Database(vertx, pool, auditReads, embedded.result());
       LOG.info("database: {}:{}/{}{}", connect.getHost(), connect.getPort(), connect.getDatabase(),
           embedded.result() != null ? " (embedded, under the data directory)" : "");
-      return Migrations.apply(pool)
+      return vertx.executeBlocking(() -> Migrations.apply(connect), false)
           .map(version -> {
             db.watch();
             return db;
@@ -127,11 +134,11 @@ public final class Database {
    */
   public static boolean unavailable(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.net.ConnectException || t instanceof io.vertx.sqlclient.ClosedConnectionException
-          || t instanceof java.nio.channels.ClosedChannelException) {
+      if (t instanceof ConnectException || t instanceof ClosedConnectionException
+          || t instanceof ClosedChannelException) {
         return true;
       }
-      if (t instanceof io.vertx.sqlclient.DatabaseException db && db.getSqlState() != null
+      if (t instanceof DatabaseException db && db.getSqlState() != null
           && (db.getSqlState().startsWith("08") || db.getSqlState().startsWith("57P"))) {
         return true;
       }
@@ -163,6 +170,6 @@ public final class Database {
     if (current == null) {
       return Future.succeededFuture();
     }
-    return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(current::stop));
+    return Future.fromCompletionStage(CompletableFuture.runAsync(current::stop));
   }
 }

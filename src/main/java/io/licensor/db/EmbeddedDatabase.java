@@ -16,6 +16,11 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The embedded default: a real PostgreSQL (zonky's packaged binaries) whose data lives in
@@ -119,21 +124,21 @@ final class EmbeddedDatabase {
    * The live postmaster of this data directory, from its {@code postmaster.pid} (pid on the first
    * line, data directory on the second), if that process is a PostgreSQL server.
    */
-  static java.util.Optional<ProcessHandle> postmasterOf(Path pgData) {
+  static Optional<ProcessHandle> postmasterOf(Path pgData) {
     Path pidFile = pgData.resolve("postmaster.pid");
     try {
-      java.util.List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+      List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
       if (lines.size() < 2) {
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
       long pid = Long.parseLong(lines.get(0).trim());
       if (!Files.isSameFile(Path.of(lines.get(1).trim()), pgData)) {
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
       return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
           .filter(h -> h.info().command().map(c -> c.endsWith("postgres") || c.endsWith("postmaster")).orElse(false));
     } catch (IOException | NumberFormatException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 
@@ -148,27 +153,27 @@ final class EmbeddedDatabase {
     postmasterOf(pgData).ifPresent(orphan -> {
       LOG.warn("an embedded PostgreSQL (pid {}) of this data directory is still running, left by a node that did not stop; "
           + "stopping it", orphan.pid());
-      java.util.List<ProcessHandle> backends = orphan.descendants().toList();
+      List<ProcessHandle> backends = orphan.descendants().toList();
       orphan.destroy();
       try {
-        orphan.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
+        orphan.onExit().get(10, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
         LOG.warn("the orphaned PostgreSQL (pid {}) did not stop within 10 s; killing it", orphan.pid());
         orphan.destroyForcibly();
         backends.forEach(ProcessHandle::destroyForcibly);
         try {
-          orphan.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+          orphan.onExit().get(10, TimeUnit.SECONDS);
         } catch (Exception again) {
           throw new IllegalStateException("cannot stop the orphaned embedded PostgreSQL (pid " + orphan.pid() + ")");
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         // it is gone
       }
       for (ProcessHandle b : backends) {
         try {
-          b.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+          b.onExit().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
           b.destroyForcibly();
         }

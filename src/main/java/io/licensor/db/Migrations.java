@@ -1,79 +1,90 @@
 package io.licensor.db;
 
-import io.vertx.core.Future;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Tuple;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.Properties;
 
 /**
- * Versioned schema migrations, applied in order at start-up inside one transaction that holds a
- * PostgreSQL advisory lock, so nodes starting together apply each migration exactly once.
+ * Versioned schema migrations ({@code db/migration/V{n}__{name}.sql}) applied by Flyway at
+ * start-up: each is checksummed, the applied ones are validated against the files (an edited or
+ * missing migration stops the node), and nodes starting together apply each exactly once (Flyway
+ * holds a PostgreSQL advisory lock). A database migrated by licensor's own runner before Flyway
+ * (table {@code schema_migrations}) is baselined at the version it reached; its later migrations
+ * are Flyway's. Runs JDBC: call it off the event loop.
  */
 public final class Migrations {
 
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
-  private static final long LOCK_KEY = 0x6c6963656e736f72L; // "licensor"
-
-  record Migration(int version, String description, String resource) {
-    String sql() {
-      try (InputStream in = Migrations.class.getClassLoader().getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IllegalStateException("missing migration resource " + resource);
-        }
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
-
-  static final List<Migration> ALL = List.of(
-      new Migration(1, "licensing core", "db/migration/V1__licensing_core.sql"),
-      new Migration(2, "lifecycle and audit", "db/migration/V2__lifecycle_and_audit.sql"),
-      new Migration(3, "byok key-exchange keys", "db/migration/V3__byok.sql"),
-      new Migration(4, "tenant revision", "db/migration/V4__tenant_revision.sql"),
-      new Migration(5, "breach response", "db/migration/V5__breach_response.sql"),
-      new Migration(6, "tenant issuers", "db/migration/V6__tenant_issuers.sql"),
-      new Migration(7, "audit keyed chain", "db/migration/V7__audit_keyed_chain.sql"),
-      new Migration(8, "directory leases", "db/migration/V8__directory_leases.sql"));
 
   private Migrations() {
   }
 
-  public static Future<Integer> apply(Pool pool) {
-    return pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")").execute()
-        .compose(r -> conn.query("CREATE TABLE IF NOT EXISTS schema_migrations ("
-            + "version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())").execute())
-        .compose(r -> conn.query("SELECT coalesce(max(version), 0) AS v FROM schema_migrations").execute())
-        .compose(rows -> applyFrom(conn, rows.iterator().next().getInteger("v"))));
+  /** Migrates the database to the latest version; returns the schema version it is at. */
+  public static int apply(PgConnectOptions connect) {
+    String url = jdbcUrl(connect);
+    Properties credentials = new Properties();
+    credentials.setProperty("user", connect.getUser());
+    credentials.setProperty("password", connect.getPassword() == null ? "" : connect.getPassword());
+    int before = legacyVersion(url, credentials);
+    var configuration = Flyway.configure()
+        .dataSource(url, connect.getUser(), credentials.getProperty("password"))
+        .locations("classpath:db/migration")
+        .validateOnMigrate(true)
+        .cleanDisabled(true);
+    if (before > 0) {
+      configuration.baselineOnMigrate(true).baselineVersion(Integer.toString(before))
+          .baselineDescription("migrated by licensor before Flyway");
+    }
+    MigrateResult result = configuration.load().migrate();
+    if (result.migrationsExecuted > 0) {
+      result.migrations.forEach(m -> LOG.info("applied schema migration {} ({})", m.version, m.description));
+    }
+    String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+    return version == null ? 0 : Integer.parseInt(version);
   }
 
-  private static Future<Integer> applyFrom(SqlConnection conn, int current) {
-    Future<Void> chain = Future.succeededFuture();
-    int latest = current;
-    for (Migration m : ALL) {
-      if (m.version() <= current) {
-        continue;
+  /**
+   * The version licensor's own runner (before Flyway) brought the database to, if Flyway has not
+   * taken it over yet; else 0.
+   */
+  private static int legacyVersion(String url, Properties credentials) {
+    try (Connection c = DriverManager.getConnection(url, credentials);
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT to_regclass('schema_migrations') IS NOT NULL AS legacy,"
+             + " to_regclass('flyway_schema_history') IS NOT NULL AS flyway")) {
+      rs.next();
+      if (!rs.getBoolean("legacy") || rs.getBoolean("flyway")) {
+        return 0;
       }
-      latest = m.version();
-      chain = chain
-          .compose(v -> conn.query(m.sql()).execute())
-          .compose(v -> conn.preparedQuery("INSERT INTO schema_migrations (version, description) VALUES ($1, $2)")
-              .execute(Tuple.of(m.version(), m.description())))
-          .map(v -> {
-            LOG.info("applied schema migration {} ({})", m.version(), m.description());
-            return null;
-          });
+      try (ResultSet v = s.executeQuery("SELECT coalesce(max(version), 0) FROM schema_migrations")) {
+        v.next();
+        return v.getInt(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the schema version: " + e.getMessage(), e);
     }
-    int result = latest;
-    return chain.map(v -> result);
+  }
+
+  /** The JDBC form of the node's connection options (host, port, database, TLS mode). */
+  static String jdbcUrl(PgConnectOptions connect) {
+    String host = connect.getHost().contains(":") ? "[" + connect.getHost() + "]" : connect.getHost();
+    StringBuilder url = new StringBuilder("jdbc:postgresql://").append(host).append(':').append(connect.getPort())
+        .append('/').append(connect.getDatabase());
+    SslMode mode = connect.getSslMode();
+    if (mode != null) {
+      url.append("?sslmode=").append(mode.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    }
+    return url.toString();
   }
 }

@@ -39,13 +39,11 @@ public enum Problem {
   INCIDENT_NOT_FOUND(404, "incident-not-found", "No such incident"),
   INCIDENT_STATE(409, "incident-state", "The incident is not in a state that allows this"),
   INTERNAL_ERROR(500, "internal-error", "Internal error"),
-  NOT_IMPLEMENTED(501, "not-implemented", "Not implemented yet"),
   HSM_BUSY(503, "hsm-busy", "The HSM is busy"),
   TENANT_BUSY(503, "tenant-busy", "Another lifecycle operation on this tenant is in progress"),
   AUDIT_UNAVAILABLE(503, "audit-unavailable", "The audit trail cannot be written"),
   DATABASE_UNAVAILABLE(503, "database-unavailable", "The database is unavailable"),
-  DIRECTORY_UNCONFIRMED(503, "directory-unconfirmed", "This node cannot prove its tenant data current"),
-  SERVICE_UNAVAILABLE(503, "service-unavailable", "The service is not ready");
+  DIRECTORY_UNCONFIRMED(503, "directory-unconfirmed", "This node cannot prove its tenant data current");
 
   private final int status;
   private final String slug;

@@ -1,7 +1,17 @@
 package io.licensor.hsm;
 
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
+import org.bouncycastle.operator.OutputEncryptor;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemWriter;
+
+import java.io.StringWriter;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.spec.PKCS8EncodedKeySpec;
 
@@ -14,7 +24,7 @@ public final class ExportEncryption {
 
   static final int PBKDF2_ITERATIONS = 600_000;
   /** Used by instance, never installed globally: PBES2 with PKCS#7 padding for exports. */
-  private static final java.security.Provider BOUNCY_CASTLE = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+  private static final Provider BOUNCY_CASTLE = new BouncyCastleProvider();
 
   private ExportEncryption() {
   }
@@ -24,18 +34,18 @@ public final class ExportEncryption {
     try {
       PrivateKey privateKey = KeyFactory.getInstance(algorithm.isRsa() ? "RSA" : "EC")
           .generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-      org.bouncycastle.operator.OutputEncryptor encryptor =
-          new org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder(org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC)
-              .setPRF(org.bouncycastle.openssl.PKCS8Generator.PRF_HMACSHA256)
+      OutputEncryptor encryptor =
+          new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
+              .setPRF(PKCS8Generator.PRF_HMACSHA256)
               .setIterationCount(PBKDF2_ITERATIONS)
               .setRandom(random)
               .setPassword(password)
               .setProvider(BOUNCY_CASTLE)
               .build();
-      org.bouncycastle.util.io.pem.PemObject pem =
-          new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(privateKey, encryptor).generate();
-      java.io.StringWriter out = new java.io.StringWriter();
-      try (org.bouncycastle.util.io.pem.PemWriter writer = new org.bouncycastle.util.io.pem.PemWriter(out)) {
+      PemObject pem =
+          new JcaPKCS8Generator(privateKey, encryptor).generate();
+      StringWriter out = new StringWriter();
+      try (PemWriter writer = new PemWriter(out)) {
         writer.writeObject(pem);
       }
       return out.toString();

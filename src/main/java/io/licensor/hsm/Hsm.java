@@ -1,5 +1,6 @@
 package io.licensor.hsm;
 
+import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 
 /**
@@ -51,7 +52,7 @@ public interface Hsm extends AutoCloseable {
   KeyToken custody(KeyRef key);
 
   /** Loads (unwraps) a key token and checks it; returns the public key it belongs to. */
-  java.security.PublicKey load(KeyRef key);
+  PublicKey load(KeyRef key);
 
   /** RSA-OAEP with SHA-256 and MGF1-SHA-256 (JOSE {@code RSA-OAEP-256}) decryption. */
   byte[] decryptOaepSha256(KeyRef key, byte[] ciphertext);

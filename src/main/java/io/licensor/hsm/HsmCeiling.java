@@ -2,11 +2,14 @@ package io.licensor.hsm;
 
 import io.licensor.world.WorldKey;
 
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.MGF1ParameterSpec;
+import java.util.concurrent.atomic.LongAdder;
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
-import java.security.SecureRandom;
-import java.security.spec.MGF1ParameterSpec;
 
 /**
  * Measures the HSM's own ceiling for what one license costs it: one RSA-OAEP-256 unwrap plus one
@@ -49,9 +52,9 @@ public final class HsmCeiling {
     private final Hsm hsm;
     private final KeyRef key;
     private final byte[] wrappedContentKey;
-    private final java.security.interfaces.ECPublicKey peer;
+    private final ECPublicKey peer;
     private final byte[] signingInput = "eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9".getBytes(
-        java.nio.charset.StandardCharsets.US_ASCII);
+        StandardCharsets.US_ASCII);
 
     public Workload(Hsm hsm, KeyAlgorithm algorithm) throws Exception {
       this.hsm = hsm;
@@ -65,7 +68,7 @@ public final class HsmCeiling {
         peer = null;
       } else {
         wrappedContentKey = null;
-        peer = (java.security.interfaces.ECPublicKey) hsm.generate(algorithm).publicKey();
+        peer = (ECPublicKey) hsm.generate(algorithm).publicKey();
       }
     }
 
@@ -85,7 +88,7 @@ public final class HsmCeiling {
   }
 
   private static double run(Runnable op, long millis, int threads) throws InterruptedException {
-    java.util.concurrent.atomic.LongAdder count = new java.util.concurrent.atomic.LongAdder();
+    LongAdder count = new LongAdder();
     long end = System.nanoTime() + millis * 1_000_000;
     Thread[] workers = new Thread[threads];
     long start = System.nanoTime();

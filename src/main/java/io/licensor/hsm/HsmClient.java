@@ -1,12 +1,21 @@
 package io.licensor.hsm;
 
+import io.licensor.ids.Kid;
+import io.licensor.metrics.Metrics;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 
 import java.security.PublicKey;
+import java.security.SecureRandom;
 import java.security.interfaces.ECPublicKey;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,7 +37,7 @@ public final class HsmClient {
   private final DeliveryOptions options;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final HsmStats stats;
-  private volatile io.licensor.metrics.Metrics metrics;
+  private volatile Metrics metrics;
 
   private final FairDispatch lanes;
   private final long timeoutNanos;
@@ -38,8 +47,8 @@ public final class HsmClient {
   /** Exports whose password-based encryption is queued or running on the export pool. */
   private final AtomicInteger exporting = new AtomicInteger();
   private final int exportCapacity;
-  private final io.vertx.core.WorkerExecutor exportPool;
-  private final java.security.SecureRandom random = new java.security.SecureRandom();
+  private final WorkerExecutor exportPool;
+  private final SecureRandom random = new SecureRandom();
 
   /** One lane may hold up to a quarter of the capacity; the sessions take {@code 2 × sessions} at once. */
   public HsmClient(Vertx vertx, int capacity, int timeoutMs, int retryAfterSeconds, HsmStats stats) {
@@ -57,10 +66,10 @@ public final class HsmClient {
     this.generationCapacity = generationCapacity;
     this.exportCapacity = 2 * exportThreads;
     this.exportPool = vertx.createSharedWorkerExecutor("licensor-export", exportThreads,
-        java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(timeoutMs, 10_000)));
+        TimeUnit.MILLISECONDS.toNanos(Math.max(timeoutMs, 10_000)));
     // two per session: one running, one already at the session when it finishes, so it never idles
     this.lanes = new FairDispatch(2 * sessions, laneCapacity);
-    this.timeoutNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     this.retryAfterSeconds = retryAfterSeconds;
     this.stats = stats;
     this.options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs).setCodecName(LocalObjectCodec.NAME);
@@ -84,7 +93,7 @@ public final class HsmClient {
       try {
         return hsm.importPrivateKey(algorithm, pkcs8);
       } finally {
-        java.util.Arrays.fill(pkcs8, (byte) 0);
+        Arrays.fill(pkcs8, (byte) 0);
       }
     });
   }
@@ -107,7 +116,7 @@ public final class HsmClient {
   public Future<String> exportEncrypted(KeyRef key, char[] password) {
     if (exporting.incrementAndGet() > exportCapacity) {
       exporting.decrementAndGet();
-      java.util.Arrays.fill(password, '\0');
+      Arrays.fill(password, '\0');
       return Future.failedFuture(new HsmBusyException("this node is encrypting as many exports as it may", retryAfterSeconds));
     }
     return this.<byte[]>call(lane(key), "export", hsm -> hsm.exportPkcs8(key))
@@ -115,12 +124,12 @@ public final class HsmClient {
           try {
             return ExportEncryption.encryptedPem(pkcs8, key.algorithm(), password, random);
           } finally {
-            java.util.Arrays.fill(pkcs8, (byte) 0);
+            Arrays.fill(pkcs8, (byte) 0);
           }
         }, false))
         .onComplete(ar -> {
           exporting.decrementAndGet();
-          java.util.Arrays.fill(password, '\0');
+          Arrays.fill(password, '\0');
         });
   }
 
@@ -180,7 +189,7 @@ public final class HsmClient {
 
   /** A key's tenant, a key version's or a key-exchange key's: one lane for all of a tenant's operations. */
   static String lane(KeyRef key) {
-    return io.licensor.ids.Kid.tenantOf(key.kid());
+    return Kid.tenantOf(key.kid());
   }
 
   private <T> Future<T> call(String lane, String name, HsmOperation operation) {
@@ -188,7 +197,7 @@ public final class HsmClient {
   }
 
   /** Reports each operation's latency and outcome to the node's metrics. */
-  public HsmClient withMetrics(io.licensor.metrics.Metrics metrics) {
+  public HsmClient withMetrics(Metrics metrics) {
     this.metrics = metrics;
     return this;
   }
@@ -196,10 +205,10 @@ public final class HsmClient {
   private <T> Future<T> call(String address, String lane, String name, HsmOperation operation) {
     long started = System.nanoTime();
     Future<T> result = lane == null ? send(address, operation) : sendInLane(lane, operation);
-    io.licensor.metrics.Metrics m = metrics;
+    Metrics m = metrics;
     if (m != null) {
       result.onComplete(ar -> m.hsm(name, ar.succeeded() ? "ok" : ar.cause() instanceof HsmBusyException ? "busy"
-          : ar.cause() instanceof HsmException h ? h.reason().name().toLowerCase(java.util.Locale.ROOT) : "error",
+          : ar.cause() instanceof HsmException h ? h.reason().name().toLowerCase(Locale.ROOT) : "error",
           System.nanoTime() - started));
     }
     return result;
@@ -238,13 +247,13 @@ public final class HsmClient {
     if (!reserve()) {
       return Future.failedFuture(new HsmBusyException(retryAfterSeconds));
     }
-    io.vertx.core.Context context = vertx.getOrCreateContext();
-    io.vertx.core.Promise<T> promise = io.vertx.core.Promise.promise();
+    Context context = vertx.getOrCreateContext();
+    Promise<T> promise = Promise.promise();
     long deadline = System.nanoTime() + timeoutNanos;
     FairDispatch.Waiting waiting = new FairDispatch.Waiting() {
       @Override
       public void start() {
-        if (io.vertx.core.Vertx.currentContext() == context) {
+        if (Vertx.currentContext() == context) {
           send();
         } else {
           context.runOnContext(v -> send());

@@ -1,6 +1,7 @@
 package io.licensor.hsm;
 
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -15,7 +16,7 @@ public final class HsmStats {
 
   /** Operations so far, by the name of the thread that ran them. */
   public Map<String, Long> operationsByThread() {
-    Map<String, Long> out = new java.util.TreeMap<>();
+    Map<String, Long> out = new TreeMap<>();
     byThread.forEach((k, v) -> out.put(k, v.sum()));
     return out;
   }

@@ -2,6 +2,7 @@ package io.licensor.hsm;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
@@ -20,8 +21,8 @@ public final class HsmWorker extends VerticleBase {
   static final String KEY_GENERATION_ADDRESS = "licensor.hsm.key-generation";
   private static final Logger LOG = LoggerFactory.getLogger(HsmWorker.class);
 
-  private static final io.vertx.core.eventbus.DeliveryOptions REPLY =
-      new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true).setCodecName(LocalObjectCodec.NAME);
+  private static final DeliveryOptions REPLY =
+      new DeliveryOptions().setLocalOnly(true).setCodecName(LocalObjectCodec.NAME);
 
   private final Hsm hsm;
   private final HsmStats stats;

@@ -1,5 +1,6 @@
 package io.licensor.hsm;
 
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -34,12 +35,12 @@ public record KeyToken(String worldId, byte[] wrapped) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof KeyToken other && other.worldId.equals(worldId) && java.util.Arrays.equals(other.wrapped, wrapped);
+    return o instanceof KeyToken other && other.worldId.equals(worldId) && Arrays.equals(other.wrapped, wrapped);
   }
 
   @Override
   public int hashCode() {
-    return worldId.hashCode() * 31 + java.util.Arrays.hashCode(wrapped);
+    return worldId.hashCode() * 31 + Arrays.hashCode(wrapped);
   }
 
   @Override

@@ -1,6 +1,10 @@
 package io.licensor.hsm;
 
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The layout of a key token's bytes, shared by every HSM backend so that modules of one world read
@@ -90,17 +94,17 @@ final class KeyTokenLayout {
   /** HMAC-SHA256: derives keys from the world key (with a label) and computes tags and MACs. */
   static byte[] hmacSha256(byte[] key, byte[] data) {
     try {
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
       return mac.doFinal(data);
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }
 
   /** A key derived from the world key for one purpose. */
   static byte[] derive(byte[] worldKey, String label) {
-    return hmacSha256(worldKey, label.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return hmacSha256(worldKey, label.getBytes(StandardCharsets.US_ASCII));
   }
 
   static HsmException altered() {

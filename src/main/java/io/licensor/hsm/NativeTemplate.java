@@ -1,5 +1,8 @@
 package io.licensor.hsm;
 
+import sun.misc.Unsafe;
+
+import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -13,7 +16,7 @@ import java.nio.ByteOrder;
  */
 final class NativeTemplate implements AutoCloseable {
 
-  private static final sun.misc.Unsafe UNSAFE = unsafe();
+  private static final Unsafe UNSAFE = unsafe();
   private static final boolean LLP64 = System.getProperty("os.name", "").startsWith("Windows");
 
   private final long memory;
@@ -54,11 +57,11 @@ final class NativeTemplate implements AutoCloseable {
     UNSAFE.freeMemory(memory);
   }
 
-  private static sun.misc.Unsafe unsafe() {
+  private static Unsafe unsafe() {
     try {
-      java.lang.reflect.Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+      Field field = Unsafe.class.getDeclaredField("theUnsafe");
       field.setAccessible(true);
-      return (sun.misc.Unsafe) field.get(null);
+      return (Unsafe) field.get(null);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }

@@ -8,6 +8,8 @@ import org.bouncycastle.crypto.digests.SHA1Digest;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.encodings.OAEPEncoding;
 
+import java.util.Arrays;
+
 /**
  * OAEP decoding in software of a block a PKCS#11 token decrypted raw (CKM_RSA_X_509): SunPKCS11
  * cannot do OAEP. Trust boundary: the padded block, and so the key it carries, leaves the token;
@@ -63,7 +65,7 @@ final class OaepDecoding {
     public byte[] processBlock(byte[] in, int inOff, int len) {
       byte[] full = new byte[k];
       System.arraycopy(in, inOff, full, k - len, len);
-      return java.util.Arrays.copyOfRange(full, 1, k);
+      return Arrays.copyOfRange(full, 1, k);
     }
   }
 }

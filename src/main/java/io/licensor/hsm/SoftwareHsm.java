@@ -1,37 +1,38 @@
 package io.licensor.hsm;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.crypto.impl.ECDSA;
 import io.licensor.world.WorldKey;
 import io.vertx.core.Context;
 import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.engines.AESWrapPadEngine;
 import org.bouncycastle.crypto.params.KeyParameter;
 
-import javax.crypto.Cipher;
-import javax.crypto.KeyAgreement;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
 import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.PSSParameterSpec;
 import java.security.spec.RSAKeyGenParameterSpec;
-import java.security.spec.RSAPublicKeySpec;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.crypto.BadPaddingException;
+import javax.crypto.Cipher;
+import javax.crypto.IllegalBlockSizeException;
+import javax.crypto.KeyAgreement;
+import javax.crypto.spec.OAEPParameterSpec;
+import javax.crypto.spec.PSource;
 
 /**
  * The software HSM (the default): JCA for the key operations, BouncyCastle's AES-KWP for key
@@ -113,55 +114,8 @@ public final class SoftwareHsm implements Hsm {
   }
 
   private GeneratedKey importChecked(KeyAlgorithm algorithm, byte[] pkcs8) {
-    PublicKey publicKey = checkImport(algorithm, pkcs8);
+    PublicKey publicKey = Pkcs8Keys.check(algorithm, pkcs8);
     return new GeneratedKey(algorithm, publicKey, new KeyToken(worldId, wrap(pkcs8, false)));
-  }
-
-  /**
-   * Checks that {@code pkcs8} is a working private key of {@code algorithm} (type, size, curve, a
-   * signature that verifies) and returns its public key; each failure a distinct reason.
-   */
-  static PublicKey checkImport(KeyAlgorithm algorithm, byte[] pkcs8) {
-    org.bouncycastle.asn1.pkcs.PrivateKeyInfo info;
-    try {
-      info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(pkcs8);
-    } catch (RuntimeException e) {
-      throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the transferred bytes are not a PKCS#8 private key");
-    }
-    String oid = info.getPrivateKeyAlgorithm().getAlgorithm().getId();
-    boolean rsa = oid.equals("1.2.840.113549.1.1.1");
-    boolean ec = oid.equals("1.2.840.10045.2.1");
-    if (!rsa && !ec) {
-      throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "only RSA and EC keys are accepted");
-    }
-    if (rsa != algorithm.isRsa()) {
-      throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "the key is " + (rsa ? "an RSA" : "an EC")
-          + " key, not " + algorithm.wireName());
-    }
-    PrivateKey privateKey;
-    try {
-      privateKey = KeyFactory.getInstance(rsa ? "RSA" : "EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-    } catch (GeneralSecurityException | RuntimeException e) {
-      throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the transferred bytes are not a usable private key");
-    }
-    if (privateKey instanceof RSAPrivateCrtKey r && r.getModulus().bitLength() != algorithm.bits()) {
-      throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "the key is RSA-" + r.getModulus().bitLength()
-          + ", not " + algorithm.wireName());
-    }
-    if (privateKey instanceof ECPrivateKey e && !onCurve(e, algorithm.curve())) {
-      throw new HsmException(HsmException.Reason.KEY_NOT_ALLOWED, "the key is not on the curve of " + algorithm.wireName());
-    }
-    if (!(privateKey instanceof RSAPrivateCrtKey) && rsa) {
-      throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "RSA keys must carry their CRT parameters");
-    }
-    PublicKey publicKey;
-    try {
-      publicKey = publicOf(privateKey, algorithm);
-    } catch (GeneralSecurityException e) {
-      throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the private key is malformed");
-    }
-    checkPair(algorithm, privateKey, publicKey);
-    return publicKey;
   }
 
   @Override
@@ -189,7 +143,7 @@ public final class SoftwareHsm implements Hsm {
     if (!kek.kek()) {
       throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "not a key-exchange key");
     }
-    int modulusBytes = (((java.security.interfaces.RSAPrivateKey) kek.privateKey()).getModulus().bitLength() + 7) / 8;
+    int modulusBytes = (((RSAPrivateKey) kek.privateKey()).getModulus().bitLength() + 7) / 8;
     if (ciphertext.length <= modulusBytes + 16) {
       throw new HsmException(HsmException.Reason.TRANSFER_UNWRAP_FAILED, "the ciphertext is too short for this KEK");
     }
@@ -235,42 +189,6 @@ public final class SoftwareHsm implements Hsm {
     return k.privateKey().getEncoded();
   }
 
-  private static void checkPair(KeyAlgorithm algorithm, PrivateKey privateKey, PublicKey publicKey) {
-    try {
-      byte[] probe = new byte[32];
-      new SecureRandom().nextBytes(probe);
-      Signature signer = Signature.getInstance(algorithm.isRsa() ? "SHA256withRSA" : "SHA256withECDSA");
-      signer.initSign(privateKey);
-      signer.update(probe);
-      byte[] sig = signer.sign();
-      Signature verifier = Signature.getInstance(algorithm.isRsa() ? "SHA256withRSA" : "SHA256withECDSA");
-      verifier.initVerify(publicKey);
-      verifier.update(probe);
-      if (!verifier.verify(sig)) {
-        throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the key pair does not work");
-      }
-    } catch (GeneralSecurityException e) {
-      throw new HsmException(HsmException.Reason.NOT_A_PRIVATE_KEY, "the key pair does not work");
-    }
-  }
-
-  /**
-   * Whether the key is on the named curve: the whole curve (field, a, b), generator, order and
-   * cofactor, not only the field's size (secp256k1 and brainpoolP256r1 are 256-bit curves too).
-   */
-  static boolean onCurve(ECPrivateKey key, String curveName) {
-    try {
-      java.security.AlgorithmParameters named = java.security.AlgorithmParameters.getInstance("EC");
-      named.init(new java.security.spec.ECGenParameterSpec(curveName));
-      java.security.spec.ECParameterSpec want = named.getParameterSpec(java.security.spec.ECParameterSpec.class);
-      java.security.spec.ECParameterSpec have = key.getParams();
-      return have.getCurve().equals(want.getCurve()) && have.getGenerator().equals(want.getGenerator())
-          && have.getOrder().equals(want.getOrder()) && have.getCofactor() == want.getCofactor();
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
-  }
-
   @Override
   public PublicKey load(KeyRef key) {
     requireWorkerThread();
@@ -288,7 +206,7 @@ public final class SoftwareHsm implements Hsm {
       Cipher cipher = Cipher.getInstance("RSA/ECB/OAEPPadding");
       cipher.init(Cipher.DECRYPT_MODE, k.privateKey(), OAEP_SHA256);
       return cipher.doFinal(ciphertext);
-    } catch (javax.crypto.BadPaddingException | javax.crypto.IllegalBlockSizeException e) {
+    } catch (BadPaddingException | IllegalBlockSizeException e) {
       throw new HsmException(HsmException.Reason.BAD_INPUT, "decryption failed");
     } catch (GeneralSecurityException e) {
       throw new HsmException(HsmException.Reason.INTERNAL, "decryption error", e);
@@ -310,7 +228,7 @@ public final class SoftwareHsm implements Hsm {
       agreement.init(priv);
       agreement.doPhase(peer, true);
       return agreement.generateSecret();
-    } catch (java.security.InvalidKeyException e) {
+    } catch (InvalidKeyException e) {
       throw new HsmException(HsmException.Reason.BAD_INPUT, "invalid peer key");
     } catch (GeneralSecurityException e) {
       throw new HsmException(HsmException.Reason.INTERNAL, "key agreement error", e);
@@ -328,19 +246,15 @@ public final class SoftwareHsm implements Hsm {
           signature = Signature.getInstance("RSASSA-PSS");
           signature.setParameter(PSS_SHA256);
         }
-        case "ES256" -> signature = Signature.getInstance("SHA256withECDSA");
-        case "ES384" -> signature = Signature.getInstance("SHA384withECDSA");
+        // r || s as JOSE has it (RFC 7518 §3.4), not DER
+        case "ES256" -> signature = Signature.getInstance("SHA256withECDSAinP1363Format");
+        case "ES384" -> signature = Signature.getInstance("SHA384withECDSAinP1363Format");
         default -> throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "no signature algorithm");
       }
       signature.initSign(k.privateKey(), random);
       signature.update(signingInput);
-      byte[] raw = signature.sign();
-      return switch (key.algorithm()) {
-        case EC_P256 -> ECDSA.transcodeSignatureToConcat(raw, 64);
-        case EC_P384 -> ECDSA.transcodeSignatureToConcat(raw, 96);
-        default -> raw;
-      };
-    } catch (GeneralSecurityException | JOSEException e) {
+      return signature.sign();
+    } catch (GeneralSecurityException e) {
       throw new HsmException(HsmException.Reason.INTERNAL, "signing error", e);
     }
   }
@@ -401,7 +315,7 @@ public final class SoftwareHsm implements Hsm {
     try {
       String jcaAlgorithm = ref.algorithm().isRsa() ? "RSA" : "EC";
       PrivateKey privateKey = KeyFactory.getInstance(jcaAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-      PublicKey publicKey = publicOf(privateKey, ref.algorithm());
+      PublicKey publicKey = Pkcs8Keys.publicOf(privateKey, ref.algorithm());
       Loaded loaded = new Loaded(ref.token(), privateKey, publicKey, extractable, kek);
       keys.put(ref.kid(), loaded);
       return loaded;
@@ -410,19 +324,6 @@ public final class SoftwareHsm implements Hsm {
     } finally {
       Arrays.fill(pkcs8, (byte) 0);
     }
-  }
-
-  private static PublicKey publicOf(PrivateKey privateKey, KeyAlgorithm algorithm) throws GeneralSecurityException {
-    if (privateKey instanceof RSAPrivateCrtKey rsa) {
-      if (rsa.getModulus().bitLength() != algorithm.bits()) {
-        throw new GeneralSecurityException("size mismatch");
-      }
-      return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
-    }
-    if (privateKey instanceof ECPrivateKey ec) {
-      return EcPoints.publicKeyOf(ec);
-    }
-    throw new GeneralSecurityException("unsupported key type");
   }
 
   private byte[] wrap(byte[] pkcs8, boolean extractable) {
@@ -441,7 +342,7 @@ public final class SoftwareHsm implements Hsm {
   /** A key token's parts, its tag checked. */
   private KeyTokenLayout.Parts checkedParts(KeyRef ref) {
     KeyTokenLayout.Parts parts = KeyTokenLayout.parse(ref, worldId);
-    if (!java.security.MessageDigest.isEqual(tag(parts.format(), parts.attributes(), parts.wrapped()), parts.tag())) {
+    if (!MessageDigest.isEqual(tag(parts.format(), parts.attributes(), parts.wrapped()), parts.tag())) {
       throw KeyTokenLayout.altered();
     }
     return parts;

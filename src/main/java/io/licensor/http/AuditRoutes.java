@@ -8,6 +8,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 
 /** A tenant's audit trail, page by page, with whether its hash chain holds. */
@@ -57,7 +58,7 @@ public final class AuditRoutes implements Routes {
     Instant parsed;
     try {
       parsed = value.matches("-?[0-9]{1,19}") ? Instant.ofEpochSecond(Long.parseLong(value)) : Instant.parse(value);
-    } catch (java.time.DateTimeException | NumberFormatException e) {
+    } catch (DateTimeException | NumberFormatException e) {
       throw Problem.INVALID_REQUEST.with(name + " must be an ISO-8601 instant or epoch seconds");
     }
     if (parsed.isBefore(Instant.EPOCH) || parsed.isAfter(LATEST)) {

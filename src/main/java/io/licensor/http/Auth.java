@@ -4,7 +4,13 @@ import io.licensor.errors.Problem;
 import io.licensor.identity.Authenticator;
 import io.licensor.identity.Principal;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Authenticates the caller of a route from its Authorization header. */
 public final class Auth {
@@ -26,7 +32,7 @@ public final class Auth {
         : authenticator.authenticate(authorization, null).otherwise((Principal) null);
   }
 
-  private static final java.util.regex.Pattern TENANT_PATH = java.util.regex.Pattern.compile("^/v1/tenants/([^/]+)");
+  private static final Pattern TENANT_PATH = Pattern.compile("^/v1/tenants/([^/]+)");
 
   /**
    * Runs first, for every request that carries a body: the caller is authenticated before a byte of
@@ -34,9 +40,9 @@ public final class Auth {
    * refused (401/403) without the node buffering what it sent. The route authenticates again, from
    * the verified-token cache. A request without a body goes on untouched.
    */
-  io.vertx.core.Handler<RoutingContext> beforeBody() {
+  Handler<RoutingContext> beforeBody() {
     return ctx -> {
-      io.vertx.core.http.HttpServerRequest request = ctx.request();
+      HttpServerRequest request = ctx.request();
       String length = request.getHeader("Content-Length");
       boolean body = request.getHeader("Transfer-Encoding") != null || (length != null && !"0".equals(length.trim()));
       if (!body || request.isEnded()) {
@@ -44,7 +50,7 @@ public final class Auth {
         return;
       }
       request.pause();
-      java.util.regex.Matcher m = TENANT_PATH.matcher(request.path());
+      Matcher m = TENANT_PATH.matcher(request.path());
       String tenantId = m.find() && !"restore".equals(m.group(1)) ? m.group(1) : null;
       authenticator.authenticate(request.getHeader("Authorization"), tenantId)
           .onSuccess(p -> {
@@ -61,7 +67,7 @@ public final class Auth {
             // nothing of the body is kept. HTTP/1.x: close the connection once the answer is out,
             // rather than read what the caller still sends; HTTP/2: discard the rest of this stream
             // (closing would end the connection's other streams too)
-            if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+            if (request.version() == HttpVersion.HTTP_2) {
               ctx.addEndHandler(v -> request.resume());
             } else {
               ctx.response().putHeader("Connection", "close");

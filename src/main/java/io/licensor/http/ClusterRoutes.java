@@ -1,13 +1,13 @@
 package io.licensor.http;
 
-import io.vertx.ext.web.handler.BodyHandler;
-
 import io.licensor.cluster.ClusterView;
 import io.licensor.errors.Problem;
 import io.licensor.ids.TenantId;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** {@code GET /v1/cluster}: the members and each member's view, for operators. */
@@ -33,7 +33,7 @@ public final class ClusterRoutes implements Routes {
         .compose(p -> Auth.operator(p, "the cluster view"))
         .compose(p -> {
           List<String> tenants = ctx.queryParam("tenant").stream()
-              .flatMap(t -> java.util.Arrays.stream(t.split(","))).map(String::trim).filter(t -> !t.isEmpty())
+              .flatMap(t -> Arrays.stream(t.split(","))).map(String::trim).filter(t -> !t.isEmpty())
               .distinct().toList();
           if (tenants.size() > MAX_TENANTS || !tenants.stream().allMatch(TenantId::isValid)) {
             throw Problem.INVALID_REQUEST.with("tenant: at most " + MAX_TENANTS + " tenant ids, each matching "

@@ -1,11 +1,12 @@
 package io.licensor.http;
 
 import io.licensor.metrics.Metrics;
-import io.vertx.ext.web.handler.BodyHandler;
-
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,12 +42,12 @@ public final class HealthRoutes implements Routes {
     router.get("/metrics").handler(this::metrics);
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/yaml")
-        .end(io.vertx.core.buffer.Buffer.buffer(openApi)));
+        .end(Buffer.buffer(openApi)));
   }
 
   /** Prometheus text format; operators only unless metrics.public (series name tenants through their kids). */
   private void metrics(RoutingContext ctx) {
-    (metricsPublic ? io.vertx.core.Future.succeededFuture()
+    (metricsPublic ? Future.succeededFuture()
         : auth.principal(ctx, null).compose(p -> Auth.operator(p, "metrics")))
         .onSuccess(p -> ctx.response()
             .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -62,7 +63,7 @@ public final class HealthRoutes implements Routes {
    * to operators only: to anyone else the answer is the status alone.
    */
   private void ready(RoutingContext ctx, String field) {
-    io.vertx.core.Future<Boolean> operator = auth.optionalPrincipal(ctx).map(p -> p != null && p.operator());
+    Future<Boolean> operator = auth.optionalPrincipal(ctx).map(p -> p != null && p.operator());
     operator.onComplete(who -> readiness.check().onComplete(ar -> {
       JsonObject body = ar.succeeded() ? ar.result() : new JsonObject().put("status", "DOWN");
       String status = "UP".equals(body.getString(field)) ? "UP" : "DOWN";

@@ -1,17 +1,20 @@
 package io.licensor.http;
 
+import io.licensor.tls.ServerCertificate;
+import io.licensor.tls.TlsPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
-import io.licensor.tls.ServerCertificate;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.PemKeyCertOptions;
-
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -50,8 +53,8 @@ public final class HttpServerVerticle extends VerticleBase {
    * unless the route set its own (a tenant's current key and JWKS may be cached for the rollover
    * window, SPEC §4).
    */
-  private void securityHeaders(io.vertx.ext.web.RoutingContext ctx) {
-    io.vertx.core.http.HttpServerResponse response = ctx.response();
+  private void securityHeaders(RoutingContext ctx) {
+    HttpServerResponse response = ctx.response();
     response.putHeader("X-Content-Type-Options", "nosniff");
     if (certificate != null) {
       response.putHeader("Strict-Transport-Security", "max-age=31536000");
@@ -87,13 +90,13 @@ public final class HttpServerVerticle extends VerticleBase {
         .setMaxInitialLineLength(8192)
         .setMaxHeaderSize(16 * 1024);
     if (certificate != null) {
-      io.licensor.tls.TlsPolicy.refuseClientRenegotiation();
+      TlsPolicy.refuseClientRenegotiation();
       options.setSsl(true)
-          .setEnabledSecureTransportProtocols(io.licensor.tls.TlsPolicy.PROTOCOLS)
+          .setEnabledSecureTransportProtocols(TlsPolicy.PROTOCOLS)
           .setKeyCertOptions(new PemKeyCertOptions()
               .setCertValue(Buffer.buffer(certificate.certificatePem()))
               .setKeyValue(Buffer.buffer(certificate.keyPem())));
-      io.licensor.tls.TlsPolicy.CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
+      TlsPolicy.CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
     }
     server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen().onSuccess(s -> actualPort.set(s.actualPort()));
@@ -103,6 +106,6 @@ public final class HttpServerVerticle extends VerticleBase {
   public Future<?> stop() {
     // no new connections; requests in progress finish (their connections then close), for up to the grace period
     return server == null ? Future.succeededFuture()
-        : server.shutdown(settings.shutdownGraceSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        : server.shutdown(settings.shutdownGraceSeconds(), TimeUnit.SECONDS);
   }
 }

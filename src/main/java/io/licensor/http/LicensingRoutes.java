@@ -1,12 +1,13 @@
 package io.licensor.http;
 
+import io.licensor.errors.Problem;
+import io.licensor.identity.Principal;
+import io.licensor.ids.Kid;
 import io.licensor.licensing.LicensingService;
 import io.licensor.limits.TenantRateLimits;
 import io.licensor.metrics.Metrics;
 import io.licensor.tenants.KeyDirectory;
-
-import io.licensor.errors.Problem;
-import io.licensor.identity.Principal;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -73,7 +74,7 @@ public final class LicensingRoutes implements Routes {
         .compose(p -> licensing.license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx), stamp))
         // the last moment before the answer: if the lease the request read the tenant under ran out meanwhile (the node
         // was paused), the tenant is checked again
-        .compose(ul -> directory.recheck(tid, io.licensor.ids.Kid.versionOf(ul.kid()), stamp).map(ul))
+        .compose(ul -> directory.recheck(tid, Kid.versionOf(ul.kid()), stamp).map(ul))
         .onComplete(ar -> metrics.license(outcome(ar), System.nanoTime() - started))
         .onSuccess(ul -> {
           metrics.keyUse(ul.kid(), "license");
@@ -91,7 +92,7 @@ public final class LicensingRoutes implements Routes {
   }
 
   /** {@code ok}, or the problem slug the caller gets. */
-  private static String outcome(io.vertx.core.AsyncResult<?> ar) {
+  private static String outcome(AsyncResult<?> ar) {
     return ar.succeeded() ? "ok" : ProblemResponses.toProblem(ar.cause(), 500).problem().slug();
   }
 

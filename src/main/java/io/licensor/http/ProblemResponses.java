@@ -1,5 +1,6 @@
 package io.licensor.http;
 
+import io.licensor.db.Database;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.hsm.HsmBusyException;
@@ -43,7 +44,7 @@ final class ProblemResponses {
       return Problem.HSM_BUSY.with(busy.getMessage() + "; retry after " + busy.retryAfterSeconds() + " s")
           .header("Retry-After", Integer.toString(busy.retryAfterSeconds()));
     }
-    if (io.licensor.db.Database.unavailable(failure)) {
+    if (Database.unavailable(failure)) {
       return Problem.DATABASE_UNAVAILABLE.with("the database cannot be reached; retry shortly")
           .header("Retry-After", "2");
     }

@@ -1,10 +1,11 @@
 package io.licensor.http;
 
 import io.licensor.cryptopolicy.CryptoPolicies;
-import io.licensor.tenants.KeyDirectory;
+import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.lifecycle.TenantLifecycle;
-
+import io.licensor.tenants.KeyDirectory;
 import io.licensor.tenants.TenantViews;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -41,7 +42,7 @@ public final class TenantRoutes implements Routes {
   private void create(RoutingContext ctx) {
     auth.principal(ctx, null)
         .compose(p -> Auth.operator(p, "creating tenants"))
-        .compose(p -> tenants.create(io.licensor.lifecycle.KeyLifecycle.describe(p), Requests.jsonObject(ctx),
+        .compose(p -> tenants.create(KeyLifecycle.describe(p), Requests.jsonObject(ctx),
             Requests.id(ctx)))
         .onSuccess(t -> {
           ctx.response().putHeader("Location", "/v1/tenants/" + t.tenant().id());
@@ -55,7 +56,7 @@ public final class TenantRoutes implements Routes {
     auth.principal(ctx, tid)
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> directory.require(tid))
-        .compose(t -> policies.current().map(policy -> TenantViews.tenant(t).put("cryptoPolicy", new io.vertx.core.json.JsonObject()
+        .compose(t -> policies.current().map(policy -> TenantViews.tenant(t).put("cryptoPolicy", new JsonObject()
             .put("activeMeetsPolicy", t.active().map(v -> policy.allows(v.algorithm())).orElse(false))
             .put("allowed", policy.allowedNow()))))
         .onSuccess(view -> Requests.json(ctx, 200, view))

@@ -4,6 +4,7 @@ import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -12,6 +13,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 
+import java.util.Date;
 import java.util.Set;
 
 /**
@@ -47,20 +49,20 @@ final class TokenVerifier {
     // licensor's tokens need no extension: a crit header (RFC 7515 4.1.11) is refused outright, even
     // one the JOSE library would understand (b64), rather than trusted to be understood alike
     if (jwt.getHeader().getCriticalParams() != null && !jwt.getHeader().getCriticalParams().isEmpty()) {
-      throw new com.nimbusds.jose.proc.BadJOSEException("critical header parameters are not accepted");
+      throw new BadJOSEException("critical header parameters are not accepted");
     }
     JWTClaimsSet claims = processor.process(jwt, null);
     if (claims.getSubject() == null || claims.getSubject().isBlank()) {
-      throw new com.nimbusds.jose.proc.BadJOSEException("the token's sub is empty");
+      throw new BadJOSEException("the token's sub is empty");
     }
     long now = System.currentTimeMillis();
-    java.util.Date issuedAt = claims.getIssueTime();
+    Date issuedAt = claims.getIssueTime();
     if (issuedAt != null && issuedAt.getTime() > now + clockSkewMillis) {
-      throw new com.nimbusds.jose.proc.BadJOSEException("the token is issued in the future (iat)");
+      throw new BadJOSEException("the token is issued in the future (iat)");
     }
     long from = issuedAt != null ? issuedAt.getTime() : now;
     if (claims.getExpirationTime().getTime() - from > maxLifetimeMillis + clockSkewMillis) {
-      throw new com.nimbusds.jose.proc.BadJOSEException("the token is valid for longer than this service accepts ("
+      throw new BadJOSEException("the token is valid for longer than this service accepts ("
           + maxLifetimeMillis / 1000 + " s)");
     }
     return claims;

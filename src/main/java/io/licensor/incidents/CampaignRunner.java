@@ -11,6 +11,7 @@ import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.tenants.TenantKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * licensing keeps its share of the HSM. Idempotent: a tenant whose active version was made since the campaign began is
  * not re-keyed again (checked in the re-key's own transaction).
  */
-public final class CampaignRunner extends io.vertx.core.VerticleBase {
+public final class CampaignRunner extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(CampaignRunner.class);
   private static final long TICK_MILLIS = 200;

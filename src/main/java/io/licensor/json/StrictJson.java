@@ -3,12 +3,18 @@ package io.licensor.json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.licensor.errors.Problem;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The checks a request body, and a publishing license's decrypted payload, pass before they are
@@ -22,7 +28,7 @@ public final class StrictJson {
   public static final int MAX_DEPTH = 32;
 
   private static final JsonFactory FACTORY = JsonFactory.builder()
-      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxNestingDepth(MAX_DEPTH)
           .maxNumberLength(100)
@@ -37,18 +43,18 @@ public final class StrictJson {
   public static void check(byte[] body) {
     // the JDK's decoder is strict (overlong forms, surrogates, code points past U+10FFFF); Jackson's is not
     try {
-      java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(body));
-    } catch (java.nio.charset.CharacterCodingException e) {
+      StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(body));
+    } catch (CharacterCodingException e) {
       throw Problem.MALFORMED_JSON.with("the body is not valid UTF-8");
     }
     try (JsonParser parser = FACTORY.createParser(body)) {
       // every token is read: duplicates, depth and encoding are checked on the way
       int depth = 0;
       int roots = 0;
-      for (com.fasterxml.jackson.core.JsonToken t = parser.nextToken(); t != null; t = parser.nextToken()) {
+      for (JsonToken t = parser.nextToken(); t != null; t = parser.nextToken()) {
         if (depth == 0 && ++roots > 1) {
           throw Problem.MALFORMED_JSON.with("the body holds more than one JSON value");
         }

@@ -2,7 +2,14 @@ package io.licensor.licensing;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEAlgorithm;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
 import io.licensor.errors.Problem;
@@ -16,11 +23,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
-import javax.crypto.SecretKey;
-import javax.crypto.spec.SecretKeySpec;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Publishing and licensing. The hot path of a license: read the PL's kid → the key directory
@@ -82,22 +93,22 @@ public final class LicensingService {
   public Future<String> selfTest(String tenantId, KeyVersion version) {
     Principal drill = new Principal("dr-drill@licensor.invalid", "licensor:dr-drill", tenantId, Set.of(), Set.of(), false);
     byte[] key = new byte[32];
-    new java.security.SecureRandom().nextBytes(key);
-    Policy anyone = new Policy(java.util.List.of(new Grant("*", Set.of(Right.VIEW))), null, 300L);
+    new SecureRandom().nextBytes(key);
+    Policy anyone = new Policy(List.of(new Grant("*", Set.of(Right.VIEW))), null, 300L);
     PublishingLicenseContent content = new PublishingLicenseContent("dr-drill", drill.subject(),
         Instant.now().getEpochSecond(), key, anyone);
     return vertx.executeBlocking(() -> {
-          com.nimbusds.jose.jwk.ECKey recipient = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
+          ECKey recipient = new ECKeyGenerator(Curve.P_256)
               .generate();
           return new JsonObject().put("publishingLicense", PublishingLicenses.seal(version, content))
               .put("recipientKey", new JsonObject(recipient.toPublicJWK().toJSONObject()));
         }, false)
         .compose(body -> license(drill, tenantId, body, "dr-drill"))
         .compose(issued -> vertx.executeBlocking(() -> {
-          com.nimbusds.jose.JWSObject jws = com.nimbusds.jose.JWSObject.parse(issued.useLicense());
-          com.nimbusds.jose.JWSVerifier verifier = version.algorithm().isRsa()
-              ? new com.nimbusds.jose.crypto.RSASSAVerifier(version.publicJwk().toRSAKey())
-              : new com.nimbusds.jose.crypto.ECDSAVerifier(version.publicJwk().toECKey());
+          JWSObject jws = JWSObject.parse(issued.useLicense());
+          JWSVerifier verifier = version.algorithm().isRsa()
+              ? new RSASSAVerifier(version.publicJwk().toRSAKey())
+              : new ECDSAVerifier(version.publicJwk().toECKey());
           if (!version.kid().equals(jws.getHeader().getKeyID()) || !jws.verify(verifier)) {
             throw new IllegalStateException("the use license of " + version.kid() + " does not verify");
           }
@@ -112,8 +123,8 @@ public final class LicensingService {
    * 503 audit-unavailable instead of going unrecorded.
    */
   private <T> Future<T> audited(Future<T> work, String tenantId, Principal user, String action, String requestId,
-                                java.util.function.Function<T, String> kidOf,
-                                java.util.function.Supplier<String> requestedKid) {
+                                Function<T, String> kidOf,
+                                Supplier<String> requestedKid) {
     return work.transform(ar -> {
       if (ar.succeeded()) {
         return audit.recordKeyUse(AuditEvent.now(tenantId, kidOf.apply(ar.result()), user.subject(), action + ".issued", "ok",

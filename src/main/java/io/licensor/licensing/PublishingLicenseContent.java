@@ -1,8 +1,11 @@
 package io.licensor.licensing;
 
+import io.licensor.errors.ProblemException;
+import io.licensor.json.StrictJson;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -30,12 +33,12 @@ public record PublishingLicenseContent(String contentId, String publisher, long 
     JsonObject json;
     try {
       // as strict as a request body: a payload with "grants" twice means one thing here and another elsewhere
-      io.licensor.json.StrictJson.check(plaintext);
-    } catch (io.licensor.errors.ProblemException e) {
+      StrictJson.check(plaintext);
+    } catch (ProblemException e) {
       throw new IllegalArgumentException("the payload is not strict JSON: " + e.getMessage());
     }
     try {
-      json = new JsonObject(new String(plaintext, java.nio.charset.StandardCharsets.UTF_8));
+      json = new JsonObject(new String(plaintext, StandardCharsets.UTF_8));
     } catch (DecodeException | ClassCastException e) {
       throw new IllegalArgumentException("the payload is not a JSON object");
     }

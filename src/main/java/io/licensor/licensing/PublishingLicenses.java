@@ -10,9 +10,6 @@ import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDHEncrypter;
 import com.nimbusds.jose.crypto.RSAEncrypter;
-import com.nimbusds.jose.crypto.impl.AESKW;
-import com.nimbusds.jose.crypto.impl.ConcatKDF;
-import com.nimbusds.jose.crypto.impl.ECDH;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import io.licensor.errors.Problem;
@@ -22,7 +19,6 @@ import io.licensor.keys.KeyVersion;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.interfaces.ECPublicKey;
@@ -119,10 +115,8 @@ final class PublishingLicenses {
   /** ECDH-ES+A256KW: derives the key-encryption key from Z and unwraps the content-encryption key. */
   static SecretKey cekFromAgreement(ParsedPublishingLicense pl, byte[] sharedSecret) {
     try {
-      SecretKey z = new SecretKeySpec(sharedSecret, "AES");
-      SecretKey kek = ECDH.deriveSharedKey(pl.jwe().getHeader(), z, new ConcatKDF("SHA-256"));
-      return AESKW.unwrapCEK(kek, Base64Url.decode(pl.jwe().getEncryptedKey()), null);
-    } catch (JOSEException e) {
+      return EcdhEsKeyWrap.unwrap(pl.jwe().getHeader(), sharedSecret, Base64Url.decode(pl.jwe().getEncryptedKey()));
+    } catch (GeneralSecurityException | RuntimeException e) {
       throw undecryptable();
     } finally {
       Arrays.fill(sharedSecret, (byte) 0);

@@ -4,16 +4,17 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.vertx.core.json.JsonObject;
 
-import java.text.ParseException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.RSAPublicKeySpec;
+import java.text.ParseException;
 import java.util.Set;
 
 /**
@@ -74,7 +75,7 @@ final class RecipientKeys {
     return bigInteger(rsa.getModulus()).bitLength();
   }
 
-  private static BigInteger bigInteger(com.nimbusds.jose.util.Base64URL value) {
+  private static BigInteger bigInteger(Base64URL value) {
     try {
       return new BigInteger(1, Base64Url.decode(value));
     } catch (IllegalArgumentException e) {

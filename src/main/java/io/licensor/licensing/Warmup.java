@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
@@ -22,6 +23,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 import java.util.Date;
+import java.util.Set;
 
 /**
  * Runs the request path's JOSE and JCA code once at start-up, on a worker thread, with throwaway
@@ -38,14 +40,14 @@ public final class Warmup {
     RSAKey rsa = new RSAKeyGenerator(2048).keyID("warmup:2").generate();
     Policy policy = Policy.fromJson(new JsonObject().put("grants", new JsonArray()
         .add(new JsonObject().put("principal", "*").put("rights", new JsonArray().add("VIEW")))));
-    for (var key : new com.nimbusds.jose.jwk.JWK[] {ec, rsa}) {
+    for (var key : new JWK[] {ec, rsa}) {
       KeyAlgorithm alg = key instanceof ECKey ? KeyAlgorithm.EC_P256 : KeyAlgorithm.RSA_2048;
       KeyVersion version = new KeyVersion("warmup", 1, KeyVersionState.ACTIVE, alg, KeyOrigin.SERVICE,
           key.toPublicJWK(), new KeyToken("warmup", new byte[8]), Instant.now());
       PublishingLicenseContent content = new PublishingLicenseContent("warmup", "warmup", 0, new byte[32], policy);
       String pl = PublishingLicenses.seal(version, content);
       PublishingLicenses.parse(pl);
-      UseLicenses.prepare(version, content, "warmup", policy.rightsFor("warmup", java.util.Set.of()),
+      UseLicenses.prepare(version, content, "warmup", policy.rightsFor("warmup", Set.of()),
           RecipientKeys.parse(new JsonObject(key.toPublicJWK().toJSONObject())), 0, 1);
     }
     SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).build(),

@@ -1,10 +1,11 @@
 package io.licensor.lifecycle;
 
-import io.licensor.ids.Kid;
 import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
+import io.licensor.byok.ByokService;
 import io.licensor.cluster.ChangeNotices;
 import io.licensor.cryptopolicy.CryptoPolicy;
+import io.licensor.cryptopolicy.CryptoPolicyStore;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.hsm.GeneratedKey;
@@ -12,6 +13,7 @@ import io.licensor.hsm.HsmClient;
 import io.licensor.hsm.HsmException;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.identity.Principal;
+import io.licensor.ids.Kid;
 import io.licensor.keys.KeyOrigin;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
@@ -25,6 +27,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -42,14 +47,14 @@ public final class KeyLifecycle {
   private final KeyDirectory directory;
   private final HsmClient hsm;
   private final AuditLog audit;
-  private final io.licensor.byok.ByokService byok;
+  private final ByokService byok;
   private final ChangeNotices notices;
   private final TenantLocks locks;
-  private final io.licensor.cryptopolicy.CryptoPolicyStore policies;
+  private final CryptoPolicyStore policies;
 
   public KeyLifecycle(Vertx vertx, TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit,
-                      io.licensor.byok.ByokService byok, ChangeNotices notices,
-                      io.licensor.cryptopolicy.CryptoPolicyStore policies) {
+                      ByokService byok, ChangeNotices notices,
+                      CryptoPolicyStore policies) {
     this.policies = policies;
     this.byok = byok;
     this.notices = notices;
@@ -110,8 +115,8 @@ public final class KeyLifecycle {
    * Adds the key as the tenant's active version under the tenant lock, unless {@code since} is set
    * and the active version was made at or after it (then nothing changes and the value is empty).
    */
-  private Future<Changed<java.util.Optional<KeyVersion>>> install(String who, String tenantId, GeneratedKey key,
-                                                                  KeyOrigin origin, java.time.OffsetDateTime since,
+  private Future<Changed<Optional<KeyVersion>>> install(String who, String tenantId, GeneratedKey key,
+                                                                  KeyOrigin origin, OffsetDateTime since,
                                                                   String requestId, String incidentId) {
     return withTenantLock(tenantId, () -> {
       String previous = directory.cached(tenantId).flatMap(TenantKeys::active).map(KeyVersion::kid).orElse(null);
@@ -144,16 +149,16 @@ public final class KeyLifecycle {
    * gives nothing (it needs no new version). The new version must meet {@code policy}.
    */
   public Future<CampaignStep> rekeyForCampaign(String incidentId, String tenantId, CryptoPolicy policy,
-                                               java.util.function.Function<TenantKeys, java.util.Optional<KeyAlgorithm>> algorithmFor,
-                                               java.time.OffsetDateTime since) {
+                                               Function<TenantKeys, Optional<KeyAlgorithm>> algorithmFor,
+                                               OffsetDateTime since) {
     String who = "incident:" + incidentId;
     return directory.refresh(tenantId).compose(found -> {
       TenantKeys t = found.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'"));
       if (t.tenant().state() == TenantState.CANCELLED) {
         return Future.succeededFuture(new CampaignStep(CampaignOutcome.SUBSCRIPTION_CANCELLED, null, null));
       }
-      java.util.Optional<KeyAlgorithm> wanted = algorithmFor.apply(t);
-      java.util.Optional<KeyVersion> active = t.active();
+      Optional<KeyAlgorithm> wanted = algorithmFor.apply(t);
+      Optional<KeyVersion> active = t.active();
       if (wanted.isEmpty()) {
         return Future.succeededFuture(new CampaignStep(CampaignOutcome.NOT_NEEDED, active.map(KeyVersion::kid).orElse(null),
             active.map(v -> v.algorithm().wireName()).orElse(null)));
@@ -184,7 +189,7 @@ public final class KeyLifecycle {
   private record Committed<T>(T value, long revision) {
   }
 
-  private static long revisionOf(java.util.Optional<TenantKeys> t) {
+  private static long revisionOf(Optional<TenantKeys> t) {
     return t.map(TenantKeys::revision).orElse(Long.MAX_VALUE);
   }
 

@@ -4,6 +4,7 @@ import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
 import io.licensor.config.LicensorConfig;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mail.LoginOption;
 import io.vertx.ext.mail.MailClient;
@@ -28,7 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code mail.mode=log} (the embedded default) messages are logged instead of sent and marked
  * {@code logged}.
  */
-public final class OutboxSender extends io.vertx.core.VerticleBase {
+public final class OutboxSender extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxSender.class);
   private static final int BATCH = 50;

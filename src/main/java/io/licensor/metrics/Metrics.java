@@ -5,6 +5,9 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -34,14 +37,14 @@ public final class Metrics {
       Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofSeconds(1)};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc =
-      new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+  private final JvmGcMetrics gc =
+      new JvmGcMetrics();
 
   public Metrics() {
     // the JVM's heap, GC pauses and threads: jvm_memory_used_bytes, jvm_gc_pause_seconds, ...
-    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
-    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
   }
 
   /** Stops listening to the JVM's GC notifications (when the node stops). */

@@ -5,6 +5,7 @@ import io.licensor.config.LicensorConfig;
 import io.licensor.hsm.Hsm;
 import io.licensor.hsm.Pkcs11Hsm;
 import io.licensor.hsm.SoftwareHsm;
+import io.licensor.tls.ClusterTls;
 import io.licensor.world.ModuleKeyFile;
 import io.licensor.world.WorldKey;
 import org.slf4j.Logger;
@@ -96,7 +97,7 @@ record NodeHsm(Hsm hsm, String worldId, Custody custody) {
       boolean shared = config.databaseUrl() != null || config.clusterEnabled();
       if (shared && !config.allowUnsealedWorld()) {
         world.destroy();
-        throw new io.licensor.config.ConfigException("world.allowUnsealed: the module key " + ModuleKeyFile.pathIn(config.dataDir())
+        throw new ConfigException("world.allowUnsealed: the module key " + ModuleKeyFile.pathIn(config.dataDir())
             + " is kept in the clear, and this node " + (config.clusterEnabled() ? "is in a cluster" : "uses an external database")
             + ": whoever reads that file holds every tenant key. Seal it (LICENSOR_WORLD_MODULE_PASSPHRASE=... licensor world seal"
             + " --data-dir " + config.dataDir() + "), or set world.allowUnsealed=true to accept the risk");
@@ -114,7 +115,7 @@ record NodeHsm(Hsm hsm, String worldId, Custody custody) {
    * module key does. Blocks on the HSM.
    */
   byte[] eventBusSecret() {
-    return hsm.worldMac(io.licensor.tls.ClusterTls.SECRET_LABEL);
+    return hsm.worldMac(ClusterTls.SECRET_LABEL);
   }
 
   /** Whether no module key in the clear is on this node's disks. */

@@ -2,12 +2,14 @@ package io.licensor.tenants;
 
 import io.licensor.errors.Problem;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -52,7 +54,7 @@ public final class DirectoryLease {
     this.leaseMillis = leaseMillis;
     this.nodeName = nodeName;
     this.memberId = memberId;
-    this.leaseId = nodeName + "/" + java.util.UUID.randomUUID();
+    this.leaseId = nodeName + "/" + UUID.randomUUID();
   }
 
   /** Takes the first lease, then renews every quarter of its length. */
@@ -132,7 +134,7 @@ public final class DirectoryLease {
     if (running != null) {
       return running;
     }
-    io.vertx.core.Promise<Void> mine = io.vertx.core.Promise.promise();
+    Promise<Void> mine = Promise.promise();
     if (!renewing.compareAndSet(null, mine.future())) {
       return renewing.get();
     }

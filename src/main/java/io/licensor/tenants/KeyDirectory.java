@@ -1,7 +1,7 @@
 package io.licensor.tenants;
 
-import io.licensor.ids.TenantId;
 import io.licensor.errors.Problem;
+import io.licensor.ids.TenantId;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
 import io.vertx.core.Context;
@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -73,7 +74,7 @@ public final class KeyDirectory {
    */
   public long leaseStamp() {
     DirectoryLease l = lease;
-    return l == null ? System.nanoTime() + java.util.concurrent.TimeUnit.DAYS.toNanos(365) : l.validUntilNanos();
+    return l == null ? System.nanoTime() + TimeUnit.DAYS.toNanos(365) : l.validUntilNanos();
   }
 
   /**
@@ -126,7 +127,7 @@ public final class KeyDirectory {
     // future's failure, stayed in the map, and every later request for the tenant got a 500.
     Future<Optional<TenantKeys>> shared = loading.get(tenantId);
     if (shared == null) {
-      io.vertx.core.Promise<Optional<TenantKeys>> mine = io.vertx.core.Promise.promise();
+      Promise<Optional<TenantKeys>> mine = Promise.promise();
       shared = loading.putIfAbsent(tenantId, mine.future());
       if (shared == null) {
         shared = mine.future();

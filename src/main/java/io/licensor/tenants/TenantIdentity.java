@@ -8,6 +8,7 @@ import io.licensor.json.StrictJson;
 import io.vertx.core.json.JsonObject;
 
 import java.text.ParseException;
+import java.util.Set;
 
 /**
  * The tenant's trusted identity issuer: tokens with {@code iss} = issuer, signed by a key of jwks.
@@ -97,7 +98,7 @@ public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim
   }
 
   /** Claims whose value every token of an issuer has, or that the token's verification already checks. */
-  private static final java.util.Set<String> RESERVED_CLAIMS = java.util.Set.of("iss", "aud", "exp", "nbf", "iat", "jti");
+  private static final Set<String> RESERVED_CLAIMS = Set.of("iss", "aud", "exp", "nbf", "iat", "jti");
 
   private static ProblemException invalid(String detail) {
     return Problem.INVALID_REQUEST.with(detail);

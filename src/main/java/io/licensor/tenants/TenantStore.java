@@ -1,11 +1,11 @@
 package io.licensor.tenants;
 
-import io.licensor.ids.Kid;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.licensor.errors.Problem;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.hsm.KeyToken;
+import io.licensor.ids.Kid;
 import io.licensor.keys.KeyOrigin;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
@@ -16,24 +16,29 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.text.ParseException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.Map;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.IntFunction;
 
 /** Reads and writes tenants and their key versions in PostgreSQL. */
 public final class TenantStore {
 
   private final Pool pool;
-  private final java.util.Set<String> operatorIssuers;
+  private final Set<String> operatorIssuers;
 
   private final int maxVersions;
 
@@ -41,9 +46,9 @@ public final class TenantStore {
    * {@code operatorIssuers}: issuers no tenant may register (their tokens are operators');
    * {@code maxVersions}: the most key versions a tenant may have (destroyed ones count: numbers are never re-used).
    */
-  public TenantStore(Pool pool, java.util.Set<String> operatorIssuers, int maxVersions) {
+  public TenantStore(Pool pool, Set<String> operatorIssuers, int maxVersions) {
     this.pool = pool;
-    this.operatorIssuers = java.util.Set.copyOf(operatorIssuers);
+    this.operatorIssuers = Set.copyOf(operatorIssuers);
     this.maxVersions = maxVersions;
   }
 
@@ -62,7 +67,7 @@ public final class TenantStore {
    * transaction, holding the tenant row's lock, so concurrent re-keys get consecutive versions
    * and the unique index guarantees a single active version.
    */
-  public Future<KeyVersion> addActiveVersion(String tenantId, java.util.function.IntFunction<KeyVersion> build) {
+  public Future<KeyVersion> addActiveVersion(String tenantId, IntFunction<KeyVersion> build) {
     return addActiveVersionUnlessSince(tenantId, null, build).map(Optional::orElseThrow);
   }
 
@@ -71,8 +76,8 @@ public final class TenantStore {
    * after {@code since} (database time): the test and the insert share the transaction and the
    * tenant row's lock, so a campaign re-keys a tenant once however often it retries.
    */
-  public Future<Optional<KeyVersion>> addActiveVersionUnlessSince(String tenantId, java.time.OffsetDateTime since,
-                                                                  java.util.function.IntFunction<KeyVersion> build) {
+  public Future<Optional<KeyVersion>> addActiveVersionUnlessSince(String tenantId, OffsetDateTime since,
+                                                                  IntFunction<KeyVersion> build) {
     return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenantId))
         .compose(rows -> {
           if (!rows.iterator().hasNext()) {
@@ -158,7 +163,7 @@ public final class TenantStore {
    * </ul>
    * The caller records the returned changes in the audit.
    */
-  public Future<RestoreOutcome> restore(Tenant tenant, List<KeyVersion> versions, java.time.Instant reflects,
+  public Future<RestoreOutcome> restore(Tenant tenant, List<KeyVersion> versions, Instant reflects,
                                         boolean replace, boolean force) {
     return pool.withTransaction(conn -> issuerFree(conn, tenant)
         .compose(v -> conn.preparedQuery(TenantSql.LOCK_TENANT_FOR_RESTORE).execute(Tuple.of(tenant.id())))
@@ -166,7 +171,7 @@ public final class TenantStore {
           if (!rows.iterator().hasNext()) {
             return conn.preparedQuery(TenantSql.INSERT_RESTORED_TENANT).execute(Tuple.of(tenant.id(), tenant.displayName(),
                     tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName(),
-                    java.time.OffsetDateTime.ofInstant(tenant.createdAt(), java.time.ZoneOffset.UTC)))
+                    OffsetDateTime.ofInstant(tenant.createdAt(), ZoneOffset.UTC)))
                 .compose(r -> versions.isEmpty() ? Future.succeededFuture()
                     : conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).executeBatch(versions.stream().map(TenantStore::keyVersionTuple).toList()))
                 .map(r -> new RestoreOutcome(false, new JsonArray()));
@@ -177,20 +182,20 @@ public final class TenantStore {
           }
           Row current = rows.iterator().next();
           TenantState stateHere = TenantState.fromWireName(current.getString("state"));
-          java.time.Instant lastChange = current.getOffsetDateTime("updated_at").toInstant();
+          Instant lastChange = current.getOffsetDateTime("updated_at").toInstant();
           return conn.preparedQuery(TenantSql.VERSIONS_FOR_RESTORE).execute(Tuple.of(tenant.id()))
               .compose(here -> merge(conn, tenant, versions, stateHere, here, reflects, lastChange, force));
         }));
   }
 
   private static Future<RestoreOutcome> merge(SqlConnection conn, Tenant tenant, List<KeyVersion> versions, TenantState stateHere,
-                                              RowSet<Row> here, java.time.Instant reflects, java.time.Instant lastChange,
+                                              RowSet<Row> here, Instant reflects, Instant lastChange,
                                               boolean force) {
     Map<Integer, Row> byVersion = new HashMap<>();
     here.forEach(r -> byVersion.put(r.getInteger("version"), r));
     boolean packageHasActive = versions.stream().anyMatch(v -> v.state() == KeyVersionState.ACTIVE
         && (byVersion.get(v.version()) == null || !KeyVersionState.DESTROYED.wireName().equals(byVersion.get(v.version()).getString("state"))));
-    java.util.Set<Integer> inPackage = new java.util.HashSet<>();
+    Set<Integer> inPackage = new HashSet<>();
     JsonArray changes = new JsonArray();
     List<Tuple> inserts = new ArrayList<>();
     List<Tuple> retainFirst = new ArrayList<>();
@@ -262,7 +267,7 @@ public final class TenantStore {
   }
 
   /** When the tenant last changed here (database time), if it exists. */
-  public Future<Optional<java.time.Instant>> lastChange(String tenantId) {
+  public Future<Optional<Instant>> lastChange(String tenantId) {
     return pool.preparedQuery(TenantSql.LAST_CHANGE).execute(Tuple.of(tenantId)).map(rows -> rows.iterator().hasNext()
         ? Optional.of(rows.iterator().next().getOffsetDateTime("updated_at").toInstant()) : Optional.empty());
   }
@@ -420,11 +425,11 @@ public final class TenantStore {
   }
 
   /** The tenants named, or all ({@code all}), in id order; inside the caller's transaction when {@code client} is one. */
-  public Future<java.util.List<AdminContact>> adminContacts(SqlClient client, boolean all, java.util.List<String> ids) {
+  public Future<List<AdminContact>> adminContacts(SqlClient client, boolean all, List<String> ids) {
     return client.preparedQuery(TenantSql.ADMIN_CONTACTS)
         .execute(Tuple.tuple().addBoolean(all).addArrayOfString(ids.toArray(new String[0])))
         .map(rows -> {
-          java.util.List<AdminContact> tenants = new java.util.ArrayList<>();
+          List<AdminContact> tenants = new ArrayList<>();
           rows.forEach(r -> tenants.add(new AdminContact(r.getString("id"), r.getString("admin_email"),
               "cancelled".equals(r.getString("state")))));
           return tenants;

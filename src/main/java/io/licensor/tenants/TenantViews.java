@@ -1,6 +1,7 @@
 package io.licensor.tenants;
 
 import com.nimbusds.jose.jwk.JWK;
+import io.licensor.keys.KeyOrigin;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
 import io.vertx.core.json.JsonArray;
@@ -22,7 +23,7 @@ public final class TenantViews {
         .put("state", v.state().wireName())
         .put("algorithm", v.algorithm().wireName())
         .put("origin", v.origin().wireName())
-        .put("exportable", v.origin() != io.licensor.keys.KeyOrigin.BYOK)
+        .put("exportable", v.origin() != KeyOrigin.BYOK)
         .put("createdAt", v.createdAt().toString());
     if (v.state() != KeyVersionState.DESTROYED) {
       key.put("jwk", jwk(v.publicJwk()));

@@ -14,14 +14,17 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -65,7 +68,7 @@ public final class Certificates {
       }
       return new JcaX509CertificateConverter().getCertificate(
           builder.build(new JcaContentSignerBuilder(signatureAlgorithm(issuerKey)).build(issuerKey)));
-    } catch (GeneralSecurityException | OperatorCreationException | java.io.IOException e) {
+    } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
       throw new IllegalStateException("cannot make a certificate for " + subject, e);
     }
   }
@@ -78,8 +81,8 @@ public final class Certificates {
   /** A fresh EC P-256 key pair. */
   public static KeyPair newEcKeyPair() {
     try {
-      java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
-      g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"), RANDOM);
+      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+      g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
       return g.generateKeyPair();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);

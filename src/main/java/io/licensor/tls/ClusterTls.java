@@ -14,12 +14,14 @@ import org.bouncycastle.math.ec.ECPoint;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPrivateKeySpec;
 import java.security.spec.ECPublicKeySpec;
@@ -79,8 +81,8 @@ public final class ClusterTls {
       // 384 bits reduced mod n-1, plus 1: uniform enough (bias < 2^-128) and never 0
       BigInteger d = new BigInteger(1, okm).mod(n.subtract(BigInteger.ONE)).add(BigInteger.ONE);
       ECPoint q = curve.getG().multiply(d).normalize();
-      java.security.AlgorithmParameters parameters = java.security.AlgorithmParameters.getInstance("EC");
-      parameters.init(new java.security.spec.ECGenParameterSpec("secp256r1"));
+      AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
+      parameters.init(new ECGenParameterSpec("secp256r1"));
       ECParameterSpec spec = parameters.getParameterSpec(ECParameterSpec.class);
       KeyFactory factory = KeyFactory.getInstance("EC");
       PrivateKey privateKey = factory.generatePrivate(new ECPrivateKeySpec(d, spec));

@@ -2,24 +2,29 @@ package io.licensor.tls;
 
 import io.licensor.config.ConfigException;
 import io.licensor.config.LicensorConfig;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.Signature;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
@@ -84,7 +89,7 @@ public record ServerCertificate(String certificatePem, String keyPem, String fin
     if (Files.exists(certFile) && Files.exists(keyFile)) {
       String certPem = Files.readString(certFile, StandardCharsets.US_ASCII);
       X509Certificate cert = firstCertificate(certPem, "dataDir");
-      if (cert.getNotAfter().after(Date.from(java.time.Instant.now().plus(Duration.ofDays(1))))) {
+      if (cert.getNotAfter().after(Date.from(Instant.now().plus(Duration.ofDays(1))))) {
         return new ServerCertificate(certPem, Files.readString(keyFile, StandardCharsets.US_ASCII),
             Certificates.fingerprint(cert), "self-signed for localhost, " + certFile);
       }
@@ -96,7 +101,7 @@ public record ServerCertificate(String certificatePem, String keyPem, String fin
     String keyPem = Certificates.pem(pair.getPrivate());
     Path tmpKey = Files.createTempFile(dir, "key", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(tmpKey, keyPem, StandardCharsets.US_ASCII);
-    Files.move(tmpKey, keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmpKey, keyFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     String certPem = Certificates.pem(cert);
     Files.writeString(certFile, certPem, StandardCharsets.US_ASCII);
     return new ServerCertificate(certPem, keyPem, Certificates.fingerprint(cert), "self-signed for localhost, new, " + certFile);
@@ -104,8 +109,8 @@ public record ServerCertificate(String certificatePem, String keyPem, String fin
 
   static X509Certificate firstCertificate(String pem, String setting) {
     try {
-      Collection<? extends java.security.cert.Certificate> certs = CertificateFactory.getInstance("X.509")
-          .generateCertificates(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+      Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
       if (certs.isEmpty()) {
         throw new ConfigException(setting + ": holds no PEM certificate");
       }
@@ -144,7 +149,7 @@ public record ServerCertificate(String certificatePem, String keyPem, String fin
       verifier.initVerify(cert.getPublicKey());
       verifier.update(challenge);
       return verifier.verify(signature);
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (GeneralSecurityException e) {
       return false;
     }
   }

@@ -5,18 +5,20 @@ import org.bouncycastle.crypto.threshold.ShamirSecretSplitter;
 import org.bouncycastle.crypto.threshold.ShamirSplitSecret;
 import org.bouncycastle.crypto.threshold.ShamirSplitSecretShare;
 
-import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The security world and its administrator card set. The world key (AES-256) is split with
@@ -50,8 +52,21 @@ public final class AdminCards {
         throw new WorldException("card passphrases must have at least " + MIN_PASSPHRASE + " characters");
       }
     }
-    byte[] key = new byte[32];
-    RANDOM.nextBytes(key);
+    // with a quorum above one, the world key is the secret of a fresh Shamir split (a random one, as it would be anyway)
+    ShamirSplitSecret split = null;
+    byte[] key;
+    try {
+      if (quorum == 1) {
+        key = new byte[32];
+        RANDOM.nextBytes(key);
+      } else {
+        split = new ShamirSecretSplitter(ShamirSecretSplitter.Algorithm.AES, ShamirSecretSplitter.Mode.Table, 32, RANDOM)
+            .split(quorum, cards);
+        key = split.getSecret();
+      }
+    } catch (IOException e) {
+      throw new WorldException("splitting the world key failed");
+    }
     byte[] id = new byte[8];
     RANDOM.nextBytes(id);
     String worldId = "w" + HexFormat.of().formatHex(id);
@@ -63,16 +78,12 @@ public final class AdminCards {
           .put("cards", cards)
           .put("kcv", checkValue(key))
           .put("createdAt", Instant.now().toString());
-      List<JsonObject> sealed = new java.util.ArrayList<>();
+      List<JsonObject> sealed = new ArrayList<>();
       if (quorum == 1) {
         for (int i = 0; i < cards; i++) {
           sealed.add(seal(worldId, i + 1, quorum, key, passphrases.get(i)));
         }
       } else {
-        ShamirSecretSplitter splitter = new ShamirSecretSplitter(ShamirSecretSplitter.Algorithm.AES,
-            ShamirSecretSplitter.Mode.Table, 32, RANDOM);
-        @SuppressWarnings("deprecation")
-        ShamirSplitSecret split = splitter.resplit(key.clone(), quorum, cards);
         ShamirSplitSecretShare[] shares = split.getSecretShares();
         for (int i = 0; i < cards; i++) {
           byte[] share = shares[i].getEncoded();
@@ -121,7 +132,7 @@ public final class AdminCards {
     if (cards.size() < quorum) {
       throw new WorldException("world " + worldId + " needs " + quorum + " cards, got " + cards.size());
     }
-    List<byte[]> shares = new java.util.ArrayList<>();
+    List<byte[]> shares = new ArrayList<>();
     byte[] key = null;
     try {
       for (int i = 0; i < cards.size(); i++) {
@@ -178,7 +189,7 @@ public final class AdminCards {
   /** Key check value: the first 8 bytes of HMAC-SHA256(key, "licensor key check value"), hex. */
   static String checkValue(byte[] key) {
     try {
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(key, "HmacSHA256"));
       return HexFormat.of().formatHex(Arrays.copyOf(mac.doFinal("licensor key check value".getBytes(StandardCharsets.US_ASCII)), 8));
     } catch (GeneralSecurityException e) {

@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 
@@ -46,7 +48,7 @@ public final class ModuleKeyFile {
     byte[] idBytes = new byte[8];
     RANDOM.nextBytes(idBytes);
     WorldKey world = new WorldKey("w" + HexFormat.of().formatHex(idBytes), key);
-    java.util.Arrays.fill(key, (byte) 0);
+    Arrays.fill(key, (byte) 0);
     write(dataDir, world, passphrase);
     return world;
   }
@@ -100,8 +102,8 @@ public final class ModuleKeyFile {
     Files.deleteIfExists(tmp);
     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(tmp, json.encodePrettily(), StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    java.util.Arrays.fill(key, (byte) 0);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    Arrays.fill(key, (byte) 0);
   }
 
   /** Whether the data directory's module key is sealed under a passphrase (false: in the clear, or none). */
@@ -132,11 +134,11 @@ public final class ModuleKeyFile {
     try {
       Path file = pathIn(dataDir);
       Path aside = file.resolveSibling("module.key.unsealed");
-      Files.move(file, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
       try {
         write(dataDir, world, passphrase);
       } catch (IOException | RuntimeException e) {
-        Files.move(aside, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE);
         throw e;
       }
       // the old file held the key in the clear: overwrite it before it goes
@@ -178,7 +180,7 @@ public final class ModuleKeyFile {
     try {
       return new WorldKey(worldId, bytes);
     } finally {
-      java.util.Arrays.fill(bytes, (byte) 0);
+      Arrays.fill(bytes, (byte) 0);
     }
   }
 }

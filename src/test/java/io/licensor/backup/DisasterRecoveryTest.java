@@ -1,10 +1,13 @@
 package io.licensor.backup;
 
+import io.licensor.Main;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.identity.Principal;
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
 import io.licensor.support.RmsClient;
+import io.licensor.support.SecretLedger;
+import io.licensor.support.Secrets;
 import io.licensor.support.TestDatabase;
 import io.licensor.support.TestNode;
 import io.licensor.world.AdminCards;
@@ -17,6 +20,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
@@ -64,7 +69,7 @@ class DisasterRecoveryTest {
     List<char[]> pass = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {
       pass.add(("admin card passphrase " + i).toCharArray());
-      io.licensor.support.SecretLedger.password("admin card passphrase " + i);
+      SecretLedger.password("admin card passphrase " + i);
     }
     AdminCards.NewWorld world = AdminCards.create(3, pass);
     Path dataA = dir.resolve("a");
@@ -109,7 +114,7 @@ class DisasterRecoveryTest {
       assertThat(a.http.get("/v1/tenants/dr-one/backup", idps.get("dr-one").token("u", List.of())).status()).isEqualTo(403);
     }
     assertThat(backups.get("dr-three").getJsonArray("keys")).hasSize(1);
-    io.licensor.support.Secrets.assertNoPkcs8(backups.toString(), byokPkcs8);
+    Secrets.assertNoPkcs8(backups.toString(), byokPkcs8);
 
     // the disaster: database and data directory gone
     TestDatabase.drop(dbA);
@@ -168,7 +173,7 @@ class DisasterRecoveryTest {
           .anyMatch(ev -> "tenant.restore".equals(((JsonObject) ev).getString("action")))).isTrue();
       String dump = TestDatabase.text(dbB, "SELECT string_agg(t::text, E'\\n') FROM key_versions t")
           + TestDatabase.text(dbB, "SELECT string_agg(t::text, E'\\n') FROM tenants t");
-      io.licensor.support.Secrets.assertNoPkcs8(dump, byokPkcs8);
+      Secrets.assertNoPkcs8(dump, byokPkcs8);
     }
 
     // the drill: a scratch instance restores the packages and licenses under every version
@@ -185,12 +190,12 @@ class DisasterRecoveryTest {
       Files.writeString(f, e.getValue().encodePrettily());
       drill.addAll(List.of("--backup", f.toString()));
     }
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream previous = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream previous = System.out;
     int code;
     try {
-      System.setOut(new java.io.PrintStream(out, true));
-      code = new picocli.CommandLine(new io.licensor.Main()).execute(drill.toArray(new String[0]));
+      System.setOut(new PrintStream(out, true));
+      code = new picocli.CommandLine(new Main()).execute(drill.toArray(new String[0]));
     } finally {
       System.setOut(previous);
     }

@@ -14,7 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,7 +52,7 @@ class RestoreRollbackTest {
   /** A node of its own (database and data directory) holding the fixture's security world. */
   static TestNode start(String name) {
     String db = TestDatabase.freshDatabaseUrl();
-    java.nio.file.Path dir = world.dataDir(name);
+    Path dir = world.dataDir(name);
     JsonObject settings = new JsonObject().put("dataDir", dir.toString())
         .put("http", new JsonObject().put("port", 0).put("instances", 1))
         .put("database", new JsonObject().put("url", db));
@@ -71,10 +74,10 @@ class RestoreRollbackTest {
   }
 
   /** kid → state, as GET /v1/tenants/{tid} shows them. */
-  static java.util.Map<String, String> states(String tenant) {
+  static Map<String, String> states(String tenant) {
     JsonArray keys = node.http.get("/v1/tenants/" + tenant, op()).json().getJsonArray("keys");
     return keys.stream().map(o -> (JsonObject) o)
-        .collect(Collectors.toMap(k -> k.getString("kid"), k -> k.getString("state"), (x, y) -> x, java.util.TreeMap::new));
+        .collect(Collectors.toMap(k -> k.getString("kid"), k -> k.getString("state"), (x, y) -> x, TreeMap::new));
   }
 
   static List<JsonObject> restoreEvents(String tenant) {
@@ -93,7 +96,7 @@ class RestoreRollbackTest {
     assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
     assertThat(refused.slug()).isEqualTo("backup-outdated");
     assertThat(refused.json().getString("detail")).contains("roll-a:2").contains("force=true");
-    assertThat(states("roll-a")).containsExactly(java.util.Map.entry("roll-a:1", "retained"), java.util.Map.entry("roll-a:2", "active"));
+    assertThat(states("roll-a")).containsExactly(Map.entry("roll-a:1", "retained"), Map.entry("roll-a:2", "active"));
     assertThat(node.http.get("/v1/tenants/roll-a/keys/current", op()).json().getString("kid")).isEqualTo("roll-a:2");
   }
 
@@ -111,7 +114,7 @@ class RestoreRollbackTest {
 
     Http.Response forced = restore(old, "?replace=true&force=true");
     assertThat(forced.status()).as(forced.toString()).isEqualTo(200);
-    assertThat(states("roll-b")).containsExactly(java.util.Map.entry("roll-b:1", "active"), java.util.Map.entry("roll-b:2", "retained"));
+    assertThat(states("roll-b")).containsExactly(Map.entry("roll-b:1", "active"), Map.entry("roll-b:2", "retained"));
     // content under the version the package lacked still licenses
     Http.Response license = node.http.post("/v1/tenants/roll-b/licenses", bob, new JsonObject().put("publishingLicense", underV2)
         .put("recipientKey", RmsClient.publicJwk(RmsClient.recipientKey(false))));
@@ -163,6 +166,6 @@ class RestoreRollbackTest {
       assertThat(conflict.status()).as(conflict.toString()).isEqualTo(409);
       assertThat(conflict.slug()).isEqualTo("backup-conflict");
     }
-    assertThat(states("roll-d")).containsExactly(java.util.Map.entry("roll-d:1", "active"));
+    assertThat(states("roll-d")).containsExactly(Map.entry("roll-d:1", "active"));
   }
 }

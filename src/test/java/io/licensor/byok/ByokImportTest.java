@@ -4,6 +4,7 @@ import io.licensor.Main;
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
 import io.licensor.support.RmsClient;
+import io.licensor.support.Secrets;
 import io.licensor.support.TestDatabase;
 import io.licensor.support.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -20,10 +21,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -201,7 +206,7 @@ class ByokImportTest {
   @DisplayName("a 256-bit key on another curve (secp256k1, brainpoolP256r1) is not an EC-P256 key: 400 byok-key-not-allowed")
   void otherCurvesAreNotP256() throws Exception {
     for (String curve : List.of("secp256k1", "brainpoolP256r1")) {
-      String id = "curve-" + curve.toLowerCase(java.util.Locale.ROOT);
+      String id = "curve-" + curve.toLowerCase(Locale.ROOT);
       JsonObject kek = kek(id, node.operatorToken());
       JsonObject file = wrapWithOpenssl(id, id, kek, List.of("-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:" + curve),
           "SHA-256", true);
@@ -259,20 +264,20 @@ class ByokImportTest {
     assertRefused("errs", good, "RSA-2048", "byok-kek-expired");
   }
 
-  private static java.security.PublicKey publicKey(String tenant) throws Exception {
+  private static PublicKey publicKey(String tenant) throws Exception {
     String pem = Files.readString(dir.resolve(tenant + "-kek.pem")).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-    return java.security.KeyFactory.getInstance("RSA")
-        .generatePublic(new java.security.spec.X509EncodedKeySpec(Base64.getDecoder().decode(pem)));
+    return KeyFactory.getInstance("RSA")
+        .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(pem)));
   }
 
   /** The whole database as text (every row of every table): no trace of the private key's PKCS#8. */
   static void assertNoPrivateKeyInDatabase(byte[] pkcs8) {
-    io.licensor.support.Secrets.assertNoPkcs8(dumpAll(), pkcs8);
+    Secrets.assertNoPkcs8(dumpAll(), pkcs8);
   }
 
   static String dumpAll() {
     StringBuilder all = new StringBuilder();
-    for (String table : List.of("tenants", "key_versions", "byok_keks", "audit_events", "audit_heads", "schema_migrations")) {
+    for (String table : List.of("tenants", "key_versions", "byok_keks", "audit_events", "audit_heads", "flyway_schema_history")) {
       all.append(TestDatabase.text(node.databaseUrl, "SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM " + table + " t"));
     }
     return all.toString();

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,7 +44,7 @@ public final class Cli {
   }
 
   /** Runs with an empty environment. */
-  public static Result run(java.util.List<String> args) {
+  public static Result run(List<String> args) {
     return new Cli().run(args.toArray(String[]::new));
   }
 

@@ -1,12 +1,13 @@
 package io.licensor.cluster;
 
+import io.licensor.config.ConfigLoader;
 import io.licensor.support.ClusterFixture;
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
-import io.licensor.support.TestTime;
 import io.licensor.support.Licensing;
 import io.licensor.support.TestDatabase;
 import io.licensor.support.TestNode;
+import io.licensor.support.TestTime;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -212,9 +214,9 @@ class ClusterTest {
     String pl = Licensing.publishOk(a.http, "partial", idp, "doc");
     // A bare clustered Vert.x joins A and B's cluster: a member that runs no licensor, so it never confirms.
     int[] port = ClusterFixture.freePorts(1);
-    var hz = io.licensor.cluster.ClusterSetup.hazelcastConfig(io.licensor.config.ConfigLoader.load(
+    var hz = ClusterSetup.hazelcastConfig(ConfigLoader.load(
         cluster.settings("bare", cluster.dataDir("bare"), 0, cluster.clusterName, port[0],
-            ClusterFixture.members(port[0], a.node.clusterPort(), b.node.clusterPort()), 60), java.util.Map.of()));
+            ClusterFixture.members(port[0], a.node.clusterPort(), b.node.clusterPort()), 60), Map.of()));
     VertxOptions options = new VertxOptions();
     options.getEventBusOptions().setHost("127.0.0.1");
     Vertx bare = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz)).buildClustered()

@@ -1,5 +1,6 @@
 package io.licensor.config;
 
+import io.licensor.cluster.ClusterSetup;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,7 +52,7 @@ class ConfigLoaderTest {
   @Test
   @DisplayName("development mode (a local issuer of any token) is refused unless http.host is loopback")
   void devModeOnLoopbackOnly() {
-    for (String host : java.util.List.of("0.0.0.0", "::", "192.0.2.10")) {
+    for (String host : List.of("0.0.0.0", "::", "192.0.2.10")) {
       assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_DEV_ENABLED", "true", "LICENSOR_HTTP_HOST", host)))
           .as(host).hasMessageContaining("dev.enabled").hasMessageContaining("loopback");
     }
@@ -60,18 +62,18 @@ class ConfigLoaderTest {
 
   @Test
   @DisplayName("a cluster needs a shared database, and the SMTP password stays out of the file")
-  void clusterAndMailSettings(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+  void clusterAndMailSettings(@TempDir Path dir) throws Exception {
     assertThatThrownBy(() -> ConfigLoader.load(new JsonObject().put("cluster", new JsonObject().put("enabled", true)), Map.of()))
         .hasMessageContaining("cluster.enabled").hasMessageContaining("database.url");
     LicensorConfig clustered = ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_CLUSTER_ENABLED", "true",
         "LICENSOR_DATABASE_URL", "postgresql://db.internal:5432/licensor", "LICENSOR_CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2"));
     assertThat(clustered.clusterEnabled()).isTrue();
-    var hz = io.licensor.cluster.ClusterSetup.hazelcastConfig(clustered);
+    var hz = ClusterSetup.hazelcastConfig(clustered);
     assertThat(hz.getNetworkConfig().getJoin().getTcpIpConfig().getMembers()).containsExactly("10.0.0.1:5701", "10.0.0.2");
     assertThat(hz.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
     assertThat(hz.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
     Path file = dir.resolve("licensor.json");
-    java.nio.file.Files.writeString(file, new JsonObject().put("mail", new JsonObject().put("password", "hunter2")).encode());
+    Files.writeString(file, new JsonObject().put("mail", new JsonObject().put("password", "hunter2")).encode());
     assertThatThrownBy(() -> ConfigLoader.fromFileAndEnv(file, Map.of()))
         .hasMessageContaining("mail.password").hasMessageContaining("LICENSOR_MAIL_PASSWORD").hasMessageNotContaining("hunter2");
     assertThat(ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_MAIL_PASSWORD", "from-env")).mailPassword()).isEqualTo("from-env");

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -169,16 +171,16 @@ class EmbeddedDatabaseCustodyTest {
   @DisplayName("on an external PostgreSQL, the minimal grants of docs/operations.md run a node, and that role reads no file")
   void externalDatabaseWithMinimalGrants(@TempDir Path dir) throws Exception {
     String admin = TestDatabase.freshDatabaseUrl();
-    String suffix = java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     String role = "licensor_" + suffix;
-    String password = "pw" + suffix + java.util.UUID.randomUUID().toString().replace("-", "");
+    String password = "pw" + suffix + UUID.randomUUID().toString().replace("-", "");
     SecretLedger.password(password);
     // docs/operations.md, "The database", with this test's role and database names
     TestDatabase.execute(admin, "CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'"
         + " NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS");
     TestDatabase.execute(admin, "CREATE DATABASE " + role + " OWNER " + role);
     TestDatabase.execute(admin, "REVOKE CONNECT, TEMPORARY ON DATABASE " + role + " FROM PUBLIC");
-    java.net.URI server = java.net.URI.create(admin);
+    URI server = URI.create(admin);
     String url = "postgresql://" + role + ":" + password + "@" + server.getHost() + ":" + server.getPort() + "/" + role;
     JsonObject settings = embedded(dir, 0).put("database", new JsonObject().put("url", url));
     try (TestNode external = TestNode.start(settings, dir, url, Issuer.rsa("https://operators.test"))) {

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -90,7 +91,7 @@ class RunbooksTest {
   void runbooksRun() throws Exception {
     Runbooks runbooks = parse(Files.readString(GUIDE));
     Path data = work.resolve("data");
-    Map<String, String> env = new java.util.HashMap<>(Map.of(
+    Map<String, String> env = new HashMap<>(Map.of(
         "LICENSOR_DEV_ENABLED", "true",
         "LICENSOR_DATA_DIR", data.toString(),
         "LICENSOR_LOG_LEVEL", "WARN",

@@ -1,5 +1,6 @@
 package io.licensor.faults;
 
+import io.licensor.support.ClusterFixture;
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
 import io.licensor.support.Licensing;
@@ -9,6 +10,8 @@ import io.vertx.core.json.JsonObject;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -32,11 +35,11 @@ class DatabaseOutageTest {
   record Outcome(long atNanos, int status, String slug, long millis) {
   }
 
-  @org.junit.jupiter.params.ParameterizedTest(name = "durable key-use records: {0}")
-  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  @ParameterizedTest(name = "durable key-use records: {0}")
+  @ValueSource(booleans = {true, false})
   @DisplayName("PostgreSQL stopped under load: 503 fast, readiness down; back: full service, no audit record lost")
   void stopAndRestartUnderLoad(boolean durable, @TempDir Path pgData) throws Exception {
-    int port = io.licensor.support.ClusterFixture.freePorts(1)[0];
+    int port = ClusterFixture.freePorts(1)[0];
     EmbeddedPostgres pg = postgres(pgData, port);
     String url = "postgresql://postgres@127.0.0.1:" + port + "/postgres";
     JsonObject settings = new JsonObject()

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -142,8 +143,8 @@ class FrozenNodeTest {
     }
     long licensed = after.stream().filter(x -> x.status() == 200).count();
     System.out.printf("after the cancel returned, C answered %d request(s): %d with 200, %s%n", after.size(), licensed,
-        after.stream().collect(java.util.stream.Collectors.groupingBy(x -> x.status() + " " + x.slug(),
-            java.util.stream.Collectors.counting())));
+        after.stream().collect(Collectors.groupingBy(x -> x.status() + " " + x.slug(),
+            Collectors.counting())));
     assertThat(after).as("C answered again once thawed").isNotEmpty();
     assertThat(licensed).as("use licenses C issued for the cancelled tenant after the cancel returned").isZero();
     assertThat(after.get(after.size() - 1).slug()).isEqualTo("subscription-cancelled");

@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -155,8 +156,8 @@ class PartitionedNodeTest {
     long licensed = after.stream().filter(x -> x.status() == 200).count();
     System.out.printf("C, partitioned: %d license(s) before the cancel returned; after it %d answer(s), %d with 200: %s%n",
         before.stream().filter(x -> x.status() == 200).count(), after.size(), licensed,
-        after.stream().collect(java.util.stream.Collectors.groupingBy(x -> x.status() + " " + x.slug(),
-            java.util.stream.Collectors.counting())));
+        after.stream().collect(Collectors.groupingBy(x -> x.status() + " " + x.slug(),
+            Collectors.counting())));
     assertThat(before.stream().filter(x -> x.status() == 200).count()).as("C licensed before").isPositive();
     assertThat(after).as("C kept answering (its clients and database are reachable)").isNotEmpty();
     assertThat(licensed).as("use licenses C issued for the cancelled tenant after the cancel returned").isZero();

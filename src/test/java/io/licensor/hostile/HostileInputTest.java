@@ -5,27 +5,30 @@ import io.licensor.support.Issuer;
 import io.licensor.support.Licensing;
 import io.licensor.support.RmsClient;
 import io.licensor.support.TestNode;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,7 +69,7 @@ class HostileInputTest {
   }
 
   static String describe(Object value) {
-    String text = value instanceof byte[] b ? "bytes " + java.util.HexFormat.of().formatHex(b) : String.valueOf(value);
+    String text = value instanceof byte[] b ? "bytes " + HexFormat.of().formatHex(b) : String.valueOf(value);
     return text.length() > 80 ? text.substring(0, 80) + "..." : text;
   }
 
@@ -174,7 +177,7 @@ class HostileInputTest {
 
   void keySubstitution(Map<String, Object> headers) {
     Issuer attacker = Issuer.ec("https://idp.test/hostile");
-    Map<String, Object> own = new java.util.HashMap<>(headers);
+    Map<String, Object> own = new HashMap<>(headers);
     own.put("jwk", attacker.publicJwk());
     String forged = attacker.signWithHeaders(idp.claims("mallory@hostile.test", List.of("tenant-admin")), own);
     assertThat(license(forged, body).status()).isEqualTo(401);
@@ -190,7 +193,7 @@ class HostileInputTest {
   }
 
   void critHeader(List<String> crit) {
-    Map<String, Object> headers = new java.util.HashMap<>();
+    Map<String, Object> headers = new HashMap<>();
     headers.put("crit", crit);
     for (String name : crit) {
       if (!name.equals("kid") && !name.equals("exp")) {
@@ -216,7 +219,7 @@ class HostileInputTest {
   }
 
   private static String jsonOf(Object value) {
-    return value instanceof String s ? new io.vertx.core.json.JsonArray().add(s).encode().replaceAll("^\\[|]$", "")
+    return value instanceof String s ? new JsonArray().add(s).encode().replaceAll("^\\[|]$", "")
         : value.toString();
   }
 

@@ -11,22 +11,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import javax.crypto.Cipher;
-import javax.crypto.KeyAgreement;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
+import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.PSSParameterSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.Cipher;
+import javax.crypto.KeyAgreement;
+import javax.crypto.spec.OAEPParameterSpec;
+import javax.crypto.spec.PSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -142,10 +147,10 @@ abstract class HsmContract {
         .extracting(e -> ((HsmException) e).reason()).isEqualTo(HsmException.Reason.NOT_EXTRACTABLE);
     GeneratedKey generated = hsm().generate(KeyAlgorithm.RSA_2048);
     byte[] pkcs8 = hsm().exportPkcs8(new KeyRef("exp:1", KeyAlgorithm.RSA_2048, generated.token()));
-    java.security.interfaces.RSAPrivateCrtKey exported = (java.security.interfaces.RSAPrivateCrtKey)
-        java.security.KeyFactory.getInstance("RSA").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8));
-    assertThat(exported.getModulus()).isEqualTo(((java.security.interfaces.RSAPublicKey) generated.publicKey()).getModulus());
-    assertThat(ExportEncryption.encryptedPem(pkcs8, KeyAlgorithm.RSA_2048, "a long password".toCharArray(), new java.security.SecureRandom()))
+    RSAPrivateCrtKey exported = (RSAPrivateCrtKey)
+        KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+    assertThat(exported.getModulus()).isEqualTo(((RSAPublicKey) generated.publicKey()).getModulus());
+    assertThat(ExportEncryption.encryptedPem(pkcs8, KeyAlgorithm.RSA_2048, "a long password".toCharArray(), new SecureRandom()))
         .startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
   }
 

@@ -11,6 +11,12 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -79,8 +85,8 @@ class HsmWorkerTest {
     GeneratedKey key = world1.generate(KeyAlgorithm.RSA_2048);
     KeyRef ref = new KeyRef("t:1", KeyAlgorithm.RSA_2048, key.token());
     assertThat(world1.load(ref)).isEqualTo(key.publicKey());
-    assertThat(key.token().encode()).doesNotContain(java.util.Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(java.util.Arrays.copyOf(key.publicKey().getEncoded(), 16)));
+    assertThat(key.token().encode()).doesNotContain(Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(Arrays.copyOf(key.publicKey().getEncoded(), 16)));
     assertThatThrownBy(() -> world2.load(ref)).isInstanceOf(HsmException.class)
         .extracting(e -> ((HsmException) e).reason()).isEqualTo(HsmException.Reason.KEY_UNAVAILABLE);
     byte[] tampered = key.token().wrapped().clone();
@@ -90,11 +96,11 @@ class HsmWorkerTest {
     assertThatThrownBy(() -> world1.load(new KeyRef("t:3", KeyAlgorithm.RSA_2048, new KeyToken("w9", key.token().wrapped()))))
         .isInstanceOf(HsmException.class).hasMessageContaining("another security world");
     // the attributes are bound to the key: marking an imported (non-extractable) key extractable is refused
-    java.security.KeyPairGenerator g;
+    KeyPairGenerator g;
     try {
-      g = java.security.KeyPairGenerator.getInstance("EC");
-      g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
-    } catch (java.security.GeneralSecurityException e) {
+      g = KeyPairGenerator.getInstance("EC");
+      g.initialize(new ECGenParameterSpec("secp256r1"));
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
     GeneratedKey imported = world1.importPrivateKey(KeyAlgorithm.EC_P256, g.generateKeyPair().getPrivate().getEncoded());
@@ -108,9 +114,9 @@ class HsmWorkerTest {
   @DisplayName("an imported (BYOK) key is not extractable from the HSM itself; a generated one is")
   void importedKeysAreNotExtractable() throws Exception {
     SoftwareHsm hsm = new SoftwareHsm(new WorldKey("w1", filled(3)), 16);
-    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
-    g.initialize(new java.security.spec.ECGenParameterSpec("secp384r1"));
-    java.security.KeyPair pair = g.generateKeyPair();
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp384r1"));
+    KeyPair pair = g.generateKeyPair();
     GeneratedKey imported = hsm.importPrivateKey(KeyAlgorithm.EC_P384, pair.getPrivate().getEncoded());
     assertThat(imported.publicKey()).isEqualTo(pair.getPublic());
     assertThatThrownBy(() -> hsm.exportPkcs8(new KeyRef("t:1", KeyAlgorithm.EC_P384, imported.token())))
@@ -124,7 +130,7 @@ class HsmWorkerTest {
 
   private static byte[] filled(int b) {
     byte[] k = new byte[32];
-    java.util.Arrays.fill(k, (byte) b);
+    Arrays.fill(k, (byte) b);
     return k;
   }
 }

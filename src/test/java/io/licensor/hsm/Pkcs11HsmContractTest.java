@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -48,7 +49,7 @@ class Pkcs11HsmContractTest extends HsmContract {
       try {
         p11.C_CloseSession(handle);
         closed++;
-      } catch (sun.security.pkcs11.wrapper.PKCS11Exception e) {
+      } catch (PKCS11Exception e) {
         // not a session
       }
     }

@@ -11,7 +11,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.MGF1ParameterSpec;
+import java.security.spec.PSSParameterSpec;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -129,9 +132,9 @@ class TokenCustodyTest {
     try (Pkcs11Hsm second = new Pkcs11Hsm(library, 0, Pkcs11Token.pin().toCharArray(), world, 1, 16)) {
       KeyRef ref = new KeyRef("t:1", KeyAlgorithm.RSA_2048, key.token());
       byte[] signature = second.sign(ref, data);
-      var verifier = java.security.Signature.getInstance("RSASSA-PSS");
-      verifier.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
-          java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+      var verifier = Signature.getInstance("RSASSA-PSS");
+      verifier.setParameter(new PSSParameterSpec("SHA-256", "MGF1",
+          MGF1ParameterSpec.SHA256, 32, 1));
       verifier.initVerify(key.publicKey());
       verifier.update(data);
       assertThat(verifier.verify(signature)).isTrue();

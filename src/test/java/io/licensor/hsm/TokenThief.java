@@ -6,8 +6,6 @@ import sun.security.pkcs11.wrapper.CK_MECHANISM;
 import sun.security.pkcs11.wrapper.PKCS11;
 import sun.security.pkcs11.wrapper.PKCS11Exception;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.SecretKeySpec;
 import java.math.BigInteger;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
@@ -15,9 +13,12 @@ import java.security.SecureRandom;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import javax.crypto.Cipher;
+import javax.crypto.spec.SecretKeySpec;
 
 import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
 
@@ -107,7 +108,7 @@ public final class TokenThief {
       String name = args[i].substring(0, args[i].indexOf('='));
       String[] parts = args[i].substring(name.length() + 1).split("\\.");
       byte[] token = Base64.getUrlDecoder().decode(parts[2]);
-      byte[] wrapped = java.util.Arrays.copyOfRange(token, 34, token.length);
+      byte[] wrapped = Arrays.copyOfRange(token, 34, token.length);
       String stolen = null;
       for (long unwrapper : worldKeys) {
         for (boolean sensitive : new boolean[] {false, true}) {

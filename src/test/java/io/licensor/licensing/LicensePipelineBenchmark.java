@@ -5,10 +5,12 @@ import io.licensor.bench.HsmBenchmark;
 import io.licensor.hsm.GeneratedKey;
 import io.licensor.hsm.Hsm;
 import io.licensor.hsm.KeyAlgorithm;
+import io.licensor.ids.Kid;
 import io.licensor.keys.KeyOrigin;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
 import io.licensor.keys.PublicJwks;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,13 +26,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import javax.crypto.SecretKey;
-import javax.crypto.spec.SecretKeySpec;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The in-process licensing pipeline on one thread, without HTTP, the database or the audit: parse
@@ -67,11 +69,11 @@ public class LicensePipelineBenchmark {
     KeyAlgorithm alg = KeyAlgorithm.fromWireName(algorithm).orElseThrow();
     GeneratedKey key = module.generate(alg);
     version = new KeyVersion("bench", 1, KeyVersionState.ACTIVE, alg, KeyOrigin.SERVICE,
-        PublicJwks.of(key.publicKey(), io.licensor.ids.Kid.of("bench", 1)), key.token(), Instant.now());
+        PublicJwks.of(key.publicKey(), Kid.of("bench", 1)), key.token(), Instant.now());
     byte[] contentKey = new byte[32];
     new SecureRandom().nextBytes(contentKey);
-    Policy policy = Policy.fromJson(new JsonObject().put("grants", new io.vertx.core.json.JsonArray()
-        .add(new JsonObject().put("principal", "*@bench.test").put("rights", new io.vertx.core.json.JsonArray().add("VIEW")))));
+    Policy policy = Policy.fromJson(new JsonObject().put("grants", new JsonArray()
+        .add(new JsonObject().put("principal", "*@bench.test").put("rights", new JsonArray().add("VIEW")))));
     publishingLicense = PublishingLicenses.seal(version, new PublishingLicenseContent("doc-1", "alice@bench.test",
         Instant.now().getEpochSecond(), contentKey, policy));
     KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");

@@ -7,6 +7,7 @@ import io.licensor.support.RmsClient;
 import io.licensor.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
 import org.jose4j.jwt.JwtClaims;
@@ -176,7 +177,7 @@ class LicensingErrorsTest {
   @DisplayName("a private key sent as the recipient key is refused and not echoed")
   void privateRecipientKeyRefused() {
     JsonObject privateJwk = new JsonObject(RmsClient.recipientKey(false).toJson(
-        org.jose4j.jwk.JsonWebKey.OutputControlLevel.INCLUDE_PRIVATE));
+        JsonWebKey.OutputControlLevel.INCLUDE_PRIVATE));
     Http.Response r = node.http.post("/v1/tenants/contoso/licenses", bob(),
         new JsonObject().put("publishingLicense", pl).put("recipientKey", privateJwk));
     assertProblem(r, 400, "invalid-request");

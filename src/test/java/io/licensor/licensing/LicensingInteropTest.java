@@ -17,6 +17,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,7 +45,7 @@ class LicensingInteropTest {
     if (node == null) {
       return; // never started (its @BeforeAll failed or was aborted)
     }
-    java.util.List<String> warnings = node.eventLoopWarnings();
+    List<String> warnings = node.eventLoopWarnings();
     node.close();
     assertThat(warnings).as("event loops never blocked while serving").isEmpty();
   }
@@ -97,7 +98,7 @@ class LicensingInteropTest {
     assertThat(published.status()).as(published.toString()).isEqualTo(201);
     assertThat(published.json().getString("kid")).isEqualTo(tenant + ":1");
     String pl = published.json().getString("publishingLicense");
-    JsonObject header = new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(pl.split("\\.")[0])));
+    JsonObject header = new JsonObject(new String(Base64.getUrlDecoder().decode(pl.split("\\.")[0])));
     assertThat(header.getString("typ")).isEqualTo("licensor-pl+jwe");
     assertThat(header.getString("enc")).isEqualTo("A256GCM");
     assertThat(header.getString("alg")).isEqualTo(algorithm.startsWith("RSA") ? "RSA-OAEP-256" : "ECDH-ES+A256KW");

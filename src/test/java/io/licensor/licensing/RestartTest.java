@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import org.jose4j.jwk.PublicJsonWebKey;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ class RestartTest {
 
   @Test
   @DisplayName("publishing licenses from before a restart license after it")
-  void earlierPublishingLicensesStillLicense(@org.junit.jupiter.api.io.TempDir Path dataDir) throws Exception {
+  void earlierPublishingLicensesStillLicense(@TempDir Path dataDir) throws Exception {
     JsonObject settings = new JsonObject()
         .put("dataDir", dataDir.toString())
         .put("http", new JsonObject().put("port", 0).put("instances", 1));

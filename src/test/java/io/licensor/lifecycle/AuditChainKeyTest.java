@@ -12,11 +12,14 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -35,7 +38,7 @@ class AuditChainKeyTest {
 
   /** As an attacker would: recompute the plain SHA-256 chain of a tenant from {@code fromSeq}, and its head. */
   static void rechainUnkeyed(String databaseUrl, String tenant, long fromSeq) throws Exception {
-    java.net.URI uri = java.net.URI.create(databaseUrl);
+    URI uri = URI.create(databaseUrl);
     String[] user = uri.getUserInfo().split(":", 2);
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(),
         user[0], user.length > 1 ? user[1] : "")) {
@@ -45,7 +48,7 @@ class AuditChainKeyTest {
         s.setString(1, tenant);
         try (ResultSet r = s.executeQuery()) {
           while (r.next()) {
-            rows.add(new Object[] {r.getLong(1), r.getObject(2, java.time.OffsetDateTime.class).toInstant(), r.getString(3),
+            rows.add(new Object[] {r.getLong(1), r.getObject(2, OffsetDateTime.class).toInstant(), r.getString(3),
                 r.getString(4), r.getString(5), r.getString(6), r.getString(7), r.getString(8), r.getString(9), r.getString(10)});
           }
         }
@@ -59,7 +62,7 @@ class AuditChainKeyTest {
         if (prev == null) {
           prev = (String) row[9];
         }
-        AuditEvent e = new AuditEvent(tenant, (java.time.Instant) row[1], (String) row[2], (String) row[3], (String) row[4],
+        AuditEvent e = new AuditEvent(tenant, (Instant) row[1], (String) row[2], (String) row[3], (String) row[4],
             (String) row[5], (String) row[6], (String) row[7], (String) row[8]);
         String hash = AuditChain.hash(e, seq, prev);
         try (PreparedStatement u = c.prepareStatement("UPDATE audit_events SET prev_hash = ?, hash = ? WHERE tenant_id = ? AND seq = ?")) {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -82,7 +83,7 @@ class AuditOutageTest {
       }
       long started = System.nanoTime();
       Throwable failure = node.node.audit().stop(600).toCompletionStage().toCompletableFuture()
-          .handle((v, err) -> err).get(10, java.util.concurrent.TimeUnit.SECONDS);
+          .handle((v, err) -> err).get(10, TimeUnit.SECONDS);
       long tookMillis = (System.nanoTime() - started) / 1_000_000;
       assertThat(failure).as("stop must not report success with records unwritten").isNotNull();
       assertThat(failure.getMessage()).isEqualTo("3 audit record(s) not written");

@@ -2,6 +2,7 @@ package io.licensor.lifecycle;
 
 import io.licensor.hsm.KeyToken;
 import io.licensor.hsm.LegacyKeyTokens;
+import io.licensor.support.ByokTransfer;
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
 import io.licensor.support.RmsClient;
@@ -50,7 +51,7 @@ class CustodyUpgradeTest {
       Http.Response kek = first.http.post("/v1/tenants/custody/byok/kek", first.operatorToken(), "");
       assertThat(kek.status()).as(kek.toString()).isEqualTo(201);
       JsonObject body = TestNode.tenantRequest("custody", "RSA-2048", idp);
-      body.getJsonObject("key").put("origin", "byok").put("byok", io.licensor.support.ByokTransfer.file(kek.json(), pair.getPrivate().getEncoded()));
+      body.getJsonObject("key").put("origin", "byok").put("byok", ByokTransfer.file(kek.json(), pair.getPrivate().getEncoded()));
       Http.Response created = first.http.post("/v1/tenants", first.operatorToken(), body);
       assertThat(created.status()).as(created.toString()).isEqualTo(201);
       assertThat(KeyToken.parse(TestDatabase.text(dbUrl, select)).beforeCustody()).as("a new import is in custody already").isFalse();

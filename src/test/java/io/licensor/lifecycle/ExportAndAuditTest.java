@@ -4,6 +4,7 @@ import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
 import io.licensor.support.RmsClient;
+import io.licensor.support.SecretLedger;
 import io.licensor.support.TestDatabase;
 import io.licensor.support.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -70,7 +71,7 @@ class ExportAndAuditTest {
     assertThat(KeyLifecycleTest.license("byok-co", idp, pl).json().getString("kid")).isEqualTo("byok-co:2");
 
     String password = "correct horse battery staple";
-    io.licensor.support.SecretLedger.password(password);
+    SecretLedger.password(password);
     List<String> tokens = List.of(KeyLifecycleTest.admin(idp), node.operatorToken(), idp.token("user@x.test", List.of()));
     int attempts = 0;
     int byRoleHolders = 0;
@@ -104,7 +105,7 @@ class ExportAndAuditTest {
   void serviceKeyExportsEncrypted(@TempDir Path dir) throws Exception {
     Issuer idp = node.createTenant("svc-co", "RSA-2048");
     String password = "a long export password";
-    io.licensor.support.SecretLedger.password(password);
+    SecretLedger.password(password);
     Http.Response byOperator = node.http.post("/v1/tenants/svc-co/keys/1/export", node.operatorToken(),
         new JsonObject().put("password", password));
     assertThat(byOperator.slug()).isEqualTo("forbidden");

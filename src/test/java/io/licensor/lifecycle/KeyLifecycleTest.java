@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -138,7 +139,7 @@ class KeyLifecycleTest {
     List<Integer> versions = all.stream().map(CompletableFuture::join)
         .peek(r -> assertThat(r.status()).as(r.toString()).isEqualTo(201))
         .map(r -> r.json().getInteger("version")).sorted().toList();
-    assertThat(versions).containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(2, 21).boxed().toList());
+    assertThat(versions).containsExactlyElementsOf(IntStream.rangeClosed(2, 21).boxed().toList());
     JsonArray keys = node.http.get("/v1/tenants/race", token).json().getJsonArray("keys");
     assertThat(keys).hasSize(21);
     assertThat(keys.stream().filter(k -> "active".equals(((JsonObject) k).getString("state"))).count()).isEqualTo(1);

@@ -3,6 +3,7 @@ package io.licensor.lifecycle;
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
 import io.licensor.support.RmsClient;
+import io.licensor.support.TestDatabase;
 import io.licensor.support.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
@@ -28,7 +29,7 @@ class PhasedRolloverTest {
   @DisplayName("B, which cached v1, publishes with v2 as soon as A's re-key returned; v1 content licenses on A and B")
   void staleNodeLearnsOfNewVersion() throws Exception {
     Issuer operators = Issuer.rsa("https://operators.test");
-    String db = io.licensor.support.TestDatabase.freshDatabaseUrl();
+    String db = TestDatabase.freshDatabaseUrl();
     Path dirA = Files.createTempDirectory("licensor-a-");
     Path dirB = Files.createTempDirectory("licensor-b-");
     JsonObject base = new JsonObject().put("http", new JsonObject().put("port", 0).put("instances", 1))

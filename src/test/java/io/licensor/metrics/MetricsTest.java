@@ -3,6 +3,7 @@ package io.licensor.metrics;
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
 import io.licensor.support.Licensing;
+import io.licensor.support.RmsClient;
 import io.licensor.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,8 +29,8 @@ class MetricsTest {
       }
       // a PL whose policy grants bob nothing: 403 access-denied
       String alicesOnly = node.http.post("/v1/tenants/metered/publishing-licenses", idp.token("alice@metered.test", List.of()),
-          new JsonObject().put("contentId", "alice-only").put("contentKey", io.licensor.support.RmsClient.b64(
-              io.licensor.support.RmsClient.newContentKey())).put("policy", new JsonObject().put("grants", new JsonArray()
+          new JsonObject().put("contentId", "alice-only").put("contentKey", RmsClient.b64(
+              RmsClient.newContentKey())).put("policy", new JsonObject().put("grants", new JsonArray()
               .add(new JsonObject().put("principal", "alice@metered.test").put("rights", new JsonArray().add("VIEW"))))))
           .json().getString("publishingLicense");
       assertThat(Licensing.license(node.http, "metered", idp, alicesOnly).slug()).isEqualTo("access-denied");

@@ -8,12 +8,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -67,7 +70,7 @@ class SecretScanTest {
   @DisplayName("the scanner finds a secret written in any of the encodings, and nothing in clean text")
   void theScannerFindsWhatItShould() {
     byte[] key = new byte[32];
-    new java.security.SecureRandom().nextBytes(key);
+    new SecureRandom().nextBytes(key);
     String token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJib2IifQ.MEUCIQD1kq6Hh8w2g0hIu0sYQ8jzv2k1Hn7b5lQW3s0aZkq0AiBy";
     Scanner scanner = new Scanner(List.of(new SecretLedger.Secret(SecretLedger.Kind.CONTENT_KEY, key),
         new SecretLedger.Secret(SecretLedger.Kind.TOKEN, token.getBytes(StandardCharsets.US_ASCII)),
@@ -122,7 +125,7 @@ class SecretScanTest {
           default -> {
             // keys of 24 bytes or more: their first 24 bytes are 32 base64 characters, 48 hex digits
             if (s.value().length >= 24) {
-              byte[] head = java.util.Arrays.copyOf(s.value(), 24);
+              byte[] head = Arrays.copyOf(s.value(), 24);
               String what = s.kind() == SecretLedger.Kind.CONTENT_KEY ? "a content key" : "a private key";
               for (String encoded : List.of(Base64.getEncoder().encodeToString(head),
                   Base64.getUrlEncoder().encodeToString(head), HexFormat.of().formatHex(head))) {
@@ -139,7 +142,7 @@ class SecretScanTest {
       Matcher m = WORDS.matcher(text);
       while (m.find()) {
         String word = m.group();
-        String lower = word.toLowerCase(java.util.Locale.ROOT);
+        String lower = word.toLowerCase(Locale.ROOT);
         for (int i = 0; i + NEEDLE <= word.length(); i++) {
           check(word.substring(i, i + NEEDLE), name, found);
           check(lower.substring(i, i + NEEDLE), name, found);

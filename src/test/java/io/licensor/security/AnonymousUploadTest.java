@@ -12,8 +12,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,7 +43,7 @@ class AnonymousUploadTest {
     NodeProcess node = new NodeProcess("uploads", settings, fixture.operators).start().awaitReady(Duration.ofSeconds(120));
     try {
       byte[] body = new byte[8 * 1024 * 1024];
-      java.util.Arrays.fill(body, (byte) ' ');
+      Arrays.fill(body, (byte) ' ');
       body[0] = '{';
       body[body.length - 1] = '}';
       HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
@@ -69,7 +71,7 @@ class AnonymousUploadTest {
       assertThat(node.http.get("/health/live", null).status()).isEqualTo(200);
       assertThat(node.http.post("/v1/tenants", fixture.operators.token("ops@licensor.test", List.of("operator")),
           TestNode.tenantRequest("after-uploads", "EC-P256", Issuer.ec("https://idp.test/after-uploads"))).status()).isEqualTo(201);
-      assertThat(java.nio.file.Files.readString(node.log())).doesNotContain("OutOfMemoryError");
+      assertThat(Files.readString(node.log())).doesNotContain("OutOfMemoryError");
     } finally {
       node.stop();
     }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -98,7 +99,7 @@ class ResponseHardeningTest {
       in.write("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       in.flush();
       Thread.sleep(1500);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       // the server closed the connection: what we expect
     }
     assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();

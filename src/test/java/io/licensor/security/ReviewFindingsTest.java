@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -64,7 +65,7 @@ class ReviewFindingsTest {
   static String b64(BigInteger n) {
     byte[] bytes = n.toByteArray();
     if (bytes[0] == 0) {
-      bytes = java.util.Arrays.copyOfRange(bytes, 1, bytes.length);
+      bytes = Arrays.copyOfRange(bytes, 1, bytes.length);
     }
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }

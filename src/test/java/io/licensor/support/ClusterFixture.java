@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ public final class ClusterFixture {
     ServerSocket[] sockets = new ServerSocket[n];
     try {
       for (int i = 0; i < n; i++) {
-        sockets[i] = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         ports[i] = sockets[i].getLocalPort();
       }
       for (ServerSocket s : sockets) {

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -20,7 +21,7 @@ public final class Http {
     this.base = base;
   }
 
-  public record Response(int status, java.net.http.HttpHeaders headers, String body) {
+  public record Response(int status, HttpHeaders headers, String body) {
     public JsonObject json() {
       return new JsonObject(body);
     }

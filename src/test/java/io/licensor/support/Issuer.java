@@ -1,5 +1,6 @@
 package io.licensor.support;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.jose4j.jwk.EcJwkGenerator;
 import org.jose4j.jwk.JsonWebKey;
@@ -12,7 +13,10 @@ import org.jose4j.jwt.NumericDate;
 import org.jose4j.keys.EllipticCurves;
 import org.jose4j.lang.JoseException;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -31,7 +35,7 @@ public final class Issuer {
     this.alg = alg;
     Object d = key.toParams(JsonWebKey.OutputControlLevel.INCLUDE_PRIVATE).get("d");
     if (d instanceof String text) {
-      SecretLedger.privateKey(java.util.Base64.getUrlDecoder().decode(text));
+      SecretLedger.privateKey(Base64.getUrlDecoder().decode(text));
     }
   }
 
@@ -60,7 +64,7 @@ public final class Issuer {
   }
 
   public JsonObject jwks() {
-    return new JsonObject().put("keys", new io.vertx.core.json.JsonArray()
+    return new JsonObject().put("keys", new JsonArray()
         .add(new JsonObject(key.toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY))));
   }
 
@@ -85,17 +89,17 @@ public final class Issuer {
 
   /** A token for a tenant of a shared issuer: {@code tid} names the tenant (TestNode.sharedIssuerTenantRequest). */
   public String tenantToken(String tid, String subject, List<String> roles) {
-    return sign(new io.vertx.core.json.JsonObject(claims(subject, roles)).put("tid", tid).encode());
+    return sign(new JsonObject(claims(subject, roles)).put("tid", tid).encode());
   }
 
   /** The claims of {@link #token(String, List)}, as JSON, for hand-made tokens. */
   public String claims(String subject, List<String> roles) {
     String token = token(subject, roles);
-    return new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), java.nio.charset.StandardCharsets.UTF_8);
+    return new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8);
   }
 
   /** Signs with this issuer's key, with more protected header parameters (jwk, jku, crit, x5u...). */
-  public String signWithHeaders(String payload, java.util.Map<String, Object> headers) {
+  public String signWithHeaders(String payload, Map<String, Object> headers) {
     JsonWebSignature jws = new JsonWebSignature();
     jws.setPayload(payload);
     jws.setKey(key.getPrivateKey());
@@ -113,12 +117,12 @@ public final class Issuer {
   }
 
   /** This issuer's public JWK as a map (to put into a jwk header). */
-  public java.util.Map<String, Object> publicJwk() {
+  public Map<String, Object> publicJwk() {
     return key.toParams(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
   }
 
   /** Signs any payload with this issuer's key (for hand-made tokens). */
   public String sign(String payload) {
-    return signWithHeaders(payload, java.util.Map.of());
+    return signWithHeaders(payload, Map.of());
   }
 }

@@ -13,6 +13,7 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -58,7 +59,7 @@ class LeftoversTest {
         .hasMessageContaining("left running").hasMessageContaining(startedInProcess.http.base());
     assertThat(startedInProcess.running()).isFalse();
     assertThatThrownBy(() -> startedInProcess.http.get("/health/live", null)).as("the node no longer answers")
-        .hasCauseInstanceOf(java.net.ConnectException.class);
+        .hasCauseInstanceOf(ConnectException.class);
   }
 
   @Test

@@ -2,7 +2,9 @@ package io.licensor.support;
 
 import org.junit.jupiter.api.Assumptions;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,8 +37,8 @@ public final class NetNamespace implements AutoCloseable {
     String reason = null;
     if (!"root".equals(System.getProperty("user.name"))) {
       reason = "network-namespace tests need root";
-    } else if (!new java.io.File("/usr/sbin/ip").exists() && !new java.io.File("/sbin/ip").exists()
-        && !new java.io.File("/usr/bin/ip").exists()) {
+    } else if (!new File("/usr/sbin/ip").exists() && !new File("/sbin/ip").exists()
+        && !new File("/usr/bin/ip").exists()) {
       reason = "network-namespace tests need iproute2 (ip)";
     }
     if (reason != null) {
@@ -120,7 +122,7 @@ public final class NetNamespace implements AutoCloseable {
         throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
       }
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

@@ -1,8 +1,8 @@
 package io.licensor.support;
 
-import io.licensor.node.Licensor;
 import io.licensor.config.ConfigLoader;
 import io.licensor.config.LicensorConfig;
+import io.licensor.node.Licensor;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,8 +11,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,7 +47,7 @@ public final class TestNode implements AutoCloseable, Leftovers.Running {
   }
 
   /** Event-loop blocked-thread warnings since this node was up. */
-  public java.util.List<String> eventLoopWarnings() {
+  public List<String> eventLoopWarnings() {
     return BlockedThreadWatch.eventLoopWarningsSince(startMark);
   }
 
@@ -96,7 +98,7 @@ public final class TestNode implements AutoCloseable, Leftovers.Running {
     if (!world.containsKey("allowUnsealed")) {
       full.put("world", world.put("allowUnsealed", true));
     }
-    Map<String, String> variables = new java.util.HashMap<>(env);
+    Map<String, String> variables = new HashMap<>(env);
     if ("pkcs11".equals(System.getenv("LICENSOR_TEST_HSM"))) {
       variables.putIfAbsent("LICENSOR_HSM_PKCS11_PIN", Pkcs11Token.pin());
     }
@@ -108,7 +110,7 @@ public final class TestNode implements AutoCloseable, Leftovers.Running {
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setWarningExceptionTime(100)
         .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
-    java.util.concurrent.CompletableFuture<Licensor> starting = Licensor.start(config, options).toCompletionStage().toCompletableFuture();
+    CompletableFuture<Licensor> starting = Licensor.start(config, options).toCompletionStage().toCompletableFuture();
     try {
       return new TestNode(starting.get(TestTime.scaledMillis(120_000), TimeUnit.MILLISECONDS), operators, dataDir, dbUrl);
     } catch (Exception e) {

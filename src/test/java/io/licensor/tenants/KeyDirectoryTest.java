@@ -2,9 +2,12 @@ package io.licensor.tenants;
 
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PreparedQuery;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Proxy;
+import java.net.ConnectException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -34,22 +37,22 @@ class KeyDirectoryTest {
       while (root.getCause() != null && root.getCause() != root) {
         root = root.getCause();
       }
-      assertThat(root).as("lookup " + i + ": " + cause).isInstanceOf(java.net.ConnectException.class);
+      assertThat(root).as("lookup " + i + ": " + cause).isInstanceOf(ConnectException.class);
       assertThat(queries.get()).as("queries after lookup " + i).isEqualTo(i);
     }
   }
 
   /** A Pool (a dynamic proxy) whose prepared queries answer with an already failed future, counting them. */
   static Pool failingAtOnce(AtomicInteger queries) {
-    Object query = java.lang.reflect.Proxy.newProxyInstance(KeyDirectoryTest.class.getClassLoader(),
-        new Class<?>[] {io.vertx.sqlclient.PreparedQuery.class}, (proxy, method, args) -> {
+    Object query = Proxy.newProxyInstance(KeyDirectoryTest.class.getClassLoader(),
+        new Class<?>[] {PreparedQuery.class}, (proxy, method, args) -> {
           if (method.getName().equals("execute") || method.getName().equals("executeBatch")) {
             queries.incrementAndGet();
-            return Future.failedFuture(new java.net.ConnectException("refused"));
+            return Future.failedFuture(new ConnectException("refused"));
           }
           return null;
         });
-    return (Pool) java.lang.reflect.Proxy.newProxyInstance(KeyDirectoryTest.class.getClassLoader(), new Class<?>[] {Pool.class},
+    return (Pool) Proxy.newProxyInstance(KeyDirectoryTest.class.getClassLoader(), new Class<?>[] {Pool.class},
         (proxy, method, args) -> switch (method.getName()) {
           case "preparedQuery", "query" -> query;
           case "close" -> Future.succeededFuture();

@@ -2,9 +2,14 @@ package io.licensor.tenants;
 
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
+import io.licensor.support.RmsClient;
 import io.licensor.support.TestDatabase;
 import io.licensor.support.TestNode;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.jose4j.jwk.EcJwkGenerator;
+import org.jose4j.jwk.JsonWebKey;
+import org.jose4j.keys.EllipticCurves;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -143,14 +148,14 @@ class TenantApiTest {
     assertThat(node.http.post("/v1/tenants", op, nulKid).slug()).isEqualTo("invalid-request");
     assertThat(node.http.delete("/v1/tenants/ctl/keys/1?reason=a%00b", op).slug()).isEqualTo("invalid-request");
     // a token whose subject holds NUL: the key use is audited (with the NUL replaced), and the audit keeps flowing
-    String pl = io.licensor.support.RmsClient.publishOffline(
+    String pl = RmsClient.publishOffline(
         node.http.get("/v1/tenants/ctl/keys/current", idp.token("u@x.test", List.of())).json(),
-        io.licensor.support.RmsClient.plPayload("c", "u", io.licensor.support.RmsClient.newContentKey(),
-            new JsonObject().put("grants", new io.vertx.core.json.JsonArray().add(new JsonObject().put("principal", "*")
-                .put("rights", new io.vertx.core.json.JsonArray().add("VIEW"))))));
+        RmsClient.plPayload("c", "u", RmsClient.newContentKey(),
+            new JsonObject().put("grants", new JsonArray().add(new JsonObject().put("principal", "*")
+                .put("rights", new JsonArray().add("VIEW"))))));
     Http.Response r = node.http.post("/v1/tenants/ctl/licenses", idp.token("nul\u0000user", List.of()),
         new JsonObject().put("publishingLicense", pl).put("recipientKey",
-            io.licensor.support.RmsClient.publicJwk(io.licensor.support.RmsClient.recipientKey(false))));
+            RmsClient.publicJwk(RmsClient.recipientKey(false))));
     assertThat(r.status()).isEqualTo(200);
     long deadline = System.currentTimeMillis() + 5000;
     while (node.node.audit().backlog() > 0 && System.currentTimeMillis() < deadline) {
@@ -161,8 +166,8 @@ class TenantApiTest {
 
   private static String privateJwks() {
     try {
-      var k = org.jose4j.jwk.EcJwkGenerator.generateJwk(org.jose4j.keys.EllipticCurves.P256);
-      return "{\"keys\":[" + k.toJson(org.jose4j.jwk.JsonWebKey.OutputControlLevel.INCLUDE_PRIVATE) + "]}";
+      var k = EcJwkGenerator.generateJwk(EllipticCurves.P256);
+      return "{\"keys\":[" + k.toJson(JsonWebKey.OutputControlLevel.INCLUDE_PRIVATE) + "]}";
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

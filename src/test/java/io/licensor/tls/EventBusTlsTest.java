@@ -1,5 +1,6 @@
 package io.licensor.tls;
 
+import io.licensor.hsm.SoftwareHsm;
 import io.licensor.support.ClusterFixture;
 import io.licensor.support.TestNode;
 import io.licensor.world.ModuleKeyFile;
@@ -9,11 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -25,6 +21,11 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -87,7 +88,7 @@ class EventBusTlsTest {
 
   private static Identity member(WorldKey world) {
     byte[] secret;
-    try (io.licensor.hsm.SoftwareHsm hsm = new io.licensor.hsm.SoftwareHsm(world, 1)) {
+    try (SoftwareHsm hsm = new SoftwareHsm(world, 1)) {
       secret = hsm.worldMac(ClusterTls.SECRET_LABEL);
     }
     KeyPair ca = ClusterTls.caKey(world.worldId(), secret);

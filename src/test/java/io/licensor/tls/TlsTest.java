@@ -8,8 +8,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,8 +18,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -60,7 +62,7 @@ class TlsTest {
       // a client that does not trust it gets no answer at all
       assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
           URI.create("https://127.0.0.1:" + port + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString()))
-          .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+          .isInstanceOf(SSLHandshakeException.class);
       // plain HTTP on the TLS port gets no HTTP answer
       assertThatThrownBy(() -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build().send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).timeout(Duration.ofSeconds(5)).build(),
@@ -149,7 +151,7 @@ class TlsTest {
   }
 
   private static String openssl(String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("openssl"));
+    List<String> command = new ArrayList<>(List.of("openssl"));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());

@@ -9,7 +9,9 @@ import picocli.CommandLine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,7 +52,7 @@ class AdminCardsTest {
       }
     }
     assertThat(combinations).isEqualTo(10);
-    assertThat(world.worldFile().encode()).doesNotContain(java.util.Base64.getEncoder().encodeToString(expected));
+    assertThat(world.worldFile().encode()).doesNotContain(Base64.getEncoder().encodeToString(expected));
   }
 
   @Test
@@ -87,7 +89,7 @@ class AdminCardsTest {
     JsonObject worldFile = new JsonObject(Files.readString(dir.resolve("cards/world.json")));
     assertThat(worldFile.getInteger("quorum")).isEqualTo(2);
     assertThat(Files.getPosixFilePermissions(dir.resolve("cards/card-1.json"))).containsExactlyInAnyOrder(
-        java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
     Path node = dir.resolve("node");
     int tooFew = new CommandLine(new Main()).execute("world", "load", "--world", dir.resolve("cards/world.json").toString(),

@@ -14,9 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -99,7 +101,7 @@ class TokenOnlyWorldTest {
           byte[] content;
           try {
             content = Files.readAllBytes(file);
-          } catch (java.nio.file.NoSuchFileException gone) {
+          } catch (NoSuchFileException gone) {
             continue; // a temporary file of the database, gone meanwhile
           }
           scanned++;
@@ -113,7 +115,7 @@ class TokenOnlyWorldTest {
       assertThat(scanned).isGreaterThan(10);
       assertThat(holding).as("files holding the world key").isEmpty();
     } finally {
-      java.util.Arrays.fill(worldKey, (byte) 0);
+      Arrays.fill(worldKey, (byte) 0);
     }
   }
 

@@ -13,13 +13,14 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * licensor's HTTP API as the command line uses it: JSON in and out, a bearer token, and problem
  * responses (RFC 9457) turned into {@link CliException}s that say what the server said. The token
  * is sent to the configured server only, never printed.
  */
-public final class Api {
+public final class ApiClient {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -28,7 +29,7 @@ public final class Api {
   private final String token;
 
   /** {@code http} is shared ({@link CliTrust#client}): it carries the trusted certificates. */
-  Api(HttpClient http, URI base, String token) {
+  ApiClient(HttpClient http, URI base, String token) {
     this.http = http;
     this.base = base;
     this.token = token;
@@ -96,7 +97,7 @@ public final class Api {
           + " (is it running? set --server or LICENSOR_URL)");
     } catch (HttpTimeoutException e) {
       throw new CliException(CliException.UNREACHABLE, "the server at " + base + " did not answer in time");
-    } catch (javax.net.ssl.SSLHandshakeException e) {
+    } catch (SSLHandshakeException e) {
       throw new CliException(CliException.UNREACHABLE, "the server at " + base + " did not prove who it is over TLS "
           + "(its certificate is not trusted, or is not for this host name): give --cacert FILE or set LICENSOR_CA_FILE "
           + "to its certificate (a node's self-signed one is DATA_DIR/tls/cert.pem; compare the SHA-256 fingerprint it logged)");
