@@ -9,18 +9,12 @@ import io.licensor.hsm.HsmClient;
 import io.licensor.hsm.HsmException;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.hsm.KeyRef;
-import io.licensor.hsm.KeyToken;
 import io.licensor.ids.Kid;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 
 import java.security.PublicKey;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
@@ -32,22 +26,14 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class ByokService {
 
-  private static final String INSERT_KEK =
-      "INSERT INTO byok_keks (kid, tenant_id, key_token, world_id, public_pem, expires_at) VALUES ($1, $2, $3, $4, $5, $6)";
-  private static final String FIND_KEK = "SELECT tenant_id, key_token, expires_at FROM byok_keks WHERE kid = $1";
-
-  /** KEKs expired for more than a day are deleted (an import with one a day old still hears "expired"). */
-  private static final String PURGE_EXPIRED = "DELETE FROM byok_keks WHERE expires_at < now() - interval '1 day'";
-  private static final String LIVE_KEKS = "SELECT count(*) AS n FROM byok_keks WHERE tenant_id = $1 AND expires_at > now()";
-
-  private final Pool pool;
+  private final KekStore keks;
   private final HsmClient hsm;
   private final long kekTtlSeconds;
   private final int maxKeks;
   private final AuditLog audit;
 
-  public ByokService(Pool pool, HsmClient hsm, AuditLog audit, long kekTtlSeconds, int maxKeks) {
-    this.pool = pool;
+  public ByokService(KekStore keks, HsmClient hsm, AuditLog audit, long kekTtlSeconds, int maxKeks) {
+    this.keks = keks;
     this.audit = audit;
     this.hsm = hsm;
     this.kekTtlSeconds = kekTtlSeconds;
@@ -63,16 +49,15 @@ public final class ByokService {
   public Future<JsonObject> createKek(String tenantId, String by, String requestId) {
     String kid = Kid.kek(tenantId, HexFormat.of().formatHex(randomBytes(8)));
     Instant expires = Instant.now().plusSeconds(kekTtlSeconds);
-    return pool.query(PURGE_EXPIRED).execute()
-        .compose(r -> pool.preparedQuery(LIVE_KEKS).execute(Tuple.of(tenantId)))
-        .compose(rows -> rows.iterator().next().getLong("n") >= maxKeks
+    return keks.purgeExpired()
+        .compose(r -> keks.live(tenantId))
+        .compose(live -> live >= maxKeks
             ? Future.<GeneratedKey>failedFuture(Problem.LIMIT_REACHED.with("tenant '" + tenantId + "' holds " + maxKeks
                 + " unexpired key-exchange keys, the most it may (limits.maxKeks); use one, or wait for one to expire"))
             : hsm.generateKek())
         .compose(kek -> {
       String pem = pem(kek.publicKey());
-      return pool.preparedQuery(INSERT_KEK).execute(Tuple.of(kid, tenantId, kek.token().encode(), kek.token().worldId(), pem,
-              OffsetDateTime.ofInstant(expires, ZoneOffset.UTC)))
+      return keks.insert(kid, tenantId, kek.token(), pem, expires)
           .map(r -> new JsonObject().put("kid", kid).put("publicKeyPem", pem).put("algorithm", "RSA-4096")
               .put("expiresAt", expires.getEpochSecond()));
     }).compose(view -> audit.record(AuditEvent.now(tenantId, kid, by, "byok.kek", "ok", audit.node(), requestId, null))
@@ -87,17 +72,17 @@ public final class ByokService {
     } catch (ProblemException e) {
       return Future.failedFuture(e);
     }
-    return pool.preparedQuery(FIND_KEK).execute(Tuple.of(transfer.kekKid())).compose(rows -> {
-      Row row = rows.iterator().hasNext() ? rows.iterator().next() : null;
-      if (row == null || !row.getString("tenant_id").equals(tenantId)) {
+    return keks.find(transfer.kekKid()).compose(found -> {
+      KekStore.StoredKek stored = found.orElse(null);
+      if (stored == null || !stored.tenantId().equals(tenantId)) {
         return Future.failedFuture(Problem.BYOK_KEK_UNKNOWN.with("the file names key-exchange key '" + transfer.kekKid()
             + "', which this tenant does not have; request a KEK for this tenant and wrap the key for it"));
       }
-      if (row.getOffsetDateTime("expires_at").toInstant().isBefore(Instant.now())) {
+      if (stored.expiresAt().isBefore(Instant.now())) {
         return Future.failedFuture(Problem.BYOK_KEK_EXPIRED.with("key-exchange key '" + transfer.kekKid()
             + "' expired; request a new one"));
       }
-      KeyRef kek = new KeyRef(transfer.kekKid(), KeyAlgorithm.RSA_4096, KeyToken.parse(row.getString("key_token")));
+      KeyRef kek = new KeyRef(transfer.kekKid(), KeyAlgorithm.RSA_4096, stored.token());
       return hsm.importTransfer(kek, transfer.ciphertext(), transfer.oaepHash(), algorithm)
           .recover(err -> Future.failedFuture(err instanceof HsmException h ? problemOf(h) : err));
     });

@@ -45,6 +45,9 @@ public final class CryptoPolicyStore {
     return pool.withTransaction(work);
   }
 
+  private static final String PUT = "UPDATE crypto_policy SET allowed_algorithms = $1, min_rsa_bits = $2,"
+      + " updated_at = now(), updated_by = $3 WHERE id = 1";
+
   private static final String CURRENT = "SELECT allowed_algorithms, min_rsa_bits FROM crypto_policy WHERE id = 1";
 
   private static Future<CryptoPolicy> read(SqlClient client, String sql) {
@@ -62,8 +65,7 @@ public final class CryptoPolicyStore {
   /** Replaces the policy (inside the caller's transaction when {@code client} is one). */
   public Future<Void> put(SqlClient client, CryptoPolicy policy, String by) {
     String[] names = policy.allowedAlgorithms().stream().sorted().map(KeyAlgorithm::wireName).toArray(String[]::new);
-    return client.preparedQuery("UPDATE crypto_policy SET allowed_algorithms = $1, min_rsa_bits = $2, updated_at = now(),"
-            + " updated_by = $3 WHERE id = 1")
+    return client.preparedQuery(PUT)
         .execute(Tuple.of(names, policy.minRsaBits(), by)).mapEmpty();
   }
 }

@@ -278,7 +278,9 @@ final class EmbeddedDatabase {
   private static boolean earlierTablesIn(int port, String superuserPassword) throws SQLException {
     try (Connection c = DriverManager.getConnection(url(port, "postgres"), SUPERUSER, superuserPassword);
          Statement s = c.createStatement()) {
-      return exists(s, "SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'schema_migrations'");
+      // the migration history of licensor's earlier runner, or of Flyway
+      return exists(s, "SELECT 1 FROM pg_tables WHERE schemaname = 'public'"
+          + " AND tablename IN ('schema_migrations', 'flyway_schema_history')");
     }
   }
 

@@ -99,10 +99,7 @@ public final class OutboxSender extends VerticleBase {
     if (stopped || !busy.compareAndSet(false, true)) {
       return;
     }
-    pool.preparedQuery("UPDATE outbox o SET next_attempt_at = now() + interval '60 seconds', attempts = o.attempts + 1"
-            + " FROM (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= now() ORDER BY id LIMIT $1"
-            + "       FOR UPDATE SKIP LOCKED) due WHERE o.id = due.id"
-            + " RETURNING o.id, o.incident_id, o.tenant_id, o.recipient, o.subject, o.body, o.attempts")
+    pool.preparedQuery(OutboxSql.CLAIM)
         .execute(Tuple.of((long) BATCH))
         .compose(rows -> {
           List<Message> due = new ArrayList<>();
@@ -142,15 +139,14 @@ public final class OutboxSender extends VerticleBase {
             LOG.warn("outbox: e-mail {} for tenant {} not delivered (attempt {}), retry in {} s: {}", m.id(), m.tenantId(),
                 m.attempts(), backoff, reason);
           }
-          return pool.preparedQuery("UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3"
-                  + " WHERE id = $1")
+          return pool.preparedQuery(OutboxSql.RETRY_LATER)
               .execute(Tuple.of(m.id(), (double) backoff, reason.length() > 500 ? reason.substring(0, 500) : reason))
               .mapEmpty();
         });
   }
 
   private Future<Void> mark(Message m, String state) {
-    return pool.preparedQuery("UPDATE outbox SET state = $2, sent_at = now(), last_error = NULL WHERE id = $1")
+    return pool.preparedQuery(OutboxSql.MARK_DONE)
         .execute(Tuple.of(m.id(), state))
         .map(r -> {
           // Queued like key-use records: written in the next batch, not waited for here.

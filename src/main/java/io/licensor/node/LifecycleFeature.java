@@ -3,6 +3,7 @@ package io.licensor.node;
 import io.licensor.audit.AuditLog;
 import io.licensor.backup.BackupService;
 import io.licensor.byok.ByokService;
+import io.licensor.byok.KekStore;
 import io.licensor.cluster.ChangeNotices;
 import io.licensor.config.LicensorConfig;
 import io.licensor.cryptopolicy.CryptoPolicies;
@@ -27,7 +28,7 @@ record LifecycleFeature(TenantLifecycle tenants, KeyLifecycle keys, ByokService 
   static LifecycleFeature create(Vertx vertx, Pool pool, DirectoryFeature directory, HsmFeature hsm, AuditLog audit,
                                  ChangeNotices notices, LicensorConfig config) {
     HsmClient client = hsm.client();
-    ByokService byok = new ByokService(pool, client, audit, config.kekTtlSeconds(), config.maxKeks());
+    ByokService byok = new ByokService(new KekStore(pool), client, audit, config.kekTtlSeconds(), config.maxKeks());
     CryptoPolicyStore policyStore = new CryptoPolicyStore(pool);
     KeyLifecycle keys = new KeyLifecycle(vertx, directory.store(), directory.directory(), client, audit, byok, notices,
         policyStore);
