@@ -71,6 +71,7 @@ public final class ConfigLoader {
       Setting.string("database.passwordFile", null),
       Setting.integer("database.poolSize", 8, 1, 256),
       Setting.integer("database.embeddedPort", 0, 0, 65535),
+      Setting.integer("database.idleTransactionTimeoutMs", 5000, 100, 600_000),
       Setting.choice("hsm.type", "software", "software", "pkcs11"),
       Setting.string("hsm.pkcs11.library", null),
       Setting.integer("hsm.pkcs11.slotListIndex", 0, 0, 1024),

@@ -169,6 +169,15 @@ public final class LicensorConfig {
     return integer("database.poolSize");
   }
 
+  /**
+   * How long PostgreSQL lets a session of this node sit idle inside a transaction before it ends
+   * the session: a node paused mid-transaction (SIGSTOP, a VM or GC pause) then holds its row locks
+   * (an audit chain's head, a tenant row) for this long at most, not until it runs again.
+   */
+  public int databaseIdleTransactionTimeoutMs() {
+    return integer("database.idleTransactionTimeoutMs");
+  }
+
   public int embeddedDatabasePort() {
     return integer("database.embeddedPort");
   }

@@ -105,6 +105,10 @@ public final class Database {
     }
     return options.compose(connect -> {
       connect.setCachePreparedStatements(true).setPipeliningLimit(16);
+      // Startup parameters of every session: its name in pg_stat_activity, and how long it may
+      // sit idle in a transaction (a paused node's row locks are released after that long).
+      connect.addProperty("application_name", applicationName(config.nodeId()));
+      connect.addProperty("idle_in_transaction_session_timeout", Integer.toString(config.databaseIdleTransactionTimeoutMs()));
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.databasePoolSize()).setShared(false))
           .connectingTo(connect)
@@ -125,6 +129,12 @@ public final class Database {
           })
           .recover(err -> db.close().transform(x -> Future.failedFuture(err)));
     });
+  }
+
+  /** "licensor {node}", as PostgreSQL keeps it: printable ASCII, at most 63 bytes. */
+  static String applicationName(String nodeId) {
+    String name = ("licensor " + nodeId).replaceAll("[^\\x20-\\x7e]", "?");
+    return name.length() > 63 ? name.substring(0, 63) : name;
   }
 
   /**

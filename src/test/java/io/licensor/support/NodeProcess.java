@@ -15,7 +15,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -162,6 +164,39 @@ public final class NodeProcess implements Leftovers.Running {
 
   public long pid() {
     return process.pid();
+  }
+
+  /**
+   * The local ports of the process's TCP connections to {@code remotePort} on loopback (its
+   * database sessions, say, as PostgreSQL's pg_stat_activity.client_port names them): the socket
+   * inodes among its open files, looked up in /proc/net/tcp and tcp6.
+   */
+  public List<Integer> connectionPortsTo(int remotePort) {
+    Set<String> inodes = new HashSet<>();
+    try (var fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            inodes.add(target.substring(8, target.length() - 1));
+          }
+        } catch (IOException e) {
+          // closed meanwhile
+        }
+      }
+      List<Integer> ports = new ArrayList<>();
+      for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+        for (String line : Files.readAllLines(Path.of(table))) {
+          String[] f = line.trim().split("\\s+");
+          if (f.length > 9 && inodes.contains(f[9]) && f[2].endsWith(":" + String.format("%04X", remotePort))) {
+            ports.add(Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16));
+          }
+        }
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public boolean alive() {
