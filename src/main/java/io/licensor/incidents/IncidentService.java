@@ -73,7 +73,11 @@ public final class IncidentService {
     JsonObject scope = d.all() ? new JsonObject().put("all", true) : new JsonObject().put("tenants", new JsonArray(d.tenants()));
     List<TenantStore.AdminContact> affected = new ArrayList<>();
     CryptoPolicy[] raisedFrom = new CryptoPolicy[1];
-    return store.pool().withTransaction(conn -> raisePolicy(conn, d, by, raisedFrom)
+    // The usage report reads the audit (its own pool) before the transaction opens: a long read
+    // inside it would leave the session idle in the transaction (database.idleTransactionTimeoutMs).
+    Future<JsonObject> usage = d.type() == IncidentType.UNAUTHORIZED_USE
+        ? trail.usage(d.all(), d.tenants(), d.from(), d.to()) : Future.succeededFuture(null);
+    return usage.compose(usageReport -> store.pool().withTransaction(conn -> raisePolicy(conn, d, by, raisedFrom)
             .compose(v -> tenants.adminContacts(conn, d.all(), d.tenants()))
             .compose(tenants -> {
               if (!d.all() && tenants.size() != d.tenants().size()) {
@@ -84,8 +88,7 @@ public final class IncidentService {
                     + String.join(", ", unknown)));
               }
               affected.addAll(tenants);
-              return d.type() == IncidentType.UNAUTHORIZED_USE
-                  ? trail.usage(d.all(), d.tenants(), d.from(), d.to()) : Future.succeededFuture((JsonObject) null);
+              return Future.succeededFuture(usageReport);
             })
             .compose(report -> store.insert(conn, id, d.type(), scope, d.summary(), by,
                 d.type() == IncidentType.KEY_COMPROMISED || d.type() == IncidentType.ALGORITHM_WEAKNESS,
@@ -106,7 +109,7 @@ public final class IncidentService {
                 bodies.add(Notifications.body(incident, t.id()));
               }
               return items.compose(v -> store.insertMail(conn, id, ids, recipients, subjects, bodies));
-            }))
+            })))
         .compose(v -> auditDeclaration(by, id, d, affected, raisedFrom[0], requestId))
         .compose(v -> {
           nudge.run();
