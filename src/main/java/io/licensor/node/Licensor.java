@@ -195,17 +195,17 @@ public final class Licensor {
           membership.selfId(), membership.name(), membership.memberIds().size());
       clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipLog());
     }
+    // The database (an embedded PostgreSQL to start, perhaps an orphan to stop first, the
+    // migrations) comes up while the HSM and the warm-ups do: a restart is ready sooner.
+    Future<Database> started = Database.start(vertx, config).onSuccess(db -> database = db);
     Future<Prepared> prepared = vertx.executeBlocking(this::prepare);
     return prepared
         .compose(p -> HsmFeature.start(vertx, opened, config, metrics))
         .compose(h -> {
           hsm = h;
-          return Database.start(vertx, config);
+          return started;
         })
-        .compose(db -> {
-          database = db;
-          return AuditFeature.start(vertx, db, hsm.client(), config, metrics);
-        })
+        .compose(db -> AuditFeature.start(vertx, db, hsm.client(), config, metrics))
         .compose(a -> {
           audit = a.log();
           trail = a.trail();
@@ -228,7 +228,10 @@ public final class Licensor {
               config.httpHost(), port.get(), config.httpInstances(),
               config.devEnabled() ? " — DEV MODE: local token issuer enabled" : "");
           return this;
-        });
+        })
+        // a start that failed leaves no database behind (the embedded PostgreSQL is stopped)
+        .recover(err -> started.transform(db -> db.succeeded()
+            ? db.result().close().transform(x -> Future.<Licensor>failedFuture(err)) : Future.failedFuture(err)));
   }
 
   /** Builds the features that need no start of their own, from the HSM, the database and the audit trail. */
