@@ -110,3 +110,8 @@ split_cores() {
     LAST_PIN=(taskset -c "$LAST_CORE") OTHERS_PIN=(taskset -c "$OTHER_CORES")
   fi
 }
+
+# The hardware's own baseline: OpenSSL's RSA-2048 signatures per second on one thread.
+openssl_rsa2048_sign() {
+  openssl speed -seconds "${1:-10}" -mr rsa2048 2>/dev/null | awk -F: '/^\+F2:/ {printf "%.1f", $4}'
+}

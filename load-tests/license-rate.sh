@@ -6,6 +6,7 @@
 #   AUDIT_KEY_USE=false load-tests/license-rate.sh   # key-use audit off (to measure its cost)
 #   WARM_SECONDS=80 load-tests/license-rate.sh        # a longer unmeasured warm-up (the JIT needs ~80 s of full load)
 #   TLS=true load-tests/license-rate.sh               # over the default HTTPS (TLS 1.3, self-signed) instead of plain HTTP
+#   PROVIDER=jdk load-tests/license-rate.sh           # the software HSM on the JDK's providers (default auto: native where it loads)
 #   HSM=pkcs11 LICENSOR_HSM_PKCS11_LIBRARY=/usr/lib/softhsm/libsofthsm2.so LICENSOR_HSM_PKCS11_PIN=... \
 #     SOFTHSM2_CONF=... load-tests/license-rate.sh    # on a PKCS#11 token
 #
@@ -25,7 +26,8 @@ source load-tests/lib.sh
 
 export LICENSOR_AUDIT_KEY_USE="${AUDIT_KEY_USE:-true}"
 HSM="${HSM:-software}"
-export LICENSOR_HSM_TYPE="$HSM" LICENSOR_HSM_SESSIONS="$SESSIONS"
+PROVIDER="${PROVIDER:-auto}"
+export LICENSOR_HSM_TYPE="$HSM" LICENSOR_HSM_SESSIONS="$SESSIONS" LICENSOR_HSM_SOFTWARE_PROVIDER="$PROVIDER"
 start_dev_node "$PORT" 512m
 
 OP=$(dev_token)
@@ -40,8 +42,9 @@ wrk -t1 -c"$CONNECTIONS" -d"${WARM}s" -s "$WORK/license.lua" "$NODE_URL/v1/tenan
 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/license.lua" "$NODE_URL/v1/tenants/bench/licenses" | tee "$WORK/wrk.txt"
 RATE=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
 stop_dev_node
-CEILING=$(java -jar target/licensor.jar bench-hsm --hsm "$HSM" --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" | awk -F= '{print $NF}')
+CEILING=$(java -jar target/licensor.jar bench-hsm --hsm "$HSM" --provider "$PROVIDER" --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" | awk -F= '{print $NF}')
+OPENSSL=$(openssl_rsa2048_sign 10)
 python3 - <<PY
-rate, ceiling = float("$RATE"), float("$CEILING")
-print(f"license-rate tls=${TLS:-false} hsm=$HSM algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f}")
+rate, ceiling, openssl = float("$RATE"), float("$CEILING"), float("$OPENSSL")
+print(f"license-rate tls=${TLS:-false} hsm=$HSM provider=$PROVIDER algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f} openssl-rsa2048-sign/s={openssl:.1f} licenses/openssl={rate/openssl:.2f}")
 PY

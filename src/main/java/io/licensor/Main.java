@@ -13,6 +13,8 @@ import io.licensor.config.LicensorConfig;
 import io.licensor.hsm.HsmCeiling;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.hsm.Pkcs11Hsm;
+import io.licensor.hsm.SoftwareCrypto;
+import io.licensor.hsm.SoftwareHsm;
 import io.licensor.identity.DevIssuer;
 import io.licensor.node.Licensor;
 import io.licensor.world.WorldException;
@@ -189,6 +191,10 @@ public final class Main extends CommandGroup {
         + "LICENSOR_HSM_PKCS11_LIBRARY and LICENSOR_HSM_PKCS11_PIN)")
     String hsmType;
 
+    @Option(names = "--provider", defaultValue = "auto", description = "the software HSM's provider: auto, native or jdk "
+        + "(default: ${DEFAULT-VALUE}, as hsm.software.provider)")
+    String provider;
+
     @Override
     public Integer call() throws Exception {
       var alg = KeyAlgorithm.fromWireName(algorithm).orElse(null);
@@ -204,7 +210,18 @@ public final class Main extends CommandGroup {
           rate = HsmCeiling.measure(hsm, alg, seconds, threads);
         }
       } else {
-        rate = HsmCeiling.measure(alg, seconds, threads);
+        SoftwareCrypto.Choice choice;
+        try {
+          choice = SoftwareCrypto.Choice.of(provider);
+        } catch (IllegalArgumentException e) {
+          System.err.println("licensor: --provider: auto, native or jdk, not " + provider);
+          return 2;
+        }
+        SoftwareCrypto crypto = SoftwareCrypto.choose(choice);
+        hsmType = "software provider=\"" + crypto.description() + "\"";
+        try (SoftwareHsm hsm = new SoftwareHsm(HsmCeiling.benchWorld(), 16, crypto)) {
+          rate = HsmCeiling.measure(hsm, alg, seconds, threads);
+        }
       }
       System.out.printf(Locale.ROOT, "hsm-ceiling hsm=%s algorithm=%s threads=%d unwrap+sign/s=%.1f%n", hsmType,
           algorithm, threads, rate);

@@ -73,6 +73,7 @@ public final class ConfigLoader {
       Setting.integer("database.embeddedPort", 0, 0, 65535),
       Setting.integer("database.idleTransactionTimeoutMs", 5000, 100, 600_000),
       Setting.choice("hsm.type", "software", "software", "pkcs11"),
+      Setting.choice("hsm.software.provider", "auto", "auto", "native", "jdk"),
       Setting.string("hsm.pkcs11.library", null),
       Setting.integer("hsm.pkcs11.slotListIndex", 0, 0, 1024),
       Setting.string("hsm.pkcs11.pin", null),

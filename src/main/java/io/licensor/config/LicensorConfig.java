@@ -178,6 +178,11 @@ public final class LicensorConfig {
     return integer("database.idleTransactionTimeoutMs");
   }
 
+  /** The software HSM's provider: auto (native where it loads, else the JDK's), native, or jdk. */
+  public String softwareHsmProvider() {
+    return str("hsm.software.provider");
+  }
+
   public int embeddedDatabasePort() {
     return integer("database.embeddedPort");
   }

@@ -21,11 +21,6 @@ public final class HsmCeiling {
   private HsmCeiling() {
   }
 
-  /** Pairs (unwrap + sign) per second over {@code seconds}, after a warm-up of the same length / 2. */
-  public static double measure(KeyAlgorithm algorithm, double seconds, int threads) throws Exception {
-    return measure(new SoftwareHsm(benchWorld(), 16), algorithm, seconds, threads);
-  }
-
   /** A throwaway world for benchmarks. */
   public static WorldKey benchWorld() {
     byte[] world = new byte[32];
@@ -33,7 +28,10 @@ public final class HsmCeiling {
     return new WorldKey("bench", world);
   }
 
-  /** The same on any HSM backend; {@code threads} should not exceed its sessions. */
+  /**
+   * Pairs (unwrap + sign) per second on {@code hsm} over {@code seconds}, after a warm-up of half
+   * that; {@code threads} should not exceed its sessions.
+   */
   public static double measure(Hsm hsm, KeyAlgorithm algorithm, double seconds, int threads) throws Exception {
     Workload workload = new Workload(hsm, algorithm);
     Runnable one = workload::license;

@@ -8,7 +8,6 @@ import org.bouncycastle.crypto.params.KeyParameter;
 
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
@@ -35,8 +34,8 @@ import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 
 /**
- * The software HSM (the default): JCA for the key operations, BouncyCastle's AES-KWP for key
- * tokens. Unwrapped private keys are kept in a bounded LRU cache keyed by kid; the world key and
+ * The software HSM (the default): JCA for the key operations, on a native provider where the
+ * platform has one ({@link SoftwareCrypto}), BouncyCastle's AES-KWP for key tokens. Unwrapped private keys are kept in a bounded LRU cache keyed by kid; the world key and
  * the private keys never leave this class.
  */
 public final class SoftwareHsm implements Hsm {
@@ -46,6 +45,7 @@ public final class SoftwareHsm implements Hsm {
   private static final PSSParameterSpec PSS_SHA256 =
       new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1);
 
+  private final SoftwareCrypto crypto;
   private final String worldId;
   private final byte[] worldKey;
   /** Keys derived once from the world key: key-token tags, backup-package MACs. */
@@ -64,7 +64,14 @@ public final class SoftwareHsm implements Hsm {
   /** Attribute bit 1: a key-exchange key, usable only to import BYOK transfers. */
   private static final byte KEK = KeyTokenLayout.KEK;
 
+  /** On the JDK's providers. */
   public SoftwareHsm(WorldKey world, int keyCacheSize) {
+    this(world, keyCacheSize, SoftwareCrypto.jdk());
+  }
+
+  /** On {@code crypto}'s provider (see {@link SoftwareCrypto}). */
+  public SoftwareHsm(WorldKey world, int keyCacheSize, SoftwareCrypto crypto) {
+    this.crypto = crypto;
     this.worldId = world.worldId();
     this.worldKey = world.secretBytesForHsm();
     this.tagKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.TAG_KEY_LABEL);
@@ -78,6 +85,11 @@ public final class SoftwareHsm implements Hsm {
     };
   }
 
+  /** Which provider does the key operations. */
+  public SoftwareCrypto crypto() {
+    return crypto;
+  }
+
   @Override
   public String worldId() {
     return worldId;
@@ -89,10 +101,10 @@ public final class SoftwareHsm implements Hsm {
     try {
       KeyPairGenerator generator;
       if (algorithm.isRsa()) {
-        generator = KeyPairGenerator.getInstance("RSA");
+        generator = crypto.generator("RSA");
         generator.initialize(new RSAKeyGenParameterSpec(algorithm.bits(), RSAKeyGenParameterSpec.F4), random);
       } else {
-        generator = KeyPairGenerator.getInstance("EC");
+        generator = crypto.generator("EC");
         generator.initialize(new ECGenParameterSpec(algorithm.curve()), random);
       }
       KeyPair pair = generator.generateKeyPair();
@@ -122,7 +134,7 @@ public final class SoftwareHsm implements Hsm {
   public GeneratedKey generateKek() {
     requireWorkerThread();
     try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+      KeyPairGenerator generator = crypto.generator("RSA");
       generator.initialize(new RSAKeyGenParameterSpec(4096, RSAKeyGenParameterSpec.F4), random);
       KeyPair pair = generator.generateKeyPair();
       byte[] pkcs8 = pair.getPrivate().getEncoded();
@@ -150,7 +162,7 @@ public final class SoftwareHsm implements Hsm {
     byte[] aesKey;
     try {
       MGF1ParameterSpec mgf = "SHA-256".equals(oaepHash) ? MGF1ParameterSpec.SHA256 : MGF1ParameterSpec.SHA1;
-      Cipher cipher = Cipher.getInstance("RSA/ECB/OAEPPadding");
+      Cipher cipher = crypto.cipher("RSA/ECB/OAEPPadding");
       cipher.init(Cipher.DECRYPT_MODE, kek.privateKey(),
           new OAEPParameterSpec(oaepHash, "MGF1", mgf, PSource.PSpecified.DEFAULT));
       aesKey = cipher.doFinal(ciphertext, 0, modulusBytes);
@@ -203,7 +215,7 @@ public final class SoftwareHsm implements Hsm {
       throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key is not an RSA key");
     }
     try {
-      Cipher cipher = Cipher.getInstance("RSA/ECB/OAEPPadding");
+      Cipher cipher = crypto.cipher("RSA/ECB/OAEPPadding");
       cipher.init(Cipher.DECRYPT_MODE, k.privateKey(), OAEP_SHA256);
       return cipher.doFinal(ciphertext);
     } catch (BadPaddingException | IllegalBlockSizeException e) {
@@ -224,7 +236,7 @@ public final class SoftwareHsm implements Hsm {
       throw new HsmException(HsmException.Reason.BAD_INPUT, "peer key is on another curve");
     }
     try {
-      KeyAgreement agreement = KeyAgreement.getInstance("ECDH");
+      KeyAgreement agreement = crypto.agreement("ECDH");
       agreement.init(priv);
       agreement.doPhase(peer, true);
       return agreement.generateSecret();
@@ -243,12 +255,12 @@ public final class SoftwareHsm implements Hsm {
       Signature signature;
       switch (key.algorithm().jwsAlgorithm()) {
         case "PS256" -> {
-          signature = Signature.getInstance("RSASSA-PSS");
+          signature = crypto.signature("RSASSA-PSS");
           signature.setParameter(PSS_SHA256);
         }
         // r || s as JOSE has it (RFC 7518 §3.4), not DER
-        case "ES256" -> signature = Signature.getInstance("SHA256withECDSAinP1363Format");
-        case "ES384" -> signature = Signature.getInstance("SHA384withECDSAinP1363Format");
+        case "ES256" -> signature = crypto.signature("SHA256withECDSAinP1363Format");
+        case "ES384" -> signature = crypto.signature("SHA384withECDSAinP1363Format");
         default -> throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "no signature algorithm");
       }
       signature.initSign(k.privateKey(), random);
@@ -314,7 +326,7 @@ public final class SoftwareHsm implements Hsm {
     byte[] pkcs8 = unwrap(parts.custody() ? custodyKey : worldKey, parts.wrapped());
     try {
       String jcaAlgorithm = ref.algorithm().isRsa() ? "RSA" : "EC";
-      PrivateKey privateKey = KeyFactory.getInstance(jcaAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+      PrivateKey privateKey = crypto.keyFactory(jcaAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
       PublicKey publicKey = Pkcs8Keys.publicOf(privateKey, ref.algorithm());
       Loaded loaded = new Loaded(ref.token(), privateKey, publicKey, extractable, kek);
       keys.put(ref.kid(), loaded);

@@ -4,6 +4,7 @@ import io.licensor.config.ConfigException;
 import io.licensor.config.LicensorConfig;
 import io.licensor.hsm.Hsm;
 import io.licensor.hsm.Pkcs11Hsm;
+import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.hsm.SoftwareHsm;
 import io.licensor.tls.ClusterTls;
 import io.licensor.world.ModuleKeyFile;
@@ -70,7 +71,7 @@ record NodeHsm(Hsm hsm, String worldId, Custody custody) {
       Hsm hsm = pkcs11
           ? new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), config.pkcs11SoPin(), world,
               config.hsmSessions() + 1, config.hsmKeyCacheSize())
-          : new SoftwareHsm(world, config.hsmKeyCacheSize());
+          : softwareHsm(world, config);
       LOG.info("security world {} loaded from {}", world.worldId(), ModuleKeyFile.pathIn(config.dataDir()));
       if (pkcs11) {
         LOG.warn("the PKCS#11 token holds security world {} now; its module key {} is needed on this node no longer. Keep it "
@@ -82,6 +83,17 @@ record NodeHsm(Hsm hsm, String worldId, Custody custody) {
     } finally {
       world.destroy();
     }
+  }
+
+  private static SoftwareHsm softwareHsm(WorldKey world, LicensorConfig config) {
+    SoftwareCrypto crypto;
+    try {
+      crypto = SoftwareCrypto.choose(SoftwareCrypto.Choice.of(config.softwareHsmProvider()));
+    } catch (IllegalStateException e) {
+      throw new ConfigException("hsm.software.provider: native: " + e.getMessage());
+    }
+    LOG.info("software HSM: key operations on {}", crypto.description());
+    return new SoftwareHsm(world, config.hsmKeyCacheSize(), crypto);
   }
 
   /**

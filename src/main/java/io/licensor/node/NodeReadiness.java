@@ -4,6 +4,7 @@ import io.licensor.audit.AuditLog;
 import io.licensor.cluster.Membership;
 import io.licensor.db.Database;
 import io.licensor.hsm.Pkcs11Hsm;
+import io.licensor.hsm.SoftwareHsm;
 import io.licensor.http.Readiness;
 import io.licensor.tenants.DirectoryLease;
 import io.licensor.tenants.LeaseStore;
@@ -97,6 +98,8 @@ final class NodeReadiness implements Readiness {
         .put("type", hsmType);
     if (hsm.world().hsm() instanceof Pkcs11Hsm token) {
       check.put("trustedWrapping", token.trustedWrapping());
+    } else if (hsm.world().hsm() instanceof SoftwareHsm software) {
+      check.put("provider", software.crypto().description()).put("nativeCode", software.crypto().nativeCode());
     }
     return check;
   }

@@ -4,6 +4,7 @@ import io.licensor.hsm.Hsm;
 import io.licensor.hsm.HsmCeiling;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.hsm.Pkcs11Hsm;
+import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.hsm.SoftwareHsm;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -41,6 +42,7 @@ import java.util.concurrent.TimeUnit;
     "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED"})
 public class HsmBenchmark {
 
+  /** software (the node's default provider: native where it loads), software-jdk, software-native, or pkcs11. */
   @Param({"software"})
   public String hsm;
 
@@ -67,7 +69,12 @@ public class HsmBenchmark {
       }
       return new Pkcs11Hsm(library, 0, pin.toCharArray(), HsmCeiling.benchWorld(), 1, 16);
     }
-    return new SoftwareHsm(HsmCeiling.benchWorld(), 16);
+    SoftwareCrypto.Choice choice = switch (type) {
+      case "software-jdk" -> SoftwareCrypto.Choice.JDK;
+      case "software-native" -> SoftwareCrypto.Choice.NATIVE;
+      default -> SoftwareCrypto.Choice.AUTO;
+    };
+    return new SoftwareHsm(HsmCeiling.benchWorld(), 16, SoftwareCrypto.choose(choice));
   }
 
   @TearDown(Level.Trial)

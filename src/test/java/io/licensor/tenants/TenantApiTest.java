@@ -123,6 +123,13 @@ class TenantApiTest {
     assertThat(ready.json().fieldNames()).as("anonymous readiness is up or down only").containsExactly("status");
     Http.Response details = node.http.get("/health/ready", node.operatorToken());
     assertThat(details.json().getJsonObject("checks").fieldNames()).contains("database", "hsm", "world");
+    JsonObject hsmCheck = details.json().getJsonObject("checks").getJsonObject("hsm");
+    if ("software".equals(hsmCheck.getString("type"))) {
+      // the default provider (hsm.software.provider auto): the native one where the build ships it
+      boolean shipped = "Linux".equals(System.getProperty("os.name")) && "amd64".equals(System.getProperty("os.arch"));
+      assertThat(hsmCheck.getString("provider")).as(hsmCheck.encode()).contains(shipped ? "AWS-LC" : "JDK");
+      assertThat(hsmCheck.getBoolean("nativeCode")).isEqualTo(shipped);
+    }
     assertThat(node.http.get("/health/ready", node.createTenant("ready-user", "EC-P256")
         .token("admin@ready-user.test", List.of("tenant-admin"))).json().fieldNames()).containsExactly("status");
     Http.Response openapi = node.http.get("/openapi.yaml", null);
