@@ -80,7 +80,7 @@ public final class ConfigLoader {
       Setting.string("hsm.pkcs11.pinFile", null),
       Setting.string("hsm.pkcs11.soPin", null),
       Setting.string("hsm.pkcs11.soPinFile", null),
-      Setting.integer("hsm.sessions", 1, 1, 64),
+      Setting.integer("hsm.sessions", 0, 0, 64),
       Setting.integer("hsm.queueCapacity", 256, 1, 1_000_000),
       Setting.integer("hsm.timeoutMs", 30_000, 100, 600_000),
       Setting.integer("hsm.retryAfterSeconds", 1, 1, 3600),

@@ -214,8 +214,10 @@ public final class LicensorConfig {
     return pin == null || pin.isEmpty() ? null : pin.toCharArray();
   }
 
+  /** HSM sessions for licensing and the short operations; 0 (the default): one per core of this host, at most 64. */
   public int hsmSessions() {
-    return integer("hsm.sessions");
+    int set = integer("hsm.sessions");
+    return set > 0 ? set : Math.min(64, Math.max(1, Runtime.getRuntime().availableProcessors()));
   }
 
   public int hsmQueueCapacity() {

@@ -26,7 +26,7 @@ class ConfigLoaderTest {
     assertThat(c.httpPlaintext()).isFalse();
     assertThat(c.httpHost()).isEqualTo("127.0.0.1");
     assertThat(c.hsmType()).isEqualTo("software");
-    assertThat(c.hsmSessions()).isEqualTo(1);
+    assertThat(c.hsmSessions()).as("one per core by default").isEqualTo(Runtime.getRuntime().availableProcessors());
     assertThat(c.devEnabled()).isFalse();
   }
 
