@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
+import javax.crypto.NoSuchPaddingException;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 
@@ -61,21 +62,19 @@ public final class SoftwareCrypto {
 
   /** The native provider, checked; fails naming why it cannot be used. */
   public static SoftwareCrypto nativeProvider() {
-    Provider accp;
+    AmazonCorrettoCryptoProvider accp;
     try {
-      AmazonCorrettoCryptoProvider p = AmazonCorrettoCryptoProvider.INSTANCE;
-      if (p.getLoadingError() != null) {
-        throw new IllegalStateException("Amazon Corretto Crypto Provider did not load: " + p.getLoadingError());
+      accp = AmazonCorrettoCryptoProvider.INSTANCE;
+      if (accp.getLoadingError() != null) {
+        throw new IllegalStateException("Amazon Corretto Crypto Provider did not load: " + accp.getLoadingError());
       }
-      p.assertHealthy();
-      accp = p;
+      accp.assertHealthy();
     } catch (LinkageError | RuntimeException e) {
       throw new IllegalStateException("no native crypto provider on this platform (" + System.getProperty("os.name") + " "
           + System.getProperty("os.arch") + "): " + e.getMessage(), e);
     }
-    SoftwareCrypto crypto = new SoftwareCrypto(accp, "Amazon Corretto Crypto Provider "
-        + ((AmazonCorrettoCryptoProvider) accp).getVersionStr() + " ("
-        + ((AmazonCorrettoCryptoProvider) accp).getAwsLcVersionStr() + ", native)");
+    SoftwareCrypto crypto = new SoftwareCrypto(accp, "Amazon Corretto Crypto Provider " + accp.getVersionStr() + " ("
+        + accp.getAwsLcVersionStr() + ", native)");
     crypto.crossCheck();
     return crypto;
   }
@@ -106,58 +105,43 @@ public final class SoftwareCrypto {
   }
 
   Cipher cipher(String transformation) throws GeneralSecurityException {
-    if (provider != null) {
-      try {
-        return Cipher.getInstance(transformation, provider);
-      } catch (NoSuchAlgorithmException | javax.crypto.NoSuchPaddingException e) {
-        // not offered natively: the JDK's
-      }
-    }
-    return Cipher.getInstance(transformation);
+    return instance(p -> Cipher.getInstance(transformation, p), () -> Cipher.getInstance(transformation));
   }
 
   Signature signature(String algorithm) throws GeneralSecurityException {
-    if (provider != null) {
-      try {
-        return Signature.getInstance(algorithm, provider);
-      } catch (NoSuchAlgorithmException e) {
-        // not offered natively: the JDK's
-      }
-    }
-    return Signature.getInstance(algorithm);
+    return instance(p -> Signature.getInstance(algorithm, p), () -> Signature.getInstance(algorithm));
   }
 
   KeyAgreement agreement(String algorithm) throws GeneralSecurityException {
-    if (provider != null) {
-      try {
-        return KeyAgreement.getInstance(algorithm, provider);
-      } catch (NoSuchAlgorithmException e) {
-        // not offered natively: the JDK's
-      }
-    }
-    return KeyAgreement.getInstance(algorithm);
+    return instance(p -> KeyAgreement.getInstance(algorithm, p), () -> KeyAgreement.getInstance(algorithm));
   }
 
   KeyPairGenerator generator(String algorithm) throws GeneralSecurityException {
-    if (provider != null) {
-      try {
-        return KeyPairGenerator.getInstance(algorithm, provider);
-      } catch (NoSuchAlgorithmException e) {
-        // not offered natively: the JDK's
-      }
-    }
-    return KeyPairGenerator.getInstance(algorithm);
+    return instance(p -> KeyPairGenerator.getInstance(algorithm, p), () -> KeyPairGenerator.getInstance(algorithm));
   }
 
   KeyFactory keyFactory(String algorithm) throws GeneralSecurityException {
+    return instance(p -> KeyFactory.getInstance(algorithm, p), () -> KeyFactory.getInstance(algorithm));
+  }
+
+  private interface FromProvider<T> {
+    T get(Provider provider) throws GeneralSecurityException;
+  }
+
+  private interface FromJdk<T> {
+    T get() throws GeneralSecurityException;
+  }
+
+  /** The native provider's implementation, or the JDK's where there is none or it does not offer it. */
+  private <T> T instance(FromProvider<T> fromProvider, FromJdk<T> fromJdk) throws GeneralSecurityException {
     if (provider != null) {
       try {
-        return KeyFactory.getInstance(algorithm, provider);
-      } catch (NoSuchAlgorithmException e) {
+        return fromProvider.get(provider);
+      } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
         // not offered natively: the JDK's
       }
     }
-    return KeyFactory.getInstance(algorithm);
+    return fromJdk.get();
   }
 
   /**
