@@ -64,13 +64,25 @@ publish_bench() {
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["publishingLicense"])'
 }
 
-# license_lua FILE TOKEN PL -> a wrk script asking for a use license; the recipient is an RSA-2048
-# public key (public-key encryption of the content key is cheap)
+# license_lua FILE TOKEN PL -> a wrk script asking for a use license; the recipient key is EC P-256
+# (RECIPIENT=ec, the default: the content key's JWE is ECDH-ES+A256KW) or RSA-2048 (RECIPIENT=rsa:
+# RSA-OAEP-256, public-key encryption only, cheaper)
 license_lua() {
-  openssl genrsa -out "$WORK/recipient.pem" 2048 2>/dev/null
-  local n recipient
-  n=$(openssl rsa -in "$WORK/recipient.pem" -noout -modulus | cut -d= -f2)
-  recipient=$(python3 -c "import base64,sys; n=bytes.fromhex('$n'); print('{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"'+base64.urlsafe_b64encode(n).decode().rstrip('=')+'\"}')")
+  local recipient
+  if [ "${RECIPIENT:-ec}" = "rsa" ]; then
+    openssl genrsa -out "$WORK/recipient.pem" 2048 2>/dev/null
+    local n
+    n=$(openssl rsa -in "$WORK/recipient.pem" -noout -modulus | cut -d= -f2)
+    recipient=$(python3 -c "import base64,sys; n=bytes.fromhex('$n'); print('{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"'+base64.urlsafe_b64encode(n).decode().rstrip('=')+'\"}')")
+  else
+    openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/recipient.pem" 2>/dev/null
+    openssl ec -in "$WORK/recipient.pem" -pubout -outform DER -out "$WORK/recipient.der" 2>/dev/null
+    recipient=$(python3 -c "
+import base64
+d = open('$WORK/recipient.der', 'rb').read()
+b = lambda x: base64.urlsafe_b64encode(x).decode().rstrip('=')
+print('{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"' + b(d[-64:-32]) + '\",\"y\":\"' + b(d[-32:]) + '\"}')")
+  fi
   cat > "$1" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"

@@ -6,6 +6,7 @@
 #   AUDIT_KEY_USE=false load-tests/license-rate.sh   # key-use audit off (to measure its cost)
 #   WARM_SECONDS=80 load-tests/license-rate.sh        # a longer unmeasured warm-up (the JIT needs ~80 s of full load)
 #   TLS=true load-tests/license-rate.sh               # over the default HTTPS (TLS 1.3, self-signed) instead of plain HTTP
+#   RECIPIENT=rsa load-tests/license-rate.sh          # an RSA-2048 recipient key (default ec: EC P-256, ECDH-ES+A256KW)
 #   PROVIDER=jdk load-tests/license-rate.sh           # the software HSM on the JDK's providers (default auto: native where it loads)
 #   HSM=pkcs11 LICENSOR_HSM_PKCS11_LIBRARY=/usr/lib/softhsm/libsofthsm2.so LICENSOR_HSM_PKCS11_PIN=... \
 #     SOFTHSM2_CONF=... load-tests/license-rate.sh    # on a PKCS#11 token
@@ -53,5 +54,5 @@ CEILING=$(java -jar target/licensor.jar bench-hsm --hsm "$HSM" --provider "$PROV
 OPENSSL=$(openssl_rsa2048_sign 10)
 python3 - <<PY
 rate, ceiling, openssl = float("$RATE"), float("$CEILING"), float("$OPENSSL")
-print(f"license-rate failed={'$FAILED' or 0} tls=${TLS:-false} hsm=$HSM provider=$PROVIDER algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f} openssl-rsa2048-sign/s={openssl:.1f} licenses/openssl={rate/openssl:.2f}")
+print(f"license-rate failed={'$FAILED' or 0} tls=${TLS:-false} recipient=${RECIPIENT:-ec} hsm=$HSM provider=$PROVIDER algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f} openssl-rsa2048-sign/s={openssl:.1f} licenses/openssl={rate/openssl:.2f}")
 PY

@@ -102,6 +102,8 @@ public final class ConfigLoader {
       Setting.integer("keys.refreshSeconds", 60, 1, 86_400),
       Setting.integer("licensing.defaultLicenseTtlSeconds", 86_400, 60, 365 * 86_400),
       Setting.integer("licensing.maxLicenseTtlSeconds", 30 * 86_400, 60, 3650 * 86_400),
+      Setting.bool("licensing.delegatedSigning", true),
+      Setting.integer("licensing.signingKeyLifetimeSeconds", 6 * 3600, 10, 7 * 86_400),
       Setting.integer("byok.kekTtlSeconds", 86_400, 60, 30 * 86_400),
       Setting.string("world.modulePassphrase", null),
       Setting.bool("world.allowUnsealed", false),

@@ -265,6 +265,16 @@ public final class LicensorConfig {
     return integer("licensing.maxLicenseTtlSeconds");
   }
 
+  /** Whether use licenses are signed by short-lived delegated keys the key version certified (SPEC §3). */
+  public boolean delegatedSigning() {
+    return bool("licensing.delegatedSigning");
+  }
+
+  /** How long one delegated signing key signs use licenses before the next replaces it. */
+  public int signingKeyLifetimeSeconds() {
+    return integer("licensing.signingKeyLifetimeSeconds");
+  }
+
   /** The passphrase sealing the module key file, or null (environment only: LICENSOR_WORLD_MODULE_PASSPHRASE). */
   public char[] modulePassphrase() {
     String p = str("world.modulePassphrase");

@@ -64,6 +64,23 @@ public interface Hsm extends AutoCloseable {
   byte[] sign(KeyRef key, byte[] signingInput);
 
   /**
+   * Generates a delegated use-license signing key (EC P-256) inside the module. Its private half
+   * is never in a key token and never leaves the module (non-extractable, a session object on a
+   * PKCS#11 token); it lives until {@link #destroySigningKey} or until the module closes or loses
+   * its sessions.
+   */
+  SigningKeyHandle generateSigningKey();
+
+  /**
+   * ES256 (JOSE format, r || s) with a delegated signing key; {@link HsmException} with reason
+   * KEY_UNAVAILABLE if the module no longer holds it.
+   */
+  byte[] signWithSigningKey(String handle, byte[] signingInput);
+
+  /** Destroys a delegated signing key; nothing if the module does not hold it. */
+  void destroySigningKey(String handle);
+
+  /**
    * HMAC-SHA256 under a key derived from the world key (for backup packages): only a module that
    * holds the world can make or check it.
    */

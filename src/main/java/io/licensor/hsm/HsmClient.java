@@ -166,6 +166,23 @@ public final class HsmClient {
     return call(lane(key), "sign", hsm -> hsm.sign(key, signingInput));
   }
 
+  /** A delegated signing key for a use license of the version {@code kid}, in the tenant's lane. */
+  public Future<SigningKeyHandle> generateSigningKey(String kid) {
+    return call(Kid.tenantOf(kid), "signing-key", Hsm::generateSigningKey);
+  }
+
+  /** ES256 with a delegated signing key of the version {@code kid}. */
+  public Future<byte[]> signWithSigningKey(String kid, String handle, byte[] signingInput) {
+    return call(Kid.tenantOf(kid), "sign-delegated", hsm -> hsm.signWithSigningKey(handle, signingInput));
+  }
+
+  public Future<Void> destroySigningKey(String handle) {
+    return call(NODE_LANE, "destroy-signing-key", hsm -> {
+      hsm.destroySigningKey(handle);
+      return null;
+    });
+  }
+
   /** Asks a worker for the world id: proves a worker is alive and the world is loaded. */
   public Future<String> ping() {
     return call(NODE_LANE, "ping", Hsm::worldId);

@@ -15,6 +15,7 @@ import sun.security.pkcs11.wrapper.PKCS11;
 import sun.security.pkcs11.wrapper.PKCS11Exception;
 
 import java.math.BigInteger;
+import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.interfaces.ECPublicKey;
@@ -23,6 +24,8 @@ import java.security.spec.ECParameterSpec;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
 
@@ -73,6 +76,10 @@ public final class Pkcs11Hsm implements Hsm {
   private record Loaded(KeyToken token, long handle, boolean kek) {
   }
 
+  /** Delegated signing keys: session objects on the token (gone with the sessions), by handle name. */
+  private final Map<String, Long> signingKeys = new ConcurrentHashMap<>();
+  private final AtomicLong signingKeyNames = new AtomicLong();
+
   /** For tests and benchmarks: enrols the world without an SO PIN where the token does not hold it yet. */
   public Pkcs11Hsm(String library, int slotListIndex, char[] pin, WorldKey world, int sessionCount, int keyCacheSize) {
     this(library, slotListIndex, pin, null, world, sessionCount, keyCacheSize);
@@ -115,6 +122,7 @@ public final class Pkcs11Hsm implements Hsm {
       synchronized (keys) {
         keys.clear();
       }
+      signingKeys.clear();
     });
     this.p11 = sessions.p11;
     this.ec = new Pkcs11Ec(sessions, random);
@@ -264,6 +272,51 @@ public final class Pkcs11Hsm implements Hsm {
       }
       return ec.signEc(s, k.handle(), key.algorithm(), signingInput);
     }, HsmException.Reason.INTERNAL, "signing error");
+  }
+
+  /**
+   * An EC P-256 pair made on the token as session objects: the private half sensitive and
+   * non-extractable, usable only to sign; the public object is dropped once its point is read.
+   */
+  @Override
+  public SigningKeyHandle generateSigningKey() {
+    return sessions.withSession(s -> {
+      CK_ATTRIBUTE[] pub = {new CK_ATTRIBUTE(CKA_TOKEN, false),
+          new CK_ATTRIBUTE(CKA_EC_PARAMS, Pkcs11Ec.oid(KeyAlgorithm.EC_P256)), new CK_ATTRIBUTE(CKA_VERIFY, true)};
+      CK_ATTRIBUTE[] priv = {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_EC),
+          new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, true), new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+          new CK_ATTRIBUTE(CKA_EXTRACTABLE, false), new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_DERIVE, false)};
+      long[] pair = p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN), pub, priv);
+      try {
+        ECPublicKey publicKey = (ECPublicKey) ec.publicKeyOf(s, pair[0], KeyAlgorithm.EC_P256);
+        String name = "sk-" + signingKeyNames.incrementAndGet();
+        signingKeys.put(name, pair[1]);
+        return new SigningKeyHandle(name, publicKey);
+      } catch (RuntimeException | GeneralSecurityException e) {
+        sessions.destroy(pair[1]);
+        throw e;
+      } finally {
+        sessions.destroy(pair[0]);
+      }
+    }, HsmException.Reason.INTERNAL, "signing key generation failed");
+  }
+
+  @Override
+  public byte[] signWithSigningKey(String handle, byte[] signingInput) {
+    Long object = signingKeys.get(handle);
+    if (object == null) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "no such signing key on this token");
+    }
+    return sessions.withSession(s -> ec.signEc(s, object, KeyAlgorithm.EC_P256, signingInput),
+        HsmException.Reason.KEY_UNAVAILABLE, "the signing key is not usable");
+  }
+
+  @Override
+  public void destroySigningKey(String handle) {
+    Long object = signingKeys.remove(handle);
+    if (object != null) {
+      sessions.destroy(object);
+    }
   }
 
   @Override
@@ -422,6 +475,8 @@ public final class Pkcs11Hsm implements Hsm {
       keys.values().forEach(k -> sessions.destroy(k.handle()));
       keys.clear();
     }
+    signingKeys.values().forEach(sessions::destroy);
+    signingKeys.clear();
     // the world's objects stay on the token: they are the world, for the next start
     sessions.close();
   }

@@ -60,8 +60,20 @@ public final class SoftwareCrypto {
     return new SoftwareCrypto(null, "JDK (SunRsaSign, SunEC, SunJCE; Java " + Runtime.version().feature() + ")");
   }
 
-  /** The native provider, checked; fails naming why it cannot be used. */
-  public static SoftwareCrypto nativeProvider() {
+  private static SoftwareCrypto checkedNative;
+
+  /**
+   * The native provider, checked (once per process: the HSM and the licensing path's public-key
+   * work share it); fails naming why it cannot be used.
+   */
+  public static synchronized SoftwareCrypto nativeProvider() {
+    if (checkedNative == null) {
+      checkedNative = checkNative();
+    }
+    return checkedNative;
+  }
+
+  private static SoftwareCrypto checkNative() {
     AmazonCorrettoCryptoProvider accp;
     try {
       accp = AmazonCorrettoCryptoProvider.INSTANCE;
@@ -104,23 +116,23 @@ public final class SoftwareCrypto {
     return provider != null;
   }
 
-  Cipher cipher(String transformation) throws GeneralSecurityException {
+  public Cipher cipher(String transformation) throws GeneralSecurityException {
     return instance(p -> Cipher.getInstance(transformation, p), () -> Cipher.getInstance(transformation));
   }
 
-  Signature signature(String algorithm) throws GeneralSecurityException {
+  public Signature signature(String algorithm) throws GeneralSecurityException {
     return instance(p -> Signature.getInstance(algorithm, p), () -> Signature.getInstance(algorithm));
   }
 
-  KeyAgreement agreement(String algorithm) throws GeneralSecurityException {
+  public KeyAgreement agreement(String algorithm) throws GeneralSecurityException {
     return instance(p -> KeyAgreement.getInstance(algorithm, p), () -> KeyAgreement.getInstance(algorithm));
   }
 
-  KeyPairGenerator generator(String algorithm) throws GeneralSecurityException {
+  public KeyPairGenerator generator(String algorithm) throws GeneralSecurityException {
     return instance(p -> KeyPairGenerator.getInstance(algorithm, p), () -> KeyPairGenerator.getInstance(algorithm));
   }
 
-  KeyFactory keyFactory(String algorithm) throws GeneralSecurityException {
+  public KeyFactory keyFactory(String algorithm) throws GeneralSecurityException {
     return instance(p -> KeyFactory.getInstance(algorithm, p), () -> KeyFactory.getInstance(algorithm));
   }
 

@@ -26,6 +26,8 @@ import java.security.spec.RSAKeyGenParameterSpec;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.BadPaddingException;
 import javax.crypto.Cipher;
 import javax.crypto.IllegalBlockSizeException;
@@ -58,6 +60,10 @@ public final class SoftwareHsm implements Hsm {
 
   private record Loaded(KeyToken token, PrivateKey privateKey, PublicKey publicKey, boolean extractable, boolean kek) {
   }
+
+  /** Delegated signing keys, by handle name: in this module's memory only, never in a key token. */
+  private final Map<String, PrivateKey> signingKeys = new ConcurrentHashMap<>();
+  private final AtomicLong signingKeyNames = new AtomicLong();
 
   // Key tokens: see KeyTokenLayout (shared with the PKCS#11 HSM, whose C_UnwrapKey takes the wrap).
   private static final byte EXTRACTABLE = KeyTokenLayout.EXTRACTABLE;
@@ -272,6 +278,43 @@ public final class SoftwareHsm implements Hsm {
   }
 
   @Override
+  public SigningKeyHandle generateSigningKey() {
+    requireWorkerThread();
+    try {
+      KeyPairGenerator generator = crypto.generator("EC");
+      generator.initialize(new ECGenParameterSpec(KeyAlgorithm.EC_P256.curve()), random);
+      KeyPair pair = generator.generateKeyPair();
+      String name = "sk-" + signingKeyNames.incrementAndGet();
+      signingKeys.put(name, pair.getPrivate());
+      return new SigningKeyHandle(name, (ECPublicKey) pair.getPublic());
+    } catch (GeneralSecurityException | ClassCastException e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "signing key generation failed", e);
+    }
+  }
+
+  @Override
+  public byte[] signWithSigningKey(String handle, byte[] signingInput) {
+    requireWorkerThread();
+    PrivateKey key = signingKeys.get(handle);
+    if (key == null) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "no such signing key in this module");
+    }
+    try {
+      Signature signature = crypto.signature("SHA256withECDSAinP1363Format");
+      signature.initSign(key, random);
+      signature.update(signingInput);
+      return signature.sign();
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(HsmException.Reason.INTERNAL, "signing error", e);
+    }
+  }
+
+  @Override
+  public void destroySigningKey(String handle) {
+    signingKeys.remove(handle);
+  }
+
+  @Override
   public byte[] worldMac(byte[] data) {
     requireWorkerThread();
     return KeyTokenLayout.hmacSha256(backupMacKey, data);
@@ -300,6 +343,7 @@ public final class SoftwareHsm implements Hsm {
   @Override
   public synchronized void close() {
     keys.clear();
+    signingKeys.clear();
     Arrays.fill(worldKey, (byte) 0);
     Arrays.fill(tagKey, (byte) 0);
     Arrays.fill(backupMacKey, (byte) 0);

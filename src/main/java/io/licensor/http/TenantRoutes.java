@@ -1,6 +1,7 @@
 package io.licensor.http;
 
 import io.licensor.cryptopolicy.CryptoPolicies;
+import io.licensor.delegation.SigningKeys;
 import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.lifecycle.TenantLifecycle;
 import io.licensor.tenants.KeyDirectory;
@@ -16,15 +17,17 @@ public final class TenantRoutes implements Routes {
   private final Auth auth;
   private final TenantLifecycle tenants;
   private final KeyDirectory directory;
+  private final SigningKeys signingKeys;
   private final CryptoPolicies policies;
   private final int rolloverWindowSeconds;
 
   /** {@code rolloverWindowSeconds}: how long clients may cache a tenant's current key and JWKS (SPEC §4). */
-  public TenantRoutes(Auth auth, TenantLifecycle tenants, KeyDirectory directory, CryptoPolicies policies,
-                      int rolloverWindowSeconds) {
+  public TenantRoutes(Auth auth, TenantLifecycle tenants, KeyDirectory directory, SigningKeys signingKeys,
+                      CryptoPolicies policies, int rolloverWindowSeconds) {
     this.auth = auth;
     this.tenants = tenants;
     this.directory = directory;
+    this.signingKeys = signingKeys;
     this.policies = policies;
     this.rolloverWindowSeconds = rolloverWindowSeconds;
   }
@@ -76,11 +79,12 @@ public final class TenantRoutes implements Routes {
 
   private void jwks(RoutingContext ctx) {
     directory.require(ctx.pathParam("tid"))
-        .onSuccess(t -> {
+        .compose(t -> signingKeys.published(t.tenant().id(), t.revision()).map(delegated -> TenantViews.jwks(t, delegated)))
+        .onSuccess(jwks -> {
           ctx.response()
               .putHeader("Cache-Control", "public, max-age=" + rolloverWindowSeconds)
               .putHeader("Content-Type", "application/jwk-set+json")
-              .end(TenantViews.jwks(t).encode());
+              .end(jwks.encode());
         })
         .onFailure(ctx::fail);
   }

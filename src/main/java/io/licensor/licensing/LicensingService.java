@@ -2,20 +2,19 @@ package io.licensor.licensing;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEAlgorithm;
-import com.nimbusds.jose.JWSObject;
-import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditLog;
+import io.licensor.delegation.SigningKey;
+import io.licensor.delegation.SigningKeys;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.hsm.HsmClient;
 import io.licensor.hsm.HsmException;
+import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.identity.Principal;
 import io.licensor.keys.KeyVersion;
 import io.licensor.tenants.KeyDirectory;
@@ -27,6 +26,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -47,10 +47,15 @@ public final class LicensingService {
   private final long defaultTtlSeconds;
   private final long maxTtlSeconds;
   private final AuditLog audit;
+  private final SigningKeys signingKeys;
+  private final RecipientEncryption recipients;
 
-  public LicensingService(Vertx vertx, KeyDirectory directory, HsmClient hsm, AuditLog audit, long defaultTtlSeconds,
-                          long maxTtlSeconds) {
+  /** {@code crypto}: the provider of the public-key work around the HSM's (the recipient's JWE). */
+  public LicensingService(Vertx vertx, KeyDirectory directory, HsmClient hsm, SigningKeys signingKeys, SoftwareCrypto crypto,
+                          AuditLog audit, long defaultTtlSeconds, long maxTtlSeconds) {
     this.vertx = vertx;
+    this.recipients = new RecipientEncryption(crypto);
+    this.signingKeys = signingKeys;
     this.audit = audit;
     this.directory = directory;
     this.hsm = hsm;
@@ -88,7 +93,8 @@ public final class LicensingService {
   /**
    * Proves a key version works end to end (for {@code licensor dr-drill}): seals a publishing
    * license under its public key, licenses it through the normal path as a synthetic user, and
-   * verifies the use license's signature with the version's public key.
+   * verifies the use license's signature with the version's public key (directly, or through the
+   * certificate of the delegated key that signed it).
    */
   public Future<String> selfTest(String tenantId, KeyVersion version) {
     Principal drill = new Principal("dr-drill@licensor.invalid", "licensor:dr-drill", tenantId, Set.of(), Set.of(), false);
@@ -105,11 +111,7 @@ public final class LicensingService {
         }, false)
         .compose(body -> license(drill, tenantId, body, "dr-drill"))
         .compose(issued -> vertx.executeBlocking(() -> {
-          JWSObject jws = JWSObject.parse(issued.useLicense());
-          JWSVerifier verifier = version.algorithm().isRsa()
-              ? new RSASSAVerifier(version.publicJwk().toRSAKey())
-              : new ECDSAVerifier(version.publicJwk().toECKey());
-          if (!version.kid().equals(jws.getHeader().getKeyID()) || !jws.verify(verifier)) {
+          if (!UseLicenseVerification.verifies(issued.useLicense(), version)) {
             throw new IllegalStateException("the use license of " + version.kid() + " does not verify");
           }
           return version.kid();
@@ -190,10 +192,34 @@ public final class LicensingService {
     return directory.versionForLicensing(tenantId, pl.version())
         .compose(version -> unwrapContentEncryptionKey(pl, version)
             .compose(cek -> vertx.executeBlocking(() -> prepare(user, pl, version, cek, recipient), false))
-            .compose(unsigned -> hsm.sign(version.keyRef(), PublishingLicenses.ascii(unsigned.signingInput()))
-                .map(signature -> new Issued(unsigned.complete(signature), unsigned.kid(), unsigned.rights(),
-                    unsigned.expiresAt(), currentKid(tenantId))))
+            .compose(unsigned -> sign(version, unsigned)
+                .map(useLicense -> new Issued(useLicense, unsigned.kid(), unsigned.rights(), unsigned.expiresAt(),
+                    currentKid(tenantId))))
             .compose(issued -> directory.recheck(tenantId, pl.version(), stamp).map(issued)));
+  }
+
+  /**
+   * Signs the use license: with this node's delegated key for the version where one is ready
+   * (one private-key operation of the version's key per license instead of two), else, or if the
+   * HSM lost that key, with the version's key.
+   */
+  private Future<String> sign(KeyVersion version, UseLicenses.Unsigned unsigned) {
+    Optional<SigningKey> delegated = directory.cached(version.tenantId())
+        .flatMap(t -> signingKeys.forSigning(version, t.revision()));
+    if (delegated.isEmpty()) {
+      return signWithVersion(version, unsigned);
+    }
+    SigningKey key = delegated.get();
+    String input = unsigned.signingInput(UseLicenses.delegatedHeader(key.kid(), key.x5c()));
+    return signingKeys.sign(key, PublishingLicenses.ascii(input), unsigned.expiresAt())
+        .map(signature -> UseLicenses.complete(input, signature))
+        .recover(err -> err instanceof HsmException h && h.reason() == HsmException.Reason.KEY_UNAVAILABLE
+            ? signWithVersion(version, unsigned) : Future.failedFuture(err));
+  }
+
+  private Future<String> signWithVersion(KeyVersion version, UseLicenses.Unsigned unsigned) {
+    String input = unsigned.signingInput(UseLicenses.header(version));
+    return hsm.sign(version.keyRef(), PublishingLicenses.ascii(input)).map(signature -> UseLicenses.complete(input, signature));
   }
 
   private Future<SecretKey> unwrapContentEncryptionKey(ParsedPublishingLicense pl, KeyVersion version) {
@@ -235,7 +261,7 @@ public final class LicensingService {
       long ttl = Math.min(content.policy().licenseTtlSeconds() == null ? defaultTtlSeconds : content.policy().licenseTtlSeconds(),
           maxTtlSeconds);
       long expiresAt = notAfter == null ? now + ttl : Math.min(now + ttl, notAfter);
-      return UseLicenses.prepare(version, content, user.subject(), rights, recipient, now, expiresAt);
+      return UseLicenses.prepare(version, content, user.subject(), rights, recipient, recipients, now, expiresAt);
     } finally {
       content.destroy();
     }

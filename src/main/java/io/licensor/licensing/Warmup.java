@@ -14,6 +14,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.SignedJWT;
 import io.licensor.hsm.KeyAlgorithm;
+import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.hsm.KeyToken;
 import io.licensor.keys.KeyOrigin;
 import io.licensor.keys.KeyVersion;
@@ -35,7 +36,9 @@ public final class Warmup {
   private Warmup() {
   }
 
-  public static void run() throws Exception {
+  /** {@code crypto}: the provider the licensing path will use for the recipient's JWE. */
+  public static void run(SoftwareCrypto crypto) throws Exception {
+    RecipientEncryption encryption = new RecipientEncryption(crypto);
     ECKey ec = new ECKeyGenerator(Curve.P_256).keyID("warmup:1").generate();
     RSAKey rsa = new RSAKeyGenerator(2048).keyID("warmup:2").generate();
     Policy policy = Policy.fromJson(new JsonObject().put("grants", new JsonArray()
@@ -48,7 +51,7 @@ public final class Warmup {
       String pl = PublishingLicenses.seal(version, content);
       PublishingLicenses.parse(pl);
       UseLicenses.prepare(version, content, "warmup", policy.rightsFor("warmup", Set.of()),
-          RecipientKeys.parse(new JsonObject(key.toPublicJWK().toJSONObject())), 0, 1);
+          RecipientKeys.parse(new JsonObject(key.toPublicJWK().toJSONObject())), encryption, 0, 1);
     }
     SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).build(),
         new JWTClaimsSet.Builder().subject("warmup").expirationTime(new Date()).build());

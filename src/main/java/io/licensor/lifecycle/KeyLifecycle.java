@@ -120,7 +120,8 @@ public final class KeyLifecycle {
                                                                   String requestId, String incidentId) {
     return withTenantLock(tenantId, () -> {
       String previous = directory.cached(tenantId).flatMap(TenantKeys::active).map(KeyVersion::kid).orElse(null);
-      return store.addActiveVersionUnlessSince(tenantId, since, version -> new KeyVersion(tenantId, version,
+      // a campaign's re-key (an incident's: a compromise, a weakness) revokes the delegated signing keys
+      return store.addActiveVersionUnlessSince(tenantId, since, incidentId != null, version -> new KeyVersion(tenantId, version,
               KeyVersionState.ACTIVE, key.algorithm(), origin, PublicJwks.of(key.publicKey(), Kid.of(tenantId, version)),
               key.token(), Instant.now()))
           .compose(added -> added.isEmpty()

@@ -16,6 +16,7 @@ import io.licensor.http.KeyRoutes;
 import io.licensor.http.Readiness;
 import io.licensor.http.Routes;
 import io.licensor.http.TenantRoutes;
+import io.licensor.delegation.SigningKeys;
 import io.licensor.licensing.LicensingService;
 import io.licensor.limits.KeyOperationLimits;
 import io.licensor.limits.TenantRateLimits;
@@ -40,14 +41,15 @@ final class HttpFeature {
 
   /** The features' route groups, in the order they are mounted. */
   static List<Routes> routes(Auth auth, LicensorConfig config, DirectoryFeature tenants, LicensingService licensing,
-                             LifecycleFeature lifecycle, AuditTrail audit, ClusterFeature cluster, IncidentFeature incidents,
+                             SigningKeys signingKeys, LifecycleFeature lifecycle, AuditTrail audit, ClusterFeature cluster, IncidentFeature incidents,
                              Metrics metrics, Readiness readiness) {
     KeyDirectory directory = tenants.directory();
     KeyOperationGate gate = new KeyOperationGate(new KeyOperationLimits(config.keyOperationsPerMinute(),
         config.keyOperationsBurst()));
     return List.of(
         new HealthRoutes(auth, metrics, config.metricsPublic(), readiness),
-        new TenantRoutes(auth, lifecycle.tenants(), directory, lifecycle.policies(), config.rolloverWindowSeconds()),
+        new TenantRoutes(auth, lifecycle.tenants(), directory, signingKeys, lifecycle.policies(),
+            config.rolloverWindowSeconds()),
         new LicensingRoutes(auth, licensing, directory, new TenantRateLimits(config.tenantRatePerSecond(),
             config.tenantBurst()), metrics),
         new KeyRoutes(auth, lifecycle.keys(), gate),

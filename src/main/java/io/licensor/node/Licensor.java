@@ -16,6 +16,9 @@ import io.licensor.http.Routes;
 import io.licensor.identity.Authenticator;
 import io.licensor.identity.DevIssuer;
 import io.licensor.identity.OperatorKeys;
+import io.licensor.delegation.SigningKeys;
+import io.licensor.config.ConfigException;
+import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.licensing.LicensingService;
 import io.licensor.licensing.Warmup;
 import io.licensor.lifecycle.KeyLifecycle;
@@ -172,15 +175,22 @@ public final class Licensor {
   }
 
   /** What start-up reads from disk, off the event loop: dev mode's issuer, the HTTPS certificate, the operators' keys. */
-  private record Prepared(ServerCertificate certificate, Map<String, JWKSet> operatorIssuers) {
+  private record Prepared(ServerCertificate certificate, Map<String, JWKSet> operatorIssuers, SoftwareCrypto crypto) {
   }
 
   private Prepared prepare() throws Exception {
-    Warmup.run();
+    // the provider of the licensing path's public-key work (the recipient's JWE): the software HSM's choice
+    SoftwareCrypto crypto;
+    try {
+      crypto = SoftwareCrypto.choose(SoftwareCrypto.Choice.of(config.softwareHsmProvider()));
+    } catch (IllegalStateException e) {
+      throw new ConfigException("hsm.software.provider: native: " + e.getMessage());
+    }
+    Warmup.run(crypto);
     RuntimeWarmup.run();
     DevIssuer devIssuer = config.devEnabled() ? DevIssuer.loadOrCreate(config.dataDir()) : null;
     ServerCertificate certificate = config.httpPlaintext() ? null : ServerCertificate.load(config);
-    return new Prepared(certificate, OperatorKeys.load(config.operatorIssuers(), devIssuer));
+    return new Prepared(certificate, OperatorKeys.load(config.operatorIssuers(), devIssuer), crypto);
   }
 
   /**
@@ -243,11 +253,14 @@ public final class Licensor {
     cluster = ClusterFeature.create(vertx, membership, tenants, config, this::nodeFacts);
     lifecycle = LifecycleFeature.create(vertx, database.pool(), tenants, hsm, audit, cluster.notices(), config);
     incidents = IncidentFeature.create(database.pool(), tenants, lifecycle, audit, trail, config);
-    licensing = new LicensingService(vertx, tenants.directory(), hsm.client(), audit, config.defaultLicenseTtlSeconds(),
-        config.maxLicenseTtlSeconds());
+    SigningKeys signingKeys = new SigningKeys(vertx, database.pool(), hsm.client(), tenants.directory(), config.nodeId(),
+        config.delegatedSigning(), config.signingKeyLifetimeSeconds(), config.maxLicenseTtlSeconds(), config.hsmTimeoutMs())
+        .start();
+    licensing = new LicensingService(vertx, tenants.directory(), hsm.client(), signingKeys, prepared.crypto(), audit,
+        config.defaultLicenseTtlSeconds(), config.maxLicenseTtlSeconds());
     auth = new Auth(new Authenticator(prepared.operatorIssuers(), tenants.directory(), tenants.store(), config.audience(),
         config.clockSkewSeconds(), config.maxTokenLifetimeSeconds()));
-    routes = HttpFeature.routes(auth, config, tenants, licensing, lifecycle, trail, cluster, incidents, metrics,
+    routes = HttpFeature.routes(auth, config, tenants, licensing, signingKeys, lifecycle, trail, cluster, incidents, metrics,
         new NodeReadiness(database, hsm, tenants, membership, audit, config.hsmType()));
   }
 

@@ -45,6 +45,8 @@ final class TenantSql {
   static final String RETAIN_ACTIVE =
       "UPDATE key_versions SET state = 'retained', retained_at = now() WHERE tenant_id = $1 AND state = 'active'";
 
+  /** A re-key campaign's: every delegated signing key of the tenant, gone with the versions they served. */
+  static final String REVOKE_SIGNING_KEYS = "DELETE FROM signing_keys WHERE tenant_id = $1";
   static final String SET_STATE = "UPDATE tenants SET state = $2, updated_at = now() WHERE id = $1";
 
   static final String VERSION_STATE = "SELECT state FROM key_versions WHERE tenant_id = $1 AND version = $2";

@@ -67,15 +67,19 @@ public final class TenantStore {
    * and the unique index guarantees a single active version.
    */
   public Future<KeyVersion> addActiveVersion(String tenantId, IntFunction<KeyVersion> build) {
-    return addActiveVersionUnlessSince(tenantId, null, build).map(Optional::orElseThrow);
+    return addActiveVersionUnlessSince(tenantId, null, false, build).map(Optional::orElseThrow);
   }
 
   /**
    * As {@link #addActiveVersion}, but adds nothing (empty) if the active version was made at or
    * after {@code since} (database time): the test and the insert share the transaction and the
-   * tenant row's lock, so a campaign re-keys a tenant once however often it retries.
+   * tenant row's lock, so a campaign re-keys a tenant once however often it retries. With
+   * {@code revokeSigningKeys} (a campaign after a compromise) the tenant's delegated signing keys
+   * are deleted in the same transaction: jwks.json stops listing them, and no node can register one
+   * for the revision before it (see {@code delegation.SigningKeyStore}).
    */
   public Future<Optional<KeyVersion>> addActiveVersionUnlessSince(String tenantId, OffsetDateTime since,
+                                                                  boolean revokeSigningKeys,
                                                                   IntFunction<KeyVersion> build) {
     return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenantId))
         .compose(rows -> {
@@ -102,6 +106,9 @@ public final class TenantStore {
           KeyVersion next = build.apply(max.getInteger("v") + 1);
           return conn.preparedQuery(TenantSql.RETAIN_ACTIVE).execute(Tuple.of(tenantId))
               .compose(r -> conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).execute(keyVersionTuple(next)))
+              .compose(r -> revokeSigningKeys
+                  ? conn.preparedQuery(TenantSql.REVOKE_SIGNING_KEYS).execute(Tuple.of(tenantId)).mapEmpty()
+                  : Future.succeededFuture())
               .map(r -> Optional.of(next));
         }));
   }

@@ -58,11 +58,30 @@ public final class TenantViews {
 
   /** A JWK Set of every version that is not destroyed. */
   public static JsonObject jwks(TenantKeys t) {
+    return jwks(t, List.of());
+  }
+
+  /**
+   * The JWK Set of every non-destroyed version, then the delegated signing keys still listed
+   * ({@code tenant:version.n}, each with its certificate in x5c) of those versions, while the
+   * tenant is active.
+   */
+  public static JsonObject jwks(TenantKeys t, List<JsonObject> delegated) {
     JsonArray keys = new JsonArray();
     List<KeyVersion> versions = t.versions();
     for (KeyVersion v : versions) {
       if (v.state() != KeyVersionState.DESTROYED) {
         keys.add(jwk(v.publicJwk()));
+      }
+    }
+    if (t.tenant().state() == TenantState.ACTIVE) {
+      for (JsonObject d : delegated) {
+        String kid = d.getString("kid", "");
+        int dot = kid.lastIndexOf('.');
+        String versionKid = dot < 0 ? "" : kid.substring(0, dot);
+        if (versions.stream().anyMatch(v -> v.kid().equals(versionKid) && v.state() != KeyVersionState.DESTROYED)) {
+          keys.add(d);
+        }
       }
     }
     return new JsonObject().put("keys", keys);

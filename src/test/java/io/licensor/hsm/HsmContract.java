@@ -72,6 +72,31 @@ abstract class HsmContract {
     return v.verify(signature);
   }
 
+  @Test
+  @DisplayName("a delegated signing key signs ES256 until destroyed, and is nowhere but in the module that made it")
+  void delegatedSigningKeys() throws Exception {
+    SigningKeyHandle first = hsm().generateSigningKey();
+    SigningKeyHandle second = hsm().generateSigningKey();
+    assertThat(first.handle()).isNotEqualTo(second.handle());
+    assertThat(first.publicKey().getEncoded()).isNotEqualTo(second.publicKey().getEncoded());
+    assertThat(first.publicKey().getParams().getCurve().getField().getFieldSize()).isEqualTo(256);
+    byte[] data = "header.payload".getBytes();
+    byte[] signature = hsm().signWithSigningKey(first.handle(), data);
+    assertThat(signature).hasSize(64);
+    assertThat(verifies(KeyAlgorithm.EC_P256, first.publicKey(), data, signature)).isTrue();
+    assertThat(verifies(KeyAlgorithm.EC_P256, second.publicKey(), data, signature)).isFalse();
+    // another module of the same world does not hold it: the key is in no key token
+    assertThatThrownBy(() -> sameWorld().signWithSigningKey(first.handle(), data))
+        .isInstanceOfSatisfying(HsmException.class, e -> assertThat(e.reason()).isEqualTo(HsmException.Reason.KEY_UNAVAILABLE));
+    hsm().destroySigningKey(first.handle());
+    assertThatThrownBy(() -> hsm().signWithSigningKey(first.handle(), data))
+        .isInstanceOfSatisfying(HsmException.class, e -> assertThat(e.reason()).isEqualTo(HsmException.Reason.KEY_UNAVAILABLE));
+    assertThat(verifies(KeyAlgorithm.EC_P256, second.publicKey(), data, hsm().signWithSigningKey(second.handle(), data)))
+        .isTrue();
+    hsm().destroySigningKey(second.handle());
+    hsm().destroySigningKey(second.handle());
+  }
+
   @ParameterizedTest(name = "{0}")
   @EnumSource(value = KeyAlgorithm.class, names = {"RSA_2048", "RSA_3072", "EC_P256", "EC_P384"})
   @DisplayName("a generated key signs in JOSE format, verifiably with its public key")

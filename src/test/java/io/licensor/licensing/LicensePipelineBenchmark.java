@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.JWK;
 import io.licensor.bench.HsmBenchmark;
 import io.licensor.hsm.GeneratedKey;
 import io.licensor.hsm.Hsm;
+import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.hsm.KeyAlgorithm;
 import io.licensor.ids.Kid;
 import io.licensor.keys.KeyOrigin;
@@ -57,6 +58,7 @@ public class LicensePipelineBenchmark {
   public String algorithm;
 
   private Hsm module;
+  private RecipientEncryption encryption;
   private KeyVersion version;
   private String publishingLicense;
   private JsonObject recipientKey;
@@ -66,6 +68,7 @@ public class LicensePipelineBenchmark {
   @Setup(Level.Trial)
   public void open() throws Exception {
     module = HsmBenchmark.open(hsm);
+    encryption = new RecipientEncryption(SoftwareCrypto.choose(SoftwareCrypto.Choice.AUTO));
     KeyAlgorithm alg = KeyAlgorithm.fromWireName(algorithm).orElseThrow();
     GeneratedKey key = module.generate(alg);
     version = new KeyVersion("bench", 1, KeyVersionState.ACTIVE, alg, KeyOrigin.SERVICE,
@@ -106,7 +109,8 @@ public class LicensePipelineBenchmark {
     ParsedPublishingLicense pl = PublishingLicenses.parse(publishingLicense);
     JWK recipient = RecipientKeys.parse(recipientKey);
     UseLicenses.Unsigned unsigned = prepare(pl, contentEncryptionKey(pl, unwrap(pl)), recipient);
-    return unsigned.complete(module.sign(version.keyRef(), PublishingLicenses.ascii(unsigned.signingInput())));
+    String input = unsigned.signingInput(UseLicenses.header(version));
+    return UseLicenses.complete(input, module.sign(version.keyRef(), PublishingLicenses.ascii(input)));
   }
 
   @Benchmark
@@ -114,8 +118,9 @@ public class LicensePipelineBenchmark {
     ParsedPublishingLicense pl = PublishingLicenses.parse(publishingLicense);
     JWK recipient = RecipientKeys.parse(recipientKey);
     UseLicenses.Unsigned unsigned = prepare(pl, contentEncryptionKey(pl, unwrapped.clone()), recipient);
-    PublishingLicenses.ascii(unsigned.signingInput());
-    return unsigned.complete(signature);
+    String input = unsigned.signingInput(UseLicenses.header(version));
+    PublishingLicenses.ascii(input);
+    return UseLicenses.complete(input, signature);
   }
 
   private UseLicenses.Unsigned prepare(ParsedPublishingLicense pl, SecretKey cek, JWK recipient) throws Exception {
@@ -123,7 +128,7 @@ public class LicensePipelineBenchmark {
     try {
       Set<Right> rights = content.policy().rightsFor("bob@bench.test", Set.of());
       long now = Instant.now().getEpochSecond();
-      return UseLicenses.prepare(version, content, "bob@bench.test", rights, recipient, now, now + 3600);
+      return UseLicenses.prepare(version, content, "bob@bench.test", rights, recipient, encryption, now, now + 3600);
     } finally {
       content.destroy();
     }
