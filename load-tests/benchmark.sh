@@ -9,15 +9,21 @@
 #   HSMS=software load-tests/benchmark.sh             # one backend
 #   ALGORITHM=EC-P256 LEVEL_SECONDS=8 load-tests/benchmark.sh
 #   SERVER_JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 load-tests/benchmark.sh  # server and JMH on JDK 25 (Maven and Gatling stay on the default JDK)
+#   PLACEMENT=hsm-core SESSIONS=1 TLS=false load-tests/benchmark.sh  # SPEC §8's HSM ratio: one session on a core of its own, plain HTTP
 #
-# What runs where (PLACEMENT; 2 cores here). The HSM is the resource measured against, so by
-# default (PLACEMENT=hsm-core) it gets a processor of its own, as a hardware HSM has: the JMH ceiling
+# The server runs on its default configuration (HTTPS, one HSM session per core, delegated signing,
+# embedded PostgreSQL, audit on) unless TLS=false, SESSIONS=N or DELEGATED=false say otherwise; the
+# ceiling is what a license costs that HSM (HsmBenchmark.licenseDelegated, or .license without
+# delegation) on as many threads as the node has sessions.
+#
+# What runs where (PLACEMENT; 2 cores here). Default (PLACEMENT=shared): the server on all cores as
+# the scheduler places it, Gatling pinned to the first. PLACEMENT=hsm-core gives the HSM a processor
+# of its own, as a hardware HSM has: the JMH ceiling
 # runs on the last core, and so does the server's one licensing HSM session thread (licensor-hsm-0,
 # moved there with taskset once the node is up); everything else of the server (event loops,
 # workers, its embedded PostgreSQL) and Gatling share the other core(s). The ratio then says how
 # close licensor keeps its HSM to the HSM's own ceiling, with all of licensor's other work and the
-# load generator squeezed onto the remaining core. PLACEMENT=shared: the server on all cores as the
-# scheduler places it, Gatling pinned to the first. PLACEMENT=one-core: the whole server on the
+# load generator squeezed onto the remaining core. PLACEMENT=one-core: the whole server on the
 # ceiling's single core (the ratio then says how much of one core licensor's own work takes next to
 # the HSM's), Gatling on the others.
 #
@@ -36,7 +42,12 @@ PORT="${PORT:-18083}"
 JAVA="${SERVER_JAVA_HOME:+$SERVER_JAVA_HOME/bin/}java"
 source load-tests/lib.sh
 
-PLACEMENT="${PLACEMENT:-hsm-core}"
+PLACEMENT="${PLACEMENT:-shared}"
+SESSIONS="${SESSIONS:-$(nproc)}"
+export TLS="${TLS:-true}"
+DELEGATED="${DELEGATED:-true}"
+CEILING_BENCH=licenseDelegated
+if [ "$DELEGATED" != true ]; then CEILING_BENCH=license; fi
 split_cores
 HSM_CORE=$LAST_CORE HSM_PIN=("${LAST_PIN[@]}") SERVER_PIN=() LOAD_PIN=("${OTHERS_PIN[@]}")
 if [ -n "$HSM_CORE" ]; then
@@ -75,17 +86,17 @@ softhsm_token() {
   LICENSOR_HSM_PKCS11_LIBRARY="$(ls /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so 2>/dev/null | head -1)"
 }
 
-# ceiling HSM TAG -> prints HsmBenchmark.license ops/s (unwrap + sign on one thread)
+# ceiling HSM TAG -> prints HsmBenchmark.license[Delegated] ops/s (unwrap + sign, on SESSIONS threads)
 ceiling() {
-  "${HSM_PIN[@]}" "$JAVA" -cp "$CLASSPATH_JMH" org.openjdk.jmh.Main 'io.licensor.bench.HsmBenchmark.license' \
-    -p hsm="$1" -p algorithm="$ALGORITHM" -wi 3 -w 4 -i 4 -r 5 -rf json -rff "$WORK/jmh-$1-$2.json" \
+  "${HSM_PIN[@]}" "$JAVA" -cp "$CLASSPATH_JMH" org.openjdk.jmh.Main "io.licensor.bench.HsmBenchmark.$CEILING_BENCH\$" \
+    -t "$SESSIONS" -p hsm="$1" -p algorithm="$ALGORITHM" -wi 3 -w 4 -i 4 -r 5 -rf json -rff "$WORK/jmh-$1-$2.json" \
     -jvm "$(command -v "$JAVA")" | grep -E "^HsmBenchmark" >&2 || true
   python3 -c "import json; print(round(json.load(open('$WORK/jmh-$1-$2.json'))[0]['primaryMetric']['score'], 1))"
 }
 
 gatling() {
   "${LOAD_PIN[@]}" mvn -q -B -f load-tests/pom.xml gatling:test -Dgatling.simulationClass="licensor.$1" \
-    -DbaseUrl="http://127.0.0.1:$PORT" -DoperatorToken="$OPERATOR_TOKEN" -Dalgorithm="$ALGORITHM" "${@:2}"
+    -DbaseUrl="$NODE_URL" -DtrustCertificate="${CURL_CA_BUNDLE:-}" -DoperatorToken="$OPERATOR_TOKEN" -Dalgorithm="$ALGORITHM" "${@:2}"
 }
 
 for HSM in $HSMS; do
@@ -98,10 +109,11 @@ for HSM in $HSMS; do
   #    after the server's runs, and their mean taken (this machine's speed drifts by several percent)
   CEILING_BEFORE=$(ceiling "$HSM" before)
   OPENSSL_BEFORE=$(openssl_rsa2048_sign 10)   # the hardware's own baseline, one thread
-  # 2. the server with one HSM session; capacity from 50% to 50+5*(LEVELS-1)% of the ceiling
+  # 2. the server with SESSIONS HSM sessions; capacity from 50% to 50+5*(LEVELS-1)% of the ceiling
   rm -rf "$WORK/data"
   # one tenant takes all the load: its rate limit (1000/s by default) is off, or past it the levels would be 429s
-  LICENSOR_LIMITS_TENANT_RATE_PER_SECOND=0 LICENSOR_HSM_TYPE="$HSM" LICENSOR_HSM_SESSIONS=1 JAVA="$JAVA" start_dev_node "$PORT" 256m "${SERVER_PIN[@]}"
+  LICENSOR_LIMITS_TENANT_RATE_PER_SECOND=0 LICENSOR_HSM_TYPE="$HSM" LICENSOR_HSM_SESSIONS="$SESSIONS" \
+    LICENSOR_LICENSING_DELEGATED_SIGNING="$DELEGATED" JAVA="$JAVA" start_dev_node "$PORT" 256m "${SERVER_PIN[@]}"
   if [ "$PLACEMENT" = hsm-core ]; then pin_hsm_session "$SERVER_PID" "$HSM_CORE"; fi
   OPERATOR_TOKEN=$(dev_token)
   START=$(python3 -c "print(max(1, round($CEILING_BEFORE * 0.5)))")
@@ -126,13 +138,14 @@ for HSM in $HSMS; do
   OPENSSL=$(python3 -c "print(round(($OPENSSL_BEFORE + $OPENSSL_AFTER) / 2, 1))")
   echo "benchmark: openssl speed rsa2048 (one thread) before $OPENSSL_BEFORE signs/s, after $OPENSSL_AFTER, mean $OPENSSL"
   echo "benchmark: $HSM ceiling before $CEILING_BEFORE/s, after $CEILING_AFTER/s, mean $CEILING/s"
-  WHERE="$WHERE" HIGHEST="$HIGHEST" OPENSSL="$OPENSSL" python3 - "$HSM" "$CEILING" "$MAX" "$RATE70" "$P99" "$STEADY" <<'PY' | tee -a "$RESULTS"
+  WHERE="$WHERE" HIGHEST="$HIGHEST" OPENSSL="$OPENSSL" SESSIONS="$SESSIONS" DELEGATED="$DELEGATED" python3 - "$HSM" "$CEILING" "$MAX" "$RATE70" "$P99" "$STEADY" <<'PY' | tee -a "$RESULTS"
 import os, sys
 hsm, ceiling, best, rate70, p99, steady = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 openssl = float(os.environ.get('OPENSSL'))
 print(f"benchmark openssl-rsa2048-sign/s={openssl:.0f} max-sustained-licenses/openssl={best / openssl:.2f} (issue 20 target >= 0.5)")
 print(f"benchmark jvm={os.environ.get('JVM_VERSION')} hsm={hsm} algorithm={os.environ.get('ALGORITHM')} "
-      f"hsm-ceiling(unwrap+sign)/s={ceiling:.0f} max-sustained-licenses/s={best:.0f} ratio={best / ceiling:.2f} "
+      f"tls={os.environ.get('TLS')} sessions={os.environ.get('SESSIONS')} delegated={os.environ.get('DELEGATED')} "
+      f"hsm-ceiling/s={ceiling:.0f} max-sustained-licenses/s={best:.0f} ratio={best / ceiling:.2f} "
       f"(target >= 0.85) highest-level-sustained/s={os.environ.get('HIGHEST')} p99-at-70%={p99}ms at {rate70}/s (target <= 25) steady-run-assertions={steady} "
       f"[{os.environ.get('WHERE')}]")
 PY

@@ -50,9 +50,13 @@ if [ -n "$FAILED" ]; then
   echo "license-rate: not every request was answered with a license ($FAILED): the rate below counts them" >&2
 fi
 stop_dev_node
-CEILING=$(java -jar target/licensor.jar bench-hsm --hsm "$HSM" --provider "$PROVIDER" --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" | awk -F= '{print $NF}')
+# the HSM's ceiling for what a license costs it on this node: with delegated signing (the default) the
+# version key's unwrap and a delegated ES256 signature, else the unwrap and the version key's signature
+DELEGATED=()
+if [ "${LICENSOR_LICENSING_DELEGATED_SIGNING:-true}" = true ]; then DELEGATED=(--delegated); fi
+CEILING=$(java -jar target/licensor.jar bench-hsm --hsm "$HSM" --provider "$PROVIDER" --algorithm "$ALGORITHM" --seconds "$DURATION" --threads "$SESSIONS" "${DELEGATED[@]}" | awk -F= '{print $NF}')
 OPENSSL=$(openssl_rsa2048_sign 10)
 python3 - <<PY
 rate, ceiling, openssl = float("$RATE"), float("$CEILING"), float("$OPENSSL")
-print(f"license-rate failed={'$FAILED' or 0} tls=${TLS:-false} recipient=${RECIPIENT:-ec} hsm=$HSM provider=$PROVIDER algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE licenses/s={rate:.1f} hsm-ceiling(unwrap+sign)/s={ceiling:.1f} ratio={rate/ceiling:.2f} openssl-rsa2048-sign/s={openssl:.1f} licenses/openssl={rate/openssl:.2f}")
+print(f"license-rate failed={'$FAILED' or 0} tls=${TLS:-false} recipient=${RECIPIENT:-ec} hsm=$HSM provider=$PROVIDER algorithm=$ALGORITHM sessions=$SESSIONS audit=$LICENSOR_AUDIT_KEY_USE delegated=${LICENSOR_LICENSING_DELEGATED_SIGNING:-true} licenses/s={rate:.1f} hsm-ceiling/s={ceiling:.1f} ratio={rate/ceiling:.2f} openssl-rsa2048-sign/s={openssl:.1f} licenses/openssl={rate/openssl:.2f}")
 PY

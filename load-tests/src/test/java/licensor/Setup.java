@@ -84,25 +84,55 @@ final class Setup {
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final Pattern PL = Pattern.compile("\"publishingLicense\"\\s*:\\s*\"([^\"]+)\"");
 
+  /**
+   * The setup client's TLS trust: the certificate the node serves (-DtrustCertificate=PEM file;
+   * the scripts give the dev node's self-signed one, as curl gets it through CURL_CA_BUNDLE).
+   */
+  private static javax.net.ssl.SSLContext trusting(String pemFile) throws Exception {
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(pemFile))) {
+      trust.setCertificateEntry("node", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, tmf.getTrustManagers(), null);
+    return context;
+  }
+
   final String baseUrl;
   final String operatorToken;
   final String runId = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
   private final KeyPair idp;
   final String recipientJwk;
 
   Setup(String baseUrl, String operatorToken) throws Exception {
     this.baseUrl = baseUrl;
     this.operatorToken = operatorToken;
+    HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
+    String trustCertificate = System.getProperty("trustCertificate", "");
+    if (!trustCertificate.isEmpty()) {
+      client.sslContext(trusting(trustCertificate));
+    }
+    this.http = client.build();
     KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
     ec.initialize(new ECGenParameterSpec("secp256r1"));
     idp = ec.generateKeyPair();
-    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
-    rsa.initialize(2048);
-    RSAPublicKey recipient = (RSAPublicKey) rsa.generateKeyPair().getPublic();
-    recipientJwk = "{\"kty\":\"RSA\",\"e\":\"" + b64(recipient.getPublicExponent()) + "\",\"n\":\""
-        + b64(recipient.getModulus()) + "\"}";
+    // the recipient: EC P-256 (ECDH-ES+A256KW, as issue 20 measures) unless -Drecipient=rsa
+    if ("rsa".equals(System.getProperty("recipient", "ec"))) {
+      KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+      rsa.initialize(2048);
+      RSAPublicKey recipient = (RSAPublicKey) rsa.generateKeyPair().getPublic();
+      recipientJwk = "{\"kty\":\"RSA\",\"e\":\"" + b64(recipient.getPublicExponent()) + "\",\"n\":\""
+          + b64(recipient.getModulus()) + "\"}";
+    } else {
+      java.security.interfaces.ECPublicKey recipient = (java.security.interfaces.ECPublicKey) ec.generateKeyPair().getPublic();
+      recipientJwk = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" + b64(recipient.getW().getAffineX(), 32)
+          + "\",\"y\":\"" + b64(recipient.getW().getAffineY(), 32) + "\"}";
+    }
   }
 
   String tenantId(int i) {

@@ -195,6 +195,10 @@ public final class Main extends CommandGroup {
         + "(default: ${DEFAULT-VALUE}, as hsm.software.provider)")
     String provider;
 
+    @Option(names = "--delegated", description = "the signature by a delegated signing key (ES256), as a license costs "
+        + "the HSM with licensing.delegatedSigning (the default); without it, by the version's key")
+    boolean delegated;
+
     @Override
     public Integer call() throws Exception {
       var alg = KeyAlgorithm.fromWireName(algorithm).orElse(null);
@@ -207,7 +211,7 @@ public final class Main extends CommandGroup {
         String pin = System.getenv("LICENSOR_HSM_PKCS11_PIN");
         try (Pkcs11Hsm hsm = new Pkcs11Hsm(System.getenv("LICENSOR_HSM_PKCS11_LIBRARY"), 0,
             pin == null ? new char[0] : pin.toCharArray(), HsmCeiling.benchWorld(), threads, 16)) {
-          rate = HsmCeiling.measure(hsm, alg, seconds, threads);
+          rate = HsmCeiling.measure(hsm, alg, seconds, threads, delegated);
         }
       } else {
         SoftwareCrypto.Choice choice;
@@ -220,11 +224,11 @@ public final class Main extends CommandGroup {
         SoftwareCrypto crypto = SoftwareCrypto.choose(choice);
         hsmType = "software provider=\"" + crypto.description() + "\"";
         try (SoftwareHsm hsm = new SoftwareHsm(HsmCeiling.benchWorld(), 16, crypto)) {
-          rate = HsmCeiling.measure(hsm, alg, seconds, threads);
+          rate = HsmCeiling.measure(hsm, alg, seconds, threads, delegated);
         }
       }
-      System.out.printf(Locale.ROOT, "hsm-ceiling hsm=%s algorithm=%s threads=%d unwrap+sign/s=%.1f%n", hsmType,
-          algorithm, threads, rate);
+      System.out.printf(Locale.ROOT, "hsm-ceiling hsm=%s algorithm=%s threads=%d %s/s=%.1f%n", hsmType,
+          algorithm, threads, delegated ? "unwrap+delegated-sign" : "unwrap+sign", rate);
       return 0;
     }
   }

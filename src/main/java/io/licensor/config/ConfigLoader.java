@@ -60,6 +60,7 @@ public final class ConfigLoader {
       Setting.string("http.host", "127.0.0.1"),
       Setting.integer("http.port", null, 0, 65535),
       Setting.bool("http.plaintext", false),
+      Setting.choice("http.tlsEngine", "auto", "auto", "openssl", "jdk"),
       Setting.integer("http.shutdownGraceSeconds", 10, 0, 600),
       Setting.string("http.tls.certFile", null),
       Setting.string("http.tls.keyFile", null),

@@ -57,6 +57,11 @@ public final class LicensorConfig {
   }
 
   /** Plain HTTP instead of HTTPS; the loader allows it only on a loopback address. */
+  /** Where HTTPS runs: auto (OpenSSL where its native library loads, else the JDK), openssl, or jdk. */
+  public String httpTlsEngine() {
+    return str("http.tlsEngine");
+  }
+
   public boolean httpPlaintext() {
     return bool("http.plaintext");
   }

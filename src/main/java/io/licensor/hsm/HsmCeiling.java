@@ -33,8 +33,17 @@ public final class HsmCeiling {
    * that; {@code threads} should not exceed its sessions.
    */
   public static double measure(Hsm hsm, KeyAlgorithm algorithm, double seconds, int threads) throws Exception {
+    return measure(hsm, algorithm, seconds, threads, false);
+  }
+
+  /**
+   * As {@link #measure(Hsm, KeyAlgorithm, double, int)}; with {@code delegated}, the signature is a
+   * delegated signing key's ES256 (what a license costs the HSM with {@code licensing.delegatedSigning}).
+   */
+  public static double measure(Hsm hsm, KeyAlgorithm algorithm, double seconds, int threads, boolean delegated)
+      throws Exception {
     Workload workload = new Workload(hsm, algorithm);
-    Runnable one = workload::license;
+    Runnable one = delegated ? workload::licenseDelegated : workload::license;
     run(one, (long) (seconds * 500), threads);
     return run(one, (long) (seconds * 1000), threads);
   }
@@ -51,6 +60,7 @@ public final class HsmCeiling {
     private final KeyRef key;
     private final byte[] wrappedContentKey;
     private final ECPublicKey peer;
+    private final String signingKey;
     private final byte[] signingInput = "eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9".getBytes(
         StandardCharsets.US_ASCII);
 
@@ -68,6 +78,7 @@ public final class HsmCeiling {
         wrappedContentKey = null;
         peer = (ECPublicKey) hsm.generate(algorithm).publicKey();
       }
+      signingKey = hsm.generateSigningKey().handle();
     }
 
     public byte[] unwrap() {
@@ -82,6 +93,17 @@ public final class HsmCeiling {
     public byte[] license() {
       unwrap();
       return sign();
+    }
+
+    /** A delegated signing key's ES256 signature of the use license. */
+    public byte[] signDelegated() {
+      return hsm.signWithSigningKey(signingKey, signingInput);
+    }
+
+    /** One license's worth with delegated signing: the version key's unwrap, the delegated key's signature. */
+    public byte[] licenseDelegated() {
+      unwrap();
+      return signDelegated();
     }
   }
 

@@ -2,6 +2,7 @@ package io.licensor.http;
 
 import io.licensor.tls.ServerCertificate;
 import io.licensor.tls.TlsPolicy;
+import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -24,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class HttpServerVerticle extends VerticleBase {
 
   /** Where the server listens, how large a body may be, and how long a stop waits for requests in progress. */
-  public record Settings(String host, int port, int maxBodyBytes, int shutdownGraceSeconds) {
+  /** {@code tlsEngine}: where HTTPS runs ({@code tls.TlsEngines}); unused on plain HTTP. */
+  public record Settings(String host, int port, int maxBodyBytes, int shutdownGraceSeconds, SSLEngineOptions tlsEngine) {
   }
 
   private final Settings settings;
@@ -92,6 +94,7 @@ public final class HttpServerVerticle extends VerticleBase {
     if (certificate != null) {
       TlsPolicy.refuseClientRenegotiation();
       options.setSsl(true)
+          .setSslEngineOptions(settings.tlsEngine().copy())
           .setEnabledSecureTransportProtocols(TlsPolicy.PROTOCOLS)
           .setKeyCertOptions(new PemKeyCertOptions()
               .setCertValue(Buffer.buffer(certificate.certificatePem()))

@@ -18,6 +18,7 @@ import io.licensor.http.Routes;
 import io.licensor.http.TenantRoutes;
 import io.licensor.delegation.SigningKeys;
 import io.licensor.licensing.LicensingService;
+import io.licensor.tls.TlsEngines;
 import io.licensor.limits.KeyOperationLimits;
 import io.licensor.limits.TenantRateLimits;
 import io.licensor.metrics.Metrics;
@@ -62,9 +63,9 @@ final class HttpFeature {
 
   /** Deploys the HTTP verticles; completes with their deployment id once every one listens. */
   static Future<String> deploy(Vertx vertx, LicensorConfig config, Auth auth, List<Routes> routes, AtomicInteger port,
-                               ServerCertificate certificate) {
+                               ServerCertificate certificate, TlsEngines.Engine tlsEngine) {
     HttpServerVerticle.Settings settings = new HttpServerVerticle.Settings(config.httpHost(), config.httpPort(),
-        config.maxBodyBytes(), config.shutdownGraceSeconds());
+        config.maxBodyBytes(), config.shutdownGraceSeconds(), tlsEngine == null ? null : tlsEngine.options());
     return vertx.deployVerticle(() -> new HttpServerVerticle(settings, auth, routes, port, certificate),
         new DeploymentOptions().setInstances(config.httpInstances()));
   }

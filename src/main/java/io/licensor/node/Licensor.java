@@ -25,6 +25,7 @@ import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.metrics.Metrics;
 import io.licensor.tenants.KeyDirectory;
 import io.licensor.tls.ServerCertificate;
+import io.licensor.tls.TlsEngines;
 import io.licensor.tls.TlsPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -175,7 +176,8 @@ public final class Licensor {
   }
 
   /** What start-up reads from disk, off the event loop: dev mode's issuer, the HTTPS certificate, the operators' keys. */
-  private record Prepared(ServerCertificate certificate, Map<String, JWKSet> operatorIssuers, SoftwareCrypto crypto) {
+  private record Prepared(ServerCertificate certificate, TlsEngines.Engine tlsEngine, Map<String, JWKSet> operatorIssuers,
+                          SoftwareCrypto crypto) {
   }
 
   private Prepared prepare() throws Exception {
@@ -190,7 +192,8 @@ public final class Licensor {
     RuntimeWarmup.run();
     DevIssuer devIssuer = config.devEnabled() ? DevIssuer.loadOrCreate(config.dataDir()) : null;
     ServerCertificate certificate = config.httpPlaintext() ? null : ServerCertificate.load(config);
-    return new Prepared(certificate, OperatorKeys.load(config.operatorIssuers(), devIssuer), crypto);
+    TlsEngines.Engine tlsEngine = certificate == null ? null : TlsEngines.choose(config.httpTlsEngine());
+    return new Prepared(certificate, tlsEngine, OperatorKeys.load(config.operatorIssuers(), devIssuer), crypto);
   }
 
   /**
@@ -225,12 +228,14 @@ public final class Licensor {
         .compose(x -> tenants.lease().start())
         .compose(x -> cluster.start())
         .compose(x -> incidents.deploy(vertx))
-        .compose(x -> HttpFeature.deploy(vertx, config, auth, routes, port, prepared.result().certificate()))
+        .compose(x -> HttpFeature.deploy(vertx, config, auth, routes, port, prepared.result().certificate(),
+            prepared.result().tlsEngine()))
         .map(id -> {
           httpDeployment = id;
           ServerCertificate certificate = prepared.result().certificate();
           if (certificate != null) {
-            LOG.info("HTTPS certificate {}; SHA-256 fingerprint {}", certificate.description(), certificate.fingerprint());
+            LOG.info("HTTPS certificate {}; SHA-256 fingerprint {}; TLS on {}", certificate.description(),
+                certificate.fingerprint(), prepared.result().tlsEngine().description());
           } else {
             LOG.warn("plain HTTP (http.plaintext) on loopback {}: for local use only", config.httpHost());
           }
@@ -261,7 +266,7 @@ public final class Licensor {
     auth = new Auth(new Authenticator(prepared.operatorIssuers(), tenants.directory(), tenants.store(), config.audience(),
         config.clockSkewSeconds(), config.maxTokenLifetimeSeconds()));
     routes = HttpFeature.routes(auth, config, tenants, licensing, signingKeys, lifecycle, trail, cluster, incidents, metrics,
-        new NodeReadiness(database, hsm, tenants, membership, audit, config.hsmType()));
+        new NodeReadiness(database, hsm, tenants, membership, audit, config.hsmType(), prepared.tlsEngine(), signingKeys));
   }
 
   /** This node's facts for the cluster view. */

@@ -3,11 +3,13 @@ package io.licensor.node;
 import io.licensor.audit.AuditLog;
 import io.licensor.cluster.Membership;
 import io.licensor.db.Database;
+import io.licensor.delegation.SigningKeys;
 import io.licensor.hsm.Pkcs11Hsm;
 import io.licensor.hsm.SoftwareHsm;
 import io.licensor.http.Readiness;
 import io.licensor.tenants.DirectoryLease;
 import io.licensor.tenants.LeaseStore;
+import io.licensor.tls.TlsEngines;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,9 +34,14 @@ final class NodeReadiness implements Readiness {
   private final Membership membership;
   private final AuditLog audit;
   private final String hsmType;
+  private final TlsEngines.Engine tlsEngine;
+  private final SigningKeys signingKeys;
 
+  /** {@code tlsEngine}: null on plain HTTP. */
   NodeReadiness(Database database, HsmFeature hsm, DirectoryFeature tenants, Membership membership, AuditLog audit,
-                String hsmType) {
+                String hsmType, TlsEngines.Engine tlsEngine, SigningKeys signingKeys) {
+    this.tlsEngine = tlsEngine;
+    this.signingKeys = signingKeys;
     this.database = database;
     this.hsm = hsm;
     this.tenants = tenants;
@@ -63,7 +70,13 @@ final class NodeReadiness implements Readiness {
               .put("status", hsmPing.succeeded() && hsm.worldId().equals(hsmPing.result()) ? "UP" : "DOWN")
               .put("sealed", hsm.world().sealedAtRest())
               .put("custody", hsm.world().custody().wireName())
-              .put("worldId", hsm.worldId()));
+              .put("worldId", hsm.worldId()))
+          // informational, never gating: where TLS runs, and this node's delegated signing keys
+          .put("tls", tlsEngine == null ? new JsonObject().put("status", "UP").put("engine", "none (plain HTTP)")
+              : new JsonObject().put("status", "UP").put("engine", tlsEngine.description())
+                  .put("nativeCode", tlsEngine.nativeCode()))
+          .put("signing", new JsonObject().put("status", "UP").put("delegated", signingKeys.enabled())
+              .put("keysInUse", signingKeys.inUse()));
       boolean up = Stream.of("lease", "cluster", "hsm", "world")
           .allMatch(name -> "UP".equals(checks.getJsonObject(name).getString("status")))
           && (!audit.keyUseDurable() || db.succeeded());

@@ -96,4 +96,10 @@ public class HsmBenchmark {
   public byte[] license() {
     return workload.license();
   }
+
+  /** What a license costs the HSM with delegated signing (the default): the unwrap and a delegated ES256 signature. */
+  @Benchmark
+  public byte[] licenseDelegated() {
+    return workload.licenseDelegated();
+  }
 }

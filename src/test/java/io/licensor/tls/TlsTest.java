@@ -6,6 +6,8 @@ import io.licensor.support.Trust;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -81,6 +83,47 @@ class TlsTest {
     }
     try (TestNode again = TestNode.start(HTTPS.copy().put("dataDir", dataDir.toString()))) {
       assertThat(Certificates.fingerprint(Trust.read(dataDir.resolve("tls/cert.pem")))).isEqualTo(fingerprint);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"openssl", "jdk"})
+  @DisplayName("on either TLS engine the policy holds: TLS 1.2 and 1.3 only, AEAD suites only, no client renegotiation")
+  void eitherEngine(String engine) throws Exception {
+    try (TestNode node = TestNode.start(HTTPS.copy().put("http", HTTPS.getJsonObject("http").copy().put("tlsEngine", engine)))) {
+      Path cert = node.dataDir.resolve("tls/cert.pem");
+      int port = node.node.port();
+      HttpResponse<String> ready = Trust.trusting(cert).send(HttpRequest.newBuilder(
+          URI.create("https://localhost:" + port + "/health/ready")).header("Authorization", "Bearer " + node.operatorToken())
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).isEqualTo(200);
+      JsonObject tls = new JsonObject(ready.body()).getJsonObject("checks").getJsonObject("tls");
+      assertThat(tls.getString("engine")).startsWith(engine.equals("openssl") ? "OpenSSL" : "JDK");
+      assertThat(tls.getBoolean("nativeCode")).isEqualTo(engine.equals("openssl"));
+      assertThat(handshake(cert, port, "TLSv1.3")).isEqualTo("TLSv1.3");
+      assertThat(handshake(cert, port, "TLSv1.2")).isEqualTo("TLSv1.2");
+      assertThat(opensslConnects(port, "-tls1_1")).as("TLS 1.1 refused").isFalse();
+      assertThat(opensslConnects(port, "-tls1_2", "ECDHE-ECDSA-AES128-GCM-SHA256")).isTrue();
+      assertThat(opensslConnects(port, "-tls1_2", "ECDHE-ECDSA-AES128-SHA")).as("CBC refused").isFalse();
+      assertThat(opensslConnects(port, "-tls1_2", "ECDHE-ECDSA-AES256-SHA384")).as("CBC refused").isFalse();
+      // a TLS 1.2 client's renegotiation ('R' in s_client) is refused, and the connection serves nothing after it
+      Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
+          "-servername", "localhost").redirectErrorStream(true).start();
+      try (java.io.OutputStream in = p.getOutputStream()) {
+        Thread.sleep(1500);
+        in.write("R\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        in.flush();
+        Thread.sleep(1500);
+        in.write("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        in.flush();
+        Thread.sleep(1500);
+      } catch (IOException e) {
+        // the server closed the connection: what we expect
+      }
+      assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(out).contains("RENEGOTIATING");
+      assertThat(out).as(out).doesNotContain("HTTP/1.1 200");
     }
   }
 
