@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Cost as the work grows (issue 20, item 5): licenses/s on one node with the traffic spread over
+# 10,000 tenants (Zipf) and over one tenant's 101 key versions (100 retained), each as a ratio of
+# one tenant's rate measured in the same run (before and after, mean), on the default configuration
+# (HTTPS, embedded PostgreSQL, audit on, delegated signing). Gatling (ScaleSimulation, closed model,
+# 32 requests in flight) shares the machine with the node.
+#
+#   load-tests/scale.sh
+#   TENANTS=10000 VERSIONS=101 ALGORITHM=EC-P256 WARM_SECONDS=30 SECONDS_=30 load-tests/scale.sh
+#
+# ALGORITHM defaults to EC-P256: 10,000 tenants' keys are then made in seconds, not many minutes,
+# and with the HSM's share of a license small the rest of the path (directory, audit, delegated
+# keys, caches) is what the ratio sees. Results: printed, and in load-tests/target/scale-<time>.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TENANTS="${TENANTS:-10000}"
+VERSIONS="${VERSIONS:-101}"
+ALGORITHM="${ALGORITHM:-EC-P256}"
+WARM="${WARM_SECONDS:-30}"
+DURATION="${SECONDS_:-30}"
+PORT="${PORT:-18085}"
+JAVA="${SERVER_JAVA_HOME:+$SERVER_JAVA_HOME/bin/}java"
+export TLS="${TLS:-true}"
+source load-tests/lib.sh
+[ -f target/licensor.jar ] || mvn -q -B -DskipTests package
+mvn -q -B -f load-tests/pom.xml test-compile
+mkdir -p load-tests/target
+RESULTS="load-tests/target/scale-$(date +%Y%m%d-%H%M%S).txt"
+
+# the tenant rate limit off (one tenant takes all the load in two runs), key operations unlimited (the
+# 100 re-keys), the key-version limit above VERSIONS
+LICENSOR_LIMITS_TENANT_RATE_PER_SECOND=0 LICENSOR_LIMITS_MAX_KEY_VERSIONS=$((VERSIONS + 10)) \
+  LICENSOR_LIMITS_KEY_OPERATIONS_PER_MINUTE=0 JAVA="$JAVA" \
+  start_dev_node "$PORT" 256m
+OPERATOR_TOKEN=$(dev_token)
+
+run() {
+  mvn -q -B -f load-tests/pom.xml gatling:test -Dgatling.simulationClass=licensor.ScaleSimulation \
+    -DbaseUrl="$NODE_URL" -DtrustCertificate="${CURL_CA_BUNDLE:-}" -DoperatorToken="$OPERATOR_TOKEN" \
+    -Dalgorithm="$ALGORITHM" -Dshape="$1" -Dtenants="$TENANTS" -Dversions="$VERSIONS" -DwarmSeconds="$WARM" \
+    -Dseconds="$DURATION" -DresultFile="$WORK/scale-$2.txt" >"$WORK/gatling-$2.log" 2>&1 \
+    || { echo "scale: the $1 run failed (see $WORK/gatling-$2.log)" >&2; tail -20 "$WORK/gatling-$2.log" >&2; }
+  awk -F= '/licenses-per-second/ {print $NF}' "$WORK/scale-$2.txt" 2>/dev/null || echo 0
+}
+
+ONE_BEFORE=$(run one one-before)
+echo "scale: one tenant $ONE_BEFORE licenses/s"
+ZIPF=$(run zipf zipf)
+echo "scale: $TENANTS tenants (Zipf) $ZIPF licenses/s"
+VERS=$(run versions versions)
+echo "scale: one tenant with $VERSIONS key versions $VERS licenses/s"
+ONE_AFTER=$(run one one-after)
+echo "scale: one tenant (again) $ONE_AFTER licenses/s"
+HEAP=$(curl -sf "$NODE_URL/metrics" -H "Authorization: Bearer $OPERATOR_TOKEN" \
+  | awk '/^jvm_memory_used_bytes\{/ && /area="heap"/ {s+=$NF} END {printf "%.0f", s/1048576}')
+stop_dev_node
+python3 - "$ONE_BEFORE" "$ONE_AFTER" "$ZIPF" "$VERS" <<PY | tee "$RESULTS"
+import sys
+before, after, zipf, vers = map(float, sys.argv[1:5])
+one = (before + after) / 2
+print(f"scale algorithm=$ALGORITHM tls=$TLS one-tenant/s={one:.1f} (before {before:.1f}, after {after:.1f}) "
+      f"zipf-$TENANTS-tenants/s={zipf:.1f} ratio={zipf / one:.2f} versions-$VERSIONS/s={vers:.1f} ratio={vers / one:.2f} "
+      f"(issue 20 target >= 0.9 each) heap-used-at-end=${HEAP}MiB (-Xmx256m)")
+PY
+echo "scale: results in $RESULTS"
