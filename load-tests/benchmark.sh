@@ -54,7 +54,7 @@ if [ -n "$HSM_CORE" ]; then
   case "$PLACEMENT" in
     hsm-core) SERVER_PIN=("${OTHERS_PIN[@]}") ;;
     one-core) SERVER_PIN=("${LAST_PIN[@]}") ;;
-    shared) ;;
+    shared) HSM_PIN=() ;;  # the ceiling on as many threads as sessions, on all cores, as the node's sessions run
     *) echo "PLACEMENT is hsm-core, shared or one-core" >&2; exit 2 ;;
   esac
 else
@@ -88,7 +88,7 @@ softhsm_token() {
 
 # ceiling HSM TAG -> prints HsmBenchmark.license[Delegated] ops/s (unwrap + sign, on SESSIONS threads)
 ceiling() {
-  "${HSM_PIN[@]}" "$JAVA" -cp "$CLASSPATH_JMH" org.openjdk.jmh.Main "io.licensor.bench.HsmBenchmark.$CEILING_BENCH\$" \
+  LICENSOR_BENCH_SESSIONS="$SESSIONS" "${HSM_PIN[@]}" "$JAVA" -cp "$CLASSPATH_JMH" org.openjdk.jmh.Main "io.licensor.bench.HsmBenchmark.$CEILING_BENCH\$" \
     -t "$SESSIONS" -p hsm="$1" -p algorithm="$ALGORITHM" -wi 3 -w 4 -i 4 -r 5 -rf json -rff "$WORK/jmh-$1-$2.json" \
     -jvm "$(command -v "$JAVA")" | grep -E "^HsmBenchmark" >&2 || true
   python3 -c "import json; print(round(json.load(open('$WORK/jmh-$1-$2.json'))[0]['primaryMetric']['score'], 1))"
@@ -131,6 +131,10 @@ for HSM in $HSMS; do
     -DtimelineFile="$PWD/load-tests/target/timeline-$HSM-steady.txt" \
     || STEADY=failed
   P99=$(sed -n 's/.* p99-ms=\([0-9.]*\).*/\1/p' "$WORK/steady-$HSM.txt" | head -1)
+  # 4. re-keys under that load: 10 tenants re-keyed once a second while their old and new content is
+  #    licensed at 70% of the maximum; RekeySimulation asserts that no request failed
+  REKEY=passed
+  gatling RekeySimulation -Drate="$RATE70" -Dtenants=10 -DrekeysPerSecond=1 -Dseconds="$STEADY_SECONDS" || REKEY=failed
   stop_dev_node
   CEILING_AFTER=$(ceiling "$HSM" after)
   OPENSSL_AFTER=$(openssl_rsa2048_sign 10)
@@ -138,7 +142,7 @@ for HSM in $HSMS; do
   OPENSSL=$(python3 -c "print(round(($OPENSSL_BEFORE + $OPENSSL_AFTER) / 2, 1))")
   echo "benchmark: openssl speed rsa2048 (one thread) before $OPENSSL_BEFORE signs/s, after $OPENSSL_AFTER, mean $OPENSSL"
   echo "benchmark: $HSM ceiling before $CEILING_BEFORE/s, after $CEILING_AFTER/s, mean $CEILING/s"
-  WHERE="$WHERE" HIGHEST="$HIGHEST" OPENSSL="$OPENSSL" SESSIONS="$SESSIONS" DELEGATED="$DELEGATED" python3 - "$HSM" "$CEILING" "$MAX" "$RATE70" "$P99" "$STEADY" <<'PY' | tee -a "$RESULTS"
+  WHERE="$WHERE" HIGHEST="$HIGHEST" OPENSSL="$OPENSSL" SESSIONS="$SESSIONS" DELEGATED="$DELEGATED" REKEY="$REKEY" python3 - "$HSM" "$CEILING" "$MAX" "$RATE70" "$P99" "$STEADY" <<'PY' | tee -a "$RESULTS"
 import os, sys
 hsm, ceiling, best, rate70, p99, steady = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 openssl = float(os.environ.get('OPENSSL'))
@@ -146,7 +150,7 @@ print(f"benchmark openssl-rsa2048-sign/s={openssl:.0f} max-sustained-licenses/op
 print(f"benchmark jvm={os.environ.get('JVM_VERSION')} hsm={hsm} algorithm={os.environ.get('ALGORITHM')} "
       f"tls={os.environ.get('TLS')} sessions={os.environ.get('SESSIONS')} delegated={os.environ.get('DELEGATED')} "
       f"hsm-ceiling/s={ceiling:.0f} max-sustained-licenses/s={best:.0f} ratio={best / ceiling:.2f} "
-      f"(target >= 0.85) highest-level-sustained/s={os.environ.get('HIGHEST')} p99-at-70%={p99}ms at {rate70}/s (target <= 25) steady-run-assertions={steady} "
+      f"(target >= 0.85) highest-level-sustained/s={os.environ.get('HIGHEST')} p99-at-70%={p99}ms at {rate70}/s (target <= 25) steady-run-assertions={steady} rekey-under-70%-zero-failures={os.environ.get('REKEY')} "
       f"[{os.environ.get('WHERE')}]")
 PY
 done

@@ -7,6 +7,8 @@
 #
 #   load-tests/scale.sh
 #   TENANTS=10000 VERSIONS=101 ALGORITHM=EC-P256 WARM_SECONDS=30 SECONDS_=30 load-tests/scale.sh
+#   SHAPES="one zipf" load-tests/scale.sh     # only some runs (one, zipf, versions; one is run first and last)
+#   JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/scale.jfr,settings=profile load-tests/scale.sh
 #
 # ALGORITHM defaults to EC-P256: 10,000 tenants' keys are then made in seconds, not many minutes,
 # and with the HSM's share of a license small the rest of the path (directory, audit, delegated
@@ -43,12 +45,18 @@ run() {
   awk -F= '/licenses-per-second/ {print $NF}' "$WORK/scale-$2.txt" 2>/dev/null || echo 0
 }
 
+SHAPES="${SHAPES:-one zipf versions}"
+ZIPF=0 VERS=0
 ONE_BEFORE=$(run one one-before)
 echo "scale: one tenant $ONE_BEFORE licenses/s"
-ZIPF=$(run zipf zipf)
-echo "scale: $TENANTS tenants (Zipf) $ZIPF licenses/s"
-VERS=$(run versions versions)
-echo "scale: one tenant with $VERSIONS key versions $VERS licenses/s"
+if [[ " $SHAPES " == *" zipf "* ]]; then
+  ZIPF=$(run zipf zipf)
+  echo "scale: $TENANTS tenants (Zipf) $ZIPF licenses/s"
+fi
+if [[ " $SHAPES " == *" versions "* ]]; then
+  VERS=$(run versions versions)
+  echo "scale: one tenant with $VERSIONS key versions $VERS licenses/s"
+fi
 ONE_AFTER=$(run one one-after)
 echo "scale: one tenant (again) $ONE_AFTER licenses/s"
 HEAP=$(curl -sf "$NODE_URL/metrics" -H "Authorization: Bearer $OPERATOR_TOKEN" \

@@ -203,7 +203,11 @@ public final class SigningKeys {
           synchronized (slot) {
             slot.making = false;
             if (ar.succeeded() && ar.result() != null) {
-              slot.keys.add(ar.result());
+              if (slots.get(version.kid()) == slot) {
+                slot.keys.add(ar.result());
+              } else {
+                retireLater(ar.result()); // the sweep dropped the slot meanwhile
+              }
             } else if (ar.failed()) {
               slot.retryAtMillis = System.currentTimeMillis() + RETRY.toMillis();
             }

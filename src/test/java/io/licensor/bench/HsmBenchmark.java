@@ -67,7 +67,9 @@ public class HsmBenchmark {
       if (library == null || pin == null) {
         throw new IllegalStateException("-p hsm=pkcs11 needs LICENSOR_HSM_PKCS11_LIBRARY and LICENSOR_HSM_PKCS11_PIN");
       }
-      return new Pkcs11Hsm(library, 0, pin.toCharArray(), HsmCeiling.benchWorld(), 1, 16);
+      // as many sessions as the benchmark's threads (JMH -t): LICENSOR_BENCH_SESSIONS, default 1
+      String sessions = System.getenv().getOrDefault("LICENSOR_BENCH_SESSIONS", "1");
+      return new Pkcs11Hsm(library, 0, pin.toCharArray(), HsmCeiling.benchWorld(), Integer.parseInt(sessions), 16);
     }
     SoftwareCrypto.Choice choice = switch (type) {
       case "software-jdk" -> SoftwareCrypto.Choice.JDK;
