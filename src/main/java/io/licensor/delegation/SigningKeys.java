@@ -38,9 +38,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * version it licenses, made in the HSM and certified by the version's key, so a use license costs
  * one operation of the version's key (the content key's unwrap) instead of two.
  * <ul>
- *   <li>A key is made the first time a version licenses here (the license is signed by the
- *       version's key meanwhile), registered in PostgreSQL, and used only once every node's
- *       jwks.json lists it ({@link PublishedSigningKeys#REFRESH}, twice over).</li>
+ *   <li>A key is made once a version has licensed {@link #USES_BEFORE_DELEGATION} times here within
+ *       a sweep period (those licenses are signed by the version's key), registered in PostgreSQL,
+ *       and used only once every node's jwks.json lists it ({@link PublishedSigningKeys#REFRESH},
+ *       twice over).</li>
  *   <li>It signs for {@code licensing.signingKeyLifetimeSeconds}; its successor is made before
  *       that ends. Its certificate covers the longest use license it could sign; once it retires,
  *       jwks.json lists it only until the last license it signed expires.</li>
@@ -78,11 +79,20 @@ public final class SigningKeys {
   private final AtomicInteger making = new AtomicInteger();
   private volatile boolean warned;
 
+  /**
+   * Licenses a version signs with its own key on this node, within one sweep period, before a
+   * delegated key is made for it: a key costs about what a few licenses do (an operation of the
+   * version's key, a database row, a jwks.json entry), so the seldom-licensed versions of many
+   * tenants do without.
+   */
+  static final int USES_BEFORE_DELEGATION = 8;
+
   /** One key version's keys on this node; guarded by itself. */
   private static final class Slot {
     final List<SigningKey> keys = new ArrayList<>(2);
     boolean making;
     long retryAtMillis;
+    int uses;
   }
 
   public SigningKeys(Vertx vertx, Pool pool, HsmClient hsm, KeyDirectory directory, String nodeId, boolean enabled,
@@ -136,7 +146,8 @@ public final class SigningKeys {
         }
       }
       SigningKey newest = slot.keys.isEmpty() ? null : slot.keys.get(slot.keys.size() - 1);
-      make = !slot.making && now.toEpochMilli() >= slot.retryAtMillis
+      boolean busy = newest != null || ++slot.uses >= USES_BEFORE_DELEGATION;
+      make = busy && !slot.making && now.toEpochMilli() >= slot.retryAtMillis
           && (newest == null || !now.isBefore(newest.renewFrom()));
       if (make) {
         slot.making = true;

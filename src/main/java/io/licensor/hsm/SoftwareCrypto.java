@@ -116,6 +116,11 @@ public final class SoftwareCrypto {
     return provider != null;
   }
 
+  /** The native provider, for other public-key work on the node (token signatures); null on the JDK's. */
+  public Provider provider() {
+    return provider;
+  }
+
   public Cipher cipher(String transformation) throws GeneralSecurityException {
     return instance(p -> Cipher.getInstance(transformation, p), () -> Cipher.getInstance(transformation));
   }

@@ -210,7 +210,15 @@ public final class SoftwareHsm implements Hsm {
   @Override
   public PublicKey load(KeyRef key) {
     requireWorkerThread();
-    return loaded(key).publicKey();
+    Loaded k = loaded(key);
+    if (k.publicKey() != null) {
+      return k.publicKey();
+    }
+    try {
+      return Pkcs8Keys.publicOf(k.privateKey(), key.algorithm());
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token does not hold a usable key");
+    }
   }
 
   @Override
@@ -359,27 +367,43 @@ public final class SoftwareHsm implements Hsm {
     return k;
   }
 
-  private synchronized Loaded loadedAny(KeyRef ref) {
-    Loaded cached = keys.get(ref.kid());
-    if (cached != null && cached.token().equals(ref.token())) {
-      return cached;
+  /**
+   * The key of the token, from the cache or unwrapped; the unwrap happens outside the lock, so a
+   * session that misses the cache does not hold up the others. An EC key's public point (a scalar
+   * multiplication) is computed only when {@link #load} asks for it.
+   */
+  private Loaded loadedAny(KeyRef ref) {
+    synchronized (this) {
+      Loaded cached = keys.get(ref.kid());
+      if (cached != null && cached.token().equals(ref.token())) {
+        return cached;
+      }
     }
     KeyTokenLayout.Parts parts = checkedParts(ref);
     boolean extractable = parts.extractable();
     boolean kek = parts.kek();
     byte[] pkcs8 = unwrap(parts.custody() ? custodyKey : worldKey, parts.wrapped());
+    Loaded loaded;
     try {
       String jcaAlgorithm = ref.algorithm().isRsa() ? "RSA" : "EC";
       PrivateKey privateKey = crypto.keyFactory(jcaAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-      PublicKey publicKey = Pkcs8Keys.publicOf(privateKey, ref.algorithm());
-      Loaded loaded = new Loaded(ref.token(), privateKey, publicKey, extractable, kek);
-      keys.put(ref.kid(), loaded);
-      return loaded;
+      PublicKey publicKey = null;
+      if (ref.algorithm().isRsa()) {
+        publicKey = Pkcs8Keys.publicOf(privateKey, ref.algorithm());
+      } else if (!(privateKey instanceof ECPrivateKey ec)
+          || ec.getParams().getCurve().getField().getFieldSize() != (ref.algorithm() == KeyAlgorithm.EC_P384 ? 384 : 256)) {
+        throw new GeneralSecurityException("not a key of " + ref.algorithm().wireName());
+      }
+      loaded = new Loaded(ref.token(), privateKey, publicKey, extractable, kek);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new HsmException(HsmException.Reason.KEY_UNAVAILABLE, "key token does not hold a usable key");
     } finally {
       Arrays.fill(pkcs8, (byte) 0);
     }
+    synchronized (this) {
+      keys.put(ref.kid(), loaded);
+    }
+    return loaded;
   }
 
   private byte[] wrap(byte[] pkcs8, boolean extractable) {

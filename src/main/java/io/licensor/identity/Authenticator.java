@@ -14,6 +14,7 @@ import io.licensor.tenants.TenantKeys;
 import io.licensor.tenants.TenantStore;
 import io.vertx.core.Future;
 
+import java.security.Provider;
 import java.text.ParseException;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -52,8 +53,12 @@ public final class Authenticator {
   private record Cached(Principal principal, long untilMillis) {
   }
 
+  private final Provider signatures;
+
+  /** {@code signatures}: the JCA provider that checks tokens' signatures, or null for the JDK's. */
   public Authenticator(Map<String, JWKSet> operatorIssuers, KeyDirectory directory, TenantStore store,
-                       String audience, int clockSkewSeconds, int maxTokenLifetimeSeconds) {
+                       String audience, int clockSkewSeconds, int maxTokenLifetimeSeconds, Provider signatures) {
+    this.signatures = signatures;
     this.directory = directory;
     this.store = store;
     this.audience = audience;
@@ -61,7 +66,7 @@ public final class Authenticator {
     this.maxTokenLifetimeSeconds = maxTokenLifetimeSeconds;
     Map<String, TokenVerifier> ops = new ConcurrentHashMap<>();
     operatorIssuers.forEach((iss, jwks) -> ops.put(iss,
-        new TokenVerifier(iss, jwks, audience, clockSkewSeconds, maxTokenLifetimeSeconds)));
+        new TokenVerifier(iss, jwks, audience, clockSkewSeconds, maxTokenLifetimeSeconds, signatures)));
     this.operatorVerifiers = Map.copyOf(ops);
   }
 
@@ -203,7 +208,8 @@ public final class Authenticator {
     JWKSet jwks = tenant.tenant().identity().jwks();
     TenantVerifier current = tenantVerifiers.get(id);
     if (current == null || !current.issuer().equals(issuer) || !current.jwks().equals(jwks)) {
-      current = new TenantVerifier(issuer, jwks, new TokenVerifier(issuer, jwks, audience, clockSkewSeconds, maxTokenLifetimeSeconds));
+      current = new TenantVerifier(issuer, jwks, new TokenVerifier(issuer, jwks, audience, clockSkewSeconds, maxTokenLifetimeSeconds,
+          signatures));
       tenantVerifiers.put(id, current);
     }
     return current.verifier();

@@ -264,7 +264,7 @@ public final class Licensor {
     licensing = new LicensingService(vertx, tenants.directory(), hsm.client(), signingKeys, prepared.crypto(), audit,
         config.defaultLicenseTtlSeconds(), config.maxLicenseTtlSeconds());
     auth = new Auth(new Authenticator(prepared.operatorIssuers(), tenants.directory(), tenants.store(), config.audience(),
-        config.clockSkewSeconds(), config.maxTokenLifetimeSeconds()));
+        config.clockSkewSeconds(), config.maxTokenLifetimeSeconds(), prepared.crypto().provider()));
     routes = HttpFeature.routes(auth, config, tenants, licensing, signingKeys, lifecycle, trail, cluster, incidents, metrics,
         new NodeReadiness(database, hsm, tenants, membership, audit, config.hsmType(), prepared.tlsEngine(), signingKeys));
   }
