@@ -85,7 +85,7 @@ public final class ConfigLoader {
       Setting.integer("hsm.queueCapacity", 256, 1, 1_000_000),
       Setting.integer("hsm.timeoutMs", 30_000, 100, 600_000),
       Setting.integer("hsm.retryAfterSeconds", 1, 1, 3600),
-      Setting.integer("hsm.keyCacheSize", 4096, 1, 10_000_000),
+      Setting.integer("hsm.keyCacheSize", 16_384, 1, 10_000_000),
       Setting.integer("hsm.tenantQueueCapacity", 64, 1, 1_000_000),
       Setting.integer("limits.tenantRatePerSecond", 1000, 0, 1_000_000),
       Setting.integer("limits.tenantBurst", 0, 0, 10_000_000),
