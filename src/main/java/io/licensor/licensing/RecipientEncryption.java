@@ -7,6 +7,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.licensor.hsm.SoftwareCrypto;
 import io.vertx.core.json.JsonObject;
+import org.bouncycastle.util.BigIntegers;
 
 import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
@@ -14,7 +15,6 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 import javax.crypto.spec.SecretKeySpec;
-import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -117,21 +117,8 @@ final class RecipientEncryption {
   private static JsonObject epk(ECPublicKey key, Curve curve) {
     int bytes = (key.getParams().getCurve().getField().getFieldSize() + 7) / 8;
     return new JsonObject().put("kty", "EC").put("crv", curve.getName())
-        .put("x", Base64Url.encode(fixed(key.getW().getAffineX(), bytes)))
-        .put("y", Base64Url.encode(fixed(key.getW().getAffineY(), bytes)));
+        .put("x", Base64Url.encode(BigIntegers.asUnsignedByteArray(bytes, key.getW().getAffineX())))
+        .put("y", Base64Url.encode(BigIntegers.asUnsignedByteArray(bytes, key.getW().getAffineY())));
   }
 
-  private static byte[] fixed(BigInteger value, int length) {
-    byte[] raw = value.toByteArray();
-    if (raw.length == length) {
-      return raw;
-    }
-    byte[] out = new byte[length];
-    if (raw.length > length) {
-      System.arraycopy(raw, raw.length - length, out, 0, length);
-    } else {
-      System.arraycopy(raw, 0, out, length - raw.length, raw.length);
-    }
-    return out;
-  }
 }

@@ -17,7 +17,6 @@ import io.licensor.identity.Authenticator;
 import io.licensor.identity.DevIssuer;
 import io.licensor.identity.OperatorKeys;
 import io.licensor.delegation.SigningKeys;
-import io.licensor.config.ConfigException;
 import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.licensing.LicensingService;
 import io.licensor.licensing.Warmup;
@@ -182,12 +181,7 @@ public final class Licensor {
 
   private Prepared prepare() throws Exception {
     // the provider of the licensing path's public-key work (the recipient's JWE): the software HSM's choice
-    SoftwareCrypto crypto;
-    try {
-      crypto = SoftwareCrypto.choose(SoftwareCrypto.Choice.of(config.softwareHsmProvider()));
-    } catch (IllegalStateException e) {
-      throw new ConfigException("hsm.software.provider: native: " + e.getMessage());
-    }
+    SoftwareCrypto crypto = NodeHsm.softwareCrypto(config);
     Warmup.run(crypto);
     RuntimeWarmup.run();
     DevIssuer devIssuer = config.devEnabled() ? DevIssuer.loadOrCreate(config.dataDir()) : null;

@@ -85,13 +85,17 @@ record NodeHsm(Hsm hsm, String worldId, Custody custody) {
     }
   }
 
-  private static SoftwareHsm softwareHsm(WorldKey world, LicensorConfig config) {
-    SoftwareCrypto crypto;
+  /** The provider {@code hsm.software.provider} names (checked once per process; see {@link SoftwareCrypto}). */
+  static SoftwareCrypto softwareCrypto(LicensorConfig config) {
     try {
-      crypto = SoftwareCrypto.choose(SoftwareCrypto.Choice.of(config.softwareHsmProvider()));
+      return SoftwareCrypto.choose(SoftwareCrypto.Choice.of(config.softwareHsmProvider()));
     } catch (IllegalStateException e) {
       throw new ConfigException("hsm.software.provider: native: " + e.getMessage());
     }
+  }
+
+  private static SoftwareHsm softwareHsm(WorldKey world, LicensorConfig config) {
+    SoftwareCrypto crypto = softwareCrypto(config);
     LOG.info("software HSM: key operations on {}", crypto.description());
     return new SoftwareHsm(world, config.hsmKeyCacheSize(), crypto);
   }

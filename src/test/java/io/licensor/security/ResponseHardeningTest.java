@@ -1,5 +1,6 @@
 package io.licensor.security;
 
+import io.licensor.support.OpenSslClient;
 import io.licensor.support.Issuer;
 import io.licensor.support.Licensing;
 import io.licensor.support.RmsClient;
@@ -11,16 +12,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -89,21 +86,7 @@ class ResponseHardeningTest {
   @Test
   @DisplayName("a TLS 1.2 client's renegotiation is refused (openssl s_client 'R'); the connection serves nothing after it")
   void noClientRenegotiation() throws Exception {
-    Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + node.node.port(), "-tls1_2",
-        "-servername", "localhost").redirectErrorStream(true).start();
-    try (OutputStream in = p.getOutputStream()) {
-      Thread.sleep(1500);
-      in.write("R\n".getBytes(StandardCharsets.US_ASCII));
-      in.flush();
-      Thread.sleep(1500);
-      in.write("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      in.flush();
-      Thread.sleep(1500);
-    } catch (IOException e) {
-      // the server closed the connection: what we expect
-    }
-    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String out = OpenSslClient.renegotiateThenRequest(node.node.port());
     assertThat(out).contains("RENEGOTIATING");
     assertThat(out).as(out).doesNotContain("HTTP/1.1 200");
   }
