@@ -48,13 +48,13 @@ public final class LicensingService {
   private final long maxTtlSeconds;
   private final AuditLog audit;
   private final SigningKeys signingKeys;
-  private final RecipientEncryption recipients;
+  private final JweEncryption jwe;
 
-  /** {@code crypto}: the provider of the public-key work around the HSM's (the recipient's JWE). */
+  /** {@code crypto}: the provider of the public-key work around the HSM's (publishing licenses, the recipient's JWE). */
   public LicensingService(Vertx vertx, KeyDirectory directory, HsmClient hsm, SigningKeys signingKeys, SoftwareCrypto crypto,
                           AuditLog audit, long defaultTtlSeconds, long maxTtlSeconds) {
     this.vertx = vertx;
-    this.recipients = new RecipientEncryption(crypto);
+    this.jwe = new JweEncryption(crypto);
     this.signingKeys = signingKeys;
     this.audit = audit;
     this.directory = directory;
@@ -106,7 +106,7 @@ public final class LicensingService {
     return vertx.executeBlocking(() -> {
           ECKey recipient = new ECKeyGenerator(Curve.P_256)
               .generate();
-          return new JsonObject().put("publishingLicense", PublishingLicenses.seal(version, content))
+          return new JsonObject().put("publishingLicense", PublishingLicenses.seal(version, content, jwe))
               .put("recipientKey", new JsonObject(recipient.toPublicJWK().toJSONObject()));
         }, false)
         .compose(body -> license(drill, tenantId, body, "dr-drill"))
@@ -166,7 +166,7 @@ public final class LicensingService {
     return directory.activeForPublishing(tenantId)
         .compose(version -> vertx.executeBlocking(() -> {
           try {
-            return new Published(PublishingLicenses.seal(version, content), version.kid());
+            return new Published(PublishingLicenses.seal(version, content, jwe), version.kid());
           } finally {
             content.destroy();
           }
@@ -261,7 +261,7 @@ public final class LicensingService {
       long ttl = Math.min(content.policy().licenseTtlSeconds() == null ? defaultTtlSeconds : content.policy().licenseTtlSeconds(),
           maxTtlSeconds);
       long expiresAt = notAfter == null ? now + ttl : Math.min(now + ttl, notAfter);
-      return UseLicenses.prepare(version, content, user.subject(), rights, recipient, recipients, now, expiresAt);
+      return UseLicenses.prepare(version, content, user.subject(), rights, recipient, jwe, now, expiresAt);
     } finally {
       content.destroy();
     }

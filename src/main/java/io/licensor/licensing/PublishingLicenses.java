@@ -7,9 +7,6 @@ import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWEAlgorithm;
 import com.nimbusds.jose.JWEHeader;
 import com.nimbusds.jose.JWEObject;
-import com.nimbusds.jose.Payload;
-import com.nimbusds.jose.crypto.ECDHEncrypter;
-import com.nimbusds.jose.crypto.RSAEncrypter;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import io.licensor.errors.Problem;
@@ -38,19 +35,17 @@ final class PublishingLicenses {
   private PublishingLicenses() {
   }
 
-  /** Seals content under a key version's public key (a public-key operation; no HSM). */
-  static String seal(KeyVersion version, PublishingLicenseContent content) throws JOSEException {
-    JWEHeader header = new JWEHeader.Builder(JWEAlgorithm.parse(version.algorithm().jweAlgorithm()), EncryptionMethod.A256GCM)
-        .keyID(version.kid())
-        .type(TYPE)
-        .build();
-    JWEObject jwe = new JWEObject(header, new Payload(content.toJson().encode()));
-    if (version.algorithm().isRsa()) {
-      jwe.encrypt(new RSAEncrypter(version.publicJwk().toRSAKey()));
-    } else {
-      jwe.encrypt(new ECDHEncrypter(version.publicJwk().toECKey()));
+  /**
+   * Seals content under a key version's public key (a public-key operation; no HSM), on the node's
+   * provider: with an EC version an ephemeral key and an ECDH per publishing license.
+   */
+  static String seal(KeyVersion version, PublishingLicenseContent content, JweEncryption encryption) throws JOSEException {
+    byte[] json = content.toJson().encode().getBytes(StandardCharsets.UTF_8);
+    try {
+      return encryption.encrypt(json, version.publicJwk(), version.kid(), TYPE.getType());
+    } finally {
+      Arrays.fill(json, (byte) 0);
     }
-    return jwe.serialize();
   }
 
   /** Parses the compact form and checks the header; any defect is 400 publishing-license-invalid. */

@@ -54,7 +54,7 @@ final class UseLicenses {
   }
 
   static Unsigned prepare(KeyVersion version, PublishingLicenseContent content, String subject, Set<Right> rights,
-                          JWK recipient, RecipientEncryption encryption, long now, long expiresAt) throws JOSEException {
+                          JWK recipient, JweEncryption encryption, long now, long expiresAt) throws JOSEException {
     JsonArray rightsJson = new JsonArray();
     rights.stream().sorted().forEach(r -> rightsJson.add(r.name()));
     JsonObject claims = new JsonObject()

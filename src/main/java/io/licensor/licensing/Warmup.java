@@ -36,9 +36,9 @@ public final class Warmup {
   private Warmup() {
   }
 
-  /** {@code crypto}: the provider the licensing path will use for the recipient's JWE. */
+  /** {@code crypto}: the provider the licensing path will use for publishing licenses and the recipient's JWE. */
   public static void run(SoftwareCrypto crypto) throws Exception {
-    RecipientEncryption encryption = new RecipientEncryption(crypto);
+    JweEncryption encryption = new JweEncryption(crypto);
     ECKey ec = new ECKeyGenerator(Curve.P_256).keyID("warmup:1").generate();
     RSAKey rsa = new RSAKeyGenerator(2048).keyID("warmup:2").generate();
     Policy policy = Policy.fromJson(new JsonObject().put("grants", new JsonArray()
@@ -48,7 +48,7 @@ public final class Warmup {
       KeyVersion version = new KeyVersion("warmup", 1, KeyVersionState.ACTIVE, alg, KeyOrigin.SERVICE,
           key.toPublicJWK(), new KeyToken("warmup", new byte[8]), Instant.now());
       PublishingLicenseContent content = new PublishingLicenseContent("warmup", "warmup", 0, new byte[32], policy);
-      String pl = PublishingLicenses.seal(version, content);
+      String pl = PublishingLicenses.seal(version, content, encryption);
       PublishingLicenses.parse(pl);
       UseLicenses.prepare(version, content, "warmup", policy.rightsFor("warmup", Set.of()),
           RecipientKeys.parse(new JsonObject(key.toPublicJWK().toJSONObject())), encryption, 0, 1);

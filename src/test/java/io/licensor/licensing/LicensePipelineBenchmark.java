@@ -58,7 +58,7 @@ public class LicensePipelineBenchmark {
   public String algorithm;
 
   private Hsm module;
-  private RecipientEncryption encryption;
+  private JweEncryption encryption;
   private KeyVersion version;
   private String publishingLicense;
   private JsonObject recipientKey;
@@ -68,7 +68,7 @@ public class LicensePipelineBenchmark {
   @Setup(Level.Trial)
   public void open() throws Exception {
     module = HsmBenchmark.open(hsm);
-    encryption = new RecipientEncryption(SoftwareCrypto.choose(SoftwareCrypto.Choice.AUTO));
+    encryption = new JweEncryption(SoftwareCrypto.choose(SoftwareCrypto.Choice.AUTO));
     KeyAlgorithm alg = KeyAlgorithm.fromWireName(algorithm).orElseThrow();
     GeneratedKey key = module.generate(alg);
     version = new KeyVersion("bench", 1, KeyVersionState.ACTIVE, alg, KeyOrigin.SERVICE,
@@ -78,7 +78,7 @@ public class LicensePipelineBenchmark {
     Policy policy = Policy.fromJson(new JsonObject().put("grants", new JsonArray()
         .add(new JsonObject().put("principal", "*@bench.test").put("rights", new JsonArray().add("VIEW")))));
     publishingLicense = PublishingLicenses.seal(version, new PublishingLicenseContent("doc-1", "alice@bench.test",
-        Instant.now().getEpochSecond(), contentKey, policy));
+        Instant.now().getEpochSecond(), contentKey, policy), encryption);
     KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
     rsa.initialize(2048);
     recipientKey = new JsonObject(PublicJwks.of(rsa.generateKeyPair().getPublic(), null).toJSONString());

@@ -25,15 +25,16 @@ import java.security.spec.MGF1ParameterSpec;
 import java.util.Arrays;
 
 /**
- * The content key of a use license, encrypted to the recipient's key as a JWE compact (RFC 7516),
- * A256GCM under a fresh content-encryption key: {@code RSA-OAEP-256} for an RSA recipient,
- * {@code ECDH-ES+A256KW} (RFC 7518 §4.6: an ephemeral key on the recipient's curve, the Concat
- * KDF, AES Key Wrap) for an EC one. On the node's {@link SoftwareCrypto} (the native provider
- * where the platform has one): with an EC recipient this is a key generation and an ECDH per
- * license, which the JDK's EC makes cost as much as an RSA signature. Independent JOSE libraries
- * decrypt it in the interop tests.
+ * A JWE compact (RFC 7516) to a public key, A256GCM under a fresh content-encryption key:
+ * {@code RSA-OAEP-256} for an RSA key, {@code ECDH-ES+A256KW} (RFC 7518 §4.6: an ephemeral key on
+ * the key's curve, the Concat KDF, AES Key Wrap) for an EC one. Used for the content key of a use
+ * license, encrypted to the recipient's key, and for publishing licenses, sealed under a key
+ * version's public key. On the node's {@link SoftwareCrypto} (the native provider where the
+ * platform has one): with an EC key this is a key generation and an ECDH per JWE, which the JDK's
+ * EC makes cost as much as an RSA signature. Independent JOSE libraries decrypt both in the
+ * interop tests.
  */
-final class RecipientEncryption {
+final class JweEncryption {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final OAEPParameterSpec OAEP_SHA256 =
@@ -41,11 +42,21 @@ final class RecipientEncryption {
 
   private final SoftwareCrypto crypto;
 
-  RecipientEncryption(SoftwareCrypto crypto) {
+  JweEncryption(SoftwareCrypto crypto) {
     this.crypto = crypto;
   }
 
+  /** The content key of a use license to the recipient's key (its kid, if any, in the header). */
   String encrypt(byte[] contentKey, JWK recipient) throws JOSEException {
+    return encrypt(contentKey, recipient, recipient.getKeyID(), null);
+  }
+
+  /**
+   * {@code plaintext} to {@code key}, the protected header naming {@code kid} and {@code type}
+   * where not null (the header is the AEAD's associated data).
+   */
+  String encrypt(byte[] plaintext, JWK key, String kid, String type) throws JOSEException {
+    JWK recipient = key;
     byte[] cek = new byte[32];
     RANDOM.nextBytes(cek);
     try {
@@ -79,8 +90,11 @@ final class RecipientEncryption {
       } else {
         throw new JOSEException("recipientKey must be an RSA or EC key");
       }
-      if (recipient.getKeyID() != null) {
-        header.put("kid", recipient.getKeyID());
+      if (kid != null) {
+        header.put("kid", kid);
+      }
+      if (type != null) {
+        header.put("typ", type);
       }
       String protectedHeader = Base64Url.encode(header.encode());
       byte[] iv = new byte[12];
@@ -88,13 +102,13 @@ final class RecipientEncryption {
       Cipher gcm = crypto.cipher("AES/GCM/NoPadding");
       gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(cek, "AES"), new GCMParameterSpec(128, iv));
       gcm.updateAAD(PublishingLicenses.ascii(protectedHeader));
-      byte[] sealed = gcm.doFinal(contentKey);
+      byte[] sealed = gcm.doFinal(plaintext);
       int tagAt = sealed.length - 16;
       return protectedHeader + "." + Base64Url.encode(encryptedKey) + "." + Base64Url.encode(iv) + "."
           + Base64Url.encode(Arrays.copyOfRange(sealed, 0, tagAt)) + "."
           + Base64Url.encode(Arrays.copyOfRange(sealed, tagAt, sealed.length));
     } catch (GeneralSecurityException e) {
-      throw new JOSEException("could not encrypt the content key to the recipient", e);
+      throw new JOSEException("could not encrypt to the key", e);
     } finally {
       Arrays.fill(cek, (byte) 0);
     }
