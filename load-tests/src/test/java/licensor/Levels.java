@@ -16,11 +16,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class Levels {
 
-  record Sample(long sentNanos, long latencyNanos, boolean failed) {
+  /** {@code problem}: the slug of a failed request's problem type (or its status), null when it succeeded. */
+  record Sample(long sentNanos, long latencyNanos, boolean failed, String problem) {
   }
 
   record Level(int index, double offeredPerSecond, int sent, int failed, double p50Ms, double p99Ms, double maxMs,
-               boolean sustained) {
+               boolean sustained, String problems) {
   }
 
   private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
@@ -56,13 +57,22 @@ final class Levels {
             .check(io.gatling.javaapi.core.CoreDsl.responseTimeInMillis().saveAs("rt"))
             .check(io.gatling.javaapi.core.CoreDsl.jsonPath("$.useLicense").exists()))
         .exec(session -> {
-          record(session.getLong("sent"), session.contains("rt") ? session.getInt("rt") : -1, session.isFailed());
-          return session.remove("rt");
+          record(session.getLong("sent"), session.contains("rt") ? session.getInt("rt") : -1, session.isFailed(),
+              session.isFailed() ? problem(session) : null);
+          return session.remove("rt").remove("problem").remove("status");
         });
   }
 
-  /** Concurrency of the warm phase's closed model (property warmUsers). */
-  static final int WARM_USERS = Integer.getInteger("warmUsers", 16);
+  /**
+   * Concurrency of the warm phase's closed model (property warmUsers, 64), and so the keep-alive
+   * connections it leaves in the shared pool ({@link Setup#protocol}). With 16, the handover to the
+   * open model at 1,300/s found too few: every request arriving while they were busy opened a
+   * connection of its own, 2,200 to 10,500 TLS handshakes within two seconds, whose cost on the node
+   * and on Gatling's one core held latency at seconds and filled the node's HSM queue (503
+   * hsm-busy) for five to eight seconds, sometimes into the measured phase. With 64 the handover
+   * opens none (p99 15-20 ms from its first second).
+   */
+  static final int WARM_USERS = Integer.getInteger("warmUsers", 64);
   /** The warm phase's last seconds: open model at the first measured rate. */
   static final int HANDOVER_SECONDS = 10;
 
@@ -119,9 +129,18 @@ final class Levels {
    * the time from this session's send to now (which also counts the load generator's own
    * scheduling delays on a busy core).
    */
-  void record(long sentNanos, int responseMillis, boolean failed) {
+  void record(long sentNanos, int responseMillis, boolean failed, String problem) {
     long latency = responseMillis >= 0 ? responseMillis * 1_000_000L : System.nanoTime() - sentNanos;
-    samples.add(new Sample(sentNanos, latency, failed));
+    samples.add(new Sample(sentNanos, latency, failed, problem));
+  }
+
+  /** What a failed request got: its problem's slug (urn:licensor:problem:SLUG), else its status, else "no-response". */
+  private static String problem(io.gatling.javaapi.core.Session session) {
+    if (session.contains("problem")) {
+      String type = session.getString("problem");
+      return type.substring(type.lastIndexOf(':') + 1);
+    }
+    return session.contains("status") ? "status-" + session.getInt("status") : "no-response";
   }
 
   /**
@@ -149,7 +168,7 @@ final class Levels {
       double p99 = percentile(latencies, 0.99);
       out.add(new Level(k, startRate + k * step, in.size(), failed, percentile(latencies, 0.50), p99,
           latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1e6,
-          in.size() > 0 && failed == 0 && p99 <= sustainP99Ms));
+          in.size() > 0 && failed == 0 && p99 <= sustainP99Ms, problems(in)));
     }
     return out;
   }
@@ -172,8 +191,8 @@ final class Levels {
     StringBuilder text = new StringBuilder();
     for (Level l : summary) {
       text.append(String.format(Locale.ROOT,
-          "level=%d offered/s=%.0f sent=%d failed=%d p50-ms=%.1f p99-ms=%.1f max-ms=%.1f sustained=%s%n",
-          l.index(), l.offeredPerSecond(), l.sent(), l.failed(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.sustained()));
+          "level=%d offered/s=%.0f sent=%d failed=%d p50-ms=%.1f p99-ms=%.1f max-ms=%.1f sustained=%s%s%n",
+          l.index(), l.offeredPerSecond(), l.sent(), l.failed(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.sustained(), l.problems()));
     }
     text.append(String.format(Locale.ROOT, "max-sustained-per-second=%.0f%n", maxSustained(summary)));
     // the highest level sustained on its own, even past a level that was not: where transient
@@ -198,11 +217,27 @@ final class Levels {
     StringBuilder text = new StringBuilder();
     bySecond.forEach((second, in) -> {
       long[] latencies = in.stream().mapToLong(Sample::latencyNanos).sorted().toArray();
-      text.append(String.format(Locale.ROOT, "second=%d sent=%d failed=%d p50-ms=%.1f p99-ms=%.1f max-ms=%.1f%n", second,
+      text.append(String.format(Locale.ROOT, "second=%d sent=%d failed=%d p50-ms=%.1f p99-ms=%.1f max-ms=%.1f%s%n", second,
           in.size(), in.stream().filter(Sample::failed).count(), percentile(latencies, 0.5), percentile(latencies, 0.99),
-          latencies[latencies.length - 1] / 1e6));
+          latencies[latencies.length - 1] / 1e6, problems(in)));
     });
     Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
+  }
+
+  /** " problems=hsm-busy:12,no-response:3" for the failed samples among {@code in}; "" when none failed. */
+  static String problems(List<Sample> in) {
+    java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+    for (Sample s : in) {
+      if (s.failed()) {
+        counts.merge(s.problem() == null ? "unknown" : s.problem(), 1L, Long::sum);
+      }
+    }
+    if (counts.isEmpty()) {
+      return "";
+    }
+    StringBuilder text = new StringBuilder(" problems=");
+    counts.forEach((slug, n) -> text.append(text.length() > 10 ? "," : "").append(slug).append(':').append(n));
+    return text.toString();
   }
 
   private static double percentile(long[] sortedNanos, double p) {

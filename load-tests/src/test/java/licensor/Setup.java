@@ -57,6 +57,13 @@ final class Setup {
     }
   }
 
+  /**
+   * One pool of keep-alive connections for all virtual users, as a load balancer or a client's
+   * pool has. It grows whenever a request finds every connection busy, and Gatling does not bound
+   * it (maxConnectionsPerHost does not apply to a shared pool: 10,523 connections were seen with it
+   * set to 64), so the warm phase opens the connections the measured phase needs
+   * ({@link Levels#WARM_USERS}); a burst past them opens more, each a TLS handshake.
+   */
   static io.gatling.javaapi.http.HttpProtocolBuilder protocol() {
     return io.gatling.javaapi.http.HttpDsl.http.baseUrl(BASE_URL).contentTypeHeader("application/json").disableCaching()
         .shareConnections();
@@ -68,6 +75,9 @@ final class Setup {
         .header("Authorization", "Bearer #{token}")
         .body(io.gatling.javaapi.core.CoreDsl.StringBody("{\"publishingLicense\":\"#{" + pl + "}\",\"recipientKey\":"
             + recipientJwk + "}"))
+        // first, so that a failed request still says why (Levels counts failures by problem)
+        .check(io.gatling.javaapi.http.HttpDsl.status().saveAs("status"))
+        .check(io.gatling.javaapi.core.CoreDsl.jsonPath("$.type").optional().saveAs("problem"))
         .check(io.gatling.javaapi.http.HttpDsl.status().is(200));
   }
 

@@ -13,8 +13,9 @@ import java.util.Map;
  * round, not by the thousand, and a lane holds at most {@code laneCapacity} operations, so no
  * tenant can fill the node's whole HSM queue.
  *
- * <p>Called from any event loop; the critical sections only move references, and the operations
- * themselves are started outside the lock.
+ * <p>Called from any event loop, and from the sessions (a session that finishes an operation
+ * starts the next); the critical sections only move references, and the operations themselves are
+ * started outside the lock.
  */
 final class FairDispatch {
 

@@ -35,6 +35,8 @@ public final class HsmClient {
   private final int capacity;
   private final int retryAfterSeconds;
   private final DeliveryOptions options;
+  /** For operations whose session reports the result itself ({@link HsmOperation.Reporting}): no reply. */
+  private final DeliveryOptions reportedOptions;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final HsmStats stats;
   private volatile Metrics metrics;
@@ -73,6 +75,7 @@ public final class HsmClient {
     this.retryAfterSeconds = retryAfterSeconds;
     this.stats = stats;
     this.options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs).setCodecName(LocalObjectCodec.NAME);
+    this.reportedOptions = new DeliveryOptions().setLocalOnly(true).setCodecName(LocalObjectCodec.NAME);
   }
 
   /** Registers the local codec; call once per Vert.x instance before deploying workers. */
@@ -257,49 +260,127 @@ public final class HsmClient {
   }
 
   /**
-   * Queues the operation in its lane; it is sent on the caller's context when its turn comes, so
-   * the reply comes back to the caller's event loop.
+   * Queues the operation in its lane. When its turn comes it is sent to a session from whichever
+   * thread frees the slot (the session that just finished, usually), and the session reports its
+   * result itself: the next operation reaches the HSM without waiting for any event loop, and only
+   * the caller's continuation goes back to the caller's event loop. (Before, each slot passed
+   * through the callers' event loops twice, reply then next send; under a burst of TLS handshakes
+   * the sessions idled while their queue filled, and licensing answered 503 hsm-busy for seconds.)
    */
   private <T> Future<T> sendInLane(String lane, HsmOperation operation) {
     if (!reserve()) {
       return Future.failedFuture(new HsmBusyException(retryAfterSeconds));
     }
-    Context context = vertx.getOrCreateContext();
-    Promise<T> promise = Promise.promise();
-    long deadline = System.nanoTime() + timeoutNanos;
-    FairDispatch.Waiting waiting = new FairDispatch.Waiting() {
-      @Override
-      public void start() {
-        if (Vertx.currentContext() == context) {
-          send();
-        } else {
-          context.runOnContext(v -> send());
-        }
-      }
-
-      private void send() {
-        HsmClient.this.<T>request(HsmWorker.ADDRESS, operation, inFlight).onComplete(ar -> {
-          lanes.finished();
-          promise.handle(ar);
-        });
-      }
-
-      @Override
-      public void expire() {
-        inFlight.decrementAndGet();
-        context.runOnContext(v -> promise.fail(timedOut()));
-      }
-
-      @Override
-      public long deadlineNanos() {
-        return deadline;
-      }
-    };
-    if (!lanes.offer(lane, waiting)) {
+    LaneCall<T> call = new LaneCall<>(operation, vertx.getOrCreateContext(), System.nanoTime() + timeoutNanos);
+    if (!lanes.offer(lane, call)) {
       inFlight.decrementAndGet();
       return Future.failedFuture(new HsmBusyException(retryAfterSeconds));
     }
-    return promise.future();
+    call.armTimer();
+    return call.promise.future();
+  }
+
+  /**
+   * An operation on a tenant's key, from its lane to a session and back. Its state moves once from
+   * waiting to started to finished (or from waiting to finished, expired), so its slot and its
+   * place in the node's bound are given back exactly once, by whichever of the session's report,
+   * the expiry in the lane or the timer comes first.
+   */
+  private final class LaneCall<T> implements FairDispatch.Waiting, HsmOperation.Reporting {
+    private static final int WAITING = 0;
+    private static final int STARTED = 1;
+    private static final int FINISHED = 2;
+
+    private final HsmOperation operation;
+    private final Context context;
+    private final long deadline;
+    private final Promise<T> promise = Promise.promise();
+    private final AtomicInteger state = new AtomicInteger(WAITING);
+    private volatile long timer = -1;
+
+    LaneCall(HsmOperation operation, Context context, long deadline) {
+      this.operation = operation;
+      this.context = context;
+      this.deadline = deadline;
+    }
+
+    /**
+     * On the caller's context: fails the call once it waited and ran for longer than the timeout
+     * twice over (it may wait up to the timeout in its lane, and run up to the timeout at a session),
+     * even when the session running it never answers.
+     */
+    void armTimer() {
+      long id = vertx.setTimer(2 * TimeUnit.NANOSECONDS.toMillis(timeoutNanos), t -> {
+        if (state.compareAndSet(STARTED, FINISHED)) {
+          inFlight.decrementAndGet();
+          lanes.finished();
+          promise.tryFail(timedOut());
+        } else if (state.compareAndSet(WAITING, FINISHED)) {
+          inFlight.decrementAndGet();
+          promise.tryFail(timedOut());
+        }
+      });
+      timer = id;
+      if (state.get() == FINISHED) {
+        vertx.cancelTimer(id);
+      }
+    }
+
+    @Override
+    public Object run(Hsm hsm) {
+      return operation.run(hsm);
+    }
+
+    @Override
+    public void start() {
+      if (!state.compareAndSet(WAITING, STARTED)) {
+        lanes.finished(); // the timer failed it meanwhile: its slot goes to the next one
+        return;
+      }
+      vertx.eventBus().send(HsmWorker.ADDRESS, this, reportedOptions);
+    }
+
+    /** From the session, on its thread: the slot goes to the next operation at once. */
+    @Override
+    public void done(Object reply) {
+      if (!state.compareAndSet(STARTED, FINISHED)) {
+        return;
+      }
+      cancelTimer();
+      inFlight.decrementAndGet();
+      lanes.finished();
+      context.runOnContext(v -> complete(reply));
+    }
+
+    @SuppressWarnings("unchecked")
+    private void complete(Object reply) {
+      if (reply instanceof HsmException e) {
+        promise.tryFail(e);
+      } else {
+        promise.tryComplete(reply == DONE ? null : (T) reply);
+      }
+    }
+
+    @Override
+    public void expire() {
+      if (state.compareAndSet(WAITING, FINISHED)) {
+        cancelTimer();
+        inFlight.decrementAndGet();
+        context.runOnContext(v -> promise.tryFail(timedOut()));
+      }
+    }
+
+    private void cancelTimer() {
+      long id = timer;
+      if (id >= 0) {
+        vertx.cancelTimer(id);
+      }
+    }
+
+    @Override
+    public long deadlineNanos() {
+      return deadline;
+    }
   }
 
   @SuppressWarnings("unchecked")

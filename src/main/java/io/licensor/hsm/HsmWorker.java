@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * One HSM session: a worker verticle that takes operations from the local event bus and runs
  * them one at a time on its worker thread. Deploy one instance per session; the event bus spreads
  * requests across them. Replies carry either the result or the failure as an object, so the
- * caller gets typed errors without any text parsing.
+ * caller gets typed errors without any text parsing; an operation from a tenant's lane takes its
+ * answer from this thread instead ({@link HsmOperation.Reporting}), and hands its slot on from here.
  */
 public final class HsmWorker extends VerticleBase {
 
@@ -61,7 +62,12 @@ public final class HsmWorker extends VerticleBase {
       LOG.error("HSM operation failed unexpectedly", e);
       reply = new HsmException(HsmException.Reason.INTERNAL, "HSM operation failed");
     }
-    message.reply(reply == null ? HsmClient.DONE : reply, REPLY);
+    Object answer = reply == null ? HsmClient.DONE : reply;
+    if (message.body() instanceof HsmOperation.Reporting reporting) {
+      reporting.done(answer);
+    } else {
+      message.reply(answer, REPLY);
+    }
   }
 
   @Override
