@@ -10,6 +10,7 @@
 #   ALGORITHM=EC-P256 LEVEL_SECONDS=8 load-tests/benchmark.sh
 #   SERVER_JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 load-tests/benchmark.sh  # server and JMH on JDK 25 (Maven and Gatling stay on the default JDK)
 #   PLACEMENT=hsm-core SESSIONS=1 TLS=false load-tests/benchmark.sh  # SPEC §8's HSM ratio: one session on a core of its own, plain HTTP
+#   WARM_USERS=256 load-tests/benchmark.sh            # the warm phase's concurrency, and so Gatling's pooled connections (64)
 #
 # The server runs on its default configuration (HTTPS, one HSM session per core, delegated signing,
 # embedded PostgreSQL, audit on) unless TLS=false, SESSIONS=N or DELEGATED=false say otherwise; the
@@ -98,7 +99,8 @@ ceiling() {
 
 gatling() {
   "${LOAD_PIN[@]}" mvn -q -B -f load-tests/pom.xml gatling:test -Dgatling.simulationClass="licensor.$1" \
-    -DbaseUrl="$NODE_URL" -DtrustCertificate="${CURL_CA_BUNDLE:-}" -DoperatorToken="$OPERATOR_TOKEN" -Dalgorithm="$ALGORITHM" "${@:2}"
+    -DbaseUrl="$NODE_URL" -DtrustCertificate="${CURL_CA_BUNDLE:-}" -DoperatorToken="$OPERATOR_TOKEN" -Dalgorithm="$ALGORITHM" \
+    ${WARM_USERS:+-DwarmUsers=$WARM_USERS} "${@:2}"
 }
 
 for HSM in $HSMS; do
