@@ -10,7 +10,7 @@
 #   ALGORITHM=EC-P256 LEVEL_SECONDS=8 load-tests/benchmark.sh
 #   SERVER_JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 load-tests/benchmark.sh  # server and JMH on JDK 25 (Maven and Gatling stay on the default JDK)
 #   PLACEMENT=hsm-core SESSIONS=1 TLS=false load-tests/benchmark.sh  # SPEC §8's HSM ratio: one session on a core of its own, plain HTTP
-#   WARM_USERS=256 load-tests/benchmark.sh            # the warm phase's concurrency, and so Gatling's pooled connections (64)
+#   WARM_USERS=256 load-tests/benchmark.sh            # the warm phase's concurrency, and so Gatling's pooled connections (256)
 #
 # The server runs on its default configuration (HTTPS, one HSM session per core, delegated signing,
 # embedded PostgreSQL, audit on) unless TLS=false, SESSIONS=N or DELEGATED=false say otherwise; the

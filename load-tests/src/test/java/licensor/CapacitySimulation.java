@@ -19,7 +19,7 @@ import static io.gatling.javaapi.core.CoreDsl.nothingFor;
  * Properties: baseUrl, operatorToken (required), algorithm (RSA-2048), tenants (10), startRate (50),
  * step (25), levels (12), levelSeconds (10), sustainP99Ms (250), warmUpSeconds (serial licensing
  * before the run, 15), warmLevelSeconds (the uncounted warm phase before the levels, 90), warmUsers
- * (its concurrency, 64).
+ * (its concurrency, 256).
  */
 public class CapacitySimulation extends Simulation {
 

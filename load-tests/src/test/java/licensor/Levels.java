@@ -64,15 +64,16 @@ final class Levels {
   }
 
   /**
-   * Concurrency of the warm phase's closed model (property warmUsers, 64), and so the keep-alive
+   * Concurrency of the warm phase's closed model (property warmUsers, 256), and so the keep-alive
    * connections it leaves in the shared pool ({@link Setup#protocol}). With 16, the handover to the
    * open model at 1,300/s found too few: every request arriving while they were busy opened a
    * connection of its own, 2,200 to 10,500 TLS handshakes within two seconds, whose cost on the node
    * and on Gatling's one core held latency at seconds and filled the node's HSM queue (503
-   * hsm-busy) for five to eight seconds, sometimes into the measured phase. With 64 the handover
-   * opens none (p99 15-20 ms from its first second).
+   * hsm-busy) for five to eight seconds. With 64 the handover opened none, but a hiccup of more than
+   * ~45 ms at 1,400/s still grew the pool mid-run and broke a level (JDK 25); with 256 every level
+   * to 2,001/s was clean (docs/performance.md, 2026-12-03).
    */
-  static final int WARM_USERS = Integer.getInteger("warmUsers", 64);
+  static final int WARM_USERS = Integer.getInteger("warmUsers", 256);
   /** The warm phase's last seconds: open model at the first measured rate. */
   static final int HANDOVER_SECONDS = 10;
 

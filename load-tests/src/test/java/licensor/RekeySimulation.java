@@ -32,7 +32,7 @@ import static io.gatling.javaapi.http.HttpDsl.status;
  * measured phase, where the re-keys run.
  *
  * <p>Properties: baseUrl, operatorToken (required), tenants (10), rate (license requests/s, 40),
- * rekeysPerSecond (1), seconds (30), warmPhaseSeconds (60; 0: none), warmUsers (64).
+ * rekeysPerSecond (1), seconds (30), warmPhaseSeconds (60; 0: none), warmUsers (256).
  */
 public class RekeySimulation extends Simulation {
 

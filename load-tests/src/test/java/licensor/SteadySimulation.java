@@ -16,7 +16,7 @@ import static io.gatling.javaapi.core.CoreDsl.nothingFor;
  *
  * Properties: baseUrl, operatorToken (required), algorithm (RSA-2048), tenants (10), rate (100),
  * seconds (30), p99Ms (25), warmUpSeconds (serial licensing before the run, 15), warmPhaseSeconds
- * (the uncounted warm phase, 90), warmUsers (its concurrency, 64).
+ * (the uncounted warm phase, 90), warmUsers (its concurrency, 256).
  */
 public class SteadySimulation extends Simulation {
 
