@@ -94,7 +94,7 @@ ceiling() {
     -jvm "$(command -v "$JAVA")" | grep -E "^HsmBenchmark" >&2 || true
   # a failed JMH run (seen once for SoftHSM2 after the server's runs) gives 0, printed as such, and
   # the mean below then takes the other measurement alone, rather than losing the backend's row
-  python3 -c "import json; r = json.load(open('$WORK/jmh-$1-$2.json')) if __import__('os').path.getsize('$WORK/jmh-$1-$2.json') else []; print(round(r[0]['primaryMetric']['score'], 1) if r else 0)" 2>/dev/null || echo 0
+  python3 -c "import json; print(round(json.load(open('$WORK/jmh-$1-$2.json'))[0]['primaryMetric']['score'], 1))" 2>/dev/null || echo 0
 }
 
 gatling() {

@@ -236,8 +236,8 @@ final class Levels {
     if (counts.isEmpty()) {
       return "";
     }
-    StringBuilder text = new StringBuilder(" problems=");
-    counts.forEach((slug, n) -> text.append(text.length() > 10 ? "," : "").append(slug).append(':').append(n));
+    java.util.StringJoiner text = new java.util.StringJoiner(",", " problems=", "");
+    counts.forEach((slug, n) -> text.add(slug + ":" + n));
     return text.toString();
   }
 

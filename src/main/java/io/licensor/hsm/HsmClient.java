@@ -352,12 +352,12 @@ public final class HsmClient {
       context.runOnContext(v -> complete(reply));
     }
 
-    @SuppressWarnings("unchecked")
     private void complete(Object reply) {
-      if (reply instanceof HsmException e) {
-        promise.tryFail(e);
+      Future<T> answer = answer(reply);
+      if (answer.succeeded()) {
+        promise.tryComplete(answer.result());
       } else {
-        promise.tryComplete(reply == DONE ? null : (T) reply);
+        promise.tryFail(answer.cause());
       }
     }
 
@@ -395,11 +395,16 @@ public final class HsmClient {
             }
             return Future.failedFuture(cause);
           }
-          Object body = ar.result().body();
-          if (body instanceof HsmException e) {
-            return Future.failedFuture(e);
-          }
-          return Future.succeededFuture(body == DONE ? null : (T) body);
+          return answer(ar.result().body());
         });
+  }
+
+  /** What a session answered ({@link HsmWorker}: the result, {@link #DONE} for none, or the failure) as a future. */
+  @SuppressWarnings("unchecked")
+  private static <T> Future<T> answer(Object body) {
+    if (body instanceof HsmException e) {
+      return Future.failedFuture(e);
+    }
+    return Future.succeededFuture(body == DONE ? null : (T) body);
   }
 }

@@ -101,14 +101,10 @@ public final class LicensingRoutes implements Routes {
   private void answer(RoutingContext ctx, String tid, int version, long stamp, int status, JsonObject body) {
     String encoded = body.encode();
     if (directory.leaseRuns(stamp)) {
-      write(ctx, status, encoded);
+      Requests.json(ctx, status, encoded);
       return;
     }
-    directory.recheck(tid, version, stamp).onSuccess(v -> write(ctx, status, encoded)).onFailure(ctx::fail);
-  }
-
-  private static void write(RoutingContext ctx, int status, String encoded) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
+    directory.recheck(tid, version, stamp).onSuccess(v -> Requests.json(ctx, status, encoded)).onFailure(ctx::fail);
   }
 
   /** {@code ok}, or the problem slug the caller gets. */

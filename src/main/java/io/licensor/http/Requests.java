@@ -58,7 +58,12 @@ final class Requests {
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    json(ctx, status, body.encode());
+  }
+
+  /** As {@link #json(RoutingContext, int, JsonObject)}, the body already encoded. */
+  static void json(RoutingContext ctx, int status, String encodedBody) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(encodedBody);
   }
 
   /**

@@ -88,14 +88,18 @@ public final class KeyDirectory {
    */
   public Future<Void> recheck(String tenantId, int version, long stamp) {
     DirectoryLease l = lease;
-    Future<Void> proven = leaseRuns(stamp) ? Future.succeededFuture() : onCallerContext(l.confirm());
+    Future<Void> proven = runs(l, stamp) ? Future.succeededFuture() : onCallerContext(l.confirm());
     return proven.compose(v -> version > 0 ? versionForLicensing(tenantId, version).mapEmpty()
         : activeForPublishing(tenantId).mapEmpty());
   }
 
   /** Whether the lease a request began under ({@code stamp}, from {@link #leaseStamp}) still runs. */
   public boolean leaseRuns(long stamp) {
-    return lease == null || System.nanoTime() - stamp < 0;
+    return runs(lease, stamp);
+  }
+
+  private static boolean runs(DirectoryLease l, long stamp) {
+    return l == null || System.nanoTime() - stamp < 0;
   }
 
   /** Drops every cached tenant: each reloads at its next use. */
