@@ -74,8 +74,18 @@ RESULTS="load-tests/target/benchmark-$(date +%Y%m%d-%H%M%S).txt"
 mkdir -p load-tests/target
 
 softhsm_token() {
-  if [ -n "${LICENSOR_HSM_PKCS11_LIBRARY:-}" ]; then return 0; fi
+  if [ -n "${LICENSOR_HSM_PKCS11_LIBRARY:-}" ]; then return 0; fi  # a token of your own
   command -v softhsm2-util >/dev/null || { echo "benchmark: softhsm2-util not installed; skipping pkcs11"; return 1; }
+  new_softhsm_token
+  BENCH_TOKEN=true
+  export LICENSOR_HSM_PKCS11_LIBRARY
+  LICENSOR_HSM_PKCS11_LIBRARY="$(ls /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so 2>/dev/null | head -1)"
+}
+
+# new_softhsm_token -> an empty SoftHSM2 token in $WORK (the JMH ceiling measured after the server's runs
+# needs one: the server's security world on the old token made the benchmark's own enrolment fail)
+new_softhsm_token() {
+  rm -rf "$WORK/softhsm"
   mkdir -p "$WORK/softhsm/tokens"
   printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$WORK/softhsm/tokens" \
     > "$WORK/softhsm/softhsm2.conf"
@@ -83,18 +93,18 @@ softhsm_token() {
   export LICENSOR_HSM_PKCS11_PIN="bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   softhsm2-util --init-token --free --label licensor-bench --pin "$LICENSOR_HSM_PKCS11_PIN" \
     --so-pin "so-$LICENSOR_HSM_PKCS11_PIN" >/dev/null
-  export LICENSOR_HSM_PKCS11_LIBRARY
-  LICENSOR_HSM_PKCS11_LIBRARY="$(ls /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so 2>/dev/null | head -1)"
 }
 
 # ceiling HSM TAG -> prints HsmBenchmark.license[Delegated] ops/s (unwrap + sign, on SESSIONS threads)
 ceiling() {
   LICENSOR_BENCH_SESSIONS="$SESSIONS" "${HSM_PIN[@]}" "$JAVA" -cp "$CLASSPATH_JMH" org.openjdk.jmh.Main "io.licensor.bench.HsmBenchmark.$CEILING_BENCH\$" \
     -t "$SESSIONS" -p hsm="$1" -p algorithm="$ALGORITHM" -wi 3 -w 4 -i 4 -r 5 -rf json -rff "$WORK/jmh-$1-$2.json" \
-    -jvm "$(command -v "$JAVA")" | grep -E "^HsmBenchmark" >&2 || true
-  # a failed JMH run (seen once for SoftHSM2 after the server's runs) gives 0, printed as such, and
-  # the mean below then takes the other measurement alone, rather than losing the backend's row
-  python3 -c "import json; print(round(json.load(open('$WORK/jmh-$1-$2.json'))[0]['primaryMetric']['score'], 1))" 2>/dev/null || echo 0
+    -jvm "$(command -v "$JAVA")" >"$WORK/jmh-$1-$2.log" 2>&1 || true
+  grep -E "^HsmBenchmark" "$WORK/jmh-$1-$2.log" >&2 || true
+  # a failed JMH run gives 0, printed as such with the end of its log, and the mean below then takes
+  # the other measurement alone, rather than losing the backend's row
+  python3 -c "import json; print(round(json.load(open('$WORK/jmh-$1-$2.json'))[0]['primaryMetric']['score'], 1))" 2>/dev/null \
+    || { echo "benchmark: the $1 ceiling ($2) failed:" >&2; tail -15 "$WORK/jmh-$1-$2.log" >&2; echo 0; }
 }
 
 gatling() {
@@ -150,8 +160,11 @@ for HSM in $HSMS; do
   # 4. re-keys under that load: 10 tenants re-keyed once a second while their old and new content is
   #    licensed at 70% of the maximum; RekeySimulation asserts that no request failed
   REKEY=passed
+  # the key generation session (started by the tenants' set-up) runs on the HSM's core too
+  if [ "$PLACEMENT" = hsm-core ]; then pin_hsm_session "$SERVER_PID" "$HSM_CORE"; fi
   gatling RekeySimulation -Drate="$RATE70" -Dtenants=10 -DrekeysPerSecond=1 -Dseconds="$STEADY_SECONDS" || REKEY=failed
   stop_dev_node
+  if [ "$HSM" = pkcs11 ] && [ "${BENCH_TOKEN:-}" = true ]; then new_softhsm_token; fi
   CEILING_AFTER=$(ceiling "$HSM" after)
   OPENSSL_AFTER=$(openssl_rsa2048_sign 10)
   CEILING=$(python3 -c "v = [c for c in ($CEILING_BEFORE, $CEILING_AFTER) if c > 0]; print(round(sum(v) / len(v), 1) if v else 0)")

@@ -96,18 +96,17 @@ license_body() {
   sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$1"
 }
 
-# pin_hsm_session PID CORE -> moves the node's licensing HSM session thread (licensor-hsm-0) to CORE;
-# its other threads stay where they were. Models an HSM with a processor of its own.
+# pin_hsm_session PID CORE -> moves the node's HSM session threads (licensor-hsm-0.., and the key
+# generation session's, once it has run) to CORE; its other threads stay where they were. Models an
+# HSM with a processor of its own, where key generation runs too. Call it again once keys were made.
 pin_hsm_session() {
-  local task
+  local task found=
   for task in /proc/"$1"/task/*; do
-    if [ "$(cat "$task/comm" 2>/dev/null)" = "licensor-hsm-0" ]; then
-      taskset -p -c "$2" "$(basename "$task")" >/dev/null
-      return 0
+    if [[ "$(cat "$task/comm" 2>/dev/null)" == licensor-hsm* ]]; then
+      taskset -p -c "$2" "$(basename "$task")" >/dev/null && found=yes
     fi
   done
-  echo "no licensor-hsm-0 thread in process $1" >&2
-  return 1
+  [ -n "$found" ] || { echo "no licensor-hsm thread in process $1" >&2; return 1; }
 }
 
 # split_cores -> LAST_CORE and OTHER_CORES (taskset core lists) and LAST_PIN and OTHERS_PIN (command
