@@ -83,7 +83,8 @@ softhsm_token() {
 }
 
 # new_softhsm_token -> an empty SoftHSM2 token in $WORK (the JMH ceiling measured after the server's runs
-# needs one: the server's security world on the old token made the benchmark's own enrolment fail)
+# needs one: HsmBenchmark enrols its security world "bench" afresh, and a second enrolment on a token that
+# already holds that world's objects is refused)
 new_softhsm_token() {
   rm -rf "$WORK/softhsm"
   mkdir -p "$WORK/softhsm/tokens"
