@@ -253,7 +253,8 @@ public final class Licensor {
     lifecycle = LifecycleFeature.create(vertx, database.pool(), tenants, hsm, audit, cluster.notices(), config);
     incidents = IncidentFeature.create(database.pool(), tenants, lifecycle, audit, trail, config);
     SigningKeys signingKeys = new SigningKeys(vertx, database.pool(), hsm.client(), tenants.directory(), config.nodeId(),
-        config.delegatedSigning(), config.signingKeyLifetimeSeconds(), config.maxLicenseTtlSeconds(), config.hsmTimeoutMs())
+        config.delegatedSigning(), config.signingKeyLifetimeSeconds(), config.maxLicenseTtlSeconds(), config.hsmTimeoutMs(),
+        prepared.crypto().provider())
         .start();
     licensing = new LicensingService(vertx, tenants.directory(), hsm.client(), signingKeys, prepared.crypto(), audit,
         config.defaultLicenseTtlSeconds(), config.maxLicenseTtlSeconds());

@@ -47,6 +47,8 @@ class ConfigLoaderTest {
     Path example = Path.of("conf/licensor.json");
     LicensorConfig c = ConfigLoader.fromFileAndEnv(example, Map.of());
     assertThat(c.httpPort()).isPositive();
+    // the example sizes HSM sessions as the embedded default does (to the machine), not to one
+    assertThat(c.hsmSessions()).isEqualTo(ConfigLoader.load(new JsonObject(), Map.of()).hsmSessions());
   }
 
   @Test
