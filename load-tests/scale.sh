@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Cost as the work grows (issue 20, item 5): licenses/s on one node with the traffic spread over
 # 10,000 tenants (Zipf) and over one tenant's 101 key versions (100 retained), each as a ratio of
-# one tenant's rate measured in the same run (before and after, mean; after a first run that only warms the node), on the default configuration
-# (HTTPS, embedded PostgreSQL, audit on, delegated signing). Gatling (ScaleSimulation, closed model,
-# 32 requests in flight) shares the machine with the node.
+# one tenant's rate measured in the same run (before and after, mean; after a first run that only
+# warms the node), on the default configuration (HTTPS, embedded PostgreSQL, audit on, delegated
+# signing). Gatling (ScaleSimulation, closed model, 32 requests in flight) shares the machine with
+# the node.
 #
 #   load-tests/scale.sh
 #   TENANTS=10000 VERSIONS=101 ALGORITHM=EC-P256 WARM_SECONDS=30 SECONDS_=30 load-tests/scale.sh
