@@ -19,6 +19,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -114,6 +115,9 @@ public final class AuditLog {
   }
 
   /** Refusals of callers without the role, per "tenant action outcome", since the last summary. */
+  /** Tenants whose audit_heads row this node has seen (bounded: past the bound, forgotten and asked again). */
+  private final Set<String> headsSeen = ConcurrentHashMap.newKeySet();
+  private static final int MAX_HEADS_SEEN = 200_000;
   private final ConcurrentHashMap<String, LongAdder> refusals =
       new ConcurrentHashMap<>();
   private volatile long lastSummaryMillis = System.currentTimeMillis();
@@ -325,19 +329,24 @@ public final class AuditLog {
     TreeSet<String> tenants = new TreeSet<>();
     batch.forEach(b -> tenants.add(b.event().tenantId()));
     String[] ids = tenants.toArray(new String[0]);
-    String[] keyedMacs = new String[ids.length];
-    for (int i = 0; i < ids.length; i++) {
-      keyedMacs[i] = chain.mac(KEYED_FROM, ids[i], "1");
-    }
-    return conn.preparedQuery(AuditSql.ENSURE_HEADS).execute(Tuple.of(ids, AuditChain.GENESIS, keyedMacs))
-        .compose(r -> conn.preparedQuery(AuditSql.LOCK_HEADS).execute(Tuple.of((Object) ids)))
-        .compose(rows -> {
-          Map<String, long[]> seqs = new HashMap<>();
-          Map<String, String> hashes = new HashMap<>();
-          for (Row row : rows) {
-            seqs.put(row.getString("tenant_id"), new long[] {row.getLong("seq")});
-            hashes.put(row.getString("tenant_id"), row.getString("hash"));
+    // a chain's head row is made once, by its first batch: the tenants this node has seen a head of
+    // are not asked again (under traffic spread over 10,000 tenants, a batch names dozens of them)
+    String[] fresh = tenants.stream().filter(t -> !headsSeen.contains(t)).toArray(String[]::new);
+    Map<String, long[]> seqs = new HashMap<>();
+    Map<String, String> hashes = new HashMap<>();
+    return ensureHeads(conn, fresh)
+        .compose(r -> lockHeads(conn, ids, seqs, hashes))
+        .compose(r -> {
+          // a head this node had seen and is gone (the tenant's audit removed under the running node)
+          // is made again, as for a new tenant, rather than failing the batch for good
+          String[] gone = tenants.stream().filter(t -> !seqs.containsKey(t)).toArray(String[]::new);
+          if (gone.length == 0) {
+            return Future.succeededFuture();
           }
+          LOG.warn("the audit chain head of {} tenant(s) was missing; each chain starts again", gone.length);
+          return ensureHeads(conn, gone).compose(x -> lockHeads(conn, gone, seqs, hashes));
+        })
+        .compose(r -> {
           int n = batch.size();
           String[][] text = new String[10][n];
           Long[] seqColumn = new Long[n];
@@ -360,14 +369,45 @@ public final class AuditLog {
           for (int c = 1; c < 10; c++) {
             insert.addValue(text[c]);
           }
-          List<Tuple> heads = new ArrayList<>();
-          for (String t : ids) {
-            heads.add(Tuple.of(t, seqs.get(t)[0], hashes.get(t)));
+          Long[] headSeqs = new Long[ids.length];
+          String[] headHashes = new String[ids.length];
+          for (int i = 0; i < ids.length; i++) {
+            headSeqs[i] = seqs.get(ids[i])[0];
+            headHashes[i] = hashes.get(ids[i]);
           }
           return conn.preparedQuery(AuditSql.INSERT_EVENTS).execute(insert)
-              .compose(x -> conn.preparedQuery(AuditSql.UPDATE_HEAD).executeBatch(heads))
+              .compose(x -> conn.preparedQuery(AuditSql.UPDATE_HEADS).execute(Tuple.of(ids, headSeqs, headHashes)))
+              .onSuccess(x -> {
+                if (headsSeen.size() > MAX_HEADS_SEEN) {
+                  headsSeen.clear();
+                }
+                headsSeen.addAll(tenants);
+              })
               .mapEmpty();
         });
+  }
+
+  /** Makes the heads of new chains (keyed from their first record), in tenant order; none when {@code ids} is empty. */
+  private Future<Void> ensureHeads(SqlConnection conn, String[] ids) {
+    if (ids.length == 0) {
+      return Future.succeededFuture();
+    }
+    String[] keyedMacs = new String[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      keyedMacs[i] = chain.mac(KEYED_FROM, ids[i], "1");
+    }
+    return conn.preparedQuery(AuditSql.ENSURE_HEADS).execute(Tuple.of(ids, AuditChain.GENESIS, keyedMacs)).mapEmpty();
+  }
+
+  /** Locks the heads of {@code ids} (in tenant order) for this transaction, reading each one's seq and hash. */
+  private static Future<Void> lockHeads(SqlConnection conn, String[] ids, Map<String, long[]> seqs, Map<String, String> hashes) {
+    return conn.preparedQuery(AuditSql.LOCK_HEADS).execute(Tuple.of((Object) ids)).map(rows -> {
+      for (Row row : rows) {
+        seqs.put(row.getString("tenant_id"), new long[] {row.getLong("seq")});
+        hashes.put(row.getString("tenant_id"), row.getString("hash"));
+      }
+      return null;
+    });
   }
 
   /**

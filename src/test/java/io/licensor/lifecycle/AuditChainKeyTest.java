@@ -117,6 +117,48 @@ class AuditChainKeyTest {
   }
 
   @Test
+  @DisplayName("licenses of many tenants at once share audit batches and every chain stays whole; a tenant's audit removed under the node starts again")
+  void manyTenantsInOneBatch() throws Exception {
+    try (TestNode node = TestNode.start()) {
+      List<String> tenants = List.of("batch-a", "batch-b", "batch-c", "batch-d", "batch-e", "batch-f");
+      List<Issuer> idps = new ArrayList<>();
+      List<String> pls = new ArrayList<>();
+      for (String tenant : tenants) {
+        Issuer idp = node.createTenant(tenant, "EC-P256");
+        idps.add(idp);
+        pls.add(Licensing.publishOk(node.http, tenant, idp, "doc"));
+      }
+      List<CompletableFuture<Integer>> licenses = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        int t = i % tenants.size();
+        licenses.add(CompletableFuture.supplyAsync(() -> Licensing.license(node.http, tenants.get(t), idps.get(t), pls.get(t)).status()));
+      }
+      for (CompletableFuture<Integer> l : licenses) {
+        assertThat(l.get()).isEqualTo(200);
+      }
+      for (String tenant : tenants) {
+        JsonObject audit = audit(node, tenant);
+        assertThat(audit.getBoolean("chainValid")).as(tenant).isTrue();
+        List<Long> seqs = audit.getJsonArray("events").stream().map(e -> ((JsonObject) e).getLong("seq")).sorted().toList();
+        assertThat(seqs).as(tenant + ": one record per step, numbered without gaps").hasSizeGreaterThanOrEqualTo(11)
+            .isEqualTo(java.util.stream.LongStream.rangeClosed(1, seqs.size()).boxed().toList());
+        assertThat(audit.getJsonArray("events").stream().filter(e -> "license.issued".equals(((JsonObject) e).getString("action"))))
+            .as(tenant).hasSize(10);
+      }
+      // the whole audit of one tenant removed while the node runs (its head included): the next license is
+      // answered and recorded in a chain that starts again, and the others go on
+      TestDatabase.execute(node.databaseUrl, "DELETE FROM audit_events WHERE tenant_id = 'batch-a'");
+      TestDatabase.execute(node.databaseUrl, "DELETE FROM audit_heads WHERE tenant_id = 'batch-a'");
+      assertThat(Licensing.license(node.http, "batch-a", idps.get(0), pls.get(0)).status()).isEqualTo(200);
+      assertThat(Licensing.license(node.http, "batch-b", idps.get(1), pls.get(1)).status()).isEqualTo(200);
+      JsonObject again = audit(node, "batch-a");
+      assertThat(again.getBoolean("chainValid")).isTrue();
+      assertThat(again.getJsonArray("events").stream().map(e -> ((JsonObject) e).getLong("seq")).toList()).containsExactly(1L);
+      assertThat(audit(node, "batch-b").getBoolean("chainValid")).isTrue();
+    }
+  }
+
+  @Test
   @DisplayName("a record rewritten before the verified checkpoint is caught when a page shows it")
   void behindTheCheckpoint() throws Exception {
     try (TestNode node = TestNode.start()) {
