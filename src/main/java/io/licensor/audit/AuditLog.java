@@ -114,10 +114,10 @@ public final class AuditLog {
     });
   }
 
-  /** Refusals of callers without the role, per "tenant action outcome", since the last summary. */
   /** Tenants whose audit_heads row this node has seen (bounded: past the bound, forgotten and asked again). */
   private final Set<String> headsSeen = ConcurrentHashMap.newKeySet();
   private static final int MAX_HEADS_SEEN = 200_000;
+  /** Refusals of callers without the role, per "tenant action outcome", since the last summary. */
   private final ConcurrentHashMap<String, LongAdder> refusals =
       new ConcurrentHashMap<>();
   private volatile long lastSummaryMillis = System.currentTimeMillis();
