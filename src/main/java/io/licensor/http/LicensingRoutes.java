@@ -9,6 +9,7 @@ import io.licensor.metrics.Metrics;
 import io.licensor.tenants.KeyDirectory;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -95,11 +96,13 @@ public final class LicensingRoutes implements Routes {
    * Gives the answer, unless the lease the request read the tenant under has run out since its
    * recheck: the node was paused between the two (FrozenNodeTest once saw a license that was
    * rechecked just before a SIGSTOP delivered after the thaw, after a cancel had returned). Then
-   * the tenant is checked again first. The body is encoded before this last look, so only the
-   * write itself comes after it.
+   * the tenant is checked again first. The body is encoded to its bytes before this last look, so
+   * only the write itself comes after it. That write cannot be fenced by the process: one stopped
+   * between the look and the socket write sends that one answer when it resumes (docs/design.md,
+   * "Leases").
    */
   private void answer(RoutingContext ctx, String tid, int version, long stamp, int status, JsonObject body) {
-    String encoded = body.encode();
+    Buffer encoded = body.toBuffer();
     if (directory.leaseRuns(stamp)) {
       Requests.json(ctx, status, encoded);
       return;

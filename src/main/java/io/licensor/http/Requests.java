@@ -66,6 +66,11 @@ final class Requests {
     ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(encodedBody);
   }
 
+  /** As {@link #json(RoutingContext, int, JsonObject)}, the body already encoded to its bytes. */
+  static void json(RoutingContext ctx, int status, Buffer encodedBody) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(encodedBody);
+  }
+
   /**
    * Says how far the change reached: the Licensor-Propagation header (complete or incomplete) on
    * every lifecycle response, and a propagation member in JSON bodies.

@@ -11,8 +11,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -30,7 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one-member cluster, stayed ready, heard of the cancel only at Hazelcast's merge or its sweep,
  * and issued 1,691 and 9,842 use licenses for the cancelled tenant. Here the cancel returns once
  * the frozen node's lease has lapsed, and the node, thawed, licenses nothing for the tenant: not
- * the requests it had taken before it froze, not those after.
+ * the requests it had taken before it froze, not those after — save the one answer it may have
+ * been writing at the instant it stopped, its checks done and the socket write not yet (CI saw
+ * that twice in some twenty runs; see docs/design.md, "Leases").
  */
 @DisplayName("A node frozen 15 s under load licenses nothing for a tenant cancelled meanwhile")
 class FrozenNodeTest {
@@ -76,8 +80,11 @@ class FrozenNodeTest {
     return cluster.operators.token("ops@licensor.test", List.of("operator"));
   }
 
-  /** One answer the load got from C: when it arrived, and its status (0: no answer). */
-  record Answer(long receivedNanos, int status, String slug) {
+  /**
+   * One answer the load got from C: when its request was sent and when the answer arrived, its
+   * status (0: no answer), and for a license the second it was signed in (its {@code iat}).
+   */
+  record Answer(long sentNanos, long receivedNanos, int status, String slug, long issuedAtSeconds) {
   }
 
   @Test
@@ -94,13 +101,17 @@ class FrozenNodeTest {
       load.submit(() -> {
         while (running.get()) {
           Http.Response r;
+          long sent = System.nanoTime();
           try {
             r = Licensing.license(c.http, "paused", idp, pl);
           } catch (RuntimeException e) {
-            answers.add(new Answer(System.nanoTime(), 0, null));
+            answers.add(new Answer(sent, System.nanoTime(), 0, null, -1));
             continue;
           }
-          answers.add(new Answer(System.nanoTime(), r.status(), r.status() == 200 ? null : r.slug()));
+          long received = System.nanoTime();
+          answers.add(r.status() == 200
+              ? new Answer(sent, received, 200, null, issuedAt(r.json().getString("useLicense")))
+              : new Answer(sent, received, r.status(), r.slug(), -1));
           if (r.status() != 200) {
             try {
               Thread.sleep(20);
@@ -118,6 +129,7 @@ class FrozenNodeTest {
     }
     assertThat(before).as("licenses on C before the freeze").isPositive();
 
+    long frozeAtSeconds = System.currentTimeMillis() / 1000;
     c.freeze();
     long frozeAt = System.nanoTime();
     Thread.sleep(2_000);
@@ -149,9 +161,25 @@ class FrozenNodeTest {
         after.stream().collect(Collectors.groupingBy(x -> x.status() + " " + x.slug(),
             Collectors.counting())));
     assertThat(after).as("C answered again once thawed").isNotEmpty();
-    assertThat(licensed).as("use licenses C issued for the cancelled tenant after the cancel returned").isZero();
+    // A request C took after it froze, or any it took before but had not yet given its last look, is refused. The one
+    // exception no process can fence: the answer C was writing when SIGSTOP stopped it — its last look at the lease
+    // done, the socket write not yet — goes out when C resumes. C has one HTTP event loop, so at most one such answer,
+    // for a request sent before the freeze, signed before it.
+    List<Answer> writing = after.stream().filter(x -> x.status() == 200).toList();
+    assertThat(writing).as("use licenses C issued for the cancelled tenant after the cancel returned, beyond the one answer "
+        + "it may have been writing when it froze").hasSizeLessThanOrEqualTo(1)
+        .allSatisfy(x -> {
+          assertThat(x.sentNanos() - frozeAt).as("its request was sent before the freeze").isNegative();
+          assertThat(x.issuedAtSeconds()).as("it was signed before the freeze").isLessThanOrEqualTo(frozeAtSeconds);
+        });
     assertThat(after.get(after.size() - 1).slug()).isEqualTo("subscription-cancelled");
     JsonObject ready = c.http.get("/health/ready", op()).json();
     System.out.println("C's readiness after the thaw: " + ready.encode());
+  }
+
+  /** The {@code iat} of a use license (a compact JWS), read without verifying it. */
+  static long issuedAt(String useLicense) {
+    String payload = useLicense.split("\\.")[1];
+    return new JsonObject(new String(Base64.getUrlDecoder().decode(payload), StandardCharsets.UTF_8)).getLong("iat");
   }
 }
