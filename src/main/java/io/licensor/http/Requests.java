@@ -58,12 +58,7 @@ final class Requests {
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {
-    json(ctx, status, body.encode());
-  }
-
-  /** As {@link #json(RoutingContext, int, JsonObject)}, the body already encoded. */
-  static void json(RoutingContext ctx, int status, String encodedBody) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(encodedBody);
+    json(ctx, status, body.toBuffer());
   }
 
   /** As {@link #json(RoutingContext, int, JsonObject)}, the body already encoded to its bytes. */
