@@ -9,6 +9,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.tenants.KeyDirectory;
+import io.licensor.tenants.ClaimMapping;
 import io.licensor.tenants.TenantIdentity;
 import io.licensor.tenants.TenantKeys;
 import io.licensor.tenants.TenantStore;
@@ -141,7 +142,14 @@ public final class Authenticator {
       } catch (Exception e) {
         return Future.failedFuture(unauthenticated("the token was not accepted: " + reason(e)));
       }
-      return bound(claims, tenant).map(v -> new Principal(claims.getSubject(), issuer, tenantId, roles(claims), groups(claims), false));
+      ClaimMapping mapping = tenant.tenant().identity().claims();
+      String user = mapping.principalOf(claims.getClaims());
+      if (user == null) {
+        return Future.failedFuture(unauthenticated("the token does not carry the claim '" + mapping.principal()
+            + "' that names this tenant's users"));
+      }
+      return bound(claims, tenant).map(v -> new Principal(user, issuer, tenantId, tenantRoles(claims, mapping),
+          mapping.groupsOf(claims.getClaims()), false));
     }
     if (tenantId == null) {
       return Future.failedFuture(unauthenticated("the token's issuer is not trusted here"));
@@ -167,10 +175,9 @@ public final class Authenticator {
       }
       return binding.value().equals(value) ? Future.succeededFuture() : Future.failedFuture(wrongTenant());
     }
+    // An issuer of this tenant alone: its tokens are the tenant's, and a tid they carry is the
+    // identity provider's own (Entra ID's directory id), not a licensor tenant id.
     String tid = stringClaim(claims, "tid");
-    if (tid != null) {
-      return tid.equals(tenantId) ? Future.succeededFuture() : Future.failedFuture(wrongTenant());
-    }
     String issuer = tenant.tenant().identity().issuer();
     Boolean shared = sharedIssuer.get(tenantId + " " + issuer);
     Future<Boolean> isShared = shared != null ? Future.succeededFuture(shared)
@@ -179,10 +186,16 @@ public final class Authenticator {
           sharedIssuer.put(tenantId + " " + issuer, s);
           return s;
         });
-    return isShared.compose(s -> s
-        ? Future.failedFuture(unauthenticated("this tenant's issuer is shared with another tenant: the token must carry "
-            + "tid naming the tenant (or an operator binds a tenant claim)"))
-        : Future.succeededFuture());
+    return isShared.compose(s -> {
+      if (!s) {
+        return Future.succeededFuture();
+      }
+      if (tid == null) {
+        return Future.failedFuture(unauthenticated("this tenant's issuer is shared with another tenant: the token must carry "
+            + "tid naming the tenant (or an operator binds a tenant claim)"));
+      }
+      return tid.equals(tenantId) ? Future.succeededFuture() : Future.failedFuture(wrongTenant());
+    });
   }
 
   private Future<Principal> tryOtherTenants(SignedJWT jwt, List<String> tenantIds, int index) {
@@ -238,23 +251,25 @@ public final class Authenticator {
     return stringsClaim(claims, "roles");
   }
 
+  /**
+   * A tenant user's roles: the token's {@code roles}, where {@code tenant-admin} is what the tenant's
+   * admin claim says, not what a {@code roles} claim says (unless that is the admin claim).
+   */
+  private static Set<String> tenantRoles(JWTClaimsSet claims, ClaimMapping mapping) {
+    Set<String> roles = new LinkedHashSet<>(roles(claims));
+    roles.remove(Principal.TENANT_ADMIN_ROLE);
+    if (mapping.isAdmin(claims.getClaims())) {
+      roles.add(Principal.TENANT_ADMIN_ROLE);
+    }
+    return Set.copyOf(roles);
+  }
+
   private static Set<String> groups(JWTClaimsSet claims) {
     return stringsClaim(claims, "groups");
   }
 
   private static Set<String> stringsClaim(JWTClaimsSet claims, String name) {
-    Object value = claims.getClaim(name);
-    Set<String> out = new LinkedHashSet<>();
-    if (value instanceof String s) {
-      for (String part : s.split("[\\s,]+")) {
-        if (!part.isEmpty()) {
-          out.add(part);
-        }
-      }
-    } else if (value instanceof Collection<?> c) {
-      c.stream().filter(String.class::isInstance).map(String.class::cast).forEach(out::add);
-    }
-    return Set.copyOf(out);
+    return ClaimMapping.strings(claims.getClaim(name));
   }
 
   private static String stringClaim(JWTClaimsSet claims, String name) {

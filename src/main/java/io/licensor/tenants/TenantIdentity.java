@@ -16,7 +16,11 @@ import java.util.Set;
  * tenant's: what lets several tenants share one issuer (one Keycloak realm, one Okta org, one
  * Entra ID app for several subscriptions) without one tenant's tokens opening another's.
  */
-public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim) {
+public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim, ClaimMapping claims) {
+
+  public TenantIdentity {
+    claims = claims == null ? ClaimMapping.DEFAULT : claims;
+  }
 
   /** The claim a token of this tenant carries, e.g. {@code tid} = the directory id. */
   public record TenantClaim(String name, String value) {
@@ -26,12 +30,19 @@ public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim
   }
 
   public TenantIdentity(String issuer, JWKSet jwks) {
-    this(issuer, jwks, null);
+    this(issuer, jwks, null, null);
+  }
+
+  public TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim) {
+    this(issuer, jwks, tenantClaim, null);
   }
 
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("issuer", issuer).put("jwks", new JsonObject(jwks.toPublicJWKSet().toJSONObject(true)));
-    return tenantClaim == null ? json : json.put("tenantClaim", tenantClaim.toJson());
+    if (tenantClaim != null) {
+      json.put("tenantClaim", tenantClaim.toJson());
+    }
+    return claims.isDefault() ? json : json.put("claims", claims.toJson());
   }
 
   /**
@@ -80,7 +91,8 @@ public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim
         throw invalid("identity.jwks must hold public keys only");
       }
     }
-    return new TenantIdentity(issuer, jwks, parseTenantClaim(identity.getValue("tenantClaim")));
+    return new TenantIdentity(issuer, jwks, parseTenantClaim(identity.getValue("tenantClaim")),
+        ClaimMapping.fromJson(identity.getValue("claims")));
   }
 
   private static TenantIdentity.TenantClaim parseTenantClaim(Object value) {

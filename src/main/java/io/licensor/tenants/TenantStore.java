@@ -331,7 +331,8 @@ public final class TenantStore {
     try {
       JsonObject claim = json.getJsonObject("tenantClaim");
       return new TenantIdentity(json.getString("issuer"), JWKSet.parse(json.getJsonObject("jwks").encode()),
-          claim == null ? null : new TenantIdentity.TenantClaim(claim.getString("name"), claim.getString("value")));
+          claim == null ? null : new TenantIdentity.TenantClaim(claim.getString("name"), claim.getString("value")),
+          ClaimMapping.fromJson(json.getValue("claims")));
     } catch (ParseException e) {
       throw new IllegalStateException("stored identity JWKS does not parse", e);
     }
