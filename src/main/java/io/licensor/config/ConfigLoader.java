@@ -1,5 +1,7 @@
 package io.licensor.config;
 
+import io.licensor.identity.remote.AllowedNetworks;
+
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -99,6 +101,15 @@ public final class ConfigLoader {
       Setting.integer("identity.clockSkewSeconds", 60, 0, 600),
       Setting.integer("identity.maxTokenLifetimeSeconds", 86_400, 60, 31 * 86_400),
       Setting.array("identity.operatorIssuers"),
+      Setting.array("identity.remoteKeys.allowedNetworks"),
+      Setting.string("identity.remoteKeys.trustFile", null),
+      Setting.integer("identity.remoteKeys.cacheSeconds", 900, 1, 7 * 86_400),
+      Setting.integer("identity.remoteKeys.minCacheSeconds", 60, 1, 86_400),
+      Setting.integer("identity.remoteKeys.maxCacheSeconds", 86_400, 1, 7 * 86_400),
+      Setting.integer("identity.remoteKeys.refreshIntervalSeconds", 30, 1, 86_400),
+      Setting.integer("identity.remoteKeys.outageSeconds", 6 * 3600, 0, 30 * 86_400),
+      Setting.integer("identity.remoteKeys.timeoutMs", 5000, 100, 60_000),
+      Setting.integer("identity.remoteKeys.maxSets", 10_000, 1, 1_000_000),
       Setting.integer("keys.rolloverWindowSeconds", 300, 0, 86_400),
       Setting.integer("keys.refreshSeconds", 60, 1, 86_400),
       Setting.integer("licensing.defaultLicenseTtlSeconds", 86_400, 60, 365 * 86_400),
@@ -253,6 +264,29 @@ public final class ConfigLoader {
       throw new ConfigException("licensing.defaultLicenseTtlSeconds: must not exceed licensing.maxLicenseTtlSeconds");
     }
     OperatorIssuers.validate((JsonArray) values.get("identity.operatorIssuers"));
+    JsonArray networks = (JsonArray) values.get("identity.remoteKeys.allowedNetworks");
+    for (int i = 0; i < networks.size(); i++) {
+      if (!(networks.getValue(i) instanceof String cidr)) {
+        throw new ConfigException("identity.remoteKeys.allowedNetworks[" + i + "]: must be a network in CIDR notation");
+      }
+      try {
+        AllowedNetworks.of(List.of(cidr));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("identity.remoteKeys.allowedNetworks[" + i + "]: " + e.getMessage());
+      }
+    }
+    if (values.get("identity.remoteKeys.trustFile") != null
+        && !Files.isReadable(Path.of((String) values.get("identity.remoteKeys.trustFile")))) {
+      throw new ConfigException("identity.remoteKeys.trustFile: cannot read " + values.get("identity.remoteKeys.trustFile"));
+    }
+    int minCache = (Integer) values.get("identity.remoteKeys.minCacheSeconds");
+    if (minCache > (Integer) values.get("identity.remoteKeys.maxCacheSeconds")) {
+      throw new ConfigException("identity.remoteKeys.minCacheSeconds: must not exceed identity.remoteKeys.maxCacheSeconds");
+    }
+    if ((Integer) values.get("identity.remoteKeys.refreshIntervalSeconds") >= minCache) {
+      throw new ConfigException("identity.remoteKeys.refreshIntervalSeconds: must be less than "
+          + "identity.remoteKeys.minCacheSeconds (a refresh of the keys is rate-limited below their cache time)");
+    }
     String host = (String) values.get("http.host");
     if (Boolean.TRUE.equals(values.get("http.plaintext")) && !isLoopback(host)) {
       throw new ConfigException("http.plaintext: plain HTTP is allowed only on a loopback address, and http.host is "

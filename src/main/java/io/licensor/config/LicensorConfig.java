@@ -1,12 +1,15 @@
 package io.licensor.config;
 
+import io.licensor.identity.remote.RemoteKeys;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -250,6 +253,17 @@ public final class LicensorConfig {
   }
 
   /** Operator issuers as given: each {@code {issuer, jwks | jwksFile}}; checked by the loader. */
+  /** The settings of the identity providers' published key sets (identity.remoteKeys.*). */
+  public RemoteKeys.Settings remoteKeys() {
+    JsonArray networks = (JsonArray) get("identity.remoteKeys.allowedNetworks");
+    List<String> cidrs = new ArrayList<>();
+    networks.forEach(n -> cidrs.add((String) n));
+    return new RemoteKeys.Settings(cidrs, str("identity.remoteKeys.trustFile"), integer("identity.remoteKeys.cacheSeconds"),
+        integer("identity.remoteKeys.minCacheSeconds"), integer("identity.remoteKeys.maxCacheSeconds"),
+        integer("identity.remoteKeys.refreshIntervalSeconds"), integer("identity.remoteKeys.outageSeconds"),
+        integer("identity.remoteKeys.timeoutMs"), 512 * 1024, integer("identity.remoteKeys.maxSets"));
+  }
+
   public JsonArray operatorIssuers() {
     return ((JsonArray) get("identity.operatorIssuers")).copy();
   }

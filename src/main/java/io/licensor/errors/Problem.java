@@ -43,7 +43,8 @@ public enum Problem {
   TENANT_BUSY(503, "tenant-busy", "Another lifecycle operation on this tenant is in progress"),
   AUDIT_UNAVAILABLE(503, "audit-unavailable", "The audit trail cannot be written"),
   DATABASE_UNAVAILABLE(503, "database-unavailable", "The database is unavailable"),
-  DIRECTORY_UNCONFIRMED(503, "directory-unconfirmed", "This node cannot prove its tenant data current");
+  DIRECTORY_UNCONFIRMED(503, "directory-unconfirmed", "This node cannot prove its tenant data current"),
+  IDENTITY_UNAVAILABLE(503, "identity-unavailable", "The tenant's identity provider cannot be reached");
 
   private final int status;
   private final String slug;

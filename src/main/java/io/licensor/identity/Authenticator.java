@@ -13,7 +13,13 @@ import io.licensor.tenants.ClaimMapping;
 import io.licensor.tenants.TenantIdentity;
 import io.licensor.tenants.TenantKeys;
 import io.licensor.tenants.TenantStore;
+import com.nimbusds.jose.jwk.source.JWKSetUnavailableException;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
+import io.licensor.identity.remote.RemoteKeys;
 import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.security.Provider;
 import java.text.ParseException;
@@ -21,9 +27,11 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Turns an {@code Authorization: Bearer} header into a {@link Principal} (SPEC §4). Operator
@@ -34,7 +42,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Authenticator {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
   private static final long CACHE_MILLIS = 60_000;
+  private static final AtomicLong LAST_OUTAGE_WARNING = new AtomicLong();
   private static final int CACHE_LIMIT = 50_000;
 
   private final Map<String, TokenVerifier> operatorVerifiers;
@@ -48,18 +58,32 @@ public final class Authenticator {
   /** "tenant issuer" → whether another tenant trusts the issuer too (it can only stop being so). */
   private final Map<String, Boolean> sharedIssuer = new ConcurrentHashMap<>();
 
-  private record TenantVerifier(String issuer, JWKSet jwks, TokenVerifier verifier) {
+  /** A tenant's verifier, made for the identity's issuer and key set (rebuilt when they change). */
+  private record TenantVerifier(String issuer, JWKSet jwks, String jwksUri, boolean discovery, TokenVerifier verifier) {
+    boolean madeFor(TenantIdentity identity) {
+      return issuer.equals(identity.issuer()) && Objects.equals(jwks, identity.jwks())
+          && Objects.equals(jwksUri, identity.jwksUri()) && discovery == identity.discovery();
+    }
   }
 
   private record Cached(Principal principal, long untilMillis) {
   }
 
   private final Provider signatures;
+  private final RemoteKeys remoteKeys;
+  private final WorkerExecutor keyFetches;
 
-  /** {@code signatures}: the JCA provider that checks tokens' signatures, or null for the JDK's. */
+  /**
+   * {@code signatures}: the JCA provider that checks tokens' signatures, or null for the JDK's;
+   * {@code remoteKeys}: the key sets of providers that publish theirs, whose tokens are verified on
+   * {@code keyFetches} (a fetch blocks).
+   */
   public Authenticator(Map<String, JWKSet> operatorIssuers, KeyDirectory directory, TenantStore store,
-                       String audience, int clockSkewSeconds, int maxTokenLifetimeSeconds, Provider signatures) {
+                       String audience, int clockSkewSeconds, int maxTokenLifetimeSeconds, Provider signatures,
+                       RemoteKeys remoteKeys, WorkerExecutor keyFetches) {
     this.signatures = signatures;
+    this.remoteKeys = remoteKeys;
+    this.keyFetches = keyFetches;
     this.directory = directory;
     this.store = store;
     this.audience = audience;
@@ -136,20 +160,16 @@ public final class Authenticator {
       }
     }
     if (tenantsIssuer) {
-      JWTClaimsSet claims;
-      try {
-        claims = verifierOf(tenant).verify(jwt);
-      } catch (Exception e) {
-        return Future.failedFuture(unauthenticated("the token was not accepted: " + reason(e)));
-      }
-      ClaimMapping mapping = tenant.tenant().identity().claims();
-      String user = mapping.principalOf(claims.getClaims());
-      if (user == null) {
-        return Future.failedFuture(unauthenticated("the token does not carry the claim '" + mapping.principal()
-            + "' that names this tenant's users"));
-      }
-      return bound(claims, tenant).map(v -> new Principal(user, issuer, tenantId, tenantRoles(claims, mapping),
-          mapping.groupsOf(claims.getClaims()), false));
+      return verify(tenant, jwt).recover(e -> Future.failedFuture(refusal(e))).compose(claims -> {
+        ClaimMapping mapping = tenant.tenant().identity().claims();
+        String user = mapping.principalOf(claims.getClaims());
+        if (user == null) {
+          return Future.failedFuture(unauthenticated("the token does not carry the claim '" + mapping.principal()
+              + "' that names this tenant's users"));
+        }
+        return bound(claims, tenant).map(v -> new Principal(user, issuer, tenantId, tenantRoles(claims, mapping),
+            mapping.groupsOf(claims.getClaims()), false));
+      });
     }
     if (tenantId == null) {
       return Future.failedFuture(unauthenticated("the token's issuer is not trusted here"));
@@ -202,27 +222,65 @@ public final class Authenticator {
     if (index >= tenantIds.size()) {
       return Future.failedFuture(unauthenticated("the token's issuer is not trusted for this tenant"));
     }
-    return directory.get(tenantIds.get(index)).compose(other -> {
-      if (other.isPresent()) {
-        try {
-          verifierOf(other.get()).verify(jwt);
-          return Future.failedFuture(wrongTenant());
-        } catch (Exception e) {
-          // not proven to be this tenant's either; try the next
-        }
+    return directory.get(tenantIds.get(index)).compose(other -> other.isEmpty()
+        ? tryOtherTenants(jwt, tenantIds, index + 1)
+        // proven to be the other tenant's: 403; not proven to be its either: try the next
+        : verify(other.get(), jwt).transform(ar -> ar.succeeded()
+            ? Future.failedFuture(wrongTenant())
+            : tryOtherTenants(jwt, tenantIds, index + 1)));
+  }
+
+  /** The token's claims if it verifies with the tenant's keys: inline here, fetched ones on a worker. */
+  private Future<JWTClaimsSet> verify(TenantKeys tenant, SignedJWT jwt) {
+    TokenVerifier verifier = verifierOf(tenant);
+    if (!tenant.tenant().identity().remote()) {
+      try {
+        return Future.succeededFuture(verifier.verify(jwt));
+      } catch (Exception e) {
+        return Future.failedFuture(e);
       }
-      return tryOtherTenants(jwt, tenantIds, index + 1);
-    });
+    }
+    return keyFetches.executeBlocking(() -> verifier.verify(jwt), false);
+  }
+
+  /**
+   * Why a token was not accepted: the provider's keys unavailable (nothing fetched, or kept, yet) is
+   * 503 identity-unavailable, as it is no fault of the caller's; anything else is 401.
+   */
+  private static ProblemException refusal(Throwable e) {
+    if (e instanceof ProblemException p) {
+      return p;
+    }
+    Throwable unavailable = e;
+    while (unavailable != null && !(unavailable instanceof JWKSetUnavailableException)) {
+      unavailable = unavailable.getCause();
+    }
+    if (unavailable != null) {
+      long now = System.currentTimeMillis();
+      long last = LAST_OUTAGE_WARNING.get();
+      if (now - last > 30_000 && LAST_OUTAGE_WARNING.compareAndSet(last, now)) {
+        LOG.warn("identity provider keys unavailable (said at most every 30 s): {}", unavailable.getMessage());
+      }
+      return Problem.IDENTITY_UNAVAILABLE.with("the identity provider's keys cannot be fetched now; try again later")
+          .header("Retry-After", "5");
+    }
+    if (e instanceof RateLimitReachedException) {
+      return unauthenticated("no key of the issuer's matches the token's kid (its keys were fetched moments ago)");
+    }
+    return unauthenticated("the token was not accepted: " + reason(e instanceof Exception x ? x : new Exception(e)));
   }
 
   private TokenVerifier verifierOf(TenantKeys tenant) {
     String id = tenant.tenant().id();
-    String issuer = tenant.tenant().identity().issuer();
-    JWKSet jwks = tenant.tenant().identity().jwks();
+    TenantIdentity identity = tenant.tenant().identity();
     TenantVerifier current = tenantVerifiers.get(id);
-    if (current == null || !current.issuer().equals(issuer) || !current.jwks().equals(jwks)) {
-      current = new TenantVerifier(issuer, jwks, new TokenVerifier(issuer, jwks, audience, clockSkewSeconds, maxTokenLifetimeSeconds,
-          signatures));
+    if (current == null || !current.madeFor(identity)) {
+      String issuer = identity.issuer();
+      TokenVerifier verifier = identity.remote()
+          ? new TokenVerifier(issuer, remoteKeys.sourceFor(issuer, identity.jwksUri()), audience, clockSkewSeconds,
+              maxTokenLifetimeSeconds, signatures)
+          : new TokenVerifier(issuer, identity.jwks(), audience, clockSkewSeconds, maxTokenLifetimeSeconds, signatures);
+      current = new TenantVerifier(issuer, identity.jwks(), identity.jwksUri(), identity.discovery(), verifier);
       tenantVerifiers.put(id, current);
     }
     return current.verifier();

@@ -5,6 +5,7 @@ import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -19,7 +20,7 @@ import java.util.Date;
 import java.util.Set;
 
 /**
- * Verifies tokens of one issuer against its JWK Set: RS256, PS256 or ES256 only (never none,
+ * Verifies tokens of one issuer against its JWK Set (given, or fetched from the issuer): RS256, PS256 or ES256 only (never none,
  * never HMAC), the configured audience, the issuer, exp/nbf within the clock skew, a non-empty sub,
  * no iat in the future, and a lifetime (exp after iat) within the configured maximum. Keys come
  * only from the issuer's registered JWK Set: jwk, jku, x5u and x5c headers are never followed, and
@@ -45,6 +46,15 @@ final class TokenVerifier {
    */
   TokenVerifier(String issuer, JWKSet jwks, String audience, int clockSkewSeconds, int maxLifetimeSeconds,
                 Provider signatures) {
+    this(issuer, new ImmutableJWKSet<>(jwks.toPublicJWKSet()), audience, clockSkewSeconds, maxLifetimeSeconds, signatures);
+  }
+
+  /**
+   * {@code keys}: where the issuer's keys come from; a remote source (see {@code remote.RemoteKeys})
+   * may block on a fetch, so such a verifier is called on a worker.
+   */
+  TokenVerifier(String issuer, JWKSource<SecurityContext> keys, String audience, int clockSkewSeconds,
+                int maxLifetimeSeconds, Provider signatures) {
     if (signatures != null) {
       DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
       verifiers.getJCAContext().setProvider(signatures);
@@ -54,7 +64,7 @@ final class TokenVerifier {
     this.maxLifetimeMillis = maxLifetimeSeconds * 1000L;
     processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(
         JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null));
-    processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ACCEPTED, new ImmutableJWKSet<>(jwks.toPublicJWKSet())));
+    processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ACCEPTED, keys));
     DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
         audience, new JWTClaimsSet.Builder().issuer(issuer).build(), Set.of("sub", "exp"));
     claims.setMaxClockSkew(clockSkewSeconds);

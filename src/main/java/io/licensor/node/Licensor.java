@@ -16,6 +16,7 @@ import io.licensor.http.Routes;
 import io.licensor.identity.Authenticator;
 import io.licensor.identity.DevIssuer;
 import io.licensor.identity.OperatorKeys;
+import io.licensor.identity.remote.RemoteKeys;
 import io.licensor.delegation.SigningKeys;
 import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.licensing.LicensingService;
@@ -176,7 +177,7 @@ public final class Licensor {
 
   /** What start-up reads from disk, off the event loop: dev mode's issuer, the HTTPS certificate, the operators' keys. */
   private record Prepared(ServerCertificate certificate, TlsEngines.Engine tlsEngine, Map<String, JWKSet> operatorIssuers,
-                          SoftwareCrypto crypto) {
+                          SoftwareCrypto crypto, RemoteKeys remoteKeys) {
   }
 
   private Prepared prepare() throws Exception {
@@ -187,7 +188,8 @@ public final class Licensor {
     DevIssuer devIssuer = config.devEnabled() ? DevIssuer.loadOrCreate(config.dataDir()) : null;
     ServerCertificate certificate = config.httpPlaintext() ? null : ServerCertificate.load(config);
     TlsEngines.Engine tlsEngine = certificate == null ? null : TlsEngines.choose(config.httpTlsEngine());
-    return new Prepared(certificate, tlsEngine, OperatorKeys.load(config.operatorIssuers(), devIssuer), crypto);
+    return new Prepared(certificate, tlsEngine, OperatorKeys.load(config.operatorIssuers(), devIssuer), crypto,
+        new RemoteKeys(config.remoteKeys()));
   }
 
   /**
@@ -259,7 +261,8 @@ public final class Licensor {
     licensing = new LicensingService(vertx, tenants.directory(), hsm.client(), signingKeys, prepared.crypto(), audit,
         config.defaultLicenseTtlSeconds(), config.maxLicenseTtlSeconds());
     auth = new Auth(new Authenticator(prepared.operatorIssuers(), tenants.directory(), tenants.store(), config.audience(),
-        config.clockSkewSeconds(), config.maxTokenLifetimeSeconds(), prepared.crypto().provider()));
+        config.clockSkewSeconds(), config.maxTokenLifetimeSeconds(), prepared.crypto().provider(), prepared.remoteKeys(),
+        vertx.createSharedWorkerExecutor("licensor-identity-keys", 4)));
     routes = HttpFeature.routes(auth, config, tenants, licensing, signingKeys, lifecycle, trail, cluster, incidents, metrics,
         new NodeReadiness(database, hsm, tenants, membership, audit, config.hsmType(), prepared.tlsEngine(), signingKeys));
   }

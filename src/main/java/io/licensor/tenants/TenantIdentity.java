@@ -7,19 +7,38 @@ import io.licensor.errors.ProblemException;
 import io.licensor.json.StrictJson;
 import io.vertx.core.json.JsonObject;
 
+import io.licensor.identity.remote.RemoteKeys;
+
 import java.text.ParseException;
+import java.util.List;
 import java.util.Set;
 
 /**
- * The tenant's trusted identity issuer: tokens with {@code iss} = issuer, signed by a key of jwks.
+ * The tenant's trusted identity issuer: tokens with {@code iss} = issuer, signed by a key of its
+ * key set: the inline {@code jwks} given at registration, the set published at {@code jwksUri}, or
+ * (with {@code discovery}) the set the issuer's OpenID Connect discovery document names. A
+ * published set follows the provider's key rotations (see {@code identity.remote.RemoteKeys}).
  * With a {@link TenantClaim}, only tokens whose claim of that name holds that value are the
  * tenant's: what lets several tenants share one issuer (one Keycloak realm, one Okta org, one
  * Entra ID app for several subscriptions) without one tenant's tokens opening another's.
  */
-public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim, ClaimMapping claims) {
+public record TenantIdentity(String issuer, JWKSet jwks, String jwksUri, boolean discovery, TenantClaim tenantClaim,
+                             ClaimMapping claims) {
 
   public TenantIdentity {
     claims = claims == null ? ClaimMapping.DEFAULT : claims;
+    if ((jwks != null ? 1 : 0) + (jwksUri != null ? 1 : 0) + (discovery ? 1 : 0) != 1) {
+      throw new IllegalArgumentException("exactly one of jwks, jwksUri, discovery");
+    }
+  }
+
+  public TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim, ClaimMapping claims) {
+    this(issuer, jwks, null, false, tenantClaim, claims);
+  }
+
+  /** Whether the keys are fetched from the identity provider rather than given inline. */
+  public boolean remote() {
+    return jwks == null;
   }
 
   /** The claim a token of this tenant carries, e.g. {@code tid} = the directory id. */
@@ -38,7 +57,14 @@ public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim
   }
 
   public JsonObject toJson() {
-    JsonObject json = new JsonObject().put("issuer", issuer).put("jwks", new JsonObject(jwks.toPublicJWKSet().toJSONObject(true)));
+    JsonObject json = new JsonObject().put("issuer", issuer);
+    if (jwks != null) {
+      json.put("jwks", new JsonObject(jwks.toPublicJWKSet().toJSONObject(true)));
+    } else if (jwksUri != null) {
+      json.put("jwksUri", jwksUri);
+    } else {
+      json.put("discovery", true);
+    }
     if (tenantClaim != null) {
       json.put("tenantClaim", tenantClaim.toJson());
     }
@@ -68,10 +94,44 @@ public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim
   /** A tenant identity from its JSON form (as in a backup package); 400 invalid-request if malformed. */
   public static TenantIdentity fromJson(Object value) {
     if (!(value instanceof JsonObject identity)) {
-      throw invalid("identity must be an object {issuer, jwks}");
+      throw invalid("identity must be an object {issuer, and one of jwks, jwksUri, discovery}");
+    }
+    for (String field : identity.fieldNames()) {
+      if (!FIELDS.contains(field)) {
+        throw invalid("identity." + field + " is not a field of an identity (" + String.join(", ", FIELDS) + ")");
+      }
     }
     String issuer = StrictJson.requiredText(identity, "issuer", 512);
-    if (!(identity.getValue("jwks") instanceof JsonObject jwksJson)) {
+    Object discoveryValue = identity.getValue("discovery");
+    if (discoveryValue != null && !(discoveryValue instanceof Boolean)) {
+      throw invalid("identity.discovery must be true or false");
+    }
+    boolean discovery = Boolean.TRUE.equals(discoveryValue);
+    Object jwksValue = identity.getValue("jwks");
+    Object uriValue = identity.getValue("jwksUri");
+    int given = (jwksValue != null ? 1 : 0) + (uriValue != null ? 1 : 0) + (discovery ? 1 : 0);
+    if (given != 1) {
+      throw invalid("identity needs exactly one of jwks (an inline JWK Set), jwksUri (the https URL of the "
+          + "issuer's JWK Set) or discovery: true (the jwks_uri of the issuer's OpenID Connect discovery document)");
+    }
+    ClaimMapping claims = ClaimMapping.fromJson(identity.getValue("claims"));
+    TenantClaim tenantClaim = parseTenantClaim(identity.getValue("tenantClaim"));
+    if (uriValue != null) {
+      String uri = StrictJson.requiredText(identity, "jwksUri", 2048);
+      String why = RemoteKeys.checkUrl(uri);
+      if (why != null) {
+        throw invalid("identity.jwksUri " + why);
+      }
+      return new TenantIdentity(issuer, null, uri, false, tenantClaim, claims);
+    }
+    if (discovery) {
+      String why = RemoteKeys.checkUrl(issuer);
+      if (why != null) {
+        throw invalid("identity.issuer, with discovery, " + why + " (the discovery document is under it)");
+      }
+      return new TenantIdentity(issuer, null, null, true, tenantClaim, claims);
+    }
+    if (!(jwksValue instanceof JsonObject jwksJson)) {
       throw invalid("identity.jwks must be a JWK Set object {\"keys\":[...]}");
     }
     JWKSet jwks;
@@ -91,9 +151,10 @@ public record TenantIdentity(String issuer, JWKSet jwks, TenantClaim tenantClaim
         throw invalid("identity.jwks must hold public keys only");
       }
     }
-    return new TenantIdentity(issuer, jwks, parseTenantClaim(identity.getValue("tenantClaim")),
-        ClaimMapping.fromJson(identity.getValue("claims")));
+    return new TenantIdentity(issuer, jwks, null, false, tenantClaim, claims);
   }
+
+  private static final List<String> FIELDS = List.of("issuer", "jwks", "jwksUri", "discovery", "tenantClaim", "claims");
 
   private static TenantIdentity.TenantClaim parseTenantClaim(Object value) {
     if (value == null) {

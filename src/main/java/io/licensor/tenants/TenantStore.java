@@ -330,7 +330,9 @@ public final class TenantStore {
   private static TenantIdentity identityOf(JsonObject json) {
     try {
       JsonObject claim = json.getJsonObject("tenantClaim");
-      return new TenantIdentity(json.getString("issuer"), JWKSet.parse(json.getJsonObject("jwks").encode()),
+      JsonObject jwks = json.getJsonObject("jwks");
+      return new TenantIdentity(json.getString("issuer"), jwks == null ? null : JWKSet.parse(jwks.encode()),
+          json.getString("jwksUri"), Boolean.TRUE.equals(json.getBoolean("discovery")),
           claim == null ? null : new TenantIdentity.TenantClaim(claim.getString("name"), claim.getString("value")),
           ClaimMapping.fromJson(json.getValue("claims")));
     } catch (ParseException e) {

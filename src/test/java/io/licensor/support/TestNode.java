@@ -91,7 +91,7 @@ public final class TestNode implements AutoCloseable, Leftovers.Running {
       hsm.put("type", "pkcs11").put("pkcs11", new JsonObject().put("library", Pkcs11Token.library()));
       full.put("hsm", hsm);
     }
-    full.put("identity", new JsonObject().put("operatorIssuers", new JsonArray()
+    full.put("identity", full.getJsonObject("identity", new JsonObject()).put("operatorIssuers", new JsonArray()
         .add(new JsonObject().put("issuer", operators.issuer()).put("jwks", operators.jwks()))));
     // test worlds are made without a passphrase; a test that checks the refusal says allowUnsealed: false
     JsonObject world = full.getJsonObject("world", new JsonObject());
