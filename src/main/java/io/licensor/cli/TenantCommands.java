@@ -89,28 +89,46 @@ public final class TenantCommands extends CommandGroup {
       @Option(names = "--jwks", paramLabel = "FILE", description = "the issuer's public JWK Set (a JSON file)")
       Path jwks;
 
+      @Option(names = "--jwks-uri", paramLabel = "URL",
+          description = "the https URL of the issuer's JWK Set, fetched and refreshed as the issuer rotates its keys")
+      String jwksUri;
+
+      @Option(names = "--discovery",
+          description = "find the issuer's keys by OpenID Connect discovery ({issuer}/.well-known/openid-configuration)")
+      boolean discovery;
+
       @Option(names = "--dev-identity",
           description = "trust the local dev issuer (dev mode only; tokens from licensor dev-token --tenant ...)")
       boolean dev;
     }
+
+    @Option(names = "--principal-claim", paramLabel = "CLAIM",
+        description = "the token claim naming users in grants (default sub; e.g. upn, email, preferred_username)")
+    String principalClaim;
 
     @Mixin
     KeySource key;
 
     @Override
     protected int execute() throws Exception {
-      JsonObject jwks;
       String iss = issuer;
+      JsonObject tenantIdentity = new JsonObject();
       if (identity.dev) {
-        jwks = DevIdentity.jwks();
         iss = iss != null ? iss : "urn:licensor:dev";
+        tenantIdentity.put("jwks", DevIdentity.jwks());
+      } else if (iss == null) {
+        throw new CliException(CliException.USAGE, "--issuer is required with --jwks, --jwks-uri and --discovery");
+      } else if (identity.jwks != null) {
+        tenantIdentity.put("jwks", readJson(identity.jwks, "--jwks"));
+      } else if (identity.jwksUri != null) {
+        tenantIdentity.put("jwksUri", identity.jwksUri);
       } else {
-        jwks = readJson(identity.jwks, "--jwks");
-        if (iss == null) {
-          throw new CliException(CliException.USAGE, "--issuer is required with --jwks");
-        }
+        tenantIdentity.put("discovery", true);
       }
-      JsonObject tenantIdentity = new JsonObject().put("issuer", iss).put("jwks", jwks);
+      tenantIdentity.put("issuer", iss);
+      if (principalClaim != null) {
+        tenantIdentity.put("claims", new JsonObject().put("principal", principalClaim));
+      }
       String claim = tenantClaim != null ? tenantClaim : identity.dev ? "tid=" + id : null;
       if (claim != null) {
         int eq = claim.indexOf('=');

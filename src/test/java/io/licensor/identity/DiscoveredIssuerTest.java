@@ -3,6 +3,7 @@ package io.licensor.identity;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import io.licensor.cli.Cli;
 import io.licensor.identity.remote.AllowedNetworks;
 import io.licensor.identity.remote.GuardedFetcher;
 import io.licensor.support.Http;
@@ -182,6 +183,21 @@ class DiscoveredIssuerTest {
     Issuer forger = Issuer.rsa(idp.issuerUrl("contoso").toString());
     assertThat(node.http.get("/v1/tenants/contoso/keys/current", forger.token("bob@contoso.com", List.of())).status())
         .isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("licensor tenant create --issuer ... --discovery --principal-claim email: the tenant's users license")
+  void fromTheCommandLine() {
+    String issuer = idp.issuerUrl("initech").toString();
+    Cli.Result created = new Cli().with("LICENSOR_URL", "http://127.0.0.1:" + node.node.port())
+        .with("LICENSOR_TOKEN", node.operatorToken())
+        .run("tenant", "create", "initech", "--admin-email", "it@initech.test", "--issuer", issuer, "--discovery",
+            "--principal-claim", "email");
+    assertThat(created.exitCode()).as(created.toString()).isZero();
+    JsonObject identity = node.http.get("/v1/tenants/initech", node.operatorToken()).json().getJsonObject("identity");
+    assertThat(identity.getBoolean("discovery")).isTrue();
+    assertThat(identity.getJsonObject("claims").getString("principal")).isEqualTo("email");
+    assertThat(license("initech", token("initech", "bob@initech.test"), "bob@initech.test")).isEqualTo(200);
   }
 
   @Test
