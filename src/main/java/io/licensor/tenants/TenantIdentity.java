@@ -7,8 +7,7 @@ import io.licensor.errors.ProblemException;
 import io.licensor.json.StrictJson;
 import io.vertx.core.json.JsonObject;
 
-import io.licensor.identity.remote.RemoteKeys;
-
+import java.net.URI;
 import java.text.ParseException;
 import java.util.List;
 import java.util.Set;
@@ -118,14 +117,14 @@ public record TenantIdentity(String issuer, JWKSet jwks, String jwksUri, boolean
     TenantClaim tenantClaim = parseTenantClaim(identity.getValue("tenantClaim"));
     if (uriValue != null) {
       String uri = StrictJson.requiredText(identity, "jwksUri", 2048);
-      String why = RemoteKeys.checkUrl(uri);
+      String why = checkUrl(uri);
       if (why != null) {
         throw invalid("identity.jwksUri " + why);
       }
       return new TenantIdentity(issuer, null, uri, false, tenantClaim, claims);
     }
     if (discovery) {
-      String why = RemoteKeys.checkUrl(issuer);
+      String why = checkUrl(issuer);
       if (why != null) {
         throw invalid("identity.issuer, with discovery, " + why + " (the discovery document is under it)");
       }
@@ -175,5 +174,22 @@ public record TenantIdentity(String issuer, JWKSet jwks, String jwksUri, boolean
 
   private static ProblemException invalid(String detail) {
     return Problem.INVALID_REQUEST.with(detail);
+  }
+
+  /** Why {@code text} is not an https URL licensor would fetch, or null (the addresses are checked at fetch). */
+  private static String checkUrl(String text) {
+    try {
+      URI uri = new URI(text);
+      if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+        return "must be an https:// URL with a host";
+      }
+      if (uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+        return "may not carry user information or a fragment";
+      }
+      uri.toURL();
+      return null;
+    } catch (Exception e) {
+      return "is not a valid URL";
+    }
   }
 }

@@ -191,21 +191,4 @@ public final class RemoteKeys {
       throw new JWKSetParseException("not a valid URL", e);
     }
   }
-
-  /** Whether {@code text} is an https URL licensor would fetch (the allowed addresses are checked at fetch). */
-  public static String checkUrl(String text) {
-    try {
-      URI uri = new URI(text);
-      if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-        return "must be an https:// URL with a host";
-      }
-      if (uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
-        return "may not carry user information or a fragment";
-      }
-      uri.toURL();
-      return null;
-    } catch (Exception e) {
-      return "is not a valid URL";
-    }
-  }
 }
