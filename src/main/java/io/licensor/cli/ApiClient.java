@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import javax.net.ssl.SSLHandshakeException;
 
 /**
@@ -59,13 +60,23 @@ public final class ApiClient {
     return send("DELETE", path, body);
   }
 
-  /** A status and JSON body (null when not JSON), whatever the status. */
-  public record Answer(int status, JsonObject body) {
+  /** A status, JSON body (null when not JSON) and the response's ETag (null if none), whatever the status. */
+  public record Answer(int status, JsonObject body, String etag) {
   }
 
   /** The response's JSON body ({} for 204); a problem response becomes a {@link CliException}. */
   public JsonObject send(String method, String path, JsonObject body) {
-    Answer answer = exchange(method, path, body);
+    return checked(method, path, exchange(method, path, body, Map.of()));
+  }
+
+  /** The response (ETag included) of a request with these extra headers; a problem response becomes a {@link CliException}. */
+  public Answer sendChecked(String method, String path, JsonObject body, Map<String, String> headers) {
+    Answer answer = exchange(method, path, body, headers);
+    checked(method, path, answer);
+    return answer;
+  }
+
+  private static JsonObject checked(String method, String path, Answer answer) {
     if (answer.status() >= 400) {
       throw refusal(answer.status(), answer.body());
     }
@@ -78,8 +89,13 @@ public final class ApiClient {
 
   /** One request; only a transport failure throws. */
   public Answer exchange(String method, String path, JsonObject body) {
+    return exchange(method, path, body, Map.of());
+  }
+
+  private Answer exchange(String method, String path, JsonObject body, Map<String, String> headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
         .header("Accept", "application/json, application/problem+json");
+    headers.forEach(request::header);
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -114,7 +130,7 @@ public final class ApiClient {
     } catch (DecodeException | ClassCastException e) {
       json = null;
     }
-    return new Answer(response.statusCode(), json);
+    return new Answer(response.statusCode(), json, response.headers().firstValue("ETag").orElse(null));
   }
 
   private static CliException refusal(int status, JsonObject problem) {

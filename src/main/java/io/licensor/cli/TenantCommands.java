@@ -16,7 +16,7 @@ import java.nio.file.Path;
 /** {@code licensor tenant ...}: a tenant's lifecycle over the HTTP API (operator or tenant-admin token). */
 @Command(name = "tenant", description = "Create, inspect, cancel, reactivate, re-key and destroy tenants' keys (over HTTP).",
     mixinStandardHelpOptions = true,
-    subcommands = {TenantCommands.Create.class, TenantCommands.Show.class, TenantCommands.Cancel.class,
+    subcommands = {TenantCommands.Create.class, TenantCommands.Show.class, TenantCommands.Update.class, TenantCommands.Cancel.class,
         TenantCommands.Reactivate.class, TenantCommands.Rekey.class, TenantCommands.Destroy.class, TenantCommands.Export.class})
 public final class TenantCommands extends CommandGroup {
 
@@ -131,17 +131,119 @@ public final class TenantCommands extends CommandGroup {
       }
       String claim = tenantClaim != null ? tenantClaim : identity.dev ? "tid=" + id : null;
       if (claim != null) {
-        int eq = claim.indexOf('=');
-        if (eq <= 0 || eq == claim.length() - 1) {
-          throw new CliException(CliException.USAGE, "--tenant-claim takes NAME=VALUE, e.g. tid=" + id);
-        }
-        tenantIdentity.put("tenantClaim", new JsonObject().put("name", claim.substring(0, eq)).put("value", claim.substring(eq + 1)));
+        tenantIdentity.put("tenantClaim", tenantClaim(claim, id));
       }
       JsonObject body = new JsonObject().put("id", id).put("displayName", displayName != null ? displayName : id)
           .put("adminEmail", adminEmail).put("identity", tenantIdentity)
           .put("key", key.toJson());
       JsonObject tenant = server.api().post("v1/tenants", body);
       out().println("created tenant " + tenant.getString("id") + ", current key " + tenant.getString("currentKid"));
+      return 0;
+    }
+  }
+
+  static JsonObject tenantClaim(String claim, String id) {
+    int eq = claim.indexOf('=');
+    if (eq <= 0 || eq == claim.length() - 1) {
+      throw new CliException(CliException.USAGE, "--tenant-claim takes NAME=VALUE, e.g. tid=" + id);
+    }
+    return new JsonObject().put("name", claim.substring(0, eq)).put("value", claim.substring(eq + 1));
+  }
+
+  @Command(name = "update", mixinStandardHelpOptions = true,
+      description = {"Change a tenant's display name, admin e-mail or identity (operator, or tenant-admin of the tenant).",
+          "Identity options change only what they name: the rest of the identity stays as it is. The change is made "
+              + "to the tenant as read just before (If-Match): if someone changed it meanwhile, nothing is changed."})
+  static final class Update extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(paramLabel = "TENANT")
+    String id;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "the new display name")
+    String displayName;
+
+    @Option(names = "--admin-email", paramLabel = "EMAIL", description = "the new admin address (lifecycle and incident notices)")
+    String adminEmail;
+
+    @Option(names = "--issuer", paramLabel = "ISSUER", description = "the new issuer (iss) of the tenant users' tokens")
+    String issuer;
+
+    @Option(names = "--tenant-claim", paramLabel = "NAME=VALUE", description = "the claim and value that bind tokens to the tenant")
+    String tenantClaim;
+
+    @Option(names = "--principal-claim", paramLabel = "CLAIM", description = "the token claim naming users in grants")
+    String principalClaim;
+
+    @ArgGroup(multiplicity = "0..1")
+    Keys keys;
+
+    static final class Keys {
+      @Option(names = "--jwks", paramLabel = "FILE", description = "the issuer's public JWK Set (a JSON file), replacing the keys trusted now")
+      Path jwks;
+
+      @Option(names = "--jwks-uri", paramLabel = "URL", description = "the https URL of the issuer's JWK Set")
+      String jwksUri;
+
+      @Option(names = "--discovery", description = "find the issuer's keys by OpenID Connect discovery")
+      boolean discovery;
+    }
+
+    @Override
+    protected int execute() {
+      JsonObject change = new JsonObject();
+      if (displayName != null) {
+        change.put("displayName", displayName);
+      }
+      if (adminEmail != null) {
+        change.put("adminEmail", adminEmail);
+      }
+      boolean identityChanges = issuer != null || tenantClaim != null || principalClaim != null || keys != null;
+      if (change.isEmpty() && !identityChanges) {
+        throw new CliException(CliException.USAGE, "name something to change: --name, --admin-email, --issuer, "
+            + "--jwks, --jwks-uri, --discovery, --tenant-claim or --principal-claim");
+      }
+      ApiClient api = server.api();
+      ApiClient.Answer current = api.sendChecked("GET", tenantPath(id), null, java.util.Map.of());
+      if (identityChanges) {
+        JsonObject identity = current.body().getJsonObject("identity", new JsonObject()).copy();
+        if (issuer != null) {
+          identity.put("issuer", issuer);
+        }
+        if (keys != null) {
+          identity.remove("jwks");
+          identity.remove("jwksUri");
+          identity.remove("discovery");
+          if (keys.jwks != null) {
+            identity.put("jwks", readJson(keys.jwks, "--jwks"));
+          } else if (keys.jwksUri != null) {
+            identity.put("jwksUri", keys.jwksUri);
+          } else {
+            identity.put("discovery", true);
+          }
+        }
+        if (tenantClaim != null) {
+          identity.put("tenantClaim", tenantClaim(tenantClaim, id));
+        }
+        if (principalClaim != null) {
+          JsonObject claims = identity.getJsonObject("claims", new JsonObject()).copy();
+          identity.put("claims", claims.put("principal", principalClaim));
+        }
+        change.put("identity", identity);
+      }
+      String etag = current.etag() == null ? "*" : current.etag();
+      ApiClient.Answer changed;
+      try {
+        changed = api.sendChecked("PATCH", tenantPath(id), change, java.util.Map.of("If-Match", etag));
+      } catch (CliException e) {
+        if ("precondition-failed".equals(e.slug())) {
+          throw new CliException(CliException.REFUSED, "tenant " + id + " changed while this change was being made "
+              + "(someone else changed it, or it was re-keyed): nothing was changed; run the command again", e.slug());
+        }
+        throw e;
+      }
+      out().println("updated tenant " + id + " (now " + changed.etag() + ")" + describePropagation(changed.body()));
       return 0;
     }
   }

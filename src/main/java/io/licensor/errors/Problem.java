@@ -32,6 +32,8 @@ public enum Problem {
   BACKUP_OUTDATED(409, "backup-outdated", "The backup package is older than the tenant's last lifecycle change"),
   BACKUP_CONFLICT(409, "backup-conflict", "The backup package holds another key under a version number in use here"),
   WORLD_MISMATCH(409, "world-mismatch", "The backup belongs to a security world this node has not loaded"),
+  PRECONDITION_FAILED(412, "precondition-failed", "The resource changed since the version the request names"),
+  PRECONDITION_REQUIRED(428, "precondition-required", "The request must name the version it changes (If-Match)"),
   KEY_DESTROYED(410, "key-destroyed", "The key version was destroyed"),
   PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The request body must be application/json"),

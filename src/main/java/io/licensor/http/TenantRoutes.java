@@ -2,16 +2,18 @@ package io.licensor.http;
 
 import io.licensor.cryptopolicy.CryptoPolicies;
 import io.licensor.delegation.SigningKeys;
+import io.licensor.lifecycle.Changed;
 import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.lifecycle.TenantLifecycle;
 import io.licensor.tenants.KeyDirectory;
+import io.licensor.tenants.TenantKeys;
 import io.licensor.tenants.TenantViews;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
-/** Tenants and their public keys: create, read, cancel, reactivate, current key, JWKS. */
+/** Tenants and their public keys: create, read, change, cancel, reactivate, current key, JWKS. */
 public final class TenantRoutes implements Routes {
 
   private final Auth auth;
@@ -36,6 +38,7 @@ public final class TenantRoutes implements Routes {
   public void mount(Router router, BodyHandler body) {
     router.post("/v1/tenants").handler(body).handler(this::create);
     router.get("/v1/tenants/:tid").handler(this::get);
+    router.patch("/v1/tenants/:tid").handler(body).handler(this::update);
     router.post("/v1/tenants/:tid/cancel").handler(body).handler(this::cancel);
     router.post("/v1/tenants/:tid/reactivate").handler(body).handler(this::reactivate);
     router.get("/v1/tenants/:tid/keys/current").handler(this::currentKey);
@@ -48,7 +51,8 @@ public final class TenantRoutes implements Routes {
         .compose(p -> tenants.create(KeyLifecycle.describe(p), Requests.jsonObject(ctx),
             Requests.id(ctx)))
         .onSuccess(t -> {
-          ctx.response().putHeader("Location", "/v1/tenants/" + t.tenant().id());
+          ctx.response().putHeader("Location", "/v1/tenants/" + t.tenant().id())
+              .putHeader("ETag", TenantViews.etag(t.revision()));
           Requests.json(ctx, 201, TenantViews.tenant(t));
         })
         .onFailure(ctx::fail);
@@ -59,11 +63,30 @@ public final class TenantRoutes implements Routes {
     auth.principal(ctx, tid)
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> directory.require(tid))
-        .compose(t -> policies.current().map(policy -> TenantViews.tenant(t).put("cryptoPolicy", new JsonObject()
-            .put("activeMeetsPolicy", t.active().map(v -> policy.allows(v.algorithm())).orElse(false))
-            .put("allowed", policy.allowedNow()))))
+        .compose(t -> policies.current().map(policy -> {
+          ctx.response().putHeader("ETag", TenantViews.etag(t.revision()));
+          return TenantViews.tenant(t).put("cryptoPolicy", new JsonObject()
+              .put("activeMeetsPolicy", t.active().map(v -> policy.allows(v.algorithm())).orElse(false))
+              .put("allowed", policy.allowedNow()));
+        }))
         .onSuccess(view -> Requests.json(ctx, 200, view))
         .onFailure(ctx::fail);
+  }
+
+  /** Changes display name, admin e-mail or identity; If-Match required (428), a stale one 412. */
+  private void update(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    auth.principal(ctx, tid)
+        .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
+        .compose(p -> tenants.update(p, tid, Preconditions.revisions(ctx.request().getHeader("If-Match"), "tenant"),
+            Requests.jsonObject(ctx), Requests.id(ctx)))
+        .onSuccess(c -> changed(ctx, c))
+        .onFailure(ctx::fail);
+  }
+
+  private static void changed(RoutingContext ctx, Changed<TenantKeys> c) {
+    ctx.response().putHeader("ETag", TenantViews.etag(c.value().revision()));
+    Requests.json(ctx, 200, Requests.withPropagation(ctx, TenantViews.tenant(c.value()), c.propagation()));
   }
 
   private void currentKey(RoutingContext ctx) {
@@ -94,7 +117,7 @@ public final class TenantRoutes implements Routes {
     auth.principal(ctx, tid)
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> tenants.cancel(p, tid, Requests.id(ctx)))
-        .onSuccess(c -> Requests.json(ctx, 200, Requests.withPropagation(ctx, TenantViews.tenant(c.value()), c.propagation())))
+        .onSuccess(c -> changed(ctx, c))
         .onFailure(ctx::fail);
   }
 
@@ -103,7 +126,7 @@ public final class TenantRoutes implements Routes {
     auth.principal(ctx, tid)
         .compose(p -> Auth.operator(p, "this"))
         .compose(p -> tenants.reactivate(p, tid, Requests.id(ctx)))
-        .onSuccess(c -> Requests.json(ctx, 200, Requests.withPropagation(ctx, TenantViews.tenant(c.value()), c.propagation())))
+        .onSuccess(c -> changed(ctx, c))
         .onFailure(ctx::fail);
   }
 }

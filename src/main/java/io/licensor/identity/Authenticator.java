@@ -66,7 +66,17 @@ public final class Authenticator {
     }
   }
 
-  private record Cached(Principal principal, long untilMillis) {
+  /**
+   * A verified token's principal, until when, and the revision of the tenant it was verified for
+   * (0 for a request about no tenant): a change to the tenant (its identity, its state) makes the
+   * node verify the token again, so a key removed from the tenant's identity stops its tokens
+   * from the return of the change, not a minute later.
+   */
+  private record Cached(Principal principal, long untilMillis, long tenantRevision) {
+    boolean holdsFor(long now, Optional<TenantKeys> tenant) {
+      return untilMillis > now && (tenantRevision == 0
+          ? tenant == null : tenant != null && tenant.isPresent() && tenant.get().revision() == tenantRevision);
+    }
   }
 
   private final Provider signatures;
@@ -107,7 +117,7 @@ public final class Authenticator {
     String cacheKey = tenantId + " " + token;
     Cached cached = verified.get(cacheKey);
     long now = System.currentTimeMillis();
-    if (cached != null && cached.untilMillis() > now) {
+    if (cached != null && cached.holdsFor(now, tenantId == null ? null : directory.cached(tenantId))) {
       return Future.succeededFuture(cached.principal());
     }
     SignedJWT jwt;
@@ -132,11 +142,11 @@ public final class Authenticator {
     Future<TenantKeys> tenant = tenantId == null
         ? Future.succeededFuture(null)
         : directory.get(tenantId).map(o -> o.orElse(null));
-    return tenant.compose(t -> resolve(jwt, issuer, tenantId, t)).andThen(ar -> {
-      if (ar.succeeded()) {
-        remember(cacheKey, ar.result(), jwt);
+    return tenant.compose(t -> resolve(jwt, issuer, tenantId, t).andThen(ar -> {
+      if (ar.succeeded() && (tenantId == null || t != null)) {
+        remember(cacheKey, ar.result(), jwt, t == null ? 0 : t.revision());
       }
-    });
+    }));
   }
 
   private Future<Principal> resolve(SignedJWT jwt, String issuer, String tenantId, TenantKeys tenant) {
@@ -286,7 +296,7 @@ public final class Authenticator {
     return current.verifier();
   }
 
-  private void remember(String key, Principal principal, SignedJWT jwt) {
+  private void remember(String key, Principal principal, SignedJWT jwt, long tenantRevision) {
     long until = System.currentTimeMillis() + CACHE_MILLIS;
     try {
       if (jwt.getJWTClaimsSet().getExpirationTime() != null) {
@@ -302,7 +312,7 @@ public final class Authenticator {
         verified.clear();
       }
     }
-    verified.put(key, new Cached(principal, until));
+    verified.put(key, new Cached(principal, until, tenantRevision));
   }
 
   private static Set<String> roles(JWTClaimsSet claims) {

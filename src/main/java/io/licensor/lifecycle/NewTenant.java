@@ -29,13 +29,24 @@ record NewTenant(String id, String displayName, String adminEmail, TenantIdentit
     if (!TenantId.isValid(id)) {
       throw Problem.INVALID_REQUEST.with("id must match " + TenantId.FORM);
     }
-    String displayName = StrictJson.requiredText(body, "displayName", 200);
+    String displayName = displayName(body);
+    String adminEmail = adminEmail(body);
+    TenantIdentity identity = TenantIdentity.fromJson(body.getValue("identity"));
+    KeyRequest key = KeyRequest.parse(body.getValue("key"), "key");
+    return new NewTenant(id, displayName, adminEmail, identity, key);
+  }
+
+  /** The body's {@code displayName}: text of 1 to 200 characters. */
+  static String displayName(JsonObject body) {
+    return StrictJson.requiredText(body, "displayName", 200);
+  }
+
+  /** The body's {@code adminEmail}: an e-mail address. */
+  static String adminEmail(JsonObject body) {
     String adminEmail = StrictJson.requiredText(body, "adminEmail", 320);
     if (!EMAIL.matcher(adminEmail).matches()) {
       throw Problem.INVALID_REQUEST.with("adminEmail must be an e-mail address");
     }
-    TenantIdentity identity = TenantIdentity.fromJson(body.getValue("identity"));
-    KeyRequest key = KeyRequest.parse(body.getValue("key"), "key");
-    return new NewTenant(id, displayName, adminEmail, identity, key);
+    return adminEmail;
   }
 }

@@ -23,6 +23,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * A tenant's own lifecycle: creation (the request checked, the first key version generated in
@@ -94,6 +95,38 @@ public final class TenantLifecycle {
 
   public Future<Changed<TenantKeys>> reactivate(Principal by, String tenantId, String requestId) {
     return setState(by, tenantId, TenantState.ACTIVE, "tenant.reactivate", requestId);
+  }
+
+  /**
+   * Changes the tenant's display name, admin e-mail or identity ({@link TenantChange}), if it is at
+   * one of {@code expectedRevisions} (null: whatever it is at; else 412). Under the tenant's lifecycle
+   * lock; audited as {@code tenant.update} with what changed; announced to the other nodes, so
+   * tokens of a removed identity key are refused on every node from the return of the call.
+   * A change that changes nothing writes and audits nothing.
+   */
+  public Future<Changed<TenantKeys>> update(Principal by, String tenantId, Set<Long> expectedRevisions, JsonObject body,
+                                            String requestId) {
+    TenantChange change;
+    try {
+      change = TenantChange.parse(body);
+    } catch (ProblemException e) {
+      return Future.failedFuture(e);
+    }
+    return locks.with(tenantId, () -> store.change(tenantId, expectedRevisions, change::applyTo)
+        .recover(err -> {
+          // A stale tag may come from this node's view: make it current, so the caller's next read is.
+          if (err instanceof ProblemException p && p.problem() == Problem.PRECONDITION_FAILED) {
+            return directory.refresh(tenantId).transform(x -> Future.failedFuture(err));
+          }
+          return Future.failedFuture(err);
+        })
+        .compose(changed -> directory.refresh(tenantId)
+            .map(t -> t.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
+            .compose(t -> !changed.changedAnything() ? Future.succeededFuture(t)
+                : audit.record(AuditEvent.now(tenantId, t.active().map(KeyVersion::kid).orElse(null),
+                    KeyLifecycle.describe(by), "tenant.update", "ok", audit.node(), requestId,
+                    TenantChange.describe(changed.before(), changed.after()).encode())).map(x -> t))))
+        .compose(t -> notices.announce(tenantId, t.revision()).map(p -> new Changed<>(t, p)));
   }
 
   private Future<Changed<TenantKeys>> setState(Principal by, String tenantId, TenantState state, String action,

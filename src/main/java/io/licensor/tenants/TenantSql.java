@@ -69,6 +69,13 @@ final class TenantSql {
   static final String REPLACE_TENANT =
       "UPDATE tenants SET display_name = $2, admin_email = $3, identity = $4, state = $5, updated_at = now() WHERE id = $1";
 
+  static final String LOCK_TENANT_FOR_CHANGE =
+      "SELECT id, display_name, admin_email, identity, state, created_at, revision FROM tenants WHERE id = $1 FOR UPDATE";
+
+  /** A tenant's own members; the revision trigger raises the revision, returned. */
+  static final String CHANGE_TENANT =
+      "UPDATE tenants SET display_name = $2, admin_email = $3, identity = $4 WHERE id = $1 RETURNING revision";
+
   static final String LOCK_TENANT_FOR_RESTORE = "SELECT state, updated_at FROM tenants WHERE id = $1 FOR UPDATE";
 
   static final String LAST_CHANGE = "SELECT updated_at FROM tenants WHERE id = $1";

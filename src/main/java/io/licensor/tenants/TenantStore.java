@@ -29,9 +29,11 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 /** Reads and writes tenants and their key versions in PostgreSQL. */
 public final class TenantStore {
@@ -118,6 +120,49 @@ public final class TenantStore {
     return pool.preparedQuery(TenantSql.SET_STATE).execute(Tuple.of(tenantId, state.wireName()))
         .compose(r -> r.rowCount() == 1 ? Future.<Void>succeededFuture()
             : Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")));
+  }
+
+  /** A tenant before and after a change, and its revision after it (the same when nothing changed). */
+  public record Changed(Tenant before, Tenant after, long revision) {
+    public boolean changedAnything() {
+      return !before.displayName().equals(after.displayName()) || !before.adminEmail().equals(after.adminEmail())
+          || !before.identity().toJson().equals(after.identity().toJson());
+    }
+  }
+
+  /**
+   * Changes a tenant's display name, admin e-mail or identity, in one transaction holding the
+   * tenant row's lock: fails 412 precondition-failed (with the current ETag) unless the tenant is
+   * at one of the {@code expectedRevisions} (null: whatever it is at), 404 if there is none, 409
+   * issuer-in-use / 400 as at creation if a new identity's issuer may not be registered. Writes
+   * nothing when the change changes nothing.
+   */
+  public Future<Changed> change(String tenantId, Set<Long> expectedRevisions, UnaryOperator<Tenant> change) {
+    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT_FOR_CHANGE).execute(Tuple.of(tenantId))
+        .compose(rows -> {
+          if (!rows.iterator().hasNext()) {
+            return Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'"));
+          }
+          Row row = rows.iterator().next();
+          long revision = row.getLong("revision");
+          if (expectedRevisions != null && !expectedRevisions.contains(revision)) {
+            return Future.failedFuture(Problem.PRECONDITION_FAILED.with("tenant '" + tenantId + "' is at "
+                    + TenantViews.etag(revision) + ", not at the version If-Match names: read it again and make the "
+                    + "change to what it is now")
+                .header("ETag", TenantViews.etag(revision)));
+          }
+          Tenant before = tenantOf(row);
+          Tenant after = change.apply(before);
+          if (!new Changed(before, after, revision).changedAnything()) {
+            return Future.succeededFuture(new Changed(before, before, revision));
+          }
+          boolean newIssuer = !before.identity().issuer().equals(after.identity().issuer())
+              || !Objects.equals(before.identity().tenantClaim(), after.identity().tenantClaim());
+          return (newIssuer ? issuerFree(conn, after) : Future.<Void>succeededFuture())
+              .compose(v -> conn.preparedQuery(TenantSql.CHANGE_TENANT).execute(Tuple.of(tenantId, after.displayName(),
+                  after.adminEmail(), after.identity().toJson())))
+              .map(updated -> new Changed(before, after, updated.iterator().next().getLong("revision")));
+        }));
   }
 
   /**
@@ -297,9 +342,7 @@ public final class TenantStore {
     List<KeyVersion> versions = new ArrayList<>();
     for (Row row : rows) {
       if (tenant == null) {
-        tenant = new Tenant(row.getString("id"), row.getString("display_name"), row.getString("admin_email"),
-            identityOf(row.getJsonObject("identity")), TenantState.fromWireName(row.getString("state")),
-            row.getOffsetDateTime("created_at").toInstant());
+        tenant = tenantOf(row);
         revision = row.getLong("revision");
         changeEpoch = row.getLong("change_epoch");
       }
@@ -309,6 +352,12 @@ public final class TenantStore {
     }
     return tenant == null ? Optional.empty() : Optional.of(new TenantKeys(tenant, versions, revision, changeEpoch,
         System.currentTimeMillis()));
+  }
+
+  private static Tenant tenantOf(Row row) {
+    return new Tenant(row.getString("id"), row.getString("display_name"), row.getString("admin_email"),
+        identityOf(row.getJsonObject("identity")), TenantState.fromWireName(row.getString("state")),
+        row.getOffsetDateTime("created_at").toInstant());
   }
 
   private static KeyVersion keyVersionOf(String tenantId, Row row) {

@@ -31,6 +31,14 @@ public final class TenantViews {
     return key;
   }
 
+  /**
+   * The tenant's entity tag: its revision, which every change to the tenant or any of its key
+   * versions raises ({@code "r12"}; a strong tag, compared as such by If-Match).
+   */
+  public static String etag(long revision) {
+    return "\"r" + revision + "\"";
+  }
+
   public static JsonObject tenant(TenantKeys t) {
     JsonArray keys = new JsonArray();
     for (KeyVersion v : t.versions()) {

@@ -132,6 +132,38 @@ class CliEndToEndTest {
   }
 
   @Test
+  @DisplayName("tenant update changes name, admin e-mail and one identity setting, keeping the rest of the identity")
+  void updateTenant() {
+    assertThat(as(operator).run("tenant", "create", "northwind", "--admin-email", "admin@northwind.test", "--dev-identity")
+        .exitCode()).isZero();
+    JsonObject before = new JsonObject(as(operator).run("tenant", "show", "northwind").out());
+
+    Cli.Result nothing = as(operator).run("tenant", "update", "northwind");
+    assertThat(nothing.exitCode()).as(nothing.toString()).isEqualTo(2);
+    assertThat(nothing.err()).contains("--admin-email");
+
+    Cli.Result updated = as(operator).run("tenant", "update", "northwind", "--name", "Northwind Traders",
+        "--admin-email", "rms@northwind.test", "--principal-claim", "email");
+    assertThat(updated.exitCode()).as(updated.toString()).isZero();
+    assertThat(updated.out()).contains("updated tenant northwind").contains("every node confirmed");
+
+    JsonObject after = new JsonObject(as(operator).run("tenant", "show", "northwind").out());
+    assertThat(after.getString("displayName")).isEqualTo("Northwind Traders");
+    assertThat(after.getString("adminEmail")).isEqualTo("rms@northwind.test");
+    JsonObject identity = after.getJsonObject("identity");
+    assertThat(identity.getJsonObject("claims").getString("principal")).isEqualTo("email");
+    assertThat(identity.fieldNames().stream().filter(f -> !f.equals("claims")).toList())
+        .containsExactlyInAnyOrderElementsOf(before.getJsonObject("identity").fieldNames());
+    assertThat(identity.getString("issuer")).isEqualTo(before.getJsonObject("identity").getString("issuer"));
+    assertThat(identity.getJsonObject("jwks")).isEqualTo(before.getJsonObject("identity").getJsonObject("jwks"));
+    assertThat(identity.getJsonObject("tenantClaim")).isEqualTo(before.getJsonObject("identity").getJsonObject("tenantClaim"));
+
+    Cli.Result bad = as(operator).run("tenant", "update", "northwind", "--admin-email", "nobody");
+    assertThat(bad.exitCode()).as(bad.toString()).isNotZero();
+    assertThat(bad.err()).contains("adminEmail must be an e-mail address");
+  }
+
+  @Test
   @DisplayName("a changed protected file opens to nothing, with a clear message")
   void tamperedFile() throws IOException {
     as(operator).run("tenant", "create", "tamper", "--admin-email", "admin@tamper.test", "--dev-identity");

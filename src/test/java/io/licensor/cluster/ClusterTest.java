@@ -146,6 +146,31 @@ class ClusterTest {
   }
 
   @Test
+  @DisplayName("a tenant's identity changed on A (its IdP's old key removed): B refuses the old key's tokens as soon as the call has returned")
+  void identityChangeTakesEffectOnTheOtherNode() {
+    Issuer oldKey = a.createTenant("rotated", "EC-P256");
+    Issuer newKey = Issuer.ec(oldKey.issuer());
+    String pl = Licensing.publishOk(b.http, "rotated", oldKey, "doc");
+    String oldToken = oldKey.token("bob@rotated.test", List.of());
+    String body = new JsonObject().put("publishingLicense", pl).put("recipientKey",
+        io.licensor.support.RmsClient.publicJwk(io.licensor.support.RmsClient.recipientKey(false))).encode();
+    assertThat(b.http.post("/v1/tenants/rotated/licenses", oldToken, body).status()).isEqualTo(200); // B verified it
+
+    Http.Response read = b.http.get("/v1/tenants/rotated", op());
+    Http.Response changed = a.http.send("PATCH", "/v1/tenants/rotated", op(),
+        new JsonObject().put("identity", new JsonObject().put("issuer", oldKey.issuer()).put("jwks", newKey.jwks())).encode(),
+        Map.of("If-Match", read.header("ETag").orElseThrow()));
+    assertThat(changed.status()).as(changed.toString()).isEqualTo(200);
+    assertThat(changed.json().getJsonObject("propagation").getBoolean("complete")).isTrue();
+
+    // B refreshes only every minute: the notice told it.
+    Http.Response refused = b.http.post("/v1/tenants/rotated/licenses", oldToken, body);
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(401);
+    assertThat(Licensing.license(b.http, "rotated", newKey, pl).status()).isEqualTo(200);
+    assertThat(b.http.get("/v1/tenants/rotated", op()).header("ETag")).isEqualTo(changed.header("ETag"));
+  }
+
+  @Test
   @DisplayName("concurrent re-keys of one tenant on A and B get consecutive versions and leave exactly one active")
   void concurrentRekeysAreSerialisedAcrossTheCluster() throws Exception {
     a.createTenant("race", "EC-P256");
