@@ -51,7 +51,7 @@ import java.util.concurrent.TimeUnit;
         OperatorCommands.Restore.class, OperatorCommands.Incident.class,
         OperatorCommands.Policy.class, OperatorCommands.Cluster.class,
         OperatorCommands.Audit.class, OperatorCommands.Health.class,
-        Main.Byok.class, Main.DevToken.class,
+        Main.Byok.class, Main.DevToken.class, io.licensor.cli.Login.class,
         ClientCommands.Protect.class, ClientCommands.Open.class,
         Main.BenchHsm.class})
 public final class Main extends CommandGroup {

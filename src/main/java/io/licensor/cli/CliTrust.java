@@ -63,6 +63,19 @@ final class CliTrust {
     return CLIENTS.computeIfAbsent(key, k -> build(trusted, explicit));
   }
 
+  /**
+   * A client for an identity provider ({@code licensor login}): the system's CAs, plus those of
+   * {@code caFile} if given; never the local node's certificate; no redirects followed.
+   */
+  static HttpClient identityProvider(Path caFile) {
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+        .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER);
+    if (caFile != null) {
+      builder.sslContext(context(caFile, "--idp-cacert"));
+    }
+    return builder.build();
+  }
+
   /** 127.0.0.0/8, ::1 or localhost, without asking a resolver about any other name. */
   static boolean loopback(URI server) {
     String host = server == null ? null : server.getHost();

@@ -3,6 +3,7 @@ package io.licensor.cli;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where the server is and who is asking: shared by every command that talks to a server. */
@@ -18,7 +19,8 @@ public final class ServerOptions {
       description = "bearer token (default: $LICENSOR_TOKEN); prefer --token-file, which keeps it out of the shell history")
   String token;
 
-  @Option(names = "--token-file", paramLabel = "FILE", description = "read the bearer token from FILE")
+  @Option(names = "--token-file", paramLabel = "FILE", description = "read the bearer token from FILE "
+      + "(without --token, --token-file and $LICENSOR_TOKEN: the token licensor login kept, if any)")
   Path tokenFile;
 
   @Option(names = "--cacert", paramLabel = "FILE", description = "also trust the PEM certificate(s) in FILE for "
@@ -60,8 +62,12 @@ public final class ServerOptions {
     }
     String t = token != null ? token : Env.get("LICENSOR_TOKEN");
     if (t == null) {
-      throw new CliException(CliException.USAGE, "no token: give --token-file FILE, --token JWT or set LICENSOR_TOKEN "
-          + "(in dev mode: export LICENSOR_TOKEN=$(licensor dev-token))");
+      Path stored = StoredToken.defaultPath();
+      if (stored != null && Files.exists(stored)) {
+        return StoredToken.read(stored);
+      }
+      throw new CliException(CliException.USAGE, "no token: give --token-file FILE, --token JWT, set LICENSOR_TOKEN, "
+          + "or run licensor login (in dev mode: export LICENSOR_TOKEN=$(licensor dev-token))");
     }
     return t.trim();
   }

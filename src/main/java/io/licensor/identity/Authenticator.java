@@ -47,7 +47,7 @@ public final class Authenticator {
   private static final AtomicLong LAST_OUTAGE_WARNING = new AtomicLong();
   private static final int CACHE_LIMIT = 50_000;
 
-  private final Map<String, TokenVerifier> operatorVerifiers;
+  private final Map<String, OperatorVerifier> operatorVerifiers;
   private final KeyDirectory directory;
   private final TenantStore store;
   private final String audience;
@@ -79,6 +79,10 @@ public final class Authenticator {
     }
   }
 
+  /** An operator issuer's verifier; one whose keys are fetched is called on the key-fetch worker. */
+  private record OperatorVerifier(TokenVerifier verifier, boolean remote) {
+  }
+
   private final Provider signatures;
   private final RemoteKeys remoteKeys;
   private final WorkerExecutor keyFetches;
@@ -88,7 +92,7 @@ public final class Authenticator {
    * {@code remoteKeys}: the key sets of providers that publish theirs, whose tokens are verified on
    * {@code keyFetches} (a fetch blocks).
    */
-  public Authenticator(Map<String, JWKSet> operatorIssuers, KeyDirectory directory, TenantStore store,
+  public Authenticator(Map<String, OperatorKeys.OperatorIssuer> operatorIssuers, KeyDirectory directory, TenantStore store,
                        String audience, int clockSkewSeconds, int maxTokenLifetimeSeconds, Provider signatures,
                        RemoteKeys remoteKeys, WorkerExecutor keyFetches) {
     this.signatures = signatures;
@@ -99,9 +103,11 @@ public final class Authenticator {
     this.audience = audience;
     this.clockSkewSeconds = clockSkewSeconds;
     this.maxTokenLifetimeSeconds = maxTokenLifetimeSeconds;
-    Map<String, TokenVerifier> ops = new ConcurrentHashMap<>();
-    operatorIssuers.forEach((iss, jwks) -> ops.put(iss,
-        new TokenVerifier(iss, jwks, audience, clockSkewSeconds, maxTokenLifetimeSeconds, signatures)));
+    Map<String, OperatorVerifier> ops = new ConcurrentHashMap<>();
+    operatorIssuers.forEach((iss, op) -> ops.put(iss, new OperatorVerifier(op.remote()
+        ? new TokenVerifier(iss, remoteKeys.sourceFor(iss, op.jwksUri()), audience, clockSkewSeconds, maxTokenLifetimeSeconds,
+            signatures)
+        : new TokenVerifier(iss, op.jwks(), audience, clockSkewSeconds, maxTokenLifetimeSeconds, signatures), op.remote())));
     this.operatorVerifiers = Map.copyOf(ops);
   }
 
@@ -151,10 +157,16 @@ public final class Authenticator {
 
   private Future<Principal> resolve(SignedJWT jwt, String issuer, String tenantId, TenantKeys tenant) {
     boolean tenantsIssuer = tenant != null && tenant.tenant().identity().issuer().equals(issuer);
-    TokenVerifier operatorVerifier = operatorVerifiers.get(issuer);
-    if (operatorVerifier != null) {
-      try {
-        JWTClaimsSet claims = operatorVerifier.verify(jwt);
+    OperatorVerifier operatorVerifier = operatorVerifiers.get(issuer);
+    if (operatorVerifier == null) {
+      return asTenantUser(jwt, issuer, tenantId, tenant, tenantsIssuer);
+    }
+    Future<JWTClaimsSet> verified = operatorVerifier.remote()
+        ? keyFetches.executeBlocking(() -> operatorVerifier.verifier().verify(jwt), false)
+        : verifyInline(operatorVerifier.verifier(), jwt);
+    return verified.transform(ar -> {
+      if (ar.succeeded()) {
+        JWTClaimsSet claims = ar.result();
         if (roles(claims).contains(Principal.OPERATOR_ROLE)) {
           return Future.succeededFuture(new Principal(claims.getSubject(), issuer, null, roles(claims), groups(claims), true));
         }
@@ -163,12 +175,25 @@ public final class Authenticator {
               ? Problem.FORBIDDEN.with("this operation needs the operator role")
               : wrongTenant());
         }
-      } catch (Exception e) {
-        if (!tenantsIssuer) {
-          return Future.failedFuture(unauthenticated("the token was not accepted: " + reason(e)));
-        }
+      } else if (!tenantsIssuer) {
+        return Future.failedFuture(operatorVerifier.remote() ? refusal(ar.cause())
+            : unauthenticated("the token was not accepted: " + reason(ar.cause() instanceof Exception x ? x : new Exception(ar.cause()))));
       }
+      return asTenantUser(jwt, issuer, tenantId, tenant, true);
+    });
+  }
+
+  private static Future<JWTClaimsSet> verifyInline(TokenVerifier verifier, SignedJWT jwt) {
+    try {
+      return Future.succeededFuture(verifier.verify(jwt));
+    } catch (Exception e) {
+      return Future.failedFuture(e);
     }
+  }
+
+  /** The token as a tenant user's: of this tenant's issuer, or proven another tenant's (403), or 401. */
+  private Future<Principal> asTenantUser(SignedJWT jwt, String issuer, String tenantId, TenantKeys tenant,
+                                         boolean tenantsIssuer) {
     if (tenantsIssuer) {
       return verify(tenant, jwt).recover(e -> Future.failedFuture(refusal(e))).compose(claims -> {
         ClaimMapping mapping = tenant.tenant().identity().claims();
@@ -244,11 +269,7 @@ public final class Authenticator {
   private Future<JWTClaimsSet> verify(TenantKeys tenant, SignedJWT jwt) {
     TokenVerifier verifier = verifierOf(tenant);
     if (!tenant.tenant().identity().remote()) {
-      try {
-        return Future.succeededFuture(verifier.verify(jwt));
-      } catch (Exception e) {
-        return Future.failedFuture(e);
-      }
+      return verifyInline(verifier, jwt);
     }
     return keyFetches.executeBlocking(() -> verifier.verify(jwt), false);
   }

@@ -2,7 +2,6 @@ package io.licensor.node;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
-import com.nimbusds.jose.jwk.JWKSet;
 import io.licensor.audit.AuditLog;
 import io.licensor.audit.AuditTrail;
 import io.licensor.backup.BackupService;
@@ -176,7 +175,7 @@ public final class Licensor {
   }
 
   /** What start-up reads from disk, off the event loop: dev mode's issuer, the HTTPS certificate, the operators' keys. */
-  private record Prepared(ServerCertificate certificate, TlsEngines.Engine tlsEngine, Map<String, JWKSet> operatorIssuers,
+  private record Prepared(ServerCertificate certificate, TlsEngines.Engine tlsEngine, Map<String, OperatorKeys.OperatorIssuer> operatorIssuers,
                           SoftwareCrypto crypto, RemoteKeys remoteKeys) {
   }
 

@@ -96,6 +96,14 @@ class ConfigLoaderTest {
         .hasMessageContaining("database.url");
     assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_IDENTITY_OPERATOR_ISSUERS", "[{\"issuer\":\"x\"}]")))
         .hasMessageContaining("identity.operatorIssuers[0]");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_IDENTITY_OPERATOR_ISSUERS",
+        "[{\"issuer\":\"https://idp.example\",\"jwksUri\":\"http://idp.example/keys\"}]")))
+        .hasMessageContaining("identity.operatorIssuers[0].jwksUri").hasMessageContaining("https");
+    assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_IDENTITY_OPERATOR_ISSUERS",
+        "[{\"issuer\":\"https://idp.example\",\"discovery\":true,\"jwksFile\":\"keys.json\"}]")))
+        .hasMessageContaining("exactly one of");
+    assertThat(ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_IDENTITY_OPERATOR_ISSUERS",
+        "[{\"issuer\":\"https://idp.example/v2.0\",\"discovery\":true}]")).operatorIssuers().size()).isEqualTo(1);
   }
 
   @Test

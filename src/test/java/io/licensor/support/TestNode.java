@@ -91,8 +91,11 @@ public final class TestNode implements AutoCloseable, Leftovers.Running {
       hsm.put("type", "pkcs11").put("pkcs11", new JsonObject().put("library", Pkcs11Token.library()));
       full.put("hsm", hsm);
     }
-    full.put("identity", full.getJsonObject("identity", new JsonObject()).put("operatorIssuers", new JsonArray()
-        .add(new JsonObject().put("issuer", operators.issuer()).put("jwks", operators.jwks()))));
+    // the test's operator issuer, after any a test configures itself (OperatorLoginTest's discovered one)
+    JsonObject identity = full.getJsonObject("identity", new JsonObject());
+    JsonArray operatorIssuers = identity.getJsonArray("operatorIssuers", new JsonArray()).copy()
+        .add(new JsonObject().put("issuer", operators.issuer()).put("jwks", operators.jwks()));
+    full.put("identity", identity.put("operatorIssuers", operatorIssuers));
     // test worlds are made without a passphrase; a test that checks the refusal says allowUnsealed: false
     JsonObject world = full.getJsonObject("world", new JsonObject());
     if (!world.containsKey("allowUnsealed")) {
