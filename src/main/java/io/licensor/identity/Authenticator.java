@@ -92,7 +92,7 @@ public final class Authenticator {
    * {@code remoteKeys}: the key sets of providers that publish theirs, whose tokens are verified on
    * {@code keyFetches} (a fetch blocks).
    */
-  public Authenticator(Map<String, OperatorKeys.OperatorIssuer> operatorIssuers, KeyDirectory directory, TenantStore store,
+  public Authenticator(Map<String, OperatorIssuer> operatorIssuers, KeyDirectory directory, TenantStore store,
                        String audience, int clockSkewSeconds, int maxTokenLifetimeSeconds, Provider signatures,
                        RemoteKeys remoteKeys, WorkerExecutor keyFetches) {
     this.signatures = signatures;

@@ -8,13 +8,14 @@ import io.licensor.backup.BackupService;
 import io.licensor.cluster.ClusterSetup;
 import io.licensor.cluster.Membership;
 import io.licensor.config.LicensorConfig;
+import io.licensor.config.OperatorIssuers;
 import io.licensor.db.Database;
 import io.licensor.hsm.HsmStats;
 import io.licensor.http.Auth;
 import io.licensor.http.Routes;
 import io.licensor.identity.Authenticator;
 import io.licensor.identity.DevIssuer;
-import io.licensor.identity.OperatorKeys;
+import io.licensor.identity.OperatorIssuer;
 import io.licensor.identity.remote.RemoteKeys;
 import io.licensor.delegation.SigningKeys;
 import io.licensor.hsm.SoftwareCrypto;
@@ -175,7 +176,7 @@ public final class Licensor {
   }
 
   /** What start-up reads from disk, off the event loop: dev mode's issuer, the HTTPS certificate, the operators' keys. */
-  private record Prepared(ServerCertificate certificate, TlsEngines.Engine tlsEngine, Map<String, OperatorKeys.OperatorIssuer> operatorIssuers,
+  private record Prepared(ServerCertificate certificate, TlsEngines.Engine tlsEngine, Map<String, OperatorIssuer> operatorIssuers,
                           SoftwareCrypto crypto, RemoteKeys remoteKeys) {
   }
 
@@ -187,7 +188,7 @@ public final class Licensor {
     DevIssuer devIssuer = config.devEnabled() ? DevIssuer.loadOrCreate(config.dataDir()) : null;
     ServerCertificate certificate = config.httpPlaintext() ? null : ServerCertificate.load(config);
     TlsEngines.Engine tlsEngine = certificate == null ? null : TlsEngines.choose(config.httpTlsEngine());
-    return new Prepared(certificate, tlsEngine, OperatorKeys.load(config.operatorIssuers(), devIssuer), crypto,
+    return new Prepared(certificate, tlsEngine, OperatorIssuers.load(config.operatorIssuers(), devIssuer), crypto,
         new RemoteKeys(config.remoteKeys()));
   }
 
