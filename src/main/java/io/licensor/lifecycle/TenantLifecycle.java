@@ -9,6 +9,7 @@ import io.licensor.errors.Problem;
 import io.licensor.errors.ProblemException;
 import io.licensor.hsm.GeneratedKey;
 import io.licensor.hsm.HsmClient;
+import io.licensor.identity.IdentityCheck;
 import io.licensor.identity.Principal;
 import io.licensor.ids.Kid;
 import io.licensor.keys.KeyVersion;
@@ -42,9 +43,12 @@ public final class TenantLifecycle {
   private final CryptoPolicyStore policies;
   private final TenantLocks locks;
   private final ChangeNotices notices;
+  private final IdentityCheck identities;
 
+  /** {@code identities}: checks a new identity's published key set can be fetched before it is stored. */
   public TenantLifecycle(TenantStore store, KeyDirectory directory, HsmClient hsm, AuditLog audit, ByokService byok,
-                         CryptoPolicyStore policies, TenantLocks locks, ChangeNotices notices) {
+                         CryptoPolicyStore policies, TenantLocks locks, ChangeNotices notices, IdentityCheck identities) {
+    this.identities = identities;
     this.store = store;
     this.directory = directory;
     this.hsm = hsm;
@@ -68,6 +72,7 @@ public final class TenantLifecycle {
         .compose(exists -> exists
             ? Future.failedFuture(Problem.TENANT_EXISTS.with("tenant '" + request.id() + "' already exists"))
             : store.issuerAvailable(tenant))
+        .compose(v -> identities.usable(request.identity()))
         .compose(v -> request.key().make(request.id(), hsm, byok, policies))
         .compose(generated -> {
           KeyVersion first = firstVersion(request, generated);
@@ -112,7 +117,8 @@ public final class TenantLifecycle {
     } catch (ProblemException e) {
       return Future.failedFuture(e);
     }
-    return locks.with(tenantId, () -> store.change(tenantId, expectedRevisions, change::applyTo)
+    Future<Void> usable = change.identity() == null ? Future.succeededFuture() : identities.usable(change.identity());
+    return usable.compose(checked -> locks.with(tenantId, () -> store.change(tenantId, expectedRevisions, change::applyTo)
         .recover(err -> {
           // A stale tag may come from this node's view: make it current, so the caller's next read is.
           if (err instanceof ProblemException p && p.problem() == Problem.PRECONDITION_FAILED) {
@@ -125,7 +131,7 @@ public final class TenantLifecycle {
             .compose(t -> !changed.changedAnything() ? Future.succeededFuture(t)
                 : audit.record(AuditEvent.now(tenantId, t.active().map(KeyVersion::kid).orElse(null),
                     KeyLifecycle.describe(by), "tenant.update", "ok", audit.node(), requestId,
-                    TenantChange.describe(changed.before(), changed.after()).encode())).map(x -> t))))
+                    TenantChange.describe(changed.before(), changed.after()).encode())).map(x -> t)))))
         .compose(t -> notices.announce(tenantId, t.revision()).map(p -> new Changed<>(t, p)));
   }
 

@@ -15,6 +15,7 @@ import io.licensor.http.Auth;
 import io.licensor.http.Routes;
 import io.licensor.identity.Authenticator;
 import io.licensor.identity.DevIssuer;
+import io.licensor.identity.IdentityCheck;
 import io.licensor.identity.OperatorIssuer;
 import io.licensor.identity.remote.RemoteKeys;
 import io.licensor.delegation.SigningKeys;
@@ -30,6 +31,7 @@ import io.licensor.tls.TlsPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -252,7 +254,10 @@ public final class Licensor {
     reserved.remove(DevIssuer.ISSUER);
     tenants = DirectoryFeature.create(vertx, database.pool(), reserved, config, membership, hsm.client());
     cluster = ClusterFeature.create(vertx, membership, tenants, config, this::nodeFacts);
-    lifecycle = LifecycleFeature.create(vertx, database.pool(), tenants, hsm, audit, cluster.notices(), config);
+    // one pool for every fetch of a provider's keys: verifying tokens, and checking an identity as it is registered
+    WorkerExecutor keyFetches = vertx.createSharedWorkerExecutor("licensor-identity-keys", 4);
+    lifecycle = LifecycleFeature.create(vertx, database.pool(), tenants, hsm, audit, cluster.notices(),
+        new IdentityCheck(prepared.remoteKeys(), keyFetches), config);
     incidents = IncidentFeature.create(database.pool(), tenants, lifecycle, audit, trail, config);
     SigningKeys signingKeys = new SigningKeys(vertx, database.pool(), hsm.client(), tenants.directory(), config.nodeId(),
         config.delegatedSigning(), config.signingKeyLifetimeSeconds(), config.maxLicenseTtlSeconds(), config.hsmTimeoutMs(),
@@ -262,7 +267,7 @@ public final class Licensor {
         config.defaultLicenseTtlSeconds(), config.maxLicenseTtlSeconds());
     auth = new Auth(new Authenticator(prepared.operatorIssuers(), tenants.directory(), tenants.store(), config.audience(),
         config.clockSkewSeconds(), config.maxTokenLifetimeSeconds(), prepared.crypto().provider(), prepared.remoteKeys(),
-        vertx.createSharedWorkerExecutor("licensor-identity-keys", 4)));
+        keyFetches));
     routes = HttpFeature.routes(auth, config, tenants, licensing, signingKeys, lifecycle, trail, cluster, incidents, metrics,
         new NodeReadiness(database, hsm, tenants, membership, audit, config.hsmType(), prepared.tlsEngine(), signingKeys));
   }

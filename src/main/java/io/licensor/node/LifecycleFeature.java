@@ -9,6 +9,7 @@ import io.licensor.config.LicensorConfig;
 import io.licensor.cryptopolicy.CryptoPolicies;
 import io.licensor.cryptopolicy.CryptoPolicyStore;
 import io.licensor.hsm.HsmClient;
+import io.licensor.identity.IdentityCheck;
 import io.licensor.lifecycle.CustodyUpgrade;
 import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.lifecycle.TenantLifecycle;
@@ -26,7 +27,7 @@ record LifecycleFeature(TenantLifecycle tenants, KeyLifecycle keys, ByokService 
                         CryptoPolicyStore policyStore, CryptoPolicies policies) {
 
   static LifecycleFeature create(Vertx vertx, Pool pool, DirectoryFeature directory, HsmFeature hsm, AuditLog audit,
-                                 ChangeNotices notices, LicensorConfig config) {
+                                 ChangeNotices notices, IdentityCheck identities, LicensorConfig config) {
     HsmClient client = hsm.client();
     ByokService byok = new ByokService(new KekStore(pool), client, audit, config.kekTtlSeconds(), config.maxKeks());
     CryptoPolicyStore policyStore = new CryptoPolicyStore(pool);
@@ -34,7 +35,7 @@ record LifecycleFeature(TenantLifecycle tenants, KeyLifecycle keys, ByokService 
         policyStore);
     TenantLocks locks = new TenantLocks(vertx);
     TenantLifecycle tenants = new TenantLifecycle(directory.store(), directory.directory(), client, audit, byok, policyStore,
-        locks, notices);
+        locks, notices, identities);
     BackupService backups = new BackupService(directory.store(), directory.directory(), client, audit, hsm.worldId(),
         locks, notices);
     return new LifecycleFeature(tenants, keys, byok, backups, policyStore, new CryptoPolicies(policyStore, audit));

@@ -224,6 +224,35 @@ class DiscoveredIssuerTest {
   }
 
   @Test
+  @DisplayName("an identity whose keys cannot be fetched is refused when registered (400 naming why), and nothing is stored")
+  void unusableIdentityIsRefusedAtRegistration() {
+    JsonObject request = TestNode.tenantRequest("nowhere", "EC-P256", Issuer.rsa("https://unused.test"));
+    // an issuer where no provider listens (a port nothing is bound to)
+    String wrongIssuer = "https://127.0.0.1:" + io.licensor.support.ClusterFixture.freePorts(1)[0] + "/realms/nowhere";
+    request.put("identity", new JsonObject().put("issuer", wrongIssuer).put("discovery", true));
+    Http.Response refused = node.http.post("/v1/tenants", node.operatorToken(), request);
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+    assertThat(refused.json().getString("detail")).contains("could not be fetched").contains("discovery document");
+    assertThat(node.http.get("/v1/tenants/nowhere", node.operatorToken()).status()).isEqualTo(404);
+
+    // a key-set URL on an address the allow-list does not name (refused before any connection)
+    request.put("identity", new JsonObject().put("issuer", "https://idp.test/elsewhere")
+        .put("jwksUri", "https://[fd00::1]/elsewhere/jwks"));
+    Http.Response blocked = node.http.post("/v1/tenants", node.operatorToken(), request);
+    assertThat(blocked.status()).as(blocked.toString()).isEqualTo(400);
+    assertThat(blocked.json().getString("detail")).contains("allowedNetworks");
+
+    // and a change to such an identity changes nothing
+    createTenant("kept");
+    String tag = node.http.get("/v1/tenants/kept", node.operatorToken()).header("ETag").orElseThrow();
+    Http.Response change = node.http.send("PATCH", "/v1/tenants/kept", node.operatorToken(), new JsonObject()
+        .put("identity", new JsonObject().put("issuer", wrongIssuer).put("discovery", true)).encode(), Map.of("If-Match", tag));
+    assertThat(change.status()).as(change.toString()).isEqualTo(400);
+    assertThat(node.http.get("/v1/tenants/kept", node.operatorToken()).header("ETag")).contains(tag);
+    assertThat(license("kept", token("kept", "bob@kept.test"), "bob@kept.test")).isEqualTo(200);
+  }
+
+  @Test
   @DisplayName("key sets are fetched only from allowed addresses over HTTPS: loopback refused unless listed, no plain HTTP")
   void fetchIsGuarded() throws Exception {
     URL jwks = new URL(idp.jwksUrl("guarded").toString());
@@ -236,7 +265,10 @@ class DiscoveredIssuerTest {
     // the addresses a name could resolve to that are not public are refused by default
     AllowedNetworks defaults = AllowedNetworks.of(List.of());
     for (String address : List.of("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-        "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254")) {
+        "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
+        // IPv6 outside global unicast, and global forms that carry an IPv4 address inside them
+        "::2", "::127.0.0.1", "::10.0.0.1", "64:ff9b::7f00:1", "100::1", "2002:7f00:1::1", "2001:0:7f00:1::1",
+        "2001:db8::1", "192.0.2.1", "198.51.100.1", "203.0.113.1")) {
       assertThat(defaults.allows(InetAddress.getByName(address))).as(address).isFalse();
     }
     assertThat(defaults.allows(InetAddress.getByName("93.184.216.34"))).isTrue();

@@ -11,9 +11,11 @@ import java.util.List;
  * Which addresses licensor may fetch an identity provider's keys from: every globally routable
  * address, and the networks an operator adds ({@code identity.remoteKeys.allowedNetworks}, CIDR
  * notation). Loopback, private (RFC 1918, unique-local), link-local (cloud metadata services at
- * 169.254.169.254 among them), carrier-grade NAT, multicast and unspecified addresses are refused
- * unless listed: so a tenant admin naming a JWKS URL cannot make licensor reach the services
- * beside it.
+ * 169.254.169.254 among them), carrier-grade NAT, documentation, multicast and unspecified
+ * addresses are refused unless listed; of IPv6, only global unicast (2000::/3) is public, less
+ * the forms that carry an IPv4 address a relay would reach (6to4, Teredo) and the reserved ones,
+ * so {@code ::2}, IPv4-compatible {@code ::127.0.0.1} and NAT64 {@code 64:ff9b::/96} are refused
+ * too: a tenant admin naming a JWKS URL cannot make licensor reach the services beside it.
  */
 public final class AllowedNetworks {
 
@@ -40,8 +42,13 @@ public final class AllowedNetworks {
   private static final List<Network> NOT_PUBLIC = List.of(
       parse("0.0.0.0/8"), parse("10.0.0.0/8"), parse("100.64.0.0/10"), parse("127.0.0.0/8"),
       parse("169.254.0.0/16"), parse("172.16.0.0/12"), parse("192.0.0.0/24"), parse("192.168.0.0/16"),
-      parse("198.18.0.0/15"), parse("224.0.0.0/3"),
-      parse("::/127"), parse("fc00::/7"), parse("fe80::/10"), parse("ff00::/8"), parse("64:ff9b:1::/48"));
+      parse("198.18.0.0/15"), parse("224.0.0.0/3"), parse("192.0.2.0/24"), parse("198.51.100.0/24"),
+      parse("203.0.113.0/24"),
+      parse("2001::/32"), parse("2001:db8::/32"), parse("2001:10::/28"), parse("2001:20::/28"), parse("2002::/16"),
+      parse("3fff::/20"));
+
+  /** The only public IPv6 addresses: global unicast. */
+  private static final Network GLOBAL_UNICAST = parse("2000::/3");
 
   private final List<Network> extra;
 
@@ -64,6 +71,9 @@ public final class AllowedNetworks {
       if (n.contains(bytes)) {
         return true;
       }
+    }
+    if (bytes.length == 16 && !GLOBAL_UNICAST.contains(bytes)) {
+      return false;
     }
     for (Network n : NOT_PUBLIC) {
       if (n.contains(bytes)) {

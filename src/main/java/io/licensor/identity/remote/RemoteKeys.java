@@ -67,6 +67,37 @@ public final class RemoteKeys {
     };
   }
 
+  /**
+   * Fetches (or finds cached) the issuer's key set now, blocking (call it on a worker): how many
+   * keys it holds, or an exception whose {@link #why} says what went wrong.
+   */
+  public int fetchNow(String issuer, String jwksUri) throws KeySourceException, IOException {
+    List<com.nimbusds.jose.jwk.JWK> keys = sourceFor(issuer, jwksUri)
+        .get(new com.nimbusds.jose.jwk.JWKSelector(new com.nimbusds.jose.jwk.JWKMatcher.Builder().build()), null);
+    if (keys.isEmpty()) {
+      throw new IOException("the provider's key set holds no keys");
+    }
+    return keys.size();
+  }
+
+  /** The innermost message of a failed fetch: the guard's refusal, the provider's status, the TLS failure. */
+  public static String why(Throwable e) {
+    String message = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        message = t.getMessage();
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    if (message == null) {
+      return "no answer";
+    }
+    String clean = message.replaceAll("\\p{Cntrl}", " ");
+    return clean.length() > 300 ? clean.substring(0, 300) + "..." : clean;
+  }
+
   /** The key source of an issuer: its {@code jwksUri}, or (null) the one its discovery document names. */
   public JWKSource<SecurityContext> sourceFor(String issuer, String jwksUri) {
     String key = issuer + " " + (jwksUri == null ? "(discovery)" : jwksUri);
