@@ -348,14 +348,29 @@ public final class OperatorCommands {
         description = "wait up to SECONDS for the node to be ready (a node starting up), showing progress (default: ${DEFAULT-VALUE})")
     int waitSeconds;
 
+    @Option(names = "--pid", paramLabel = "PID",
+        description = "with --wait: the process of the node being waited for (e.g. $! after licensor serve &): "
+            + "stop waiting, exit 3, as soon as it has exited")
+    Long pid;
+
     @Override
     protected int execute() {
       ApiClient api = server.anonymous();
       long deadline = System.currentTimeMillis() + waitSeconds * 1000L;
       boolean announced = false;
+      java.util.Optional<ProcessHandle> node = pid == null ? java.util.Optional.empty() : ProcessHandle.of(pid);
+      if (pid != null && node.filter(ProcessHandle::isAlive).isEmpty()) {
+        throw new CliException(CliException.UNREACHABLE, "the node's process " + pid + " is not running (it exited: see its log)");
+      }
       while (true) {
+        if (node.isPresent() && !node.get().isAlive()) {
+          throw new CliException(CliException.UNREACHABLE, "the node's process " + pid + " exited before it was ready "
+              + "(see its log)");
+        }
         ApiClient.Answer ready;
         try {
+          // anew each time: a starting node's self-signed certificate appears in its data directory as it starts
+          api = server.anonymous();
           ready = api.exchange("GET", "health/ready", null);
         } catch (CliException e) {
           if (e.exitCode() != CliException.UNREACHABLE || System.currentTimeMillis() > deadline) {

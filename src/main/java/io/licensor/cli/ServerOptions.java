@@ -53,14 +53,25 @@ public final class ServerOptions {
     }
   }
 
+  private static String nonEmpty(String token, String why) {
+    if (token.isEmpty()) {
+      throw new CliException(CliException.USAGE, why);
+    }
+    return token;
+  }
+
   String token() {
     if (token != null && tokenFile != null) {
       throw new CliException(CliException.USAGE, "give --token or --token-file, not both");
     }
     if (tokenFile != null) {
-      return CliCommand.readText(tokenFile, "--token-file").trim();
+      return nonEmpty(CliCommand.readText(tokenFile, "--token-file").trim(), "--token-file " + tokenFile + " is empty");
     }
-    String t = token != null ? token : Env.get("LICENSOR_TOKEN");
+    if (token != null) {
+      // --token "$VAR" with VAR unset or empty (a dev-token or login that failed): not a token to send
+      return nonEmpty(token.trim(), "--token is empty (was the command that should have made it refused?)");
+    }
+    String t = Env.get("LICENSOR_TOKEN");
     if (t == null) {
       Path stored = StoredToken.defaultPath();
       if (stored != null && Files.exists(stored)) {

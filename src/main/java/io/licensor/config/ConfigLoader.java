@@ -238,7 +238,8 @@ public final class ConfigLoader {
       Object raw = flat.containsKey(s.path()) ? flat.get(s.path()) : s.defaultValue();
       String envValue = env.get(s.envName());
       String source = s.path();
-      if (envValue != null) {
+      // an empty variable is an unset one (VAR= in a script, or $UNSET expanded): the default or the file holds
+      if (envValue != null && !envValue.isEmpty()) {
         raw = envValue;
         source = s.envName() + " (" + s.path() + ")";
       }

@@ -219,6 +219,41 @@ class CliEndToEndTest {
   }
 
   @Test
+  @DisplayName("an empty token is refused by the command line itself (exit 2), never sent")
+  void emptyTokenIsRefused() throws IOException {
+    // --token "$TOKEN" where making TOKEN failed
+    Cli.Result emptyOption = cli().run("tenant", "show", "contoso", "--token", "");
+    assertThat(emptyOption.exitCode()).as(emptyOption.toString()).isEqualTo(2);
+    assertThat(emptyOption.err()).contains("--token is empty");
+    Path empty = Files.writeString(dir.resolve("empty.token"), "\n");
+    Cli.Result emptyFile = cli().run("tenant", "show", "contoso", "--token-file", empty.toString());
+    assertThat(emptyFile.exitCode()).isEqualTo(2);
+    assertThat(emptyFile.err()).contains("is empty");
+    Cli.Result emptyVariable = cli().with("LICENSOR_TOKEN", "").run("tenant", "show", "contoso");
+    assertThat(emptyVariable.exitCode()).isEqualTo(2);
+    assertThat(emptyVariable.err()).contains("no token");
+  }
+
+  @Test
+  @DisplayName("health --wait --pid stops waiting as soon as the node's process has exited")
+  void healthStopsWhenTheNodeIsGone() throws Exception {
+    // a "node" that exits at once (as one with a bad setting does); nothing listens on its port
+    Process gone = new ProcessBuilder("sh", "-c", "exit 2").start();
+    gone.waitFor();
+    long began = System.nanoTime();
+    Cli.Result r = cli().with("LICENSOR_URL", "http://127.0.0.1:1")
+        .run("health", "--wait", "120", "--pid", Long.toString(gone.pid()));
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
+    assertThat(r.err()).contains("not running");
+    Process dies = new ProcessBuilder("sleep", "2").start();
+    Cli.Result later = cli().with("LICENSOR_URL", "http://127.0.0.1:1")
+        .run("health", "--wait", "120", "--pid", Long.toString(dies.pid()));
+    assertThat(later.exitCode()).as(later.toString()).isEqualTo(3);
+    assertThat(later.err()).contains("exited before it was ready");
+    assertThat((System.nanoTime() - began) / 1_000_000_000L).as("seconds waited, of 120").isLessThan(60);
+  }
+
+  @Test
   @DisplayName("licensor --help and every subcommand's --help describe the command and each option")
   void helpIsComplete() {
     List<String> missing = new ArrayList<>();

@@ -82,6 +82,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("a variable set to the empty string is an unset one: the default holds")
+  void emptyVariableIsUnset() {
+    LicensorConfig config = ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_DATABASE_URL", "", "LICENSOR_HTTP_PORT", ""));
+    assertThat(config.databaseUrl()).as("the embedded database").isNull();
+    assertThat(config.httpPort()).isEqualTo(8443);
+  }
+
+  @Test
   @DisplayName("invalid and unknown settings stop start-up with a message naming them")
   void invalidSettingsAreNamed() {
     assertThatThrownBy(() -> ConfigLoader.load(new JsonObject(), Map.of("LICENSOR_HTTP_PORT", "eighty")))

@@ -1,10 +1,6 @@
 package io.licensor.docs;
 
 import io.licensor.support.ClusterFixture;
-import io.licensor.support.Issuer;
-import io.licensor.support.TestDatabase;
-import io.licensor.support.TestNode;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,38 +83,27 @@ class RunbooksTest {
   }
 
   @Test
-  @DisplayName("every runbook runs as written against a real node")
+  @DisplayName("every runbook runs as written, in an empty directory, with only the environment the guide names")
   void runbooksRun() throws Exception {
     Runbooks runbooks = parse(Files.readString(GUIDE));
-    Path data = work.resolve("data");
+    int[] ports = ClusterFixture.freePorts(2);
+    // the guide's environment: PATH with bin/, the ports (so as to run beside a node on 8443), and
+    // bin/licensor told to run the compiled classes (the jar is not built in the test phase)
     Map<String, String> env = new HashMap<>(Map.of(
-        "LICENSOR_DEV_ENABLED", "true",
-        "LICENSOR_DATA_DIR", data.toString(),
-        "LICENSOR_LOG_LEVEL", "WARN",
+        "PATH", Path.of("bin").toAbsolutePath() + ":" + System.getenv("PATH"),
+        "LICENSOR_HTTP_PORT", Integer.toString(ports[0]),
+        "LICENSOR_URL", "https://127.0.0.1:" + ports[0],
+        "RECOVERY_PORT", Integer.toString(ports[1]),
         "LICENSOR_CLASSPATH", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-        "LICENSOR_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto",
-        "PATH", Path.of("bin").toAbsolutePath() + ":" + System.getenv("PATH")));
-    run("before-start", runbooks.beforeStart(), env);
-
-    String dbUrl = TestDatabase.freshDatabaseUrl();
-    JsonObject settings = new JsonObject()
-        .put("dataDir", data.toString())
-        .put("http", new JsonObject().put("port", 0).put("instances", 1))
-        .put("database", new JsonObject().put("url", dbUrl))
-        .put("dev", new JsonObject().put("enabled", true));
-    try (TestNode node = TestNode.start(settings, data, dbUrl, Issuer.rsa("https://operators.test"))) {
-      env.put("LICENSOR_URL", "http://127.0.0.1:" + node.node.port());
-      env.put("RECOVERY_PORT", Integer.toString(ClusterFixture.freePorts(1)[0]));
-      env.put("RECOVERY_DATABASE_URL", TestDatabase.freshDatabaseUrl());
-      run("runbooks", runbooks.afterStart(), env);
-    }
+        "LICENSOR_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"));
+    run("runbooks", runbooks.beforeStart() + runbooks.afterStart(), env);
   }
 
   private void run(String name, String script, Map<String, String> env) throws Exception {
     Path file = work.resolve(name + ".sh");
     Files.writeString(file, PRELUDE + script, StandardCharsets.UTF_8);
     ProcessBuilder pb = new ProcessBuilder("bash", file.toString()).directory(work.toFile()).redirectErrorStream(true);
-    pb.environment().keySet().removeIf(k -> k.startsWith("LICENSOR_"));
+    pb.environment().keySet().removeIf(k -> k.startsWith("LICENSOR_") || k.startsWith("RECOVERY_") || k.equals("SOFTHSM2_CONF"));
     pb.environment().putAll(env);
     Path log = work.resolve(name + ".log");
     pb.redirectOutput(log.toFile());
@@ -129,9 +114,14 @@ class RunbooksTest {
       p.destroyForcibly();
     }
     String output = Files.readString(log);
-    Path recovered = work.resolve("recovered.log");
-    String recoveredLog = Files.exists(recovered) ? "\n--- recovered node's log\n" + Files.readString(recovered) : "";
-    assertThat(finished && p.exitValue() == 0).as("%s:\n%s%s", name, output, recoveredLog).isTrue();
+    StringBuilder logs = new StringBuilder();
+    for (String node : List.of("node.log", "recovered.log")) {
+      Path log2 = work.resolve(node);
+      if (Files.exists(log2)) {
+        logs.append("\n--- ").append(node).append("\n").append(Files.readString(log2));
+      }
+    }
+    assertThat(finished && p.exitValue() == 0).as("%s:\n%s%s", name, output, logs).isTrue();
     List<String> done = new ArrayList<>(output.lines().filter(l -> l.startsWith("RUNBOOK: block")).toList());
     assertThat(done).as(output).isNotEmpty();
   }
