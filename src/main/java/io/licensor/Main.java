@@ -49,7 +49,7 @@ import java.util.concurrent.TimeUnit;
     subcommands = {Main.Serve.class, WorldCommands.class, DrDrill.class,
         TenantCommands.class, OperatorCommands.Backup.class,
         OperatorCommands.Restore.class, OperatorCommands.Incident.class,
-        OperatorCommands.Policy.class, OperatorCommands.Cluster.class,
+        OperatorCommands.Policy.class, OperatorCommands.Mail.class, OperatorCommands.Cluster.class,
         OperatorCommands.Audit.class, OperatorCommands.Health.class,
         Main.Byok.class, Main.DevToken.class, io.licensor.cli.Login.class,
         ClientCommands.Protect.class, ClientCommands.Open.class,

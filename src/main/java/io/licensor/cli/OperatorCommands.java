@@ -120,8 +120,13 @@ public final class OperatorCommands {
     @Option(names = "--target-algorithm", paramLabel = "ALG", description = "algorithm-weakness: the algorithm tenants re-key to")
     String targetAlgorithm;
 
-    @Option(names = "--wait", description = "follow the campaign until it ends, showing progress")
+    @Option(names = "--wait", description = "follow the campaign until it ends and its notices are delivered, showing "
+        + "progress; exits 1 saying how many notices are not, --notice-wait seconds after the campaign ended")
     boolean await;
+
+    @Option(names = "--notice-wait", paramLabel = "SECONDS", defaultValue = "60",
+        description = "with --wait: how long to wait for the notices once the campaign has ended (default: ${DEFAULT-VALUE})")
+    int noticeWaitSeconds;
 
     @Option(names = "--id-only", description = "print only the new incident's id (for scripts)")
     boolean idOnly;
@@ -150,7 +155,7 @@ public final class OperatorCommands {
         out().println("declared incident " + incident.getString("id") + " (" + type + "): " + incident.getString("state"));
         out().println("  playbook: " + incident.getValue("plan"));
       }
-      return await ? IncidentShow.follow(this, api, incident.getString("id")) : 0;
+      return await ? IncidentShow.follow(this, api, incident.getString("id"), noticeWaitSeconds) : 0;
     }
   }
 
@@ -162,29 +167,35 @@ public final class OperatorCommands {
     @Parameters(paramLabel = "ID")
     String id;
 
-    @Option(names = "--wait", description = "follow the campaign until it ends, showing progress, then print the incident")
+    @Option(names = "--wait", description = "follow the campaign until it ends and its notices are delivered, showing "
+        + "progress, then print the incident")
     boolean await;
+
+    @Option(names = "--notice-wait", paramLabel = "SECONDS", defaultValue = "60",
+        description = "with --wait: how long to wait for the notices once the campaign has ended (default: ${DEFAULT-VALUE})")
+    int noticeWaitSeconds;
 
     @Override
     protected int execute() {
       ApiClient api = server.api();
-      if (await) {
-        follow(this, api, id);
-      }
+      int followed = await ? follow(this, api, id, noticeWaitSeconds) : 0;
       printJson(api.get("v1/incidents/" + ApiClient.segment(id)));
-      return 0;
+      return followed;
     }
 
     private static final Set<String> ENDED = Set.of("completed", "campaign-completed", "awaiting-hsm-update");
 
     static final long FOLLOW_TIMEOUT_MILLIS = 600_000;
 
+
     /**
      * Polls the incident, printing progress lines, until its campaign has ended and its notices
-     * are sent (or the outbox reports a delivery error: it keeps retrying on its own).
+     * are delivered; exits 1 saying how many are not if they are still pending a minute after
+     * the campaign ended (the outbox goes on retrying them).
      */
-    static int follow(CliCommand command, ApiClient api, String id) {
+    static int follow(CliCommand command, ApiClient api, String id, int noticeWaitSeconds) {
       String last = null;
+      long endedAt = -1;
       long deadline = System.currentTimeMillis() + FOLLOW_TIMEOUT_MILLIS;
       while (true) {
         JsonObject incident = api.get("v1/incidents/" + ApiClient.segment(id));
@@ -198,12 +209,22 @@ public final class OperatorCommands {
           command.progress(line);
           last = line;
         }
-        boolean noticesDone = n.getInteger("pending", 0) == 0 || n.getValue("lastError") != null;
-        if (ENDED.contains(incident.getString("state")) && noticesDone) {
-          if (n.getValue("lastError") != null) {
-            command.progress("notices not all delivered yet (the outbox retries): " + n.getValue("lastError"));
+        boolean ended = ENDED.contains(incident.getString("state"));
+        int pending = n.getInteger("pending", 0);
+        if (ended && endedAt < 0) {
+          endedAt = System.currentTimeMillis();
+        }
+        if (ended && pending == 0) {
+          if (n.getInteger("logged", 0) > 0) {
+            command.progress(n.getValue("logged") + " notice(s) were written to the node's log, not sent (mail.mode=log)");
           }
           return c != null && c.getInteger("failed", 0) > 0 ? CliException.REFUSED : 0;
+        }
+        if (ended && System.currentTimeMillis() - endedAt > noticeWaitSeconds * 1000L) {
+          throw new CliException(CliException.REFUSED, pending + " of " + n.getValue("total", 0) + " notice(s) of incident "
+              + id + " not delivered yet" + (n.getValue("lastError") == null ? "" : " (last error: " + n.getValue("lastError") + ")")
+              + "; the outbox keeps retrying: check the mail settings (licensor mail test --to ADDRESS) and follow it "
+              + "with licensor incident show " + id + " --wait");
         }
         if (System.currentTimeMillis() > deadline) {
           throw new CliException(CliException.REFUSED, "incident " + id + " still running after "
@@ -246,7 +267,35 @@ public final class OperatorCommands {
       ApiClient api = server.api();
       JsonObject incident = api.post("v1/incidents/" + ApiClient.segment(id) + "/hsm-updated", new JsonObject().put("hsmUpdate", update));
       out().println("incident " + id + ": HSM update recorded; " + incident.getString("state"));
-      return await ? IncidentShow.follow(this, api, id) : 0;
+      return await ? IncidentShow.follow(this, api, id, 60) : 0;
+    }
+  }
+
+  @Command(name = "mail", mixinStandardHelpOptions = true,
+      description = "The e-mail incident notices go out by: check it before an incident.", subcommands = {MailTest.class})
+  public static final class Mail extends CommandGroup {
+  }
+
+  @Command(name = "test", mixinStandardHelpOptions = true,
+      description = "Send a test message now through the node's mail settings (operator); exits 0 once the mail server "
+          + "accepted it, 1 if it refused it or mail.mode is log.")
+  static final class MailTest extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Option(names = "--to", required = true, paramLabel = "ADDRESS", description = "where to send the test message")
+    String to;
+
+    @Override
+    protected int execute() {
+      JsonObject answer = server.api().post("v1/mail/test", new JsonObject().put("to", to));
+      if (!answer.getBoolean("sent", false)) {
+        err().println("licensor: nothing was sent: " + answer.getString("detail", "mail.mode is " + answer.getString("mode")));
+        return CliException.REFUSED;
+      }
+      out().println("test message to " + to + " accepted by " + answer.getString("host") + ":" + answer.getValue("port")
+          + " (STARTTLS " + answer.getString("starttls") + ") in " + answer.getValue("millis") + " ms");
+      return 0;
     }
   }
 

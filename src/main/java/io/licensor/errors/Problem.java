@@ -41,6 +41,7 @@ public enum Problem {
   INCIDENT_NOT_FOUND(404, "incident-not-found", "No such incident"),
   INCIDENT_STATE(409, "incident-state", "The incident is not in a state that allows this"),
   INTERNAL_ERROR(500, "internal-error", "Internal error"),
+  MAIL_FAILED(502, "mail-failed", "The mail server did not accept the message"),
   HSM_BUSY(503, "hsm-busy", "The HSM is busy"),
   TENANT_BUSY(503, "tenant-busy", "Another lifecycle operation on this tenant is in progress"),
   AUDIT_UNAVAILABLE(503, "audit-unavailable", "The audit trail cannot be written"),

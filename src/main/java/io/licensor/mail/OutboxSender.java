@@ -71,6 +71,7 @@ public final class OutboxSender extends VerticleBase {
   @Override
   public Future<?> start() {
     client = "smtp".equals(config.mailMode()) ? MailClient.create(vertx, mailConfig(config)) : null;
+    LOG.info("mail: {}", Outbox.describe(config));
     timer = vertx.setPeriodic(config.mailPollMillis(), t -> poll());
     return Future.succeededFuture();
   }
@@ -129,7 +130,12 @@ public final class OutboxSender extends VerticleBase {
     MailMessage mail = new MailMessage().setFrom(config.mailFrom()).setTo(m.recipient()).setSubject(m.subject())
         .setText(m.body());
     return client.sendMail(mail)
-        .compose(r -> mark(m, "sent"))
+        .compose(r -> {
+          if (m.attempts() > 1) {
+            LOG.info("outbox: e-mail {} for tenant {} delivered at attempt {}", m.id(), m.tenantId(), m.attempts());
+          }
+          return mark(m, "sent");
+        })
         .recover(err -> {
           int backoff = (int) Math.min(config.mailMaxBackoffSeconds(), Math.pow(2, Math.min(20, m.attempts() - 1)));
           String reason = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();

@@ -17,6 +17,10 @@ final class OutboxSql {
       "UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3"
           + " WHERE id = $1";
 
+  /** The undelivered backlog: how many, since when, and the last reason a delivery failed. */
+  static final String BACKLOG =
+      "SELECT count(*) AS pending, min(created_at) AS oldest, max(last_error) AS last_error FROM outbox WHERE state = 'pending'";
+
   static final String MARK_DONE =
       "UPDATE outbox SET state = $2, sent_at = now(), last_error = NULL WHERE id = $1";
 }

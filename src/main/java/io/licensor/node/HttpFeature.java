@@ -13,6 +13,7 @@ import io.licensor.http.IncidentRoutes;
 import io.licensor.http.KeyOperationGate;
 import io.licensor.http.LicensingRoutes;
 import io.licensor.http.KeyRoutes;
+import io.licensor.http.MailRoutes;
 import io.licensor.http.Readiness;
 import io.licensor.http.Routes;
 import io.licensor.http.TenantRoutes;
@@ -58,7 +59,8 @@ final class HttpFeature {
         new AuditRoutes(auth, directory, audit),
         new BackupRoutes(auth, lifecycle.backups()),
         new ClusterRoutes(auth, cluster.view()),
-        new IncidentRoutes(auth, incidents.incidents(), lifecycle.policies()));
+        new IncidentRoutes(auth, incidents.incidents(), lifecycle.policies()),
+        new MailRoutes(auth, incidents.mail()));
   }
 
   /** Deploys the HTTP verticles; completes with their deployment id once every one listens. */

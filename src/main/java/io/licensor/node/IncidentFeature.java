@@ -6,6 +6,7 @@ import io.licensor.config.LicensorConfig;
 import io.licensor.incidents.CampaignRunner;
 import io.licensor.incidents.IncidentService;
 import io.licensor.incidents.IncidentStore;
+import io.licensor.mail.Outbox;
 import io.licensor.mail.OutboxSender;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -17,9 +18,9 @@ import io.vertx.sqlclient.Pool;
  * to tenant admins. The campaign runner and the mail sender are verticles of their own, woken when
  * a declaration commits.
  */
-record IncidentFeature(IncidentService incidents, CampaignRunner campaigns, OutboxSender outbox) {
+record IncidentFeature(IncidentService incidents, CampaignRunner campaigns, OutboxSender outbox, Outbox mail) {
 
-  static IncidentFeature create(Pool pool, DirectoryFeature tenants, LifecycleFeature lifecycle, AuditLog audit,
+  static IncidentFeature create(Vertx vertx, Pool pool, DirectoryFeature tenants, LifecycleFeature lifecycle, AuditLog audit,
                                 AuditTrail trail, LicensorConfig config) {
     IncidentStore store = new IncidentStore(pool);
     CampaignRunner campaigns = new CampaignRunner(store, lifecycle.keys(), lifecycle.policyStore(), audit,
@@ -29,7 +30,7 @@ record IncidentFeature(IncidentService incidents, CampaignRunner campaigns, Outb
       campaigns.nudge();
       outbox.nudge();
     });
-    return new IncidentFeature(incidents, campaigns, outbox);
+    return new IncidentFeature(incidents, campaigns, outbox, new Outbox(vertx, pool, config));
   }
 
   Future<Void> deploy(Vertx vertx) {

@@ -258,7 +258,7 @@ public final class Licensor {
     WorkerExecutor keyFetches = vertx.createSharedWorkerExecutor("licensor-identity-keys", 4);
     lifecycle = LifecycleFeature.create(vertx, database.pool(), tenants, hsm, audit, cluster.notices(),
         new IdentityCheck(prepared.remoteKeys(), keyFetches), config);
-    incidents = IncidentFeature.create(database.pool(), tenants, lifecycle, audit, trail, config);
+    incidents = IncidentFeature.create(vertx, database.pool(), tenants, lifecycle, audit, trail, config);
     SigningKeys signingKeys = new SigningKeys(vertx, database.pool(), hsm.client(), tenants.directory(), config.nodeId(),
         config.delegatedSigning(), config.signingKeyLifetimeSeconds(), config.maxLicenseTtlSeconds(), config.hsmTimeoutMs(),
         prepared.crypto().provider())
@@ -269,7 +269,8 @@ public final class Licensor {
         config.clockSkewSeconds(), config.maxTokenLifetimeSeconds(), prepared.crypto().provider(), prepared.remoteKeys(),
         keyFetches));
     routes = HttpFeature.routes(auth, config, tenants, licensing, signingKeys, lifecycle, trail, cluster, incidents, metrics,
-        new NodeReadiness(database, hsm, tenants, membership, audit, config.hsmType(), prepared.tlsEngine(), signingKeys));
+        new NodeReadiness(database, hsm, tenants, membership, audit, config.hsmType(), prepared.tlsEngine(), signingKeys,
+            incidents.mail()));
   }
 
   /** This node's facts for the cluster view. */

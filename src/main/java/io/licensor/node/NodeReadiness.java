@@ -7,6 +7,7 @@ import io.licensor.delegation.SigningKeys;
 import io.licensor.hsm.Pkcs11Hsm;
 import io.licensor.hsm.SoftwareHsm;
 import io.licensor.http.Readiness;
+import io.licensor.mail.Outbox;
 import io.licensor.tenants.DirectoryLease;
 import io.licensor.tenants.LeaseStore;
 import io.licensor.tls.TlsEngines;
@@ -36,10 +37,12 @@ final class NodeReadiness implements Readiness {
   private final String hsmType;
   private final TlsEngines.Engine tlsEngine;
   private final SigningKeys signingKeys;
+  private final Outbox mail;
 
   /** {@code tlsEngine}: null on plain HTTP. */
   NodeReadiness(Database database, HsmFeature hsm, DirectoryFeature tenants, Membership membership, AuditLog audit,
-                String hsmType, TlsEngines.Engine tlsEngine, SigningKeys signingKeys) {
+                String hsmType, TlsEngines.Engine tlsEngine, SigningKeys signingKeys, Outbox mail) {
+    this.mail = mail;
     this.tlsEngine = tlsEngine;
     this.signingKeys = signingKeys;
     this.database = database;
@@ -55,7 +58,8 @@ final class NodeReadiness implements Readiness {
     Future<Void> db = database.ping().timeout(2, TimeUnit.SECONDS);
     Future<String> hsmPing = hsm.client().ping().timeout(2, TimeUnit.SECONDS);
     Future<List<LeaseStore.Lease>> peers = tenants.leases().recent().timeout(2, TimeUnit.SECONDS);
-    return Future.join(db, hsmPing, peers).transform(ar -> {
+    Future<JsonObject> mailStatus = mail.status();
+    return Future.join(db, hsmPing, peers, mailStatus).transform(ar -> {
       JsonObject cluster = cluster(peers);
       DirectoryLease lease = tenants.lease();
       JsonObject checks = new JsonObject()
@@ -76,7 +80,9 @@ final class NodeReadiness implements Readiness {
               : new JsonObject().put("status", "UP").put("engine", tlsEngine.description())
                   .put("nativeCode", tlsEngine.nativeCode()))
           .put("signing", new JsonObject().put("status", "UP").put("delegated", signingKeys.enabled())
-              .put("keysInUse", signingKeys.inUse()));
+              .put("keysInUse", signingKeys.inUse()))
+          // informational: how incident notices leave this node, and whether they are late
+          .put("mail", mailStatus.result());
       boolean up = Stream.of("lease", "cluster", "hsm", "world")
           .allMatch(name -> "UP".equals(checks.getJsonObject(name).getString("status")))
           && (!audit.keyUseDurable() || db.succeeded());
