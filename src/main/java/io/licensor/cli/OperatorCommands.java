@@ -120,6 +120,12 @@ public final class OperatorCommands {
     @Option(names = "--target-algorithm", paramLabel = "ALG", description = "algorithm-weakness: the algorithm tenants re-key to")
     String targetAlgorithm;
 
+    @Option(names = "--byok", paramLabel = "CHOICE",
+        description = "incidents that re-key, for tenants whose key is their own (BYOK): await-customer (the default: each "
+            + "customer is asked for a new key transfer, and the campaign shows them waiting) or service-key (they are "
+            + "re-keyed with a key the service generates, and told so)")
+    String byok;
+
     @Option(names = "--wait", description = "follow the campaign until it ends and its notices are delivered, showing "
         + "progress; exits 1 saying how many notices are not, --notice-wait seconds after the campaign ended")
     boolean await;
@@ -146,6 +152,9 @@ public final class OperatorCommands {
       }
       if (targetAlgorithm != null) {
         body.put("targetAlgorithm", targetAlgorithm);
+      }
+      if (byok != null) {
+        body.put("byok", byok);
       }
       ApiClient api = server.api();
       JsonObject incident = api.post("v1/incidents", body);
@@ -183,7 +192,8 @@ public final class OperatorCommands {
       return followed;
     }
 
-    private static final Set<String> ENDED = Set.of("completed", "campaign-completed", "awaiting-hsm-update");
+    private static final Set<String> ENDED = Set.of("completed", "campaign-completed", "awaiting-hsm-update",
+        "awaiting-customer-keys");
 
     static final long FOLLOW_TIMEOUT_MILLIS = 600_000;
 
@@ -203,7 +213,9 @@ public final class OperatorCommands {
         JsonObject n = incident.getJsonObject("notifications", new JsonObject());
         String line = "incident " + id + ": " + incident.getString("state")
             + (c == null ? "" : ", re-keyed " + c.getValue("rekeyed") + "/" + c.getValue("total") + " (skipped "
-            + c.getValue("skipped") + ", failed " + c.getValue("failed") + ")")
+            + c.getValue("skipped") + ", failed " + c.getValue("failed")
+            + (c.getLong("awaitingCustomerKey", 0L) > 0 ? ", waiting for the customer's own key " + c.getValue("awaitingCustomerKey") : "")
+            + ")")
             + ", notices sent " + n.getValue("sent", 0) + "/" + n.getValue("total", 0);
         if (!line.equals(last)) {
           command.progress(line);

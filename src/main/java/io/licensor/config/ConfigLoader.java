@@ -141,6 +141,7 @@ public final class ConfigLoader {
       Setting.integer("incidents.campaignRatePerSecond", 50, 1, 100_000),
       Setting.integer("incidents.campaignMaxAttempts", 5, 1, 1000),
       Setting.integer("incidents.campaignConcurrency", 4, 1, 256),
+      Setting.integer("incidents.customerKeyRecheckSeconds", 60, 1, 86_400),
       Setting.bool("metrics.public", false),
       Setting.choice("mail.mode", "log", "log", "smtp"),
       Setting.string("mail.host", "localhost"),

@@ -430,6 +430,11 @@ public final class LicensorConfig {
     return integer("incidents.campaignConcurrency");
   }
 
+  /** How often a campaign looks again at a BYOK tenant waiting for its customer's new key. */
+  public int customerKeyRecheckSeconds() {
+    return integer("incidents.customerKeyRecheckSeconds");
+  }
+
   /** Attempts before a campaign marks a tenant failed. */
   public int campaignMaxAttempts() {
     return integer("incidents.campaignMaxAttempts");

@@ -144,7 +144,9 @@ public final class CampaignRunner extends VerticleBase {
           if (claim.attempts() >= maxAttempts) {
             LOG.warn("campaign {}: tenant {} failed after {} attempts: {}", claim.incidentId(), claim.tenantId(),
                 claim.attempts(), reason);
-            return store.finish(claim, "failed", reason, null)
+            return incident(claim.incidentId())
+                .compose(incident -> store.finish(claim, "failed", reason, null,
+                    Notifications.outcome(incident, claim.tenantId(), "failed", reason, null, claim.attempts())))
                 .compose(v -> audit.record(AuditEvent.now(claim.tenantId(), null, "incident:" + claim.incidentId(),
                     "incident.rekey", "failed", audit.node(), claim.incidentId(), new JsonObject().put("reason", reason).encode())));
           }
@@ -164,17 +166,27 @@ public final class CampaignRunner extends VerticleBase {
     return lifecycle.rekeyForCampaign(incident.id(), claim.tenantId(), policy,
             t -> onlyIfBelowPolicy && t.active().map(v -> policy.allows(v.algorithm())).orElse(false)
                 ? Optional.empty() : Optional.of(algorithmFor(t, policy, target)),
-            incident.campaignSince())
+            incident.campaignSince(), incident.byokServiceKey())
         .compose(step -> switch (step.outcome()) {
-          case REKEYED -> store.finish(claim, "done", null, step.kid());
-          case ALREADY_REKEYED -> store.finish(claim, "done", "already re-keyed since the incident began", step.kid());
-          case NOT_NEEDED -> skip(claim, "the active version meets the crypto policy");
-          case SUBSCRIPTION_CANCELLED -> skip(claim, "subscription cancelled");
+          case REKEYED -> store.finish(claim, "done", step.replacedCustomerKey()
+                  ? "the customer's key (BYOK) replaced by a service key, as the operator chose" : null, step.kid(),
+              Notifications.outcome(incident, claim.tenantId(), "done", null, step, claim.attempts()));
+          case ALREADY_REKEYED -> store.finish(claim, "done", claim.awaitingCustomer()
+                  ? "the customer transferred a new key" : "already re-keyed since the incident began", step.kid(),
+              Notifications.outcome(incident, claim.tenantId(), "done", null, step, claim.attempts()));
+          case NOT_NEEDED -> skip(incident, claim, "the active version meets the crypto policy");
+          case SUBSCRIPTION_CANCELLED -> skip(incident, claim, "subscription cancelled");
+          // asked once; looked at again every minute until the customer's new key is there
+          case AWAITING_CUSTOMER_KEY -> store.finish(claim, "awaiting-customer",
+              "the tenant's key is its own (BYOK): waiting for the customer's new key transfer", null,
+              claim.awaitingCustomer() ? null
+                  : Notifications.outcome(incident, claim.tenantId(), "awaiting-customer", null, step, claim.attempts()));
         });
   }
 
-  private Future<Void> skip(IncidentStore.Claim claim, String reason) {
-    return store.finish(claim, "skipped", reason, null)
+  private Future<Void> skip(Incident incident, IncidentStore.Claim claim, String reason) {
+    return store.finish(claim, "skipped", reason, null,
+            Notifications.outcome(incident, claim.tenantId(), "skipped", reason, null, claim.attempts()))
         .compose(v -> audit.record(AuditEvent.now(claim.tenantId(), null, "incident:" + claim.incidentId(), "incident.rekey",
             "skipped", audit.node(), claim.incidentId(), new JsonObject().put("reason", reason).encode())));
   }

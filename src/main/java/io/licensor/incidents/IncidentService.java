@@ -37,7 +37,7 @@ public final class IncidentService {
   static final int MAX_SCOPE = 10_000;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Set<String> MEMBERS = Set.of("type", "scope", "summary", "policy", "targetAlgorithm",
-      "hsmGeneration", "window");
+      "hsmGeneration", "window", "byok");
 
   private final IncidentStore store;
   private final CryptoPolicyStore policies;
@@ -59,7 +59,8 @@ public final class IncidentService {
 
   /** What a declaration asks for, checked. */
   private record Declaration(IncidentType type, boolean all, List<String> tenants, String summary, CryptoPolicy policy,
-                             KeyAlgorithm target, String hsmGeneration, OffsetDateTime from, OffsetDateTime to) {
+                             KeyAlgorithm target, String hsmGeneration, OffsetDateTime from, OffsetDateTime to,
+                             boolean byokServiceKey) {
   }
 
   public Future<JsonObject> declare(String by, JsonObject body, String requestId) {
@@ -93,10 +94,10 @@ public final class IncidentService {
             .compose(report -> store.insert(conn, id, d.type(), scope, d.summary(), by,
                 d.type() == IncidentType.KEY_COMPROMISED || d.type() == IncidentType.ALGORITHM_WEAKNESS,
                 d.target() == null ? null : d.target().wireName(), d.hsmGeneration(),
-                d.policy() == null ? null : d.policy().toJson(), report))
+                d.policy() == null ? null : d.policy().toJson(), report, d.byokServiceKey()))
             .compose(declaredAt -> {
               Incident incident = new Incident(id, d.type(), scope, d.summary(), by, declaredAt, null, null, null, null,
-                  null, null);
+                  d.policy() == null ? null : d.policy().toJson(), usageReport, d.byokServiceKey());
               Future<Void> items = d.type().rekeys() ? store.insertItems(conn, id, affected) : Future.succeededFuture();
               List<String> ids = new ArrayList<>();
               List<String> recipients = new ArrayList<>();
@@ -106,7 +107,7 @@ public final class IncidentService {
                 ids.add(t.id());
                 recipients.add(t.adminEmail());
                 subjects.add(Notifications.subject(incident, t.id()));
-                bodies.add(Notifications.body(incident, t.id()));
+                bodies.add(Notifications.body(incident, t, usageReport));
               }
               return items.compose(v -> store.insertMail(conn, id, ids, recipients, subjects, bodies));
             })))
@@ -206,7 +207,8 @@ public final class IncidentService {
     } else if (i.campaignSince() == null) {
       state = "awaiting-hsm-update";
     } else {
-      state = campaign.getLong("remaining") > 0 ? "campaign-running" : "campaign-completed";
+      state = campaign.getLong("remaining") > 0 ? "campaign-running"
+          : campaign.getLong("awaitingCustomerKey", 0L) > 0 ? "awaiting-customer-keys" : "campaign-completed";
     }
     JsonArray actions = new JsonArray();
     if (i.policy() != null) {
@@ -237,6 +239,7 @@ public final class IncidentService {
         .put("actions", actions)
         .put("rekey", i.type().rekeys())
         .put("campaign", campaign)
+        .put("byok", i.byokServiceKey() ? "service-key" : "await-customer")
         .put("notifications", notifications);
     if (!i.type().rekeys()) {
       view.put("rekeyReason", "unauthorized use of a key that did not leave the HSM: a new key would not stop it; revoke the "
@@ -351,7 +354,17 @@ public final class IncidentService {
     if (type != IncidentType.UNAUTHORIZED_USE && body.containsKey("window")) {
       throw Problem.INVALID_REQUEST.with("window is for unauthorized-use only");
     }
-    return new Declaration(type, all, List.copyOf(tenants), summary, policy, target, hsmGeneration, from, to);
+    boolean byokServiceKey = false;
+    if (body.containsKey("byok")) {
+      Object choice = body.getValue("byok");
+      if (!type.rekeys() || !("await-customer".equals(choice) || "service-key".equals(choice))) {
+        throw Problem.INVALID_REQUEST.with("byok is for incidents that re-key: \"await-customer\" (the default: a tenant "
+            + "whose key is its own is asked for a new transfer) or \"service-key\" (such tenants get a key the service "
+            + "generates, and are told so)");
+      }
+      byokServiceKey = "service-key".equals(choice);
+    }
+    return new Declaration(type, all, List.copyOf(tenants), summary, policy, target, hsmGeneration, from, to, byokServiceKey);
   }
 
   private static OffsetDateTime instant(JsonObject w, String name, OffsetDateTime otherwise) {

@@ -17,14 +17,17 @@ import java.util.Optional;
 /** Incidents, their campaign items and their e-mails in PostgreSQL. */
 public final class IncidentStore {
 
-  /** A campaign item a node has claimed. */
-  record Claim(String incidentId, String tenantId, int attempts) {
+  /** A campaign item a node has claimed; {@code awaitingCustomer}: it already waits for the customer's key (its admin was told). */
+  record Claim(String incidentId, String tenantId, int attempts, boolean awaitingCustomer) {
   }
 
   private final Pool pool;
+  private final int awaitingRecheckSeconds;
 
-  public IncidentStore(Pool pool) {
+  /** {@code awaitingRecheckSeconds}: how often an item waiting for the customer's key is looked at again. */
+  public IncidentStore(Pool pool, int awaitingRecheckSeconds) {
     this.pool = pool;
+    this.awaitingRecheckSeconds = awaitingRecheckSeconds;
   }
 
   Pool pool() {
@@ -33,10 +36,11 @@ public final class IncidentStore {
 
   Future<OffsetDateTime> insert(SqlConnection conn, String id, IncidentType type, JsonObject scope, String summary, String by,
                                 boolean campaignNow, String targetAlgorithm, String hsmGeneration, JsonObject policy,
-                                JsonObject usageReport) {
+                                JsonObject usageReport, boolean byokServiceKey) {
     return conn.preparedQuery(IncidentSql.INSERT_INCIDENT)
         .execute(Tuple.tuple().addString(id).addString(type.wireName()).addValue(scope).addString(summary).addString(by)
-            .addBoolean(campaignNow).addString(targetAlgorithm).addString(hsmGeneration).addValue(policy).addValue(usageReport))
+            .addBoolean(campaignNow).addString(targetAlgorithm).addString(hsmGeneration).addValue(policy).addValue(usageReport)
+            .addString(byokServiceKey ? "service-key" : "await-customer"))
         .map(rows -> rows.iterator().next().getOffsetDateTime("declared_at"));
   }
 
@@ -80,13 +84,14 @@ public final class IncidentStore {
         (JsonObject) r.getValue("scope"), r.getString("summary"), r.getString("declared_by"),
         r.getOffsetDateTime("declared_at"), r.getOffsetDateTime("campaign_since"), r.getString("target_algorithm"),
         r.getString("hsm_generation"), r.getString("hsm_update"), (JsonObject) r.getValue("policy"),
-        (JsonObject) r.getValue("usage_report"));
+        (JsonObject) r.getValue("usage_report"), "service-key".equals(r.getString("byok_rekey")));
   }
 
   /** Campaign and notification progress of one incident. */
   Future<JsonObject> progress(String id) {
     Future<JsonObject> items = pool.preparedQuery(IncidentSql.ITEM_COUNTS).execute(Tuple.of(id)).map(rows -> {
-          JsonObject counts = new JsonObject().put("pending", 0L).put("done", 0L).put("failed", 0L).put("skipped", 0L);
+          JsonObject counts = new JsonObject().put("pending", 0L).put("done", 0L).put("failed", 0L).put("skipped", 0L)
+              .put("awaiting-customer", 0L);
           rows.forEach(r -> counts.put(r.getString("state"), r.getLong("n")));
           return counts;
         });
@@ -112,7 +117,8 @@ public final class IncidentStore {
       long total = counts.stream().mapToLong(e -> ((Number) e.getValue()).longValue()).sum();
       JsonObject campaign = new JsonObject().put("total", total).put("rekeyed", counts.getLong("done"))
           .put("failed", counts.getLong("failed")).put("skipped", counts.getLong("skipped"))
-          .put("remaining", counts.getLong("pending")).put("exceptions", exceptions.result());
+          .put("remaining", counts.getLong("pending")).put("awaitingCustomerKey", counts.getLong("awaiting-customer"))
+          .put("exceptions", exceptions.result());
       JsonObject notifications = mail.result();
       notifications.put("total", notifications.getLong("pending") + notifications.getLong("sent") + notifications.getLong("logged"));
       return new JsonObject().put("campaign", campaign).put("notifications", notifications);
@@ -124,15 +130,29 @@ public final class IncidentStore {
     return pool.preparedQuery(IncidentSql.CLAIM_ITEMS)
         .execute(Tuple.of((long) n)).map(rows -> {
           List<Claim> claims = new ArrayList<>();
-          rows.forEach(r -> claims.add(new Claim(r.getString("incident_id"), r.getString("tenant_id"), r.getInteger("attempts"))));
+          rows.forEach(r -> claims.add(new Claim(r.getString("incident_id"), r.getString("tenant_id"), r.getInteger("attempts"),
+              "awaiting-customer".equals(r.getString("state")))));
           return claims;
         });
   }
 
-  Future<Void> finish(Claim claim, String state, String reason, String newKid) {
-    return pool.preparedQuery(IncidentSql.FINISH_ITEM)
-        .execute(Tuple.of(claim.incidentId(), claim.tenantId(), state, reason, newKid)).mapEmpty();
+  /** A tenant's e-mail: its subject and text. */
+  record Mail(String subject, String body) {
   }
+
+  /**
+   * An item's outcome, and the e-mail telling the tenant's admin (null: none), in one transaction:
+   * the admin hears what happened to their tenant exactly once per outcome.
+   */
+  Future<Void> finish(Claim claim, String state, String reason, String newKid, Mail mail) {
+    return pool.withTransaction(conn -> conn.preparedQuery(IncidentSql.FINISH_ITEM)
+        .execute(Tuple.of(claim.incidentId(), claim.tenantId(), state, reason, newKid, (double) awaitingRecheckSeconds))
+        .compose(r -> mail == null ? Future.succeededFuture()
+            : conn.preparedQuery(IncidentSql.INSERT_TENANT_MAIL)
+                .execute(Tuple.of(claim.incidentId(), claim.tenantId(), mail.subject(), mail.body())).mapEmpty()))
+        .mapEmpty();
+  }
+
 
   /** A failed attempt: retried after {@code retrySeconds}. */
   Future<Void> retryLater(Claim claim, String reason, int retrySeconds) {

@@ -6,10 +6,12 @@ import java.util.Optional;
 /** The four kinds of incident of the source documents, each with its playbook (SPEC §6). */
 public enum IncidentType {
   KEY_COMPROMISED("key-compromised", true,
-      "Re-key each tenant in scope now. Content protected under the old versions keeps licensing: they are retained."),
+      "Re-key each tenant in scope now (a tenant whose key is its own, BYOK, is asked for a new transfer instead, unless "
+          + "the operator chose service keys). Content protected under the old versions keeps licensing: they are retained."),
   UNAUTHORIZED_USE("unauthorized-use", false,
       "No re-key: the key did not leave the HSM, so a new key would not help, and nothing is frozen. The key-usage "
-          + "audit of the scope for the window is attached for root-cause analysis."),
+          + "audit of the scope for the window is kept with the incident (usageReport), and each tenant's admin gets "
+          + "their tenant's part of it, for root-cause analysis."),
   HSM_VULNERABILITY("hsm-vulnerability", true,
       "Mark the affected HSM generation. Once the operator records the HSM update, re-key every tenant in scope on the "
           + "updated HSM."),

@@ -137,9 +137,16 @@ public final class KeyLifecycle {
   }
 
   /** What a campaign step did to one tenant. */
-  public enum CampaignOutcome { REKEYED, ALREADY_REKEYED, NOT_NEEDED, SUBSCRIPTION_CANCELLED }
+  public enum CampaignOutcome { REKEYED, ALREADY_REKEYED, NOT_NEEDED, SUBSCRIPTION_CANCELLED, AWAITING_CUSTOMER_KEY }
 
-  public record CampaignStep(CampaignOutcome outcome, String kid, String algorithm) {
+  /**
+   * The outcome, the tenant's active kid and algorithm after it, and whether a key the customer
+   * brought (BYOK) was replaced by one the service made (the operator's choice for the incident).
+   */
+  public record CampaignStep(CampaignOutcome outcome, String kid, String algorithm, boolean replacedCustomerKey) {
+    CampaignStep(CampaignOutcome outcome, String kid, String algorithm) {
+      this(outcome, kid, algorithm, false);
+    }
   }
 
   /**
@@ -147,11 +154,14 @@ public final class KeyLifecycle {
    * version was made at or after {@code since} (the campaign's start) — checked again under the
    * tenant's lock in the insert's transaction, so a campaign resumed after a crash never re-keys a
    * tenant twice. A cancelled tenant is left alone, and so is one for which {@code algorithmFor}
-   * gives nothing (it needs no new version). The new version must meet {@code policy}.
+   * gives nothing (it needs no new version). The new version must meet {@code policy}. A tenant
+   * whose active key is its own (BYOK) is not given a key the service makes unless
+   * {@code replaceByok}: it waits for the customer's new transfer (AWAITING_CUSTOMER_KEY), and is
+   * done once it has a version made since the campaign began.
    */
   public Future<CampaignStep> rekeyForCampaign(String incidentId, String tenantId, CryptoPolicy policy,
                                                Function<TenantKeys, Optional<KeyAlgorithm>> algorithmFor,
-                                               OffsetDateTime since) {
+                                               OffsetDateTime since, boolean replaceByok) {
     String who = "incident:" + incidentId;
     return directory.refresh(tenantId).compose(found -> {
       TenantKeys t = found.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'"));
@@ -168,17 +178,22 @@ public final class KeyLifecycle {
         return Future.succeededFuture(new CampaignStep(CampaignOutcome.ALREADY_REKEYED, active.get().kid(),
             active.get().algorithm().wireName()));
       }
+      if (!replaceByok && active.isPresent() && active.get().origin() == KeyOrigin.BYOK) {
+        return Future.succeededFuture(new CampaignStep(CampaignOutcome.AWAITING_CUSTOMER_KEY, active.get().kid(),
+            active.get().algorithm().wireName()));
+      }
       KeyAlgorithm algorithm;
       try {
         algorithm = policy.require(wanted.get());
       } catch (ProblemException e) {
         return Future.failedFuture(e);
       }
+      boolean customerKey = active.isPresent() && active.get().origin() == KeyOrigin.BYOK;
       return hsm.generate(algorithm)
           .compose(key -> install(who, tenantId, key, KeyOrigin.SERVICE, since, incidentId, incidentId))
           .compose(c -> c.value().isPresent()
               ? Future.succeededFuture(new CampaignStep(CampaignOutcome.REKEYED, c.value().get().kid(),
-                  c.value().get().algorithm().wireName()))
+                  c.value().get().algorithm().wireName(), customerKey))
               : directory.refresh(tenantId).map(now -> {
                 KeyVersion v = now.flatMap(TenantKeys::active).orElseThrow();
                 return new CampaignStep(CampaignOutcome.ALREADY_REKEYED, v.kid(), v.algorithm().wireName());

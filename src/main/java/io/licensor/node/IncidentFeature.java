@@ -22,7 +22,7 @@ record IncidentFeature(IncidentService incidents, CampaignRunner campaigns, Outb
 
   static IncidentFeature create(Vertx vertx, Pool pool, DirectoryFeature tenants, LifecycleFeature lifecycle, AuditLog audit,
                                 AuditTrail trail, LicensorConfig config) {
-    IncidentStore store = new IncidentStore(pool);
+    IncidentStore store = new IncidentStore(pool, config.customerKeyRecheckSeconds());
     CampaignRunner campaigns = new CampaignRunner(store, lifecycle.keys(), lifecycle.policyStore(), audit,
         config.campaignRatePerSecond(), config.campaignMaxAttempts(), config.campaignConcurrency());
     OutboxSender outbox = new OutboxSender(pool, audit, config);

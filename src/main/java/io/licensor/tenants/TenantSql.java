@@ -89,5 +89,7 @@ final class TenantSql {
 
   /** The tenants in an incident's scope: all, or those named. */
   static final String ADMIN_CONTACTS =
-      "SELECT id, admin_email, state FROM tenants WHERE $1 OR id = ANY($2) ORDER BY id";
+      "SELECT t.id, t.admin_email, t.state, k.origin AS active_origin, k.version AS active_version FROM tenants t"
+          + " LEFT JOIN key_versions k ON k.tenant_id = t.id AND k.state = 'active'"
+          + " WHERE $1 OR t.id = ANY($2) ORDER BY t.id";
 }

@@ -400,8 +400,11 @@ public final class TenantStore {
     }
   }
 
-  /** A tenant's admin address, for breach notices, and whether its subscription is cancelled. */
-  public record AdminContact(String id, String adminEmail, boolean cancelled) {
+  /**
+   * A tenant's admin address, for breach notices, whether its subscription is cancelled, and
+   * whether its active key is one the customer brought (BYOK).
+   */
+  public record AdminContact(String id, String adminEmail, boolean cancelled, boolean byok) {
   }
 
   /** The tenants named, or all ({@code all}), in id order; inside the caller's transaction when {@code client} is one. */
@@ -411,7 +414,7 @@ public final class TenantStore {
         .map(rows -> {
           List<AdminContact> tenants = new ArrayList<>();
           rows.forEach(r -> tenants.add(new AdminContact(r.getString("id"), r.getString("admin_email"),
-              "cancelled".equals(r.getString("state")))));
+              "cancelled".equals(r.getString("state")), "byok".equals(r.getString("active_origin")))));
           return tenants;
         });
   }

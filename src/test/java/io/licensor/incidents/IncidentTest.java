@@ -50,7 +50,8 @@ class IncidentTest {
         .put("mail", new JsonObject().put("mode", "smtp").put("host", "127.0.0.1").put("port", smtpPort)
             .put("starttls", "disabled").put("from", "security@licensor.test").put("pollMillis", 100)
             .put("maxBackoffSeconds", 1))
-        .put("incidents", new JsonObject().put("campaignRatePerSecond", 200).put("campaignConcurrency", 8)));
+        .put("incidents", new JsonObject().put("campaignRatePerSecond", 200).put("campaignConcurrency", 8)
+            .put("customerKeyRecheckSeconds", 1)));
   }
 
   @AfterAll
@@ -110,6 +111,19 @@ class IncidentTest {
     }).toList();
   }
 
+  /** The one message of these whose subject contains {@code part}. */
+  static MimeMessage subjected(List<MimeMessage> mail, String part) {
+    List<MimeMessage> found = mail.stream().filter(m -> {
+      try {
+        return m.getSubject().contains(part);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }).toList();
+    assertThat(found).as("messages with '" + part + "' in the subject").hasSize(1);
+    return found.get(0);
+  }
+
   static String text(MimeMessage m) {
     try {
       return m.getContent().toString();
@@ -120,7 +134,7 @@ class IncidentTest {
 
   @Test
   @Order(1)
-  @DisplayName("key-compromised for 2 of 3 tenants re-keys exactly those 2; old content still licenses; one e-mail to each admin")
+  @DisplayName("key-compromised for 2 of 3 tenants re-keys exactly those 2; old content still licenses; each admin told, then told the new version")
   void keyCompromised() throws Exception {
     for (String t : List.of("kc-one", "kc-two", "kc-three")) {
       tenant(t, "EC-P256");
@@ -139,7 +153,7 @@ class IncidentTest {
     String id = view.getString("id");
 
     view = await(id, v -> v.getJsonObject("campaign").getLong("remaining") == 0
-        && v.getJsonObject("notifications").getLong("sent") == 2);
+        && v.getJsonObject("notifications").getLong("sent") == 4);
     assertThat(view.getJsonObject("campaign").getLong("rekeyed")).isEqualTo(2);
     assertThat(view.getString("state")).isEqualTo("campaign-completed");
     assertThat(versions("kc-one")).isEqualTo(2);
@@ -154,9 +168,14 @@ class IncidentTest {
 
     for (String t : List.of("kc-one", "kc-two")) {
       List<MimeMessage> mail = mailTo("admin@" + t + ".test");
-      assertThat(mail).hasSize(1);
-      assertThat(mail.get(0).getSubject()).contains(id, "key-compromised", t);
-      assertThat(text(mail.get(0))).contains("What you must do", "re-keyed", "Refresh any copy");
+      assertThat(mail).hasSize(2);
+      MimeMessage declaredMail = subjected(mail, "Security incident");
+      assertThat(declaredMail.getSubject()).contains(id, "key-compromised", t);
+      assertThat(text(declaredMail)).contains("What you must do", "re-keyed", "Refresh any copy",
+          "GET /v1/tenants/" + t + "/keys/current").doesNotContain("{tid}", "one you brought");
+      MimeMessage outcome = subjected(mail, "re-keyed to");
+      assertThat(outcome.getSubject()).contains(id, t + ":2");
+      assertThat(text(outcome)).contains("its current key is now " + t + ":2 (EC-P256", "keeps opening");
     }
     assertThat(mailTo("admin@kc-three.test")).isEmpty();
     JsonObject trail = node.http.get("/v1/tenants/kc-one/audit", op()).json();
@@ -192,7 +211,9 @@ class IncidentTest {
     List<MimeMessage> mail = mailTo("admin@misuse.test");
     assertThat(mail).hasSize(1);
     assertThat(mail.get(0).getSubject()).contains("unauthorized-use");
-    assertThat(text(mail.get(0))).contains("No re-key is needed", "Revoke the credentials");
+    // the tenant's part of the usage report is in the message itself, and the audit it comes from is named
+    assertThat(text(mail.get(0))).contains("No re-key is needed", "Revoke the credentials", "license.issued ok by bob@misuse.test",
+        "x publish.issued", "GET /v1/tenants/misuse/audit?from=").doesNotContain("{tid}", "attached");
   }
 
   @Test
@@ -214,8 +235,12 @@ class IncidentTest {
     Http.Response updated = node.http.post("/v1/incidents/" + id + "/hsm-updated", op(),
         new JsonObject().put("hsmUpdate", "ExampleHSM fw 12.60"));
     assertThat(updated.status()).as(updated.toString()).isEqualTo(200);
-    await(id, v -> v.getString("state").equals("campaign-completed"));
+    await(id, v -> v.getString("state").equals("campaign-completed") && v.getJsonObject("notifications").getLong("sent") == 2);
     assertThat(versions("hsm-one")).isEqualTo(2);
+    // the follow-up: the re-key the first e-mail announced is done, to this version
+    assertThat(text(subjected(mailTo("admin@hsm-one.test"), "Security incident"))).contains("a second", "once the service's HSMs are updated");
+    MimeMessage done = subjected(mailTo("admin@hsm-one.test"), "re-keyed to");
+    assertThat(done.getSubject()).contains("hsm-one:2");
     Http.Response again = node.http.post("/v1/incidents/" + id + "/hsm-updated", op(),
         new JsonObject().put("hsmUpdate", "again"));
     assertThat(again.status()).isEqualTo(409);
@@ -235,13 +260,13 @@ class IncidentTest {
       assertThat(declared.status()).isEqualTo(201);
       String id = declared.json().getString("id");
       JsonObject view = await(id, v -> v.getJsonObject("notifications").containsKey("lastError"));
-      assertThat(view.getJsonObject("notifications").getLong("pending")).isEqualTo(1);
+      assertThat(view.getJsonObject("notifications").getLong("pending")).isGreaterThanOrEqualTo(1);
       assertThat(view.getJsonObject("notifications").getLong("sent")).isZero();
       Thread.sleep(1500); // a few more failed attempts
       smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
       smtp.start();
-      await(id, v -> v.getJsonObject("notifications").getLong("sent") == 1);
-      assertThat(mailTo("admin@outage.test")).hasSize(1);
+      await(id, v -> v.getJsonObject("notifications").getLong("sent") == 2);
+      assertThat(mailTo("admin@outage.test")).hasSize(2);
       assertThat(TestDatabase.count(node.databaseUrl, "SELECT max(attempts) FROM outbox WHERE tenant_id = 'outage'"))
           .isGreaterThan(1);
     } finally {
@@ -263,7 +288,7 @@ class IncidentTest {
         .put("summary", "Scope with a cancelled subscription"));
     assertThat(declared.status()).isEqualTo(201);
     JsonObject view = await(declared.json().getString("id"), v -> v.getJsonObject("campaign").getLong("remaining") == 0
-        && v.getJsonObject("notifications").getLong("sent") == 2);
+        && v.getJsonObject("notifications").getLong("sent") == 3);
     assertThat(view.getJsonObject("campaign").getLong("rekeyed")).isEqualTo(1);
     assertThat(view.getJsonObject("campaign").getLong("skipped")).isEqualTo(1);
     assertThat(view.getJsonObject("campaign").getJsonArray("exceptions").encode())
@@ -271,6 +296,8 @@ class IncidentTest {
     assertThat(versions("gone-away")).isEqualTo(1);
     assertThat(versions("still-here")).isEqualTo(2);
     assertThat(mailTo("admin@gone-away.test")).hasSize(1);
+    assertThat(text(mailTo("admin@gone-away.test").get(0))).contains("subscription is cancelled").doesNotContain("What you must do");
+    assertThat(mailTo("admin@still-here.test")).hasSize(2);
   }
 
   @Test
@@ -314,7 +341,8 @@ class IncidentTest {
             .add("RSA-4096").add("EC-P256").add("EC-P384")).put("minRsaBits", 3072)));
     assertThat(declared.status()).as(declared.toString()).isEqualTo(201);
     String id = declared.json().getString("id");
-    JsonObject view = await(id, v -> v.getString("state").equals("campaign-completed"));
+    JsonObject view = await(id, v -> v.getString("state").equals("campaign-completed")
+        && v.getJsonObject("notifications").getLong("sent") == 6);
     assertThat(view.getJsonObject("campaign").getLong("rekeyed")).isEqualTo(2);
     assertThat(view.getJsonObject("campaign").getLong("skipped")).isEqualTo(1);
     for (String t : List.of("weak-a", "weak-b")) {
@@ -338,7 +366,90 @@ class IncidentTest {
     assertThat(policy.getInteger("minRsaBits")).isEqualTo(3072);
     assertThat(policy.getJsonArray("effective").getList()).doesNotContain("RSA-2048");
     for (String t : List.of("weak-a", "weak-b", "strong-ec")) {
-      assertThat(mailTo("admin@" + t + ".test")).hasSize(1);
+      List<MimeMessage> mail = mailTo("admin@" + t + ".test");
+      assertThat(mail).hasSize(2);
+      // pointed at what a tenant admin may read (its own tenant), not the operators' /v1/crypto-policy
+      assertThat(text(subjected(mail, "Security incident"))).contains("GET /v1/tenants/" + t + " ", "RSA-3072")
+          .doesNotContain("/v1/crypto-policy", "{tid}");
     }
+    assertThat(subjected(mailTo("admin@weak-a.test"), "re-keyed to").getSubject()).contains("weak-a:2");
+    assertThat(text(subjected(mailTo("admin@strong-ec.test"), "not re-keyed"))).contains("meets the crypto policy");
+  }
+
+  /** A new tenant whose first key is its customer's own (BYOK), made and transferred as a customer would. */
+  static Issuer byokTenant(String id) throws Exception {
+    Issuer idp = Issuer.ec("https://idp.test/" + id);
+    JsonObject request = TestNode.tenantRequest(id, "EC-P256", idp);
+    request.getJsonObject("key").put("origin", "byok").put("byok", byokFile(id, op()));
+    Http.Response created = node.http.post("/v1/tenants", op(), request);
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    idps.put(id, idp);
+    return idp;
+  }
+
+  static JsonObject byokFile(String tenant, String token) throws Exception {
+    Http.Response kek = node.http.post("/v1/tenants/" + tenant + "/byok/kek", token, "");
+    assertThat(kek.status()).as(kek.toString()).isEqualTo(201);
+    java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
+    ec.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    return io.licensor.support.ByokTransfer.file(kek.json(), ec.generateKeyPair().getPrivate().getEncoded());
+  }
+
+  static String origin(String tenant, int version) {
+    return node.http.get("/v1/tenants/" + tenant, op()).json().getJsonArray("keys").getJsonObject(version - 1).getString("origin");
+  }
+
+  @Test
+  @Order(8)
+  @DisplayName("key-compromised and a BYOK tenant: not given a service key; asked for a new transfer; done once the customer's key is in")
+  void byokTenantWaitsForItsCustomer() throws Exception {
+    Issuer idp = byokTenant("byok-wait");
+    Http.Response declared = declare(new JsonObject().put("type", "key-compromised")
+        .put("scope", new JsonObject().put("tenants", new JsonArray().add("byok-wait")))
+        .put("summary", "HSM backup tape lost"));
+    assertThat(declared.status()).as(declared.toString()).isEqualTo(201);
+    String id = declared.json().getString("id");
+    JsonObject view = await(id, v -> v.getString("state").equals("awaiting-customer-keys")
+        && v.getJsonObject("notifications").getLong("sent") == 2);
+    assertThat(view.getJsonObject("campaign").getLong("awaitingCustomerKey")).isEqualTo(1);
+    assertThat(view.getJsonObject("campaign").getJsonArray("exceptions").encode()).contains("byok-wait", "awaiting-customer");
+    Thread.sleep(2500); // rechecked every second: still waiting, the customer not asked twice
+    assertThat(versions("byok-wait")).as("no service key put in place of the customer's").isEqualTo(1);
+    List<MimeMessage> mail = mailTo("admin@byok-wait.test");
+    assertThat(mail).hasSize(2);
+    assertThat(text(subjected(mail, "Security incident"))).contains("one you brought (BYOK)", "does not replace it",
+        "licensor byok kek byok-wait", "licensor tenant rekey byok-wait --byok");
+    assertThat(subjected(mail, "waiting for your new key").getSubject()).contains(id);
+
+    // the customer transfers a new key of their own
+    String admin = idp.token("admin@byok-wait.test", List.of("tenant-admin"));
+    Http.Response rekeyed = node.http.post("/v1/tenants/byok-wait/keys/rekey", admin,
+        new JsonObject().put("origin", "byok").put("algorithm", "EC-P256").put("byok", byokFile("byok-wait", admin)));
+    assertThat(rekeyed.status()).as(rekeyed.toString()).isEqualTo(201);
+    view = await(id, v -> v.getString("state").equals("campaign-completed")
+        && v.getJsonObject("notifications").getLong("sent") == 3);
+    assertThat(view.getJsonObject("campaign").getLong("rekeyed")).isEqualTo(1);
+    assertThat(origin("byok-wait", 2)).isEqualTo("byok");
+    assertThat(subjected(mailTo("admin@byok-wait.test"), "has a new key").getSubject()).contains("byok-wait:2");
+  }
+
+  @Test
+  @Order(9)
+  @DisplayName("key-compromised with byok: service-key: the BYOK tenant gets a service key, and is told so")
+  void operatorChoosesServiceKeysForByok() throws Exception {
+    byokTenant("byok-swap");
+    Http.Response declared = declare(new JsonObject().put("type", "key-compromised")
+        .put("scope", new JsonObject().put("tenants", new JsonArray().add("byok-swap")))
+        .put("summary", "HSM firmware leaked key material").put("byok", "service-key"));
+    assertThat(declared.status()).as(declared.toString()).isEqualTo(201);
+    String id = declared.json().getString("id");
+    await(id, v -> v.getString("state").equals("campaign-completed") && v.getJsonObject("notifications").getLong("sent") == 2);
+    assertThat(origin("byok-swap", 2)).isEqualTo("service");
+    List<MimeMessage> mail = mailTo("admin@byok-swap.test");
+    assertThat(text(subjected(mail, "Security incident"))).contains("the operator chose", "the service's key, not one you brought");
+    assertThat(text(subjected(mail, "re-keyed to"))).contains("It replaces the key you brought (BYOK)");
+    assertThat(declare(new JsonObject().put("type", "unauthorized-use")
+        .put("scope", new JsonObject().put("tenants", new JsonArray().add("byok-swap")))
+        .put("summary", "x").put("byok", "service-key")).slug()).isEqualTo("invalid-request");
   }
 }
