@@ -33,14 +33,17 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Backup packages (SPEC §3): a tenant's record and every key version that is not destroyed, with
- * public keys and key tokens (never a private key in the clear), under an HMAC keyed from the
- * world key. Restoring needs the same world loaded; a package that fails its MAC, or whose tokens
+ * Backup packages (SPEC §3): a tenant's record and every key version, with public keys and key
+ * tokens (never a private key in the clear), under an HMAC keyed from the world key. A destroyed
+ * version is in it as a tombstone (its number, public key and state, no token), so a restore keeps
+ * it destroyed, and its number is never given to another key (format 2; format 1 packages, which
+ * left destroyed versions out, still restore). Restoring needs the same world loaded; a package that fails its MAC, or whose tokens
  * do not hold its public keys, is refused before anything is written.
  */
 public final class BackupService {
 
-  public static final String FORMAT = "licensor-backup/1";
+  public static final String FORMAT = "licensor-backup/2";
+  static final String FORMAT_1 = "licensor-backup/1";
 
   private final TenantStore store;
   private final KeyDirectory directory;
@@ -78,17 +81,17 @@ public final class BackupService {
     Tenant tenant = t.tenant();
     JsonArray keys = new JsonArray();
     for (KeyVersion v : t.versions()) {
-      if (v.state() == KeyVersionState.DESTROYED) {
-        continue;
-      }
-      keys.add(new JsonObject()
+      JsonObject key = new JsonObject()
           .put("version", v.version())
           .put("state", v.state().wireName())
           .put("algorithm", v.algorithm().wireName())
           .put("origin", v.origin().wireName())
           .put("createdAt", v.createdAt().toString())
-          .put("publicJwk", new JsonObject(v.publicJwk().toPublicJWK().toJSONObject()))
-          .put("token", v.token().encode()));
+          .put("publicJwk", new JsonObject(v.publicJwk().toPublicJWK().toJSONObject()));
+      if (v.state() != KeyVersionState.DESTROYED) {
+        key.put("token", v.token().encode());
+      }
+      keys.add(key);
     }
     return new JsonObject()
         .put("format", FORMAT)
@@ -113,7 +116,8 @@ public final class BackupService {
    * rolled back unless {@code force} ({@link TenantStore#restore}); every change is in the audit.
    */
   public Future<Restored> restore(JsonObject pkg, boolean replace, boolean force, String by, String requestId) {
-    if (!FORMAT.equals(pkg.getValue("format")) || !(pkg.getValue("worldId") instanceof String packageWorld)
+    if (!(FORMAT.equals(pkg.getValue("format")) || FORMAT_1.equals(pkg.getValue("format")))
+        || !(pkg.getValue("worldId") instanceof String packageWorld)
         || !(pkg.getValue("mac") instanceof String macHex) || !(pkg.getValue("tenant") instanceof JsonObject)
         || !(pkg.getValue("keys") instanceof JsonArray)) {
       return Future.failedFuture(Problem.BACKUP_INVALID.with("not a " + FORMAT + " package"));
@@ -177,14 +181,18 @@ public final class BackupService {
         JsonObject k = (JsonObject) o;
         int version = k.getInteger("version");
         KeyVersionState state = KeyVersionState.fromWireName(k.getString("state"));
-        if (state == KeyVersionState.DESTROYED) {
-          throw new IllegalArgumentException("destroyed version in package");
+        boolean tombstone = state == KeyVersionState.DESTROYED;
+        if (tombstone && (!FORMAT.equals(pkg.getString("format")) || k.containsKey("token"))) {
+          throw new IllegalArgumentException("a destroyed version holds no token, and only format 2 has them");
         }
         active += state == KeyVersionState.ACTIVE ? 1 : 0;
         KeyAlgorithm algorithm = KeyAlgorithm.fromWireName(k.getString("algorithm")).orElseThrow();
         JWK jwk = JWK.parse(k.getJsonObject("publicJwk").encode());
+        if (jwk.isPrivate()) {
+          throw new IllegalArgumentException("a private key in the package");
+        }
         versions.add(new KeyVersion(id, version, state, algorithm, KeyOrigin.fromWireName(k.getString("origin")).orElseThrow(),
-            jwk, KeyToken.parse(k.getString("token")), Instant.parse(k.getString("createdAt"))));
+            jwk, tombstone ? null : KeyToken.parse(k.getString("token")), Instant.parse(k.getString("createdAt"))));
       }
       if (active > 1) {
         throw new IllegalArgumentException("two active versions");
@@ -202,6 +210,9 @@ public final class BackupService {
       return Future.succeededFuture();
     }
     KeyVersion v = versions.get(index);
+    if (v.state() == KeyVersionState.DESTROYED) {
+      return checkTokens(versions, index + 1);
+    }
     return hsm.load(v.keyRef())
         .recover(err -> Future.failedFuture(Problem.BACKUP_INVALID.with("the key token of " + v.kid() + " does not load")))
         .compose(publicKey -> PublicJwks.of(publicKey, v.kid()).toPublicJWK().equals(v.publicJwk().toPublicJWK())

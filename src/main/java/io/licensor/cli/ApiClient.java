@@ -60,8 +60,16 @@ public final class ApiClient {
     return send("DELETE", path, body);
   }
 
-  /** A status, JSON body (null when not JSON) and the response's ETag (null if none), whatever the status. */
-  public record Answer(int status, JsonObject body, String etag) {
+  /** A status, JSON body (null when not JSON) and the response's headers, whatever the status. */
+  public record Answer(int status, JsonObject body, java.net.http.HttpHeaders headers) {
+    /** The response's ETag, or null. */
+    public String etag() {
+      return header("ETag");
+    }
+
+    public String header(String name) {
+      return headers == null ? null : headers.firstValue(name).orElse(null);
+    }
   }
 
   /** The response's JSON body ({} for 204); a problem response becomes a {@link CliException}. */
@@ -130,7 +138,7 @@ public final class ApiClient {
     } catch (DecodeException | ClassCastException e) {
       json = null;
     }
-    return new Answer(response.statusCode(), json, response.headers().firstValue("ETag").orElse(null));
+    return new Answer(response.statusCode(), json, response.headers());
   }
 
   private static CliException refusal(int status, JsonObject problem) {

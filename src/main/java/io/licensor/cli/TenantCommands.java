@@ -273,9 +273,14 @@ public final class TenantCommands extends CommandGroup {
 
     abstract String action();
 
+    /** The request's body (null: none). */
+    JsonObject body() {
+      return null;
+    }
+
     @Override
     protected int execute() {
-      JsonObject tenant = server.api().post(tenantPath(id) + "/" + action(), null);
+      JsonObject tenant = server.api().post(tenantPath(id) + "/" + action(), body());
       out().println("tenant " + id + " is " + tenant.getString("state") + describePropagation(tenant));
       return 0;
     }
@@ -292,9 +297,32 @@ public final class TenantCommands extends CommandGroup {
 
   @Command(name = "reactivate", mixinStandardHelpOptions = true, description = "Reactivate a cancelled tenant (operator).")
   static final class Reactivate extends StateChange {
+    @Option(names = "--algorithm", paramLabel = "ALG",
+        description = "a tenant with no usable key version (its last destroyed while cancelled) comes back with a new "
+            + "one: its algorithm (RSA-2048, RSA-3072, RSA-4096, EC-P256, EC-P384)")
+    String algorithm;
+
+    @Option(names = "--byok", paramLabel = "FILE", description = "with --algorithm: the new key is the customer's own (a .byok file)")
+    java.nio.file.Path byok;
+
     @Override
     String action() {
       return "reactivate";
+    }
+
+    @Override
+    JsonObject body() {
+      if (algorithm == null && byok == null) {
+        return null;
+      }
+      if (algorithm == null) {
+        throw new CliException(CliException.USAGE, "--byok needs --algorithm (the algorithm of the key in the file)");
+      }
+      JsonObject key = new JsonObject().put("origin", byok == null ? "service" : "byok").put("algorithm", algorithm);
+      if (byok != null) {
+        key.put("byok", readJson(byok, "--byok"));
+      }
+      return new JsonObject().put("key", key);
     }
   }
 
@@ -376,8 +404,13 @@ public final class TenantCommands extends CommandGroup {
         throw new CliException(CliException.USAGE, "destroying " + id + ":" + version
             + " cannot be undone; run again with --yes to confirm");
       }
-      server.api().delete(tenantPath(id) + "/keys/" + version, new JsonObject().put("reason", reason));
-      out().println("destroyed key version " + id + ":" + version);
+      ApiClient.Answer answer = server.api().sendChecked("DELETE", tenantPath(id) + "/keys/" + version,
+          new JsonObject().put("reason", reason), java.util.Map.of());
+      if ("already-destroyed".equals(answer.header("Licensor-Outcome"))) {
+        out().println("key version " + id + ":" + version + " was already destroyed: nothing changed");
+      } else {
+        out().println("destroyed key version " + id + ":" + version);
+      }
       return 0;
     }
   }

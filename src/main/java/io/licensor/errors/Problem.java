@@ -29,6 +29,7 @@ public enum Problem {
   ISSUER_IN_USE(409, "issuer-in-use", "The identity issuer is registered for another tenant"),
   LIMIT_REACHED(409, "limit-reached", "The tenant has as many of these as it may"),
   KEY_ACTIVE(409, "key-active", "The key version is active"),
+  NO_ACTIVE_KEY(409, "no-active-key", "The tenant has no key version it can use"),
   BACKUP_OUTDATED(409, "backup-outdated", "The backup package is older than the tenant's last lifecycle change"),
   BACKUP_CONFLICT(409, "backup-conflict", "The backup package holds another key under a version number in use here"),
   WORLD_MISMATCH(409, "world-mismatch", "The backup belongs to a security world this node has not loaded"),

@@ -65,7 +65,9 @@ public final class KeyRoutes implements Routes {
           return lifecycle.destroy(p, tid, version, reason, Requests.id(ctx));
         })
         .onSuccess(c -> {
-          ctx.response().putHeader(Propagation.HEADER, c.propagation().headerValue());
+          ctx.response().putHeader(Propagation.HEADER, c.propagation().headerValue())
+              // 204 either way (SPEC §4: idempotent); the header says which
+              .putHeader("Licensor-Outcome", c.value() ? "destroyed" : "already-destroyed");
           ctx.response().setStatusCode(204).end();
         })
         .onFailure(ctx::fail);

@@ -1,6 +1,7 @@
 package io.licensor.http;
 
 import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
 import io.licensor.identity.Principal;
 import io.licensor.ids.Kid;
 import io.licensor.licensing.LicensingService;
@@ -70,7 +71,7 @@ public final class LicensingRoutes implements Routes {
     long stamp = directory.leaseStamp(); // before anything reads the tenant
     auth.principal(ctx, tid)
         .compose(p -> requireUser(p, tid))
-        .compose(p -> activeTenant(p, tid))
+        .compose(p -> activeTenant(p, tid).recover(err -> destroyedFirst(err, tid, ctx)))
         .compose(p -> withinRate(p, tid))
         .compose(p -> licensing.license(p, tid, Requests.jsonObject(ctx), Requests.id(ctx), stamp))
         // the last moment before the answer: if the lease the request read the tenant under ran out meanwhile (the node
@@ -128,6 +129,31 @@ public final class LicensingRoutes implements Routes {
    */
   private Future<Principal> activeTenant(Principal p, String tid) {
     return directory.requireActive(tid).map(t -> p);
+  }
+
+  /**
+   * A cancelled tenant's license request for content under a destroyed version: 410 key-destroyed,
+   * which no reactivation changes, rather than 403 subscription-cancelled.
+   */
+  private Future<Principal> destroyedFirst(Throwable err, String tid, RoutingContext ctx) {
+    if (!(err instanceof ProblemException p) || p.problem() != Problem.SUBSCRIPTION_CANCELLED) {
+      return Future.failedFuture(err);
+    }
+    JsonObject body;
+    try {
+      body = Requests.jsonObject(ctx);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(err);
+    }
+    java.util.OptionalInt version = LicensingService.versionNamed(body);
+    if (version.isEmpty()) {
+      return Future.failedFuture(err);
+    }
+    return directory.require(tid).compose(t -> t.version(version.getAsInt())
+        .filter(v -> v.state() == io.licensor.keys.KeyVersionState.DESTROYED)
+        .<Future<Principal>>map(v -> Future.failedFuture(Problem.KEY_DESTROYED.with("key version " + v.kid()
+            + " was destroyed; its content can no longer be licensed by anyone")))
+        .orElseGet(() -> Future.failedFuture(err)));
   }
 
   /** The tenant's rate limit on this node: 429 rate-limited with Retry-After beyond it. */

@@ -33,6 +33,12 @@ final class Requests {
     return id == null ? "-" : id;
   }
 
+  /** As {@link #jsonObject}, an empty body being an empty object (an optional body). */
+  static JsonObject optionalJsonObject(RoutingContext ctx) {
+    Buffer buffer = ctx.body() == null ? null : ctx.body().buffer();
+    return buffer == null || buffer.length() == 0 ? new JsonObject() : jsonObject(ctx);
+  }
+
   /** The body as a JSON object, or 400 malformed-json / invalid-request / 415. */
   static JsonObject jsonObject(RoutingContext ctx) {
     String contentType = ctx.request().getHeader("Content-Type");

@@ -125,7 +125,7 @@ public final class TenantRoutes implements Routes {
     String tid = ctx.pathParam("tid");
     auth.principal(ctx, tid)
         .compose(p -> Auth.operator(p, "this"))
-        .compose(p -> tenants.reactivate(p, tid, Requests.id(ctx)))
+        .compose(p -> tenants.reactivate(p, tid, Requests.optionalJsonObject(ctx), Requests.id(ctx)))
         .onSuccess(c -> changed(ctx, c))
         .onFailure(ctx::fail);
   }

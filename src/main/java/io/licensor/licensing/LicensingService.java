@@ -174,6 +174,20 @@ public final class LicensingService {
         .compose(published -> directory.recheck(tenantId, 0, stamp).map(published));
   }
 
+  /**
+   * The key version the publishing license of a license request names, if the request is one
+   * (read from the JWE header, nothing decrypted): what tells a cancelled tenant's client that its
+   * content's version is destroyed for good (410) rather than waiting for a reactivation (403).
+   */
+  public static java.util.OptionalInt versionNamed(JsonObject body) {
+    try {
+      return body.getValue("publishingLicense") instanceof String compact
+          ? java.util.OptionalInt.of(PublishingLicenses.parse(compact).version()) : java.util.OptionalInt.empty();
+    } catch (RuntimeException e) {
+      return java.util.OptionalInt.empty();
+    }
+  }
+
   private Future<Issued> license(Principal user, String tenantId, JsonObject body, long stamp) {
     if (!(body.getValue("publishingLicense") instanceof String compact) || compact.isBlank()) {
       return Future.failedFuture(Problem.INVALID_REQUEST.with("publishingLicense must be a JWE compact string"));

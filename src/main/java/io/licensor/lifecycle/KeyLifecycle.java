@@ -213,8 +213,11 @@ public final class KeyLifecycle {
     return notices.announce(tenantId, c.revision()).map(p -> new Changed<>(c.value(), p));
   }
 
-  /** Destroys a key version for good: its token is erased and the HSM forgets the key. */
-  public Future<Changed<Void>> destroy(Principal by, String tenantId, int version, String reason, String requestId) {
+  /**
+   * Destroys a key version for good: its token is erased and the HSM forgets the key. The value:
+   * whether this call destroyed it (false: it was destroyed already, and nothing changed).
+   */
+  public Future<Changed<Boolean>> destroy(Principal by, String tenantId, int version, String reason, String requestId) {
     String kid = Kid.of(tenantId, version);
     return withTenantLock(tenantId, () -> store.destroy(tenantId, version, reason)
         .compose(changed -> hsm.forget(kid)
@@ -222,7 +225,7 @@ public final class KeyLifecycle {
             .compose(t -> (changed
                 ? audit.record(AuditEvent.now(tenantId, kid, describe(by), "key.destroy", "ok", audit.node(), requestId,
                     new JsonObject().put("reason", reason).encode()))
-                : Future.<Void>succeededFuture()).map(x -> new Committed<Void>(null, revisionOf(t))))))
+                : Future.<Void>succeededFuture()).map(x -> new Committed<>(changed, revisionOf(t))))))
         .compose(c -> announce(tenantId, c));
   }
 

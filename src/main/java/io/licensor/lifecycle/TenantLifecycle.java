@@ -98,8 +98,46 @@ public final class TenantLifecycle {
     return setState(by, tenantId, TenantState.CANCELLED, "tenant.cancel", requestId);
   }
 
-  public Future<Changed<TenantKeys>> reactivate(Principal by, String tenantId, String requestId) {
-    return setState(by, tenantId, TenantState.ACTIVE, "tenant.reactivate", requestId);
+  /**
+   * Reactivates a cancelled tenant. One with no key version it can use (its last destroyed while
+   * it was cancelled) needs a new key, {@code body.key} ({origin, algorithm[, byok]}, as at
+   * creation): without one 409 no-active-key, and it stays cancelled; with one, the new version
+   * and the reactivation commit together.
+   */
+  public Future<Changed<TenantKeys>> reactivate(Principal by, String tenantId, JsonObject body, String requestId) {
+    KeyRequest key;
+    try {
+      for (String field : body.fieldNames()) {
+        if (!field.equals("key")) {
+          throw Problem.INVALID_REQUEST.with(field + " is not a member of a reactivation ({key})");
+        }
+      }
+      key = body.containsKey("key") ? KeyRequest.parse(body.getValue("key"), "key") : null;
+    } catch (ProblemException e) {
+      return Future.failedFuture(e);
+    }
+    if (key == null) {
+      return directory.refresh(tenantId)
+          .map(t -> t.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
+          .compose(t -> t.active().isPresent() ? setState(by, tenantId, TenantState.ACTIVE, "tenant.reactivate", requestId)
+              : Future.failedFuture(Problem.NO_ACTIVE_KEY.with("tenant '" + tenantId + "' has no key version it can use "
+                  + "(its last was destroyed): reactivate it with a new key, {\"key\": {\"origin\": \"service\", "
+                  + "\"algorithm\": \"RSA-2048\"}} (licensor tenant reactivate " + tenantId + " --algorithm RSA-2048, "
+                  + "or --byok FILE)")));
+    }
+    return key.make(tenantId, hsm, byok, policies)
+        .compose(generated -> locks.with(tenantId, () -> store.reactivateWith(tenantId, n -> {
+              String kid = Kid.of(tenantId, n);
+              return new KeyVersion(tenantId, n, KeyVersionState.ACTIVE, key.algorithm(), key.origin(),
+                  PublicJwks.of(generated.publicKey(), kid), generated.token(), Instant.now());
+            })
+            .compose(v -> directory.refresh(tenantId)
+                .map(t -> t.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
+                .compose(t -> audit.record(AuditEvent.now(tenantId, v.kid(), KeyLifecycle.describe(by), "tenant.reactivate",
+                    "ok", audit.node(), requestId, new JsonObject().put("newVersion", v.kid())
+                        .put("algorithm", v.algorithm().wireName()).put("origin", v.origin().wireName()).encode()))
+                    .map(x -> t)))))
+        .compose(t -> notices.announce(tenantId, t.revision()).map(p -> new Changed<>(t, p)));
   }
 
   /**

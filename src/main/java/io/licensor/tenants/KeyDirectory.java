@@ -310,13 +310,15 @@ public final class KeyDirectory {
             ? refreshSince(tenantId, arrived).map(o -> o.orElse(t))
             : Future.succeededFuture(t))
         .map(t -> {
-          requireActiveSubscription(t);
-          KeyVersion v = t.version(version).orElseThrow(() ->
-              Problem.UNKNOWN_KEY_VERSION.with("tenant '" + tenantId + "' has no key version " + version));
-          if (v.state() == KeyVersionState.DESTROYED) {
-            throw Problem.KEY_DESTROYED.with("key version " + v.kid() + " was destroyed; its content can no longer be licensed");
+          Optional<KeyVersion> found = t.version(version);
+          // destroyed is for good, whatever else the tenant's state: said first, so nobody waits for a reactivation
+          if (found.isPresent() && found.get().state() == KeyVersionState.DESTROYED) {
+            throw Problem.KEY_DESTROYED.with("key version " + found.get().kid() + " was destroyed; its content can no longer "
+                + "be licensed by anyone");
           }
-          return v;
+          requireActiveSubscription(t);
+          return found.orElseThrow(() -> Problem.UNKNOWN_KEY_VERSION.with("tenant '" + tenantId + "' has no key version "
+              + version));
         });
   }
 

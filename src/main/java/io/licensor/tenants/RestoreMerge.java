@@ -41,14 +41,15 @@ final class RestoreMerge {
         && (byVersion.get(v.version()) == null || !KeyVersionState.DESTROYED.wireName().equals(byVersion.get(v.version()).getString("state"))));
     Set<Integer> inPackage = new HashSet<>();
     JsonArray changes = new JsonArray();
-    List<Tuple> inserts = new ArrayList<>();
+    List<KeyVersion> inserts = new ArrayList<>();
     List<Tuple> retainFirst = new ArrayList<>();
     List<Tuple> stateUpdates = new ArrayList<>();
+    List<Tuple> destroys = new ArrayList<>();
     for (KeyVersion v : versions) {
       inPackage.add(v.version());
       Row existing = byVersion.get(v.version());
       if (existing == null) {
-        inserts.add(TenantStore.keyVersionTuple(v));
+        inserts.add(v);
         changes.add(change(v.kid(), "added", null, v.state().wireName()));
         continue;
       }
@@ -59,6 +60,12 @@ final class RestoreMerge {
       if (!sameKey(existing.getJsonObject("public_jwk"), v)) {
         return Future.failedFuture(Problem.BACKUP_CONFLICT.with("version " + v.version() + " of tenant '" + tenant.id()
             + "' is another key here than in the package; a kid is never given to another key"));
+      }
+      if (v.state() == KeyVersionState.DESTROYED) {
+        // destroyed before the package was made: a destroy is for good here too (the key erased)
+        destroys.add(Tuple.of(tenant.id(), v.version(), "destroyed before the restored backup was made"));
+        changes.add(change(v.kid(), "destroyed", was.wireName(), "destroyed"));
+        continue;
       }
       if (was != v.state()) {
         (was == KeyVersionState.ACTIVE ? retainFirst : stateUpdates).add(Tuple.of(tenant.id(), v.version(), v.state().wireName()));
@@ -78,20 +85,26 @@ final class RestoreMerge {
     if (changes.isEmpty()) {
       return Future.succeededFuture(new TenantStore.RestoreOutcome(true, changes));
     }
-    if (reflects.isBefore(lastChange) && !force) {
+    // destroying what the package records as destroyed goes forward, never back: not a reason to refuse an older package
+    boolean rollsBack = changes.stream().anyMatch(c -> !"destroyed".equals(((JsonObject) c).getString("change")));
+    if (rollsBack && reflects.isBefore(lastChange) && !force) {
       return Future.failedFuture(Problem.BACKUP_OUTDATED.with("the package shows tenant '" + tenant.id() + "' as it was at "
           + reflects + ", before its last lifecycle change here at " + lastChange + " (a re-key, cancel, destroy or "
           + "restore); restoring it would change " + changes.size() + " thing(s) back: " + changes.encode()
           + ". Restore a newer package, or add force=true to apply it anyway (each change is recorded in the audit)"));
     }
     Future<?> chain = Future.succeededFuture();
+    if (!destroys.isEmpty()) {
+      // first: a version destroyed in the package may be the one active here
+      chain = chain.compose(x -> conn.preparedQuery(TenantSql.DESTROY_VERSION).executeBatch(destroys));
+    }
     for (List<Tuple> batch : List.of(retainFirst, stateUpdates)) {
       if (!batch.isEmpty()) {
         chain = chain.compose(x -> conn.preparedQuery(TenantSql.RESTORE_VERSION_STATE).executeBatch(batch));
       }
     }
     if (!inserts.isEmpty()) {
-      chain = chain.compose(x -> conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).executeBatch(inserts));
+      chain = chain.compose(x -> TenantStore.insertVersions(conn, inserts));
     }
     return chain.compose(x -> conn.preparedQuery(TenantSql.REPLACE_TENANT).execute(Tuple.of(tenant.id(),
             tenant.displayName(), tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName())))

@@ -63,6 +63,12 @@ final class TenantSql {
   static final String REPLACE_KEY_TOKEN =
       "UPDATE key_versions SET key_token = $4 WHERE tenant_id = $1 AND version = $2 AND key_token = $3";
 
+  /** A destroyed version a backup recorded: its number and public key kept, no key, destroyed here now. */
+  static final String INSERT_TOMBSTONE =
+      "INSERT INTO key_versions (tenant_id, version, state, algorithm, origin, public_jwk, key_token, world_id,"
+          + " destroyed_at, destroy_reason) VALUES ($1, $2, 'destroyed', $3, $4, $5, NULL, '', now(),"
+          + " 'destroyed before the restored backup was made')";
+
   static final String INSERT_RESTORED_TENANT =
       "INSERT INTO tenants (id, display_name, admin_email, identity, state, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
 

@@ -115,6 +115,33 @@ public final class TenantStore {
         }));
   }
 
+  /**
+   * Reactivates a tenant that has no usable key version (its last one destroyed while cancelled)
+   * with a new active one, in one transaction holding the tenant row's lock: the tenant is never
+   * active without a key to publish with.
+   */
+  public Future<KeyVersion> reactivateWith(String tenantId, IntFunction<KeyVersion> build) {
+    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenantId))
+        .compose(rows -> rows.iterator().hasNext()
+            ? conn.preparedQuery(TenantSql.MAX_VERSION).execute(Tuple.of(tenantId))
+            : Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
+        .compose(rows -> {
+          Row max = rows.iterator().next();
+          if (max.getOffsetDateTime("active_created_at") != null) {
+            return Future.failedFuture(Problem.INVALID_REQUEST.with("key: tenant '" + tenantId + "' has an active key "
+                + "version; reactivate it without one, then re-key if you want a new key"));
+          }
+          if (max.getInteger("v") >= maxVersions) {
+            return Future.failedFuture(Problem.LIMIT_REACHED.with("tenant '" + tenantId + "' has " + max.getInteger("v")
+                + " key versions, the most a tenant may have (limits.maxKeyVersions)"));
+          }
+          KeyVersion next = build.apply(max.getInteger("v") + 1);
+          return conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).execute(keyVersionTuple(next))
+              .compose(r -> conn.preparedQuery(TenantSql.SET_STATE).execute(Tuple.of(tenantId, TenantState.ACTIVE.wireName())))
+              .map(r -> next);
+        }));
+  }
+
   /** Sets the subscription state; fails 404 if there is no such tenant. */
   public Future<Void> setState(String tenantId, TenantState state) {
     return pool.preparedQuery(TenantSql.SET_STATE).execute(Tuple.of(tenantId, state.wireName()))
@@ -223,8 +250,7 @@ public final class TenantStore {
             return conn.preparedQuery(TenantSql.INSERT_RESTORED_TENANT).execute(Tuple.of(tenant.id(), tenant.displayName(),
                     tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName(),
                     OffsetDateTime.ofInstant(tenant.createdAt(), ZoneOffset.UTC)))
-                .compose(r -> versions.isEmpty() ? Future.succeededFuture()
-                    : conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).executeBatch(versions.stream().map(TenantStore::keyVersionTuple).toList()))
+                .compose(r -> insertVersions(conn, versions))
                 .map(r -> new RestoreOutcome(false, new JsonArray()));
           }
           if (!replace) {
@@ -321,6 +347,20 @@ public final class TenantStore {
       rows.forEach(r -> ids.add(r.getString("id")));
       return ids;
     });
+  }
+
+  /** Inserts restored versions: those with a key as they are, destroyed ones as tombstones. */
+  static Future<Void> insertVersions(SqlConnection conn, List<KeyVersion> versions) {
+    List<Tuple> live = versions.stream().filter(v -> v.state() != KeyVersionState.DESTROYED).map(TenantStore::keyVersionTuple).toList();
+    List<Tuple> tombstones = versions.stream().filter(v -> v.state() == KeyVersionState.DESTROYED).map(TenantStore::tombstoneTuple).toList();
+    Future<?> chain = live.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(TenantSql.INSERT_KEY_VERSION).executeBatch(live);
+    return chain.compose(x -> tombstones.isEmpty() ? Future.succeededFuture()
+        : conn.preparedQuery(TenantSql.INSERT_TOMBSTONE).executeBatch(tombstones)).mapEmpty();
+  }
+
+  static Tuple tombstoneTuple(KeyVersion v) {
+    return Tuple.of(v.tenantId(), v.version(), v.algorithm().wireName(), v.origin().wireName(),
+        new JsonObject(v.publicJwk().toPublicJWK().toJSONObject()));
   }
 
   static Tuple keyVersionTuple(KeyVersion v) {

@@ -113,7 +113,10 @@ class DisasterRecoveryTest {
       assertThat(asAdmin.status()).isEqualTo(200);
       assertThat(a.http.get("/v1/tenants/dr-one/backup", idps.get("dr-one").token("u", List.of())).status()).isEqualTo(403);
     }
-    assertThat(backups.get("dr-three").getJsonArray("keys")).hasSize(1);
+    // the destroyed version is in the package as a tombstone: its number and public key, no token
+    assertThat(backups.get("dr-three").getJsonArray("keys")).hasSize(2);
+    assertThat(backups.get("dr-three").getJsonArray("keys").getJsonObject(0).getString("state")).isEqualTo("destroyed");
+    assertThat(backups.get("dr-three").getJsonArray("keys").getJsonObject(0).containsKey("token")).isFalse();
     Secrets.assertNoPkcs8(backups.toString(), byokPkcs8);
 
     // the disaster: database and data directory gone
@@ -152,7 +155,9 @@ class DisasterRecoveryTest {
         PublicJsonWebKey recipient = RmsClient.recipientKey(true);
         Http.Response r = license(b, c[0], idps.get(c[0]), c[1], recipient);
         if (c[2].equals("gone")) {
-          assertThat(r.status()).as("destroyed before the backup: " + r).isEqualTo(404);
+          // recovered as destroyed, not forgotten: 410, and its number is never another key's
+          assertThat(r.status()).as("destroyed before the backup: " + r).isEqualTo(410);
+          assertThat(r.slug()).isEqualTo("key-destroyed");
           continue;
         }
         assertThat(r.status()).as(c[2] + " " + r).isEqualTo(200);
