@@ -1,6 +1,7 @@
 package io.licensor;
 
 import io.licensor.cli.CommandGroup;
+import io.licensor.cli.Env;
 import io.licensor.world.AdminCards;
 import io.licensor.world.ModuleKeyFile;
 import io.licensor.world.WorldException;
@@ -8,6 +9,8 @@ import io.licensor.world.WorldKey;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 import java.io.Console;
@@ -27,17 +30,26 @@ import java.util.concurrent.Callable;
  * Card passphrases come from {@code LICENSOR_CARD_PASSPHRASE_<n>}, from {@code --passphrase-file n=PATH},
  * or are asked for on the terminal; they are never taken from the command line itself.
  */
-@Command(name = "world", mixinStandardHelpOptions = true, description = "Security world: create one with its admin cards, or load one onto this module.",
+@Command(name = "world", mixinStandardHelpOptions = true, description = {"Security world: create one with its admin cards, or load one onto this module.",
+    "Card passphrases: LICENSOR_CARD_PASSPHRASE_<n> (card n), --passphrase-file n=PATH, or asked on the terminal; never on the "
+        + "command line. The node's copy of the world key is sealed when LICENSOR_WORLD_MODULE_PASSPHRASE is set (12 characters "
+        + "or more)."},
     subcommands = {WorldCommands.Init.class, WorldCommands.Load.class, WorldCommands.Seal.class})
 final class WorldCommands extends CommandGroup {
 
   static char[] passphrase(int card, Map<Integer, Path> files, boolean confirm) throws IOException {
-    String env = System.getenv("LICENSOR_CARD_PASSPHRASE_" + card);
+    String env = Env.get("LICENSOR_CARD_PASSPHRASE_" + card);
     if (env != null) {
       return env.toCharArray();
     }
     if (files.containsKey(card)) {
-      return Files.readString(files.get(card), StandardCharsets.UTF_8).strip().toCharArray();
+      Path file = files.get(card);
+      try {
+        return Files.readString(file, StandardCharsets.UTF_8).strip().toCharArray();
+      } catch (IOException e) {
+        throw new WorldException("cannot read --passphrase-file " + card + "=" + file + " (card " + card + "'s passphrase): "
+            + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+      }
     }
     Console console = System.console();
     if (console == null) {
@@ -70,8 +82,17 @@ final class WorldCommands extends CommandGroup {
 
   /** The module key file's passphrase, if the node seals it. */
   static char[] modulePassphrase() {
-    String p = System.getenv("LICENSOR_WORLD_MODULE_PASSPHRASE");
+    String p = Env.get("LICENSOR_WORLD_MODULE_PASSPHRASE");
     return p == null || p.isEmpty() ? null : p.toCharArray();
+  }
+
+  /** What became of the module key, for the operator: sealed, or in the clear and what that means. */
+  static String sealing(Path dataDir) throws IOException {
+    return ModuleKeyFile.isSealed(dataDir)
+        ? "module key " + ModuleKeyFile.pathIn(dataDir) + " sealed under LICENSOR_WORLD_MODULE_PASSPHRASE (every start needs it)"
+        : "module key " + ModuleKeyFile.pathIn(dataDir) + " kept in the clear: whoever reads it holds every tenant key; a node "
+            + "on an external database or in a cluster refuses it. Seal it: LICENSOR_WORLD_MODULE_PASSPHRASE=... licensor world "
+            + "seal --data-dir " + dataDir;
   }
 
   static void writePrivate(Path file, String text) throws IOException {
@@ -80,8 +101,13 @@ final class WorldCommands extends CommandGroup {
     Files.writeString(file, text, StandardCharsets.UTF_8);
   }
 
-  @Command(name = "init", mixinStandardHelpOptions = true, description = "Make a new world key, its world file and N admin cards (any K rebuild it).")
+  @Command(name = "init", mixinStandardHelpOptions = true, description = {"Make a new world key, its world file and N admin cards (any K rebuild it).",
+      "Card passphrases from LICENSOR_CARD_PASSPHRASE_<n>, --passphrase-file n=PATH or the terminal; with --data-dir, the module "
+          + "key is sealed under LICENSOR_WORLD_MODULE_PASSPHRASE when set."})
   static final class Init implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--cards", required = true, description = "N: number of admin cards")
     int cards;
 
@@ -94,12 +120,31 @@ final class WorldCommands extends CommandGroup {
     @Option(names = "--data-dir", description = "also install the world as this node's module key")
     Path dataDir;
 
-    @Option(names = "--passphrase-file", description = "n=PATH: card n's passphrase from a file")
+    @Option(names = "--passphrase-file", description = "n=PATH: card n's passphrase from a file (else LICENSOR_CARD_PASSPHRASE_<n>, "
+        + "else the terminal)")
     Map<Integer, Path> passphraseFiles = Map.of();
+
+    @Option(names = "--force", description = "replace world and card files already in --out (their world can no longer be rebuilt from them)")
+    boolean force;
 
     @Override
     public Integer call() throws Exception {
       try {
+        if (quorum < 1 || cards < quorum) {
+          throw new WorldException("--quorum K must be at least 1 and at most --cards N");
+        }
+        if (!force) {
+          for (int i = 0; i <= cards; i++) {
+            Path existing = out.resolve(i == 0 ? "world.json" : "card-" + i + ".json");
+            if (Files.exists(existing)) {
+              throw new WorldException(existing + " exists (another world's file or card?): refusing to overwrite it; "
+                  + "choose another --out, or add --force");
+            }
+          }
+        }
+        if (quorum == 1) {
+          spec.commandLine().getErr().println("licensor: warning: --quorum 1: any one card holder can rebuild the world alone");
+        }
         List<char[]> passphrases = new ArrayList<>();
         for (int i = 1; i <= cards; i++) {
           passphrases.add(passphrase(i, passphraseFiles, true));
@@ -115,18 +160,26 @@ final class WorldCommands extends CommandGroup {
         }
         world.key().destroy();
         passphrases.forEach(p -> Arrays.fill(p, '\0'));
-        System.out.println("world " + world.worldFile().getString("worldId") + ": " + cards + " admin cards, any "
+        spec.commandLine().getOut().println("world " + world.worldFile().getString("worldId") + ": " + cards + " admin cards, any "
             + quorum + " rebuild it; files in " + out);
+        if (dataDir != null) {
+          spec.commandLine().getOut().println(sealing(dataDir));
+        }
         return 0;
       } catch (WorldException e) {
-        System.err.println("licensor: " + e.getMessage());
+        spec.commandLine().getErr().println("licensor: " + e.getMessage());
         return 2;
       }
     }
   }
 
-  @Command(name = "load", mixinStandardHelpOptions = true, description = "Rebuild the world key from K admin cards and install it as this node's module key.")
+  @Command(name = "load", mixinStandardHelpOptions = true, description = {"Rebuild the world key from K admin cards and install it as this node's module key.",
+      "Card passphrases from LICENSOR_CARD_PASSPHRASE_<n>, --passphrase-file n=PATH or the terminal; the module key is sealed "
+          + "under LICENSOR_WORLD_MODULE_PASSPHRASE when set."})
   static final class Load implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--world", required = true, description = "the world file")
     Path worldFile;
 
@@ -136,7 +189,8 @@ final class WorldCommands extends CommandGroup {
     @Option(names = "--data-dir", required = true, description = "the node's data directory")
     Path dataDir;
 
-    @Option(names = "--passphrase-file", description = "n=PATH: card n's passphrase from a file")
+    @Option(names = "--passphrase-file", description = "n=PATH: card n's passphrase from a file (else LICENSOR_CARD_PASSPHRASE_<n>, "
+        + "else the terminal)")
     Map<Integer, Path> passphraseFiles = Map.of();
 
     @Override
@@ -145,13 +199,14 @@ final class WorldCommands extends CommandGroup {
         WorldKey key = rebuild(worldFile, cards, passphraseFiles);
         ModuleKeyFile.write(dataDir, key, modulePassphrase());
         key.destroy();
-        System.out.println("world " + key.worldId() + " loaded into " + ModuleKeyFile.pathIn(dataDir));
+        spec.commandLine().getOut().println("world " + key.worldId() + " loaded into " + ModuleKeyFile.pathIn(dataDir));
+        spec.commandLine().getOut().println(sealing(dataDir));
         return 0;
       } catch (WorldException e) {
-        System.err.println("licensor: " + e.getMessage());
+        spec.commandLine().getErr().println("licensor: " + e.getMessage());
         return 2;
       } catch (DecodeException e) {
-        System.err.println("licensor: a world or card file is not valid JSON");
+        spec.commandLine().getErr().println("licensor: a world or card file is not valid JSON");
         return 2;
       }
     }
@@ -160,6 +215,9 @@ final class WorldCommands extends CommandGroup {
   @Command(name = "seal", mixinStandardHelpOptions = true,
       description = "Seal this node's module key, kept in the clear, under LICENSOR_WORLD_MODULE_PASSPHRASE (stop the node first).")
   static final class Seal implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--data-dir", required = true, description = "the node's data directory")
     Path dataDir;
 
@@ -167,16 +225,16 @@ final class WorldCommands extends CommandGroup {
     public Integer call() throws Exception {
       char[] passphrase = modulePassphrase();
       if (passphrase == null) {
-        System.err.println("licensor: set LICENSOR_WORLD_MODULE_PASSPHRASE (12 characters or more) to the passphrase to seal with; "
+        spec.commandLine().getErr().println("licensor: set LICENSOR_WORLD_MODULE_PASSPHRASE (12 characters or more) to the passphrase to seal with; "
             + "every start of the node then needs it");
         return 2;
       }
       try {
         String world = ModuleKeyFile.seal(dataDir, passphrase);
-        System.out.println("the module key of world " + world + " in " + ModuleKeyFile.pathIn(dataDir) + " is sealed");
+        spec.commandLine().getOut().println("the module key of world " + world + " in " + ModuleKeyFile.pathIn(dataDir) + " is sealed");
         return 0;
       } catch (WorldException e) {
-        System.err.println("licensor: " + e.getMessage());
+        spec.commandLine().getErr().println("licensor: " + e.getMessage());
         return 2;
       } finally {
         Arrays.fill(passphrase, '\0');

@@ -28,7 +28,7 @@ import java.nio.file.Files;
  * </ul>
  * Blocks (a file, scrypt, opening a token): called on a thread of its own.
  */
-record NodeHsm(Hsm hsm, String worldId, Custody custody) {
+record NodeHsm(Hsm hsm, String worldId, Custody custody, boolean adminCards) {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeHsm.class);
 
@@ -59,8 +59,9 @@ record NodeHsm(Hsm hsm, String worldId, Custody custody) {
       Hsm hsm = new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), configured,
           config.hsmSessions() + 1, config.hsmKeyCacheSize());
       LOG.info("security world {} from the PKCS#11 token alone (no module key on this node)", configured);
-      return new NodeHsm(hsm, configured, Custody.TOKEN);
+      return new NodeHsm(hsm, configured, Custody.TOKEN, true);
     }
+    boolean existed = Files.exists(ModuleKeyFile.pathIn(config.dataDir()));
     WorldKey world = worldOf(config);
     try {
       if (configured != null && !configured.equals(world.worldId())) {
@@ -72,14 +73,27 @@ record NodeHsm(Hsm hsm, String worldId, Custody custody) {
           ? new Pkcs11Hsm(config.pkcs11Library(), config.pkcs11SlotListIndex(), config.pkcs11Pin(), config.pkcs11SoPin(), world,
               config.hsmSessions() + 1, config.hsmKeyCacheSize())
           : softwareHsm(world, config);
-      LOG.info("security world {} loaded from {}", world.worldId(), ModuleKeyFile.pathIn(config.dataDir()));
+      boolean cards = ModuleKeyFile.hasAdminCards(config.dataDir());
+      String sealing = custody == Custody.SEALED_FILE ? "sealed" : "in the clear";
+      if (!existed) {
+        LOG.info("security world {} created by this first start in {} ({})", world.worldId(),
+            ModuleKeyFile.pathIn(config.dataDir()), sealing);
+      } else {
+        LOG.info("security world {} loaded from {} ({})", world.worldId(), ModuleKeyFile.pathIn(config.dataDir()), sealing);
+      }
+      if (!cards) {
+        LOG.warn("security world {} has no admin cards (no licensor world init before the first start): if {} is lost, "
+            + "every tenant key is lost with it. For tenants you keep, make the world first: licensor world init --cards N "
+            + "--quorum K --out DIR --data-dir DATA_DIR on a new data directory (docs/operations.md)", world.worldId(),
+            config.dataDir());
+      }
       if (pkcs11) {
         LOG.warn("the PKCS#11 token holds security world {} now; its module key {} is needed on this node no longer. Keep it "
             + "off the node, with the admin cards, as the world's backup, and set world.id={} (LICENSOR_WORLD_ID): then "
             + "nothing on this node's disks holds the world", world.worldId(), ModuleKeyFile.pathIn(config.dataDir()),
             world.worldId());
       }
-      return new NodeHsm(hsm, world.worldId(), custody);
+      return new NodeHsm(hsm, world.worldId(), custody, cards);
     } finally {
       world.destroy();
     }

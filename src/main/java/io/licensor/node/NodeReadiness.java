@@ -74,6 +74,7 @@ final class NodeReadiness implements Readiness {
               .put("status", hsmPing.succeeded() && hsm.worldId().equals(hsmPing.result()) ? "UP" : "DOWN")
               .put("sealed", hsm.world().sealedAtRest())
               .put("custody", hsm.world().custody().wireName())
+              .put("adminCards", hsm.world().adminCards())
               .put("worldId", hsm.worldId()))
           // informational, never gating: where TLS runs, and this node's delegated signing keys
           .put("tls", tlsEngine == null ? new JsonObject().put("status", "UP").put("engine", "none (plain HTTP)")

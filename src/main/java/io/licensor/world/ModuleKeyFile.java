@@ -49,7 +49,7 @@ public final class ModuleKeyFile {
     RANDOM.nextBytes(idBytes);
     WorldKey world = new WorldKey("w" + HexFormat.of().formatHex(idBytes), key);
     Arrays.fill(key, (byte) 0);
-    write(dataDir, world, passphrase);
+    write(dataDir, world, passphrase, false);
     return world;
   }
 
@@ -72,6 +72,15 @@ public final class ModuleKeyFile {
 
   /** As {@link #write(Path, WorldKey)}, sealed under {@code passphrase} when one is given. */
   public static void write(Path dataDir, WorldKey world, char[] passphrase) throws IOException {
+    write(dataDir, world, passphrase, true);
+  }
+
+  /**
+   * As {@link #write(Path, WorldKey, char[])}; {@code adminCards}: whether admin cards can rebuild
+   * the world (false for one a first start made by itself: the file records it, and every start
+   * warns).
+   */
+  private static void write(Path dataDir, WorldKey world, char[] passphrase, boolean adminCards) throws IOException {
     if (passphrase != null && passphrase.length < AdminCards.MIN_PASSPHRASE) {
       throw new WorldException("the module passphrase must have at least " + AdminCards.MIN_PASSPHRASE + " characters");
     }
@@ -93,6 +102,9 @@ public final class ModuleKeyFile {
         .put("format", "licensor-module-key/1")
         .put("worldId", worldId)
         .put("createdAt", Instant.now().toString());
+    if (!adminCards) {
+      json.put("adminCards", false);
+    }
     if (passphrase == null) {
       json.put("key", Base64.getEncoder().encodeToString(key));
     } else {
@@ -104,6 +116,22 @@ public final class ModuleKeyFile {
     Files.writeString(tmp, json.encodePrettily(), StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     Arrays.fill(key, (byte) 0);
+  }
+
+  /**
+   * Whether admin cards can rebuild this data directory's world: false for a world a first start
+   * made by itself (no {@code world init}), which nothing rebuilds if the directory is lost.
+   */
+  public static boolean hasAdminCards(Path dataDir) throws IOException {
+    Path file = pathIn(dataDir);
+    if (!Files.exists(file)) {
+      return false;
+    }
+    try {
+      return new JsonObject(Files.readString(file, StandardCharsets.UTF_8)).getBoolean("adminCards", true);
+    } catch (RuntimeException e) {
+      throw new IOException("module key file " + file + " is not valid JSON");
+    }
   }
 
   /** Whether the data directory's module key is sealed under a passphrase (false: in the clear, or none). */
@@ -131,12 +159,13 @@ public final class ModuleKeyFile {
       throw new WorldException("the module key under " + dataDir + " is sealed already");
     }
     WorldKey world = load(dataDir, null);
+    boolean cards = hasAdminCards(dataDir);
     try {
       Path file = pathIn(dataDir);
       Path aside = file.resolveSibling("module.key.unsealed");
       Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
       try {
-        write(dataDir, world, passphrase);
+        write(dataDir, world, passphrase, cards);
       } catch (IOException | RuntimeException e) {
         Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE);
         throw e;
