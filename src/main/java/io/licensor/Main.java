@@ -74,6 +74,9 @@ public final class Main extends CommandGroup {
       + "fingerprint is logged). LICENSOR_HTTP_PLAINTEXT=true serves plain HTTP on 127.0.0.1:8080 instead (loopback only).")
   static final class Serve implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = {"-c", "--config"}, description = "JSON configuration file (default: none, or $LICENSOR_CONFIG)")
     Path config;
 
@@ -81,17 +84,29 @@ public final class Main extends CommandGroup {
         + "the same security world on every node, and cluster.members (default: 127.0.0.1, conf/cluster.xml)")
     boolean cluster;
 
+    @Option(names = "--port", paramLabel = "PORT", description = "the HTTP(S) port (http.port, LICENSOR_HTTP_PORT; default 8443)")
+    Integer port;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "the data directory (dataDir, LICENSOR_DATA_DIR; default ./data)")
+    Path dataDir;
+
     @Override
     public Integer call() throws Exception {
       LicensorConfig cfg;
       try {
-        Map<String, String> env = new HashMap<>(System.getenv());
+        Map<String, String> env = new HashMap<>(Env.all());
         if (cluster) {
           env.put("LICENSOR_CLUSTER_ENABLED", "true");
         }
+        if (port != null) {
+          env.put("LICENSOR_HTTP_PORT", Integer.toString(port));
+        }
+        if (dataDir != null) {
+          env.put("LICENSOR_DATA_DIR", dataDir.toString());
+        }
         cfg = ConfigLoader.fromFileAndEnv(config, env);
       } catch (ConfigException e) {
-        System.err.println("licensor: configuration error: " + e.getMessage());
+        spec.commandLine().getErr().println("licensor: configuration error: " + e.getMessage());
         return 2;
       }
       CountDownLatch stopped = new CountDownLatch(1);
@@ -101,14 +116,20 @@ public final class Main extends CommandGroup {
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof ConfigException) {
-          System.err.println("licensor: configuration error: " + cause.getMessage());
+          spec.commandLine().getErr().println("licensor: configuration error: " + cause.getMessage());
           return 2;
         }
         if (cause instanceof WorldException) {
-          System.err.println("licensor: security world: " + cause.getMessage());
+          spec.commandLine().getErr().println("licensor: security world: " + cause.getMessage());
           return 2;
         }
-        System.err.println("licensor: start-up failed: " + cause);
+        if (cause instanceof java.net.BindException) {
+          // taken between the check at start and the bind
+          spec.commandLine().getErr().println("licensor: configuration error: http.port (LICENSOR_HTTP_PORT, serve --port): " + cfg.httpHost()
+              + ":" + cfg.httpPort() + " is in use by another program");
+          return 2;
+        }
+        spec.commandLine().getErr().println("licensor: start-up failed: " + cause);
         return 1;
       }
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -167,6 +167,7 @@ public final class ConfigLoader {
    * LICENSOR_CONFIG), if any, then the environment.
    */
   public static LicensorConfig fromFileAndEnv(Path file, Map<String, String> env) {
+    checkVariableNames(env);
     Path path = file;
     if (path == null && env.get("LICENSOR_CONFIG") != null && !env.get("LICENSOR_CONFIG").isBlank()) {
       path = Path.of(env.get("LICENSOR_CONFIG"));
@@ -207,6 +208,50 @@ public final class ConfigLoader {
       }
     }
     return load(json, env);
+  }
+
+  /** LICENSOR_ variables that are not settings, and may be set where a node starts (the command line's, the tests'). */
+  private static final Set<String> OTHER_VARIABLES = Set.of("LICENSOR_CONFIG", "LICENSOR_URL", "LICENSOR_TOKEN",
+      "LICENSOR_TOKEN_FILE", "LICENSOR_CA_FILE", "LICENSOR_CLIENT_SECRET", "LICENSOR_CLASSPATH", "LICENSOR_JAVA_OPTS",
+      "LICENSOR_LOG_LEVEL", "LICENSOR_BENCH_SESSIONS");
+  private static final List<String> OTHER_PREFIXES = List.of("LICENSOR_TEST_", "LICENSOR_REQUIRE_", "LICENSOR_CARD_PASSPHRASE_");
+
+  /**
+   * A LICENSOR_ variable that is no setting is refused, naming the setting it most likely meant: a
+   * misspelt one would otherwise be ignored and the default used in its place, as an unknown key of
+   * the JSON file is refused. An empty one is an unset one.
+   */
+  static void checkVariableNames(Map<String, String> env) {
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      String name = e.getKey();
+      if (!name.startsWith("LICENSOR_") || e.getValue() == null || e.getValue().isEmpty() || OTHER_VARIABLES.contains(name)
+          || OTHER_PREFIXES.stream().anyMatch(name::startsWith) || SETTINGS.stream().anyMatch(s -> s.envName().equals(name))) {
+        continue;
+      }
+      String closest = SETTINGS.stream().map(Setting::envName).min(java.util.Comparator.comparingInt(n -> distance(n, name)))
+          .orElse(null);
+      throw new ConfigException(name + ": no such setting" + (closest != null && distance(closest, name) <= 4
+          ? "; did you mean " + closest + "?" : "") + " (docs/configuration.md lists them; unset it to start)");
+    }
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   /** A secret not set directly is read from the file its {@code fileSetting} names, if any (whole file, stripped). */

@@ -19,6 +19,8 @@ public final class HsmException extends RuntimeException {
     KEY_NOT_ALLOWED,
     /** The key may not leave the module (an imported, BYOK key). */
     NOT_EXTRACTABLE,
+    /** The HSM cannot be opened as configured (library, slot, PIN): the message names the setting. */
+    MISCONFIGURED,
     /** Anything else; details go to the server log only. */
     INTERNAL
   }

@@ -5,6 +5,7 @@ import io.vertx.core.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS;
+import sun.security.pkcs11.wrapper.CK_TOKEN_INFO;
 import sun.security.pkcs11.wrapper.PKCS11;
 import sun.security.pkcs11.wrapper.PKCS11Exception;
 
@@ -51,13 +52,23 @@ final class Pkcs11Sessions implements AutoCloseable {
     try {
       CK_C_INITIALIZE_ARGS init = new CK_C_INITIALIZE_ARGS();
       init.flags = CKF_OS_LOCKING_OK;
-      this.p11 = PKCS11.getInstance(library, "C_GetFunctionList", init, false);
+      try {
+        this.p11 = PKCS11.getInstance(library, "C_GetFunctionList", init, false);
+      } catch (IOException | PKCS11Exception | UnsatisfiedLinkError e) {
+        throw new HsmException(HsmException.Reason.MISCONFIGURED, "hsm.pkcs11.library (LICENSOR_HSM_PKCS11_LIBRARY): cannot load "
+            + "the PKCS#11 module " + library + ": " + e.getMessage());
+      }
       long[] slots = p11.C_GetSlotList(true);
       if (slotListIndex >= slots.length) {
-        throw new HsmException(HsmException.Reason.INTERNAL, "no PKCS#11 token at slot list index " + slotListIndex);
+        throw new HsmException(HsmException.Reason.MISCONFIGURED, "hsm.pkcs11.slotListIndex: no PKCS#11 token at slot list "
+            + "index " + slotListIndex + " of " + library + " (it sees " + slots.length + " slot(s) with a token)");
       }
       this.slot = slots[slotListIndex];
-    } catch (IOException | PKCS11Exception e) {
+      CK_TOKEN_INFO token = p11.C_GetTokenInfo(slot);
+      LOG.info("PKCS#11: library {}, slot {} (list index {}), token '{}' ({} {}, serial {}), {} session(s)", library, slot,
+          slotListIndex, new String(token.label).trim(), new String(token.manufacturerID).trim(), new String(token.model).trim(),
+          new String(token.serialNumber).trim(), sessionCount);
+    } catch (PKCS11Exception e) {
       throw new HsmException(HsmException.Reason.INTERNAL, "cannot open the PKCS#11 token: " + e.getMessage(), e);
     }
     this.pin = pin.clone();
@@ -85,6 +96,13 @@ final class Pkcs11Sessions implements AutoCloseable {
       }
       sessions = opened;
     } catch (PKCS11Exception e) {
+      long code = e.getErrorCode();
+      if (code == 0xA0L /* CKR_PIN_INCORRECT */ || code == 0xA1L /* CKR_PIN_INVALID */ || code == 0xA2L /* CKR_PIN_LEN_RANGE */
+          || code == 0xA4L /* CKR_PIN_LOCKED */) {
+        throw new HsmException(HsmException.Reason.MISCONFIGURED, "hsm.pkcs11.pin (LICENSOR_HSM_PKCS11_PIN or hsm.pkcs11.pinFile): "
+            + "the token refused the PIN (" + e.getMessage() + ")" + (code == 0xA4L ? "; the PIN is locked: the token's SO must "
+            + "unlock it" : ""));
+      }
       throw new HsmException(HsmException.Reason.INTERNAL, "cannot open the PKCS#11 token: " + e.getMessage(), e);
     }
   }

@@ -7,6 +7,7 @@ import io.licensor.audit.AuditTrail;
 import io.licensor.backup.BackupService;
 import io.licensor.cluster.ClusterSetup;
 import io.licensor.cluster.Membership;
+import io.licensor.config.ConfigException;
 import io.licensor.config.LicensorConfig;
 import io.licensor.config.OperatorIssuers;
 import io.licensor.db.Database;
@@ -80,6 +81,7 @@ public final class Licensor {
   private Auth auth;
   private List<Routes> routes;
   private volatile String httpDeployment;
+  private DataDirLock dataDirLock;
 
   private Licensor(Vertx vertx, LicensorConfig config) {
     this.vertx = vertx;
@@ -92,6 +94,18 @@ public final class Licensor {
   }
 
   public static Future<Licensor> start(LicensorConfig config, VertxOptions options) {
+    // first, before any side effect: the port, and this node's hold on its data directory
+    DataDirLock lock;
+    try {
+      PortCheck.free(config.httpHost(), config.httpPort());
+      lock = DataDirLock.acquire(config.dataDir());
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    return start(config, options, lock).onFailure(err -> lock.release());
+  }
+
+  private static Future<Licensor> start(LicensorConfig config, VertxOptions options, DataDirLock lock) {
     TlsPolicy.refuseClientRenegotiation(); // before the event bus's or HTTPS's first handshake
     Metrics metrics = new Metrics();
     VertxOptions withMetrics = new VertxOptions(options).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
@@ -126,6 +140,7 @@ public final class Licensor {
       }
       ClusterSetup.Clustered c = started.result();
       Licensor node = new Licensor(c.vertx(), config);
+      node.dataDirLock = lock;
       node.metrics = metrics;
       node.clusterManager = c.manager();
       node.startUp(opened.result().node()).onComplete(ar -> {
@@ -384,7 +399,13 @@ public final class Licensor {
         })
         .thenCompose(v -> database == null ? CompletableFuture.<Void>completedFuture(null)
             : database.closeEmbedded().toCompletionStage())
-        .thenRun(() -> LOG.info("licensor stopped"));
+        .thenRun(() -> LOG.info("licensor stopped"))
+        // however the stop went, this process no longer serves the data directory
+        .whenComplete((v, err) -> {
+          if (dataDirLock != null) {
+            dataDirLock.release();
+          }
+        });
     return Future.fromCompletionStage(done);
   }
 }

@@ -3,6 +3,7 @@ package io.licensor.node;
 import io.licensor.config.ConfigException;
 import io.licensor.config.LicensorConfig;
 import io.licensor.hsm.Hsm;
+import io.licensor.hsm.HsmException;
 import io.licensor.hsm.Pkcs11Hsm;
 import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.hsm.SoftwareHsm;
@@ -53,6 +54,18 @@ record NodeHsm(Hsm hsm, String worldId, Custody custody, boolean adminCards) {
   }
 
   static NodeHsm open(LicensorConfig config) throws IOException {
+    try {
+      return openHsm(config);
+    } catch (HsmException e) {
+      // a library, slot or PIN that does not work is a configuration error naming its setting (exit 2)
+      if (e.reason() == HsmException.Reason.MISCONFIGURED) {
+        throw new ConfigException(e.getMessage());
+      }
+      throw e;
+    }
+  }
+
+  private static NodeHsm openHsm(LicensorConfig config) throws IOException {
     boolean pkcs11 = "pkcs11".equals(config.hsmType());
     String configured = config.worldId();
     if (pkcs11 && configured != null && !Files.exists(ModuleKeyFile.pathIn(config.dataDir()))) {
