@@ -275,8 +275,11 @@ public final class Main extends CommandGroup {
     @Option(names = "--oaep-hash", defaultValue = "SHA-1", description = "SHA-1 (default, as Azure Key Vault) or SHA-256")
     String oaepHash;
 
-    @Option(names = {"-o", "--out"}, description = "output file (default: standard output)")
+    @Option(names = {"-o", "--out"}, description = "output file, written 0600 (default: standard output)")
     Path out;
+
+    @Option(names = "--force", description = "replace --out if it exists")
+    boolean force;
 
     @Override
     public Integer call() throws Exception {
@@ -290,7 +293,12 @@ public final class Main extends CommandGroup {
         if (out == null) {
           System.out.println(json);
         } else {
-          Files.writeString(out, json);
+          try {
+            io.licensor.cli.SecretFiles.write(out, json, force, "--out");
+          } catch (io.licensor.cli.CliException e) {
+            System.err.println("licensor: " + e.getMessage());
+            return e.exitCode();
+          }
         }
         return 0;
       } finally {

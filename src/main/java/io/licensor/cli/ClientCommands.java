@@ -148,11 +148,18 @@ public final class ClientCommands {
     @Parameters(paramLabel = "FILE", description = "a file made by licensor protect")
     Path file;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "save a decrypted copy here (needs the EXPORT right)")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE",
+        description = "save a decrypted copy here (needs the EXPORT right; written 0600)")
     Path outFile;
+
+    @Option(names = "--force", description = "replace --out if it exists")
+    boolean force;
 
     @Override
     protected int execute() throws IOException, JOSEException {
+      if (outFile != null && !force && Files.exists(outFile)) {
+        throw new CliException(CliException.USAGE, "--out " + outFile + " exists: refusing to overwrite it (add --force to replace it)");
+      }
       ProtectedFile protectedFile;
       try (InputStream in = Files.newInputStream(file)) {
         if (Files.size(file) > MAX_CONTENT_BYTES + ProtectedFile.MAX_HEADER + 64) {
@@ -188,7 +195,7 @@ public final class ClientCommands {
         Arrays.fill(contentKey, (byte) 0);
       }
       if (outFile != null) {
-        Files.write(outFile, content);
+        SecretFiles.write(outFile, content, force, "--out");
       } else {
         OutputStream contentOut = Env.contentOut();
         contentOut.write(content);

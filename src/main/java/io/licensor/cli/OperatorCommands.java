@@ -31,13 +31,19 @@ public final class OperatorCommands {
     @Parameters(paramLabel = "TENANT")
     String tenant;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "where the package goes")
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "where the package goes (written 0600)")
     Path outFile;
+
+    @Option(names = "--force", description = "replace --out if it exists")
+    boolean force;
 
     @Override
     protected int execute() throws IOException {
+      if (!force && Files.exists(outFile)) {
+        throw new CliException(CliException.USAGE, "--out " + outFile + " exists: refusing to overwrite it (add --force to replace it)");
+      }
       JsonObject pkg = server.api().get(TenantCommands.tenantPath(tenant) + "/backup");
-      Files.writeString(outFile, pkg.encode(), StandardCharsets.UTF_8);
+      SecretFiles.write(outFile, pkg.encode(), force, "--out");
       out().println("backup of " + tenant + " (" + pkg.getJsonArray("keys", new JsonArray()).size() + " key versions, world "
           + pkg.getString("worldId") + ") written to " + outFile);
       return 0;

@@ -4,17 +4,13 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * The token {@code licensor login} keeps for later commands: one file holding the bearer token
@@ -25,7 +21,6 @@ import java.util.UUID;
  */
 final class StoredToken {
 
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
   private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
 
   private StoredToken() {
@@ -52,23 +47,10 @@ final class StoredToken {
       if (!Files.isDirectory(dir)) {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
       }
-      Path temp = dir.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
-      Files.createFile(temp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-      try {
-        Files.writeString(temp, token + "\n", StandardCharsets.US_ASCII);
-        try {
-          Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(temp);
-      }
-    } catch (FileAlreadyExistsException e) {
-      throw new CliException(CliException.REFUSED, "cannot write the token next to " + file + ": " + e.getMessage());
     } catch (IOException | UnsupportedOperationException e) {
-      throw new CliException(CliException.REFUSED, "cannot write the token to " + file + ": " + e.getMessage());
+      throw new CliException(CliException.REFUSED, "cannot make " + dir + " for the token: " + e.getMessage());
     }
+    SecretFiles.write(file, token + "\n", true, "--token-file");
   }
 
   /**

@@ -432,15 +432,21 @@ public final class TenantCommands extends CommandGroup {
         description = "the export password (12-1024 characters), read from FILE")
     Path passwordFile;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "where the encrypted PEM goes")
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "where the encrypted PEM goes (written 0600)")
     Path outFile;
+
+    @Option(names = "--force", description = "replace --out if it exists")
+    boolean force;
 
     @Override
     protected int execute() throws IOException {
+      if (!force && Files.exists(outFile)) {
+        throw new CliException(CliException.USAGE, "--out " + outFile + " exists: refusing to overwrite it (add --force to replace it)");
+      }
       String password = readText(passwordFile, "--password-file").strip();
       JsonObject exported = server.api().post(tenantPath(id) + "/keys/" + version + "/export",
           new JsonObject().put("password", password).put("format", "pkcs8-pem"));
-      Files.writeString(outFile, exported.getString("privateKeyPem"), StandardCharsets.UTF_8);
+      SecretFiles.write(outFile, exported.getString("privateKeyPem"), force, "--out");
       out().println("exported " + exported.getString("kid") + " to " + outFile + " (" + exported.getString("encryption") + ")");
       return 0;
     }
