@@ -45,11 +45,66 @@ final class DrDrill implements Callable<Integer> {
   @Option(names = "--backup", required = true, description = "a backup package (repeat)")
   List<Path> backups;
 
+  /**
+   * The scratch node's own log goes to a file of its own while the drill runs, so the drill prints
+   * its results and not a node's start and stop (the file is named at the end; logs hold no secrets).
+   */
+  private static final class ScratchLog implements AutoCloseable {
+    private final Path file;
+    private final ch.qos.logback.classic.Logger root;
+    private final ch.qos.logback.core.Appender<ch.qos.logback.classic.spi.ILoggingEvent> console;
+    private final ch.qos.logback.core.FileAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender;
+
+    ScratchLog(Path file) {
+      this.file = file;
+      if (!(org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context)) {
+        root = null;
+        console = null;
+        appender = null;
+        return;
+      }
+      root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+      console = root.getAppender("STDOUT");
+      ch.qos.logback.classic.encoder.PatternLayoutEncoder encoder = new ch.qos.logback.classic.encoder.PatternLayoutEncoder();
+      encoder.setContext(context);
+      encoder.setPattern("%d{HH:mm:ss.SSS} %-5level [%thread] %logger{24} - %msg%n");
+      encoder.start();
+      appender = new ch.qos.logback.core.FileAppender<>();
+      appender.setContext(context);
+      appender.setFile(file.toString());
+      appender.setEncoder(encoder);
+      appender.start();
+      root.addAppender(appender);
+      if (console != null) {
+        root.detachAppender(console);
+      }
+    }
+
+    Path file() {
+      return file;
+    }
+
+    @Override
+    public void close() {
+      if (root == null) {
+        return;
+      }
+      if (console != null) {
+        root.addAppender(console);
+      }
+      root.detachAppender(appender);
+      appender.stop();
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     Path scratch = Files.createTempDirectory("licensor-dr-drill-");
+    Path logFile = Files.createTempFile("licensor-dr-drill-", ".log",
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
     Licensor node = null;
     int failures = 0;
+    ScratchLog log = new ScratchLog(logFile);
     try {
       WorldKey key = WorldCommands.rebuild(worldFile, cards, passphraseFiles);
       ModuleKeyFile.write(scratch, key);
@@ -93,15 +148,23 @@ final class DrDrill implements Callable<Integer> {
       }
       System.out.println(failures == 0 ? "dr-drill: PASSED" : "dr-drill: FAILED (" + failures + ")");
       return failures == 0 ? 0 : 1;
+    } catch (ExecutionException e) {
+      System.out.println("dr-drill: FAILED: the scratch instance did not start: " + e.getCause().getMessage());
+      return 1;
     } catch (WorldException e) {
       System.err.println("licensor: " + e.getMessage());
       return 2;
     } finally {
-      if (node != null) {
-        node.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      }
-      try (var files = Files.walk(scratch)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      try {
+        if (node != null) {
+          node.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        try (var files = Files.walk(scratch)) {
+          files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      } finally {
+        log.close();
+        System.out.println("dr-drill: the scratch instance's log is in " + log.file());
       }
     }
   }

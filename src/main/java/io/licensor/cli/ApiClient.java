@@ -125,7 +125,17 @@ public final class ApiClient {
       throw new CliException(CliException.UNREACHABLE, "the server at " + base + " did not prove who it is over TLS "
           + "(its certificate is not trusted, or is not for this host name): give --cacert FILE or set LICENSOR_CA_FILE "
           + "to its certificate (a node's self-signed one is DATA_DIR/tls/cert.pem; compare the SHA-256 fingerprint it logged)");
+    } catch (javax.net.ssl.SSLException e) {
+      // https:// to a port that speaks plain HTTP
+      throw new CliException(CliException.UNREACHABLE, "the server at " + base + " did not answer TLS: is it plain HTTP? "
+          + "(try --server " + base.toString().replaceFirst("^https:", "http:") + ")");
     } catch (IOException e) {
+      if ("http".equals(base.getScheme()) && e.getMessage() != null
+          && (e.getMessage().contains("header parser received no bytes") || e.getMessage().contains("EOF reached"))) {
+        // http:// to a port that speaks TLS: the server drops a request that is not a TLS handshake
+        throw new CliException(CliException.UNREACHABLE, "the server at " + base + " did not answer plain HTTP: it probably "
+            + "serves HTTPS (try --server " + base.toString().replaceFirst("^http:", "https:") + ")");
+      }
       throw new CliException(CliException.UNREACHABLE, "talking to " + base + " failed: " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -167,7 +177,7 @@ public final class ApiClient {
     return switch (slug) {
       case "unauthenticated" -> "check the token (--token, --token-file or LICENSOR_TOKEN): it may have expired, "
           + "or come from an issuer this tenant does not trust";
-      case "forbidden" -> "this needs another role (operator, or tenant-admin of the tenant)";
+      case "forbidden" -> "the role it needs is named above: ask for a token that carries it";
       case "subscription-cancelled" -> "the tenant's subscription is cancelled: nothing can be opened or protected "
           + "until an operator reactivates it (licensor tenant reactivate)";
       case "key-destroyed" -> "the key version that protected this content was destroyed; the content cannot be "

@@ -72,7 +72,17 @@ public final class OperatorCommands {
     protected int execute() {
       JsonObject pkg = readJson(file, "package");
       progress("restoring " + file + " (" + pkg.getJsonArray("keys", new JsonArray()).size() + " key versions)...");
-      JsonObject result = server.api().post("v1/tenants/restore" + (replace ? "?replace=true" + (force ? "&force=true" : "") : ""), pkg);
+      JsonObject result;
+      try {
+        result = server.api().post("v1/tenants/restore" + (replace ? "?replace=true" + (force ? "&force=true" : "") : ""), pkg);
+      } catch (CliException e) {
+        // the server names its query parameters; here they are options
+        if ("tenant-exists".equals(e.slug()) || "backup-outdated".equals(e.slug())) {
+          throw new CliException(e.exitCode(), e.getMessage().replace("?replace=true", "--replace")
+              .replace("add force=true", "add --force").replace("force=true", "--force"), e.slug());
+        }
+        throw e;
+      }
       out().println((result.getBoolean("replaced", false) ? "replaced" : "restored") + " tenant " + result.getString("tenant")
           + " with " + result.getValue("versions") + " key versions" + TenantCommands.describePropagation(result));
       return 0;

@@ -103,7 +103,8 @@ public final class CampaignRunner extends VerticleBase {
           return runAll(claims);
         })
         .onComplete(ar -> {
-          if (ar.failed()) {
+          // stopping, the pool closes under a claim in flight: not worth a warning
+          if (ar.failed() && !stopped) {
             LOG.warn("campaign: claiming work failed: {}", ar.cause().toString());
           }
           busy.set(false);

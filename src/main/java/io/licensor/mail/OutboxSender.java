@@ -113,7 +113,7 @@ public final class OutboxSender extends VerticleBase {
         })
         .onComplete(ar -> {
           busy.set(false);
-          if (ar.failed()) {
+          if (ar.failed() && !stopped) {
             LOG.warn("outbox: polling failed: {}", ar.cause().toString());
           } else if (ar.result() == BATCH) {
             nudge();

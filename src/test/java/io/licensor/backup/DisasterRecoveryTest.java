@@ -209,6 +209,8 @@ class DisasterRecoveryTest {
     assertThat(report).contains("ok   dr-one:1 (retained", "ok   dr-one:2 (active", "ok   dr-two:2", "ok   dr-three:2",
         "dr-drill: PASSED");
     assertThat(report).doesNotContain("dr-three:1");
+    // the drill's report, not the scratch node's log (that is in a file of its own, named)
+    assertThat(report).doesNotContain("licensor listening", "Migrating schema").contains("scratch instance's log is in");
 
     // a node of another world refuses the package
     Path dataC = dir.resolve("c");

@@ -213,6 +213,27 @@ class CliEndToEndTest {
     assertThat(unreachable.exitCode()).isEqualTo(3);
     assertThat(unreachable.err()).contains("cannot reach the server at http://127.0.0.1:1");
 
+    // refused for a role the operator lacks (exports are the tenant admin's): no hint that it lacks "operator"
+    Path exportPassword;
+    try {
+      exportPassword = Files.writeString(dir.resolve("usage-export.pass"), "a long enough export password");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    assertThat(as(operator).run("tenant", "create", "usage-t", "--admin-email", "a@usage-t.test", "--dev-identity").exitCode())
+        .isZero();
+    Cli.Result notAdmin = as(operator).run("tenant", "export", "usage-t", "--key-version", "1", "--password-file",
+        exportPassword.toString(), "--out", dir.resolve("never.pem").toString());
+    assertThat(notAdmin.exitCode()).as(notAdmin.toString()).isEqualTo(1);
+    assertThat(notAdmin.err()).contains("forbidden").doesNotContain("needs another role (operator");
+
+    // the server's ?replace=true is the command line's --replace
+    Path pkg = dir.resolve("usage.backup.json");
+    assertThat(as(operator).run("backup", "usage-t", "--out", pkg.toString(), "--force").exitCode()).isZero();
+    Cli.Result exists = as(operator).run("restore", pkg.toString());
+    assertThat(exists.exitCode()).as(exists.toString()).isEqualTo(1);
+    assertThat(exists.err()).contains("tenant-exists", "--replace").doesNotContain("?replace=true");
+
     Cli.Result forged = as(operator + "x").run("tenant", "show", "contoso");
     assertThat(forged.exitCode()).isEqualTo(1);
     assertThat(forged.err()).contains("unauthenticated").doesNotContain(operator);

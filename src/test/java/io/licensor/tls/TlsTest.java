@@ -40,6 +40,22 @@ class TlsTest {
   private static final JsonObject HTTPS = new JsonObject().put("http", new JsonObject().put("plaintext", false));
 
   @Test
+  @DisplayName("the CLI says which scheme a port speaks: http:// against HTTPS, https:// against plain HTTP")
+  void wrongScheme() {
+    try (TestNode https = TestNode.start(HTTPS); TestNode plain = TestNode.start()) {
+      Cli.Result toHttps = Cli.run(List.of("tenant", "show", "x", "--server", "http://127.0.0.1:" + https.node.port(),
+          "--token", https.operatorToken()));
+      assertThat(toHttps.exitCode()).as(toHttps.toString()).isEqualTo(3);
+      assertThat(toHttps.err()).contains("probably serves HTTPS", "https://127.0.0.1:" + https.node.port())
+          .doesNotContain("header parser");
+      Cli.Result toPlain = Cli.run(List.of("tenant", "show", "x", "--server", "https://127.0.0.1:" + plain.node.port(),
+          "--token", plain.operatorToken()));
+      assertThat(toPlain.exitCode()).as(toPlain.toString()).isEqualTo(3);
+      assertThat(toPlain.err()).contains("did not answer TLS", "plain HTTP");
+    }
+  }
+
+  @Test
   @DisplayName("the embedded default serves HTTPS with a self-signed certificate for localhost, kept across restarts")
   void selfSignedByDefault() throws Exception {
     String fingerprint;
