@@ -48,6 +48,12 @@ final class CliTrust {
    * other host a DNS answer or a typo sends the command line to.
    */
   static HttpClient client(Path caFile, URI server) {
+    if (server != null && "http".equals(server.getScheme()) && caFile == null) {
+      // plain HTTP: no TLS will be spoken, so no trust store need be read (reading the JDK's CAs is a
+      // good part of a command's start); a redirect is never followed to an https:// URL either
+      return CLIENTS.computeIfAbsent("(plain http)", k -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+          .version(HttpClient.Version.HTTP_1_1).sslContext(trustingNothing()).build());
+    }
     Path extra = caFile;
     if (extra == null && Env.get("LICENSOR_CA_FILE") != null) {
       extra = Path.of(Env.get("LICENSOR_CA_FILE"));
@@ -74,6 +80,17 @@ final class CliTrust {
       builder.sslContext(context(caFile, "--idp-cacert"));
     }
     return builder.build();
+  }
+
+  /** A TLS context that trusts no certificate at all (for a client that speaks plain HTTP only). */
+  private static SSLContext trustingNothing() {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[0], null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot set up TLS", e);
+    }
   }
 
   /** 127.0.0.0/8, ::1 or localhost, without asking a resolver about any other name. */
