@@ -5,7 +5,6 @@ import io.licensor.support.Http;
 import io.licensor.support.Issuer;
 import io.licensor.support.Licensing;
 import io.licensor.support.RmsClient;
-import io.licensor.support.TestDatabase;
 import io.licensor.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,12 +49,7 @@ class RestoreRollbackTest {
 
   /** A node of its own (database and data directory) holding the fixture's security world. */
   static TestNode start(String name) {
-    String db = TestDatabase.freshDatabaseUrl();
-    Path dir = world.dataDir(name);
-    JsonObject settings = new JsonObject().put("dataDir", dir.toString())
-        .put("http", new JsonObject().put("port", 0).put("instances", 1))
-        .put("database", new JsonObject().put("url", db));
-    return TestNode.start(settings, dir, db, world.operators);
+    return world.standalone(name);
   }
 
   static String op() {

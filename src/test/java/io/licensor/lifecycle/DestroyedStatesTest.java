@@ -14,8 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,12 +44,7 @@ class DestroyedStatesTest {
 
   /** A node of its own (database and data directory) holding the fixture's security world. */
   static TestNode start(String name) {
-    String db = TestDatabase.freshDatabaseUrl();
-    Path dir = world.dataDir(name);
-    JsonObject settings = new JsonObject().put("dataDir", dir.toString())
-        .put("http", new JsonObject().put("port", 0).put("instances", 1))
-        .put("database", new JsonObject().put("url", db));
-    return TestNode.start(settings, dir, db, world.operators);
+    return world.standalone(name);
   }
 
   static String op() {

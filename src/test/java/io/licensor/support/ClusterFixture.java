@@ -59,6 +59,19 @@ public final class ClusterFixture {
   }
 
   /** Settings of a clustered node in the shape of conf/licensor.json. */
+  /**
+   * A node on its own, not clustered — a database and data directory of its own — holding this
+   * fixture's security world (so a backup made on one such node restores on another).
+   */
+  public TestNode standalone(String name) {
+    String db = TestDatabase.freshDatabaseUrl();
+    Path dir = dataDir(name);
+    JsonObject settings = new JsonObject().put("dataDir", dir.toString())
+        .put("http", new JsonObject().put("port", 0).put("instances", 1))
+        .put("database", new JsonObject().put("url", db));
+    return TestNode.start(settings, dir, db, operators);
+  }
+
   public JsonObject settings(String node, Path dataDir, int httpPort, String cluster, int hazelcastPort, String members,
                              int refreshSeconds) {
     return new JsonObject()
