@@ -15,7 +15,7 @@ import java.net.URI;
  * help, a JSON body, a token parsed, the HTTP client with its trust set-up and a request (to a
  * loopback port nothing listens on, refused at once). Prints nothing; always exits 0.
  */
-@Command(name = "cds-training", hidden = true, description = "Record the command line's common classes (bin/licensor runs it).")
+@Command(name = "cds-training", hidden = true, mixinStandardHelpOptions = true, description = "Record the command line's common classes (bin/licensor runs it).")
 public final class CdsTraining extends CliCommand {
 
   @Override
