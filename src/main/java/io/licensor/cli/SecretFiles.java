@@ -21,6 +21,17 @@ public final class SecretFiles {
   private SecretFiles() {
   }
 
+  /** Puts {@code temp} at {@code file} unless a file is there: a hard link where the file system has them, else a move. */
+  private static void linkOrMove(Path temp, Path file) throws IOException {
+    try {
+      Files.createLink(file, temp);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw e;
+    } catch (IOException | UnsupportedOperationException e) {
+      Files.move(temp, file);
+    }
+  }
+
   public static void write(Path file, String text, boolean force, String option) {
     write(file, text.getBytes(StandardCharsets.UTF_8), force, option);
   }
@@ -42,7 +53,7 @@ public final class SecretFiles {
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
           } else {
             // no replace: a file made meanwhile is not overwritten either
-            Files.createLink(file, temp);
+            linkOrMove(temp, file);
           }
         } catch (AtomicMoveNotSupportedException | UnsupportedOperationException e) {
           Files.move(temp, file, force ? new StandardCopyOption[] {StandardCopyOption.REPLACE_EXISTING} : new StandardCopyOption[0]);
