@@ -52,7 +52,7 @@ import java.util.concurrent.TimeUnit;
         OperatorCommands.Policy.class, OperatorCommands.Mail.class, OperatorCommands.Cluster.class,
         OperatorCommands.Audit.class, OperatorCommands.Health.class,
         Main.Byok.class, Main.DevToken.class, io.licensor.cli.Login.class,
-        ClientCommands.Protect.class, ClientCommands.Open.class,
+        ClientCommands.Protect.class, ClientCommands.Open.class, io.licensor.cli.DocumentCommands.class,
         Main.BenchHsm.class, io.licensor.cli.CdsTraining.class})
 public final class Main extends CommandGroup {
 

@@ -21,6 +21,7 @@ public enum Problem {
   KEY_NOT_EXPORTABLE(403, "key-not-exportable", "The key version can never be exported"),
   SUBSCRIPTION_CANCELLED(403, "subscription-cancelled", "The tenant's subscription is cancelled"),
   ACCESS_DENIED(403, "access-denied", "The content's policy grants this user no rights"),
+  CONTENT_REVOKED(403, "content-revoked", "The document was revoked"),
   NOT_FOUND(404, "not-found", "No such resource"),
   TENANT_NOT_FOUND(404, "tenant-not-found", "No such tenant"),
   UNKNOWN_KEY_VERSION(404, "unknown-key-version", "No such key version"),

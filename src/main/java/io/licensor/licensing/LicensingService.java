@@ -203,13 +203,30 @@ public final class LicensingService {
     } catch (ProblemException e) {
       return Future.failedFuture(e);
     }
+    String[] contentId = new String[1];
     return directory.versionForLicensing(tenantId, pl.version())
         .compose(version -> unwrapContentEncryptionKey(pl, version)
-            .compose(cek -> vertx.executeBlocking(() -> prepare(user, pl, version, cek, recipient), false))
+            .compose(cek -> vertx.executeBlocking(() -> prepare(user, pl, version, cek, recipient, tenantId, contentId), false))
             .compose(unsigned -> sign(version, unsigned)
                 .map(useLicense -> new Issued(useLicense, unsigned.kid(), unsigned.rights(), unsigned.expiresAt(),
                     currentKid(tenantId))))
-            .compose(issued -> directory.recheck(tenantId, pl.version(), stamp).map(issued)));
+            .compose(issued -> directory.recheck(tenantId, pl.version(), stamp).map(issued))
+            // and once more as the answer is made: a revocation that reached this node meanwhile counts
+            .map(issued -> {
+              requireNotRevoked(tenantId, contentId[0]);
+              return issued;
+            }));
+  }
+
+  /**
+   * 403 content-revoked if the tenant, as this node knows it now, has the document revoked: a set
+   * lookup in the cached tenant, no database round trip (the list comes with the tenant's load).
+   */
+  private void requireNotRevoked(String tenantId, String contentId) {
+    if (directory.cached(tenantId).map(t -> t.revoked(contentId)).orElse(false)) {
+      throw Problem.CONTENT_REVOKED.with("document " + contentId + " was revoked by its publisher or the tenant's "
+          + "administrators: it is licensed to no one");
+    }
   }
 
   /**
@@ -260,9 +277,11 @@ public final class LicensingService {
   }
 
   private UseLicenses.Unsigned prepare(Principal user, ParsedPublishingLicense pl, KeyVersion version, SecretKey cek,
-                                       JWK recipient) throws JOSEException {
+                                       JWK recipient, String tenantId, String[] contentId) throws JOSEException {
     PublishingLicenseContent content = PublishingLicenses.open(pl, cek);
     try {
+      contentId[0] = content.contentId();
+      requireNotRevoked(tenantId, content.contentId());
       Set<Right> rights = content.policy().rightsFor(user.subject(), user.groups());
       if (rights.isEmpty()) {
         throw Problem.ACCESS_DENIED.with("the content's policy grants " + user.subject() + " no rights");

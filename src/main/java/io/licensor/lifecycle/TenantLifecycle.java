@@ -173,6 +173,27 @@ public final class TenantLifecycle {
         .compose(t -> notices.announce(tenantId, t.revision()).map(p -> new Changed<>(t, p)));
   }
 
+  /**
+   * Revokes (or, {@code revoke} false, un-revokes) one document of the tenant by its content id:
+   * from the return of the call no node licenses it (403 content-revoked), as after a cancel. The
+   * value: whether this call changed anything. Audited as {@code document.revoke} /
+   * {@code document.unrevoke} when it did.
+   */
+  public Future<Changed<Boolean>> revokeDocument(Principal by, String tenantId, String contentId, boolean revoke,
+                                                 String requestId) {
+    if (contentId == null || contentId.isBlank() || contentId.length() > 256 || contentId.chars().anyMatch(Character::isISOControl)) {
+      return Future.failedFuture(Problem.INVALID_REQUEST.with("the content id must be 1 to 256 characters, no control characters"));
+    }
+    String who = KeyLifecycle.describe(by);
+    return store.revokeDocument(tenantId, contentId, who, revoke)
+        .compose(changed -> directory.refresh(tenantId)
+            .map(t -> t.orElseThrow(() -> Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
+            .compose(t -> (changed ? audit.record(AuditEvent.now(tenantId, null, who, revoke ? "document.revoke" : "document.unrevoke",
+                "ok", audit.node(), requestId, new JsonObject().put("contentId", contentId).encode())) : Future.<Void>succeededFuture())
+                .compose(x -> notices.announce(tenantId, t.revision()))
+                .map(p -> new Changed<>(changed, p))));
+  }
+
   private Future<Changed<TenantKeys>> setState(Principal by, String tenantId, TenantState state, String action,
                                                String requestId) {
     return locks.with(tenantId, () -> store.setState(tenantId, state)

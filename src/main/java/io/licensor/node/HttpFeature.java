@@ -13,6 +13,7 @@ import io.licensor.http.IncidentRoutes;
 import io.licensor.http.KeyOperationGate;
 import io.licensor.http.LicensingRoutes;
 import io.licensor.http.KeyRoutes;
+import io.licensor.http.DocumentRoutes;
 import io.licensor.http.MailRoutes;
 import io.licensor.http.Readiness;
 import io.licensor.http.Routes;
@@ -60,7 +61,8 @@ final class HttpFeature {
         new BackupRoutes(auth, lifecycle.backups()),
         new ClusterRoutes(auth, cluster.view()),
         new IncidentRoutes(auth, incidents.incidents(), lifecycle.policies()),
-        new MailRoutes(auth, incidents.mail()));
+        new MailRoutes(auth, incidents.mail()),
+        new DocumentRoutes(auth, lifecycle.tenants(), directory));
   }
 
   /** Deploys the HTTP verticles; completes with their deployment id once every one listens. */

@@ -21,6 +21,17 @@ final class TenantSql {
           + " FROM tenants t LEFT JOIN key_versions k ON k.tenant_id = t.id"
           + " WHERE t.id = $1 ORDER BY k.version";
 
+  static final String REVOKED_DOCUMENTS = "SELECT content_id FROM revoked_documents WHERE tenant_id = $1";
+
+  static final String REVOKE_DOCUMENT =
+      "INSERT INTO revoked_documents (tenant_id, content_id, revoked_by) SELECT id, $2, $3 FROM tenants WHERE id = $1"
+          + " ON CONFLICT DO NOTHING";
+
+  static final String UNREVOKE_DOCUMENT = "DELETE FROM revoked_documents WHERE tenant_id = $1 AND content_id = $2";
+
+  /** Raises the tenant's revision (its trigger), so every node reloads it. */
+  static final String TOUCH_TENANT = "UPDATE tenants SET updated_at = now() WHERE id = $1";
+
   static final String REVISIONS = "SELECT id, revision FROM tenants WHERE id = ANY($1)";
 
   static final String TENANTS_BY_ISSUER =

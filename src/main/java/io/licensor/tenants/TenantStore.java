@@ -327,8 +327,35 @@ public final class TenantStore {
     return pool.preparedQuery(TenantSql.TENANT_EXISTS).execute(Tuple.of(tenantId)).map(rows -> rows.size() > 0);
   }
 
+  /** The tenant with its key versions and its revoked documents, as of one transaction. */
   public Future<Optional<TenantKeys>> load(String tenantId) {
-    return pool.preparedQuery(TenantSql.LOAD_TENANT).execute(Tuple.of(tenantId)).map(TenantStore::toTenantKeys);
+    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOAD_TENANT).execute(Tuple.of(tenantId))
+        .compose(rows -> {
+          Optional<TenantKeys> t = toTenantKeys(rows);
+          if (t.isEmpty()) {
+            return Future.succeededFuture(t);
+          }
+          return conn.preparedQuery(TenantSql.REVOKED_DOCUMENTS).execute(Tuple.of(tenantId)).map(revoked -> {
+            Set<String> ids = new java.util.HashSet<>();
+            revoked.forEach(r -> ids.add(r.getString("content_id")));
+            TenantKeys k = t.get();
+            return Optional.of(new TenantKeys(k.tenant(), k.versions(), k.revision(), k.changeEpoch(), k.loadedAtMillis(), ids));
+          });
+        }));
+  }
+
+  /**
+   * Revokes ({@code revoke}) or un-revokes a document of the tenant, raising the tenant's revision
+   * when that changed anything; false if it was so already. 404 if there is no such tenant.
+   */
+  public Future<Boolean> revokeDocument(String tenantId, String contentId, String by, boolean revoke) {
+    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenantId))
+        .compose(rows -> rows.iterator().hasNext()
+            ? conn.preparedQuery(revoke ? TenantSql.REVOKE_DOCUMENT : TenantSql.UNREVOKE_DOCUMENT)
+                .execute(revoke ? Tuple.of(tenantId, contentId, by) : Tuple.of(tenantId, contentId))
+            : Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
+        .compose(r -> r.rowCount() == 0 ? Future.succeededFuture(false)
+            : conn.preparedQuery(TenantSql.TOUCH_TENANT).execute(Tuple.of(tenantId)).map(x -> true)));
   }
 
   /** The current revision of each of these tenants that exists. */

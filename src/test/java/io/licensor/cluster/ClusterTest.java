@@ -174,6 +174,21 @@ class ClusterTest {
   }
 
   @Test
+  @DisplayName("a document revoked on A: B refuses its licenses as soon as the call has returned, and licenses it again once un-revoked")
+  void documentRevocationTakesEffectOnTheOtherNode() {
+    Issuer idp = a.createTenant("docs", "EC-P256");
+    String pl = Licensing.publishOk(b.http, "docs", idp, "contract");
+    assertThat(Licensing.license(b.http, "docs", idp, pl).status()).isEqualTo(200); // B holds the tenant now
+    Http.Response revoked = a.http.send("PUT", "/v1/tenants/docs/documents/contract/revocation", op(), "{}");
+    assertThat(revoked.status()).as(revoked.toString()).isEqualTo(200);
+    assertThat(revoked.json().getJsonObject("propagation").getBoolean("complete")).isTrue();
+    // B refreshes only every minute: the notice told it
+    assertThat(Licensing.license(b.http, "docs", idp, pl).slug()).isEqualTo("content-revoked");
+    assertThat(a.http.send("DELETE", "/v1/tenants/docs/documents/contract/revocation", op(), "{}").status()).isEqualTo(200);
+    assertThat(Licensing.license(b.http, "docs", idp, pl).status()).isEqualTo(200);
+  }
+
+  @Test
   @DisplayName("concurrent re-keys of one tenant on A and B get consecutive versions and leave exactly one active")
   void concurrentRekeysAreSerialisedAcrossTheCluster() throws Exception {
     a.createTenant("race", "EC-P256");

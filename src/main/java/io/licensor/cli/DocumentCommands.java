@@ -1,0 +1,60 @@
+package io.licensor.cli;
+
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code licensor document revoke|unrevoke|show TENANT CONTENT_ID}: one document's revocation (tenant admin or operator). */
+@Command(name = "document", mixinStandardHelpOptions = true,
+    description = "A protected document by its content id: revoke it (no node licenses it from then on), un-revoke it, or show which.",
+    subcommands = {DocumentCommands.Revoke.class, DocumentCommands.Unrevoke.class, DocumentCommands.Show.class})
+public final class DocumentCommands extends CommandGroup {
+
+  abstract static class OneDocument extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(index = "0", paramLabel = "TENANT")
+    String tenant;
+
+    @Parameters(index = "1", paramLabel = "CONTENT_ID", description = "the document's content id (licensor protect prints it)")
+    String contentId;
+
+    String path() {
+      return TenantCommands.tenantPath(tenant) + "/documents/" + ApiClient.segment(contentId) + "/revocation";
+    }
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a document: from the return of the command, "
+      + "every node refuses its licenses (content-revoked).")
+  static final class Revoke extends OneDocument {
+    @Override
+    protected int execute() {
+      JsonObject r = server.api().put(path(), new JsonObject());
+      out().println("document " + contentId + " of " + tenant + (r.getBoolean("changed", false) ? " revoked" : " was revoked already")
+          + TenantCommands.describePropagation(r));
+      return 0;
+    }
+  }
+
+  @Command(name = "unrevoke", mixinStandardHelpOptions = true, description = "Un-revoke a document: it is licensed again as its policy says.")
+  static final class Unrevoke extends OneDocument {
+    @Override
+    protected int execute() {
+      JsonObject r = server.api().delete(path(), new JsonObject());
+      out().println("document " + contentId + " of " + tenant + (r.getBoolean("changed", false) ? " un-revoked" : " was not revoked")
+          + TenantCommands.describePropagation(r));
+      return 0;
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Whether a document is revoked, as JSON.")
+  static final class Show extends OneDocument {
+    @Override
+    protected int execute() {
+      printJson(server.api().get(path()));
+      return 0;
+    }
+  }
+}
