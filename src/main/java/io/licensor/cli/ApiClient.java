@@ -183,6 +183,8 @@ public final class ApiClient {
       case "key-destroyed" -> "the key version that protected this content was destroyed; the content cannot be "
           + "opened by anyone again";
       case "access-denied" -> "the content's policy grants this user nothing; ask its publisher for access";
+      case "content-revoked" -> "the document was revoked by its publisher or the tenant's admins: no one can open it "
+          + "unless they un-revoke it";
       case "hsm-busy" -> "the server is at capacity; try again in a few seconds";
       case "tenant-not-found" -> "check the tenant id (licensor tenant show ID)";
       default -> null;

@@ -21,6 +21,26 @@ public final class DocumentCommands extends CommandGroup {
     @Parameters(index = "1", paramLabel = "CONTENT_ID", description = "the document's content id (licensor protect prints it)")
     String contentId;
 
+    @picocli.CommandLine.Option(names = "--file", paramLabel = "FILE.lprot",
+        description = "as the document's publisher (not an admin): the protected file, whose publishing license shows it")
+    java.nio.file.Path file;
+
+    /** The body: the protected file's publishing license when --file is given (the publisher's proof), else empty. */
+    JsonObject body() {
+      if (file == null) {
+        return new JsonObject();
+      }
+      try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+        ProtectedFile protectedFile = ProtectedFile.read(in);
+        if (!protectedFile.contentId().equals(contentId)) {
+          throw new CliException(CliException.USAGE, file + " is document " + protectedFile.contentId() + ", not " + contentId);
+        }
+        return new JsonObject().put("publishingLicense", protectedFile.publishingLicense());
+      } catch (java.io.IOException e) {
+        throw new CliException(CliException.USAGE, "cannot read --file " + file + ": " + e.getMessage());
+      }
+    }
+
     String path() {
       return TenantCommands.tenantPath(tenant) + "/documents/" + ApiClient.segment(contentId) + "/revocation";
     }
@@ -31,7 +51,7 @@ public final class DocumentCommands extends CommandGroup {
   static final class Revoke extends OneDocument {
     @Override
     protected int execute() {
-      JsonObject r = server.api().put(path(), new JsonObject());
+      JsonObject r = server.api().put(path(), body());
       out().println("document " + contentId + " of " + tenant + (r.getBoolean("changed", false) ? " revoked" : " was revoked already")
           + TenantCommands.describePropagation(r));
       return 0;
@@ -42,7 +62,7 @@ public final class DocumentCommands extends CommandGroup {
   static final class Unrevoke extends OneDocument {
     @Override
     protected int execute() {
-      JsonObject r = server.api().delete(path(), new JsonObject());
+      JsonObject r = server.api().delete(path(), body());
       out().println("document " + contentId + " of " + tenant + (r.getBoolean("changed", false) ? " un-revoked" : " was not revoked")
           + TenantCommands.describePropagation(r));
       return 0;

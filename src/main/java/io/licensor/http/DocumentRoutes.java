@@ -1,6 +1,10 @@
 package io.licensor.http;
 
+import io.licensor.errors.Problem;
+import io.licensor.identity.Principal;
+import io.licensor.licensing.LicensingService;
 import io.licensor.lifecycle.TenantLifecycle;
+import io.vertx.core.Future;
 import io.licensor.tenants.KeyDirectory;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -17,11 +21,13 @@ public final class DocumentRoutes implements Routes {
   private final Auth auth;
   private final TenantLifecycle tenants;
   private final KeyDirectory directory;
+  private final LicensingService licensing;
 
-  public DocumentRoutes(Auth auth, TenantLifecycle tenants, KeyDirectory directory) {
+  public DocumentRoutes(Auth auth, TenantLifecycle tenants, KeyDirectory directory, LicensingService licensing) {
     this.auth = auth;
     this.tenants = tenants;
     this.directory = directory;
+    this.licensing = licensing;
   }
 
   @Override
@@ -35,11 +41,35 @@ public final class DocumentRoutes implements Routes {
     String tid = ctx.pathParam("tid");
     String contentId = ctx.pathParam("contentId");
     auth.principal(ctx, tid)
-        .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
+        .compose(p -> mayChange(p, tid, contentId, ctx))
         .compose(p -> tenants.revokeDocument(p, tid, contentId, revoke, Requests.id(ctx)))
         .onSuccess(c -> Requests.json(ctx, 200, Requests.withPropagation(ctx, new JsonObject().put("tenant", tid)
             .put("contentId", contentId).put("revoked", revoke).put("changed", c.value()), c.propagation())))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Tenant admins and operators may change any document's revocation; a user of the tenant only one
+   * they published, shown by sending its publishing license ({@code {"publishingLicense": ...}}),
+   * whose sealed content names the document and its publisher.
+   */
+  private Future<Principal> mayChange(Principal p, String tid, String contentId, RoutingContext ctx) {
+    if (p.operator() || p.isTenantAdminOf(tid)) {
+      return Future.succeededFuture(p);
+    }
+    if (!p.isUserOf(tid)) {
+      return Future.failedFuture(Problem.FORBIDDEN.with("this needs the tenant's publisher of the document, its tenant-admin "
+          + "role, or the operator role"));
+    }
+    JsonObject body = Requests.optionalJsonObject(ctx);
+    if (!(body.getValue("publishingLicense") instanceof String pl)) {
+      return Future.failedFuture(Problem.FORBIDDEN.with("only the document's publisher or the tenant's admins may change its "
+          + "revocation: as its publisher, send its publishingLicense in the body"));
+    }
+    return licensing.origin(tid, pl).compose(origin -> origin.contentId().equals(contentId) && origin.publisher().equals(p.subject())
+        ? Future.succeededFuture(p)
+        : Future.failedFuture(Problem.FORBIDDEN.with("the publishing license is not of document " + contentId
+            + " published by " + p.subject())));
   }
 
   private void state(RoutingContext ctx) {

@@ -218,6 +218,38 @@ public final class LicensingService {
             }));
   }
 
+  /** Which document a publishing license is for, and who published it (read from its sealed content). */
+  public record DocumentOrigin(String contentId, String publisher) {
+  }
+
+  /**
+   * The content id and publisher a publishing license of this tenant names: its content key
+   * unwrapped in the HSM under the version it names, its content opened (on a worker), only those
+   * two read; the content key is wiped. 400 publishing-license-invalid if it is not this tenant's
+   * or does not open. What lets a document's publisher act on it (revoke it) without being an admin.
+   */
+  public Future<DocumentOrigin> origin(String tenantId, String compact) {
+    ParsedPublishingLicense pl;
+    try {
+      pl = PublishingLicenses.parse(compact);
+      if (!pl.tenantId().equals(tenantId)) {
+        throw Problem.WRONG_TENANT.with("the publishing license belongs to another tenant");
+      }
+    } catch (ProblemException e) {
+      return Future.failedFuture(e);
+    }
+    return directory.versionForLicensing(tenantId, pl.version())
+        .compose(version -> unwrapContentEncryptionKey(pl, version))
+        .compose(cek -> vertx.executeBlocking(() -> {
+          PublishingLicenseContent content = PublishingLicenses.open(pl, cek);
+          try {
+            return new DocumentOrigin(content.contentId(), content.publisher());
+          } finally {
+            content.destroy();
+          }
+        }, false));
+  }
+
   /**
    * 403 content-revoked if the tenant, as this node knows it now, has the document revoked: a set
    * lookup in the cached tenant, no database round trip (the list comes with the tenant's load).

@@ -89,4 +89,53 @@ class DocumentRevocationTest {
     assertThat(cli.run("document", "unrevoke", "guarded-docs", "plan").out()).contains("un-revoked");
     assertThat(Licensing.license(node.http, "guarded-docs", idp, pl).status()).isEqualTo(200);
   }
+
+  @Test
+  @DisplayName("its publisher revokes a document by showing its publishing license; another user with the same license cannot")
+  void publisherRevokes() {
+    Issuer idp = node.createTenant("authored", "EC-P256");
+    String pl = Licensing.publishOk(node.http, "authored", idp, "draft"); // published by alice@authored.test
+    String alice = idp.token("alice@authored.test", List.of());
+    String bob = idp.token("bob@authored.test", List.of());
+    String body = new JsonObject().put("publishingLicense", pl).encode();
+    String path = "/v1/tenants/authored/documents/draft/revocation";
+
+    Http.Response bare = node.http.send("PUT", path, alice, "{}");
+    assertThat(bare.status()).isEqualTo(403);
+    assertThat(bare.json().getString("detail")).contains("publishingLicense");
+    Http.Response notHers = node.http.send("PUT", path, bob, body);
+    assertThat(notHers.status()).as(notHers.toString()).isEqualTo(403);
+    Http.Response otherDocument = node.http.send("PUT", "/v1/tenants/authored/documents/something-else/revocation", alice, body);
+    assertThat(otherDocument.status()).isEqualTo(403);
+    assertThat(Licensing.license(node.http, "authored", idp, pl).status()).as("nothing revoked yet").isEqualTo(200);
+
+    Http.Response hers = node.http.send("PUT", path, alice, body);
+    assertThat(hers.status()).as(hers.toString()).isEqualTo(200);
+    assertThat(Licensing.license(node.http, "authored", idp, pl).slug()).isEqualTo("content-revoked");
+    assertThat(node.http.send("DELETE", path, alice, body).status()).isEqualTo(200);
+    assertThat(Licensing.license(node.http, "authored", idp, pl).status()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("the CLI: its publisher revokes a protected file by the file itself (document revoke --file)")
+  void publisherRevokesFromTheCommandLine() throws Exception {
+    Issuer idp = node.createTenant("cli-authored", "EC-P256");
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("licensor-doc-");
+    java.nio.file.Path plain = java.nio.file.Files.writeString(dir.resolve("memo.txt"), "confidential");
+    Cli alice = new Cli().with("LICENSOR_URL", "http://127.0.0.1:" + node.node.port())
+        .with("LICENSOR_TOKEN", idp.token("alice@cli-authored.test", List.of()));
+    Cli.Result protectedIt = alice.run("protect", plain.toString(), "--tenant", "cli-authored", "--grant", "alice@cli-authored.test:VIEW");
+    assertThat(protectedIt.exitCode()).as(protectedIt.toString()).isZero();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("content ([0-9a-f-]+)\\)").matcher(protectedIt.out());
+    assertThat(m.find()).as(protectedIt.out()).isTrue();
+    String contentId = m.group(1);
+    java.nio.file.Path lprot = dir.resolve("memo.txt.lprot");
+    Cli.Result revoked = alice.run("document", "revoke", "cli-authored", contentId, "--file", lprot.toString());
+    assertThat(revoked.exitCode()).as(revoked.toString()).isZero();
+    Cli.Result open = alice.run("open", lprot.toString());
+    assertThat(open.exitCode()).isEqualTo(1);
+    assertThat(open.err()).contains("content-revoked");
+    assertThat(alice.run("document", "unrevoke", "cli-authored", contentId, "--file", lprot.toString()).exitCode()).isZero();
+    assertThat(alice.run("open", lprot.toString()).exitCode()).isZero();
+  }
 }
