@@ -51,6 +51,12 @@ final class AuditSql {
   static final String INSERT_KEYING = "INSERT INTO audit_keying (id, mac) VALUES (1, $1)";
 
   /** An incident's usage report: key use by tenant, action, outcome, principal and kid in a window. */
+  /** One document's key-use records, newest first ($2: the exact detail those records carry). */
+  static final String DOCUMENT_USAGE =
+      "SELECT at, principal, action, outcome, node, kid FROM audit_events WHERE tenant_id = $1 AND detail = $2"
+          + " AND action IN ('license.issued', 'license.denied', 'publish.issued', 'publish.denied') AND detail IS NOT NULL"
+          + " ORDER BY seq DESC LIMIT $3";
+
   static final String USAGE =
       "SELECT tenant_id, action, outcome, principal, kid, count(*) AS n, min(at) AS first, max(at) AS last"
           + " FROM audit_events WHERE ($1 OR tenant_id = ANY($2)) AND at >= $3 AND at < $4"

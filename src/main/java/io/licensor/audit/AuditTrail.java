@@ -44,6 +44,29 @@ public final class AuditTrail {
   }
 
   /** A page of a tenant's trail (by time window, after a sequence number) and the whole chain's status. */
+  /**
+   * One document's usage from the audit: who published it and who asked for licenses, when, granted
+   * or refused (and why), on which node — newest first, at most {@code limit}. {@code detail}: the
+   * exact detail its key-use records carry (LicensingService.documentDetail).
+   */
+  public Future<JsonObject> documentUsage(String tenantId, String contentId, String detail, int limit) {
+    return readPool.preparedQuery(AuditSql.DOCUMENT_USAGE).execute(Tuple.of(tenantId, detail, (long) limit + 1)).map(rows -> {
+      JsonArray events = new JsonArray();
+      for (io.vertx.sqlclient.Row r : rows) {
+        if (events.size() == limit) {
+          break;
+        }
+        String action = r.getString("action");
+        events.add(new JsonObject().put("at", r.getOffsetDateTime("at").toInstant().toString())
+            .put("principal", r.getString("principal")).put("action", action)
+            .put("granted", action.endsWith(".issued")).put("outcome", r.getString("outcome"))
+            .put("node", r.getString("node")).put("kid", r.getString("kid")));
+      }
+      return new JsonObject().put("tenant", tenantId).put("contentId", contentId).put("events", events)
+          .put("truncated", rows.size() > limit);
+    });
+  }
+
   public Future<Page> read(String tenantId, Instant from, Instant to, long afterSeq, int limit) {
     Future<JsonArray> page = readPool.preparedQuery(AuditSql.PAGE).execute(Tuple.of(tenantId,
             OffsetDateTime.ofInstant(from, ZoneOffset.UTC), OffsetDateTime.ofInstant(to, ZoneOffset.UTC), afterSeq, limit))

@@ -8,7 +8,8 @@ import picocli.CommandLine.Parameters;
 /** {@code licensor document revoke|unrevoke|show TENANT CONTENT_ID}: one document's revocation (tenant admin or operator). */
 @Command(name = "document", mixinStandardHelpOptions = true,
     description = "A protected document by its content id: revoke it (no node licenses it from then on), un-revoke it, or show which.",
-    subcommands = {DocumentCommands.Revoke.class, DocumentCommands.Unrevoke.class, DocumentCommands.Show.class})
+    subcommands = {DocumentCommands.Revoke.class, DocumentCommands.Unrevoke.class, DocumentCommands.Show.class,
+        DocumentCommands.Usage.class})
 public final class DocumentCommands extends CommandGroup {
 
   abstract static class OneDocument extends CliCommand {
@@ -65,6 +66,20 @@ public final class DocumentCommands extends CommandGroup {
       JsonObject r = server.api().delete(path(), body());
       out().println("document " + contentId + " of " + tenant + (r.getBoolean("changed", false) ? " un-revoked" : " was not revoked")
           + TenantCommands.describePropagation(r));
+      return 0;
+    }
+  }
+
+  @Command(name = "usage", mixinStandardHelpOptions = true,
+      description = "A document's usage from the audit, as JSON: who published it, who was granted or refused a license and why, when, on which node.")
+  static final class Usage extends OneDocument {
+    @picocli.CommandLine.Option(names = "--limit", defaultValue = "100", paramLabel = "N", description = "at most N records, newest first (default: ${DEFAULT-VALUE})")
+    int limit;
+
+    @Override
+    protected int execute() {
+      String path = TenantCommands.tenantPath(tenant) + "/documents/" + ApiClient.segment(contentId) + "/usage?limit=" + limit;
+      printJson(file == null ? server.api().get(path) : server.api().post(path, body()));
       return 0;
     }
   }

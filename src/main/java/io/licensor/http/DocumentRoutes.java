@@ -1,5 +1,6 @@
 package io.licensor.http;
 
+import io.licensor.audit.AuditTrail;
 import io.licensor.errors.Problem;
 import io.licensor.identity.Principal;
 import io.licensor.licensing.LicensingService;
@@ -22,8 +23,11 @@ public final class DocumentRoutes implements Routes {
   private final TenantLifecycle tenants;
   private final KeyDirectory directory;
   private final LicensingService licensing;
+  private final AuditTrail trail;
 
-  public DocumentRoutes(Auth auth, TenantLifecycle tenants, KeyDirectory directory, LicensingService licensing) {
+  public DocumentRoutes(Auth auth, TenantLifecycle tenants, KeyDirectory directory, LicensingService licensing,
+                        AuditTrail trail) {
+    this.trail = trail;
     this.auth = auth;
     this.tenants = tenants;
     this.directory = directory;
@@ -35,13 +39,16 @@ public final class DocumentRoutes implements Routes {
     router.put("/v1/tenants/:tid/documents/:contentId/revocation").handler(body).handler(ctx -> change(ctx, true));
     router.delete("/v1/tenants/:tid/documents/:contentId/revocation").handler(body).handler(ctx -> change(ctx, false));
     router.get("/v1/tenants/:tid/documents/:contentId/revocation").handler(this::state);
+    // admins read it by GET; its publisher by POST, with the publishing license that shows it
+    router.get("/v1/tenants/:tid/documents/:contentId/usage").handler(this::usage);
+    router.post("/v1/tenants/:tid/documents/:contentId/usage").handler(body).handler(this::usage);
   }
 
   private void change(RoutingContext ctx, boolean revoke) {
     String tid = ctx.pathParam("tid");
     String contentId = ctx.pathParam("contentId");
     auth.principal(ctx, tid)
-        .compose(p -> mayChange(p, tid, contentId, ctx))
+        .compose(p -> mayActOn(p, tid, contentId, ctx))
         .compose(p -> tenants.revokeDocument(p, tid, contentId, revoke, Requests.id(ctx)))
         .onSuccess(c -> Requests.json(ctx, 200, Requests.withPropagation(ctx, new JsonObject().put("tenant", tid)
             .put("contentId", contentId).put("revoked", revoke).put("changed", c.value()), c.propagation())))
@@ -49,11 +56,11 @@ public final class DocumentRoutes implements Routes {
   }
 
   /**
-   * Tenant admins and operators may change any document's revocation; a user of the tenant only one
+   * Tenant admins and operators may act on any document (revoke it, read its usage); a user of the tenant only one
    * they published, shown by sending its publishing license ({@code {"publishingLicense": ...}}),
    * whose sealed content names the document and its publisher.
    */
-  private Future<Principal> mayChange(Principal p, String tid, String contentId, RoutingContext ctx) {
+  private Future<Principal> mayActOn(Principal p, String tid, String contentId, RoutingContext ctx) {
     if (p.operator() || p.isTenantAdminOf(tid)) {
       return Future.succeededFuture(p);
     }
@@ -70,6 +77,30 @@ public final class DocumentRoutes implements Routes {
         ? Future.succeededFuture(p)
         : Future.failedFuture(Problem.FORBIDDEN.with("the publishing license is not of document " + contentId
             + " published by " + p.subject())));
+  }
+
+  private void usage(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    String contentId = ctx.pathParam("contentId");
+    int limit;
+    try {
+      limit = Integer.parseInt(ctx.queryParams().get("limit") == null ? "100" : ctx.queryParams().get("limit"));
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > 1000) {
+      ctx.fail(Problem.INVALID_REQUEST.with("limit must be an integer from 1 to 1000"));
+      return;
+    }
+    int max = limit;
+    auth.principal(ctx, tid)
+        .compose(p -> mayActOn(p, tid, contentId, ctx))
+        .compose(p -> trail.documentUsage(tid, contentId, LicensingService.documentDetail(contentId), max))
+        .onSuccess(view -> {
+          ctx.response().putHeader("Cache-Control", "no-store");
+          Requests.json(ctx, 200, view);
+        })
+        .onFailure(ctx::fail);
   }
 
   private void state(RoutingContext ctx) {

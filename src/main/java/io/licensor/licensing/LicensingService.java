@@ -77,7 +77,9 @@ public final class LicensingService {
 
   /** {@code leaseStamp}: the directory's {@link KeyDirectory#leaseStamp} when the request began. */
   public Future<Published> publish(Principal user, String tenantId, JsonObject body, String requestId, long leaseStamp) {
-    return audited(publish(user, tenantId, body, leaseStamp), tenantId, user, "publish", requestId, Published::kid, () -> null);
+    String[] contentId = {body.getValue("contentId") instanceof String s && s.length() <= 256 ? s : null};
+    return audited(publish(user, tenantId, body, leaseStamp), tenantId, user, "publish", requestId, Published::kid, () -> null,
+        contentId);
   }
 
   public Future<Issued> license(Principal user, String tenantId, JsonObject body, String requestId) {
@@ -86,8 +88,9 @@ public final class LicensingService {
 
   /** {@code leaseStamp}: the directory's {@link KeyDirectory#leaseStamp} when the request began. */
   public Future<Issued> license(Principal user, String tenantId, JsonObject body, String requestId, long leaseStamp) {
-    return audited(license(user, tenantId, body, leaseStamp), tenantId, user, "license", requestId, Issued::kid,
-        () -> body.getValue("publishingLicense") instanceof String s ? kidOf(s) : null);
+    String[] contentId = new String[1];
+    return audited(license(user, tenantId, body, leaseStamp, contentId), tenantId, user, "license", requestId, Issued::kid,
+        () -> body.getValue("publishingLicense") instanceof String s ? kidOf(s) : null, contentId);
   }
 
   /**
@@ -126,18 +129,25 @@ public final class LicensingService {
    */
   private <T> Future<T> audited(Future<T> work, String tenantId, Principal user, String action, String requestId,
                                 Function<T, String> kidOf,
-                                Supplier<String> requestedKid) {
+                                Supplier<String> requestedKid, String[] contentId) {
     return work.transform(ar -> {
+      // the document, once known (a license request's is known once its publishing license opened): its usage is read by it
+      String detail = documentDetail(contentId[0]);
       if (ar.succeeded()) {
         return audit.recordKeyUse(AuditEvent.now(tenantId, kidOf.apply(ar.result()), user.subject(), action + ".issued", "ok",
-            audit.node(), requestId, null)).map(ar.result());
+            audit.node(), requestId, detail)).map(ar.result());
       }
       if (ar.cause() instanceof ProblemException p && p.problem() != Problem.HSM_BUSY) {
         audit.recordKeyUse(AuditEvent.now(tenantId, requestedKid.get(), user.subject(), action + ".denied", p.problem().slug(),
-            audit.node(), requestId, null));
+            audit.node(), requestId, detail));
       }
       return Future.failedFuture(ar.cause());
     });
+  }
+
+  /** The detail a key-use record of one document carries: exactly {@code {"contentId": ...}}, which its usage read matches. */
+  public static String documentDetail(String contentId) {
+    return contentId == null ? null : new JsonObject().put("contentId", contentId).encode();
   }
 
   /** The kid a publishing license names, if its header reads, for the audit of a refusal. */
@@ -188,7 +198,7 @@ public final class LicensingService {
     }
   }
 
-  private Future<Issued> license(Principal user, String tenantId, JsonObject body, long stamp) {
+  private Future<Issued> license(Principal user, String tenantId, JsonObject body, long stamp, String[] contentId) {
     if (!(body.getValue("publishingLicense") instanceof String compact) || compact.isBlank()) {
       return Future.failedFuture(Problem.INVALID_REQUEST.with("publishingLicense must be a JWE compact string"));
     }
@@ -203,7 +213,6 @@ public final class LicensingService {
     } catch (ProblemException e) {
       return Future.failedFuture(e);
     }
-    String[] contentId = new String[1];
     return directory.versionForLicensing(tenantId, pl.version())
         .compose(version -> unwrapContentEncryptionKey(pl, version)
             .compose(cek -> vertx.executeBlocking(() -> prepare(user, pl, version, cek, recipient, tenantId, contentId), false))

@@ -62,7 +62,7 @@ final class HttpFeature {
         new ClusterRoutes(auth, cluster.view()),
         new IncidentRoutes(auth, incidents.incidents(), lifecycle.policies()),
         new MailRoutes(auth, incidents.mail()),
-        new DocumentRoutes(auth, lifecycle.tenants(), directory, licensing));
+        new DocumentRoutes(auth, lifecycle.tenants(), directory, licensing, audit));
   }
 
   /** Deploys the HTTP verticles; completes with their deployment id once every one listens. */

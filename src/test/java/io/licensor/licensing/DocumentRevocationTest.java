@@ -4,6 +4,7 @@ import io.licensor.cli.Cli;
 import io.licensor.support.Http;
 import io.licensor.support.Issuer;
 import io.licensor.support.Licensing;
+import io.licensor.support.RmsClient;
 import io.licensor.support.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -137,5 +138,55 @@ class DocumentRevocationTest {
     assertThat(open.err()).contains("content-revoked");
     assertThat(alice.run("document", "unrevoke", "cli-authored", contentId, "--file", lprot.toString()).exitCode()).isZero();
     assertThat(alice.run("open", lprot.toString()).exitCode()).isZero();
+  }
+
+  @Test
+  @DisplayName("a document's usage from the audit: published by whom, who was granted or refused and why, on which node")
+  void usage() throws Exception {
+    Issuer idp = node.createTenant("watched", "EC-P256");
+    String admin = idp.token("admin@watched.test", List.of("tenant-admin"));
+    // granted to bob only
+    JsonObject onlyBob = new JsonObject().put("grants", new io.vertx.core.json.JsonArray().add(new JsonObject()
+        .put("principal", "bob@watched.test").put("rights", new io.vertx.core.json.JsonArray().add("VIEW"))));
+    Http.Response published = node.http.post("/v1/tenants/watched/publishing-licenses", idp.token("alice@watched.test", List.of()),
+        new JsonObject().put("contentId", "q3-plan").put("policy", onlyBob)
+            .put("contentKey", RmsClient.b64(RmsClient.newContentKey())));
+    assertThat(published.status()).isEqualTo(201);
+    String pl = published.json().getString("publishingLicense");
+    JsonObject request = new JsonObject().put("publishingLicense", pl)
+        .put("recipientKey", RmsClient.publicJwk(RmsClient.recipientKey(false)));
+    assertThat(node.http.post("/v1/tenants/watched/licenses", idp.token("bob@watched.test", List.of()), request).status())
+        .isEqualTo(200);
+    assertThat(node.http.post("/v1/tenants/watched/licenses", idp.token("carol@watched.test", List.of()), request).slug())
+        .isEqualTo("access-denied");
+    assertThat(revocation("PUT", "watched", "q3-plan", admin).status()).isEqualTo(200);
+    assertThat(node.http.post("/v1/tenants/watched/licenses", idp.token("bob@watched.test", List.of()), request).slug())
+        .isEqualTo("content-revoked");
+    Licensing.publishOk(node.http, "watched", idp, "unrelated");
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (node.node.audit().backlog() > 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+
+    Http.Response usage = node.http.get("/v1/tenants/watched/documents/q3-plan/usage", admin);
+    assertThat(usage.status()).as(usage.toString()).isEqualTo(200);
+    io.vertx.core.json.JsonArray events = usage.json().getJsonArray("events");
+    List<String> lines = events.stream().map(e -> (JsonObject) e)
+        .map(e -> e.getString("action") + " " + e.getString("outcome") + " " + e.getString("principal")).toList();
+    assertThat(lines).containsExactly(
+        "license.denied content-revoked bob@watched.test",
+        "license.denied access-denied carol@watched.test",
+        "license.issued ok bob@watched.test",
+        "publish.issued ok alice@watched.test");
+    assertThat(events.getJsonObject(0).getString("node")).isNotBlank();
+    assertThat(events.getJsonObject(0).getBoolean("granted")).isFalse();
+
+    // its publisher reads it with the publishing license; a user without it cannot
+    Http.Response asPublisher = node.http.post("/v1/tenants/watched/documents/q3-plan/usage",
+        idp.token("alice@watched.test", List.of()), new JsonObject().put("publishingLicense", pl));
+    assertThat(asPublisher.status()).as(asPublisher.toString()).isEqualTo(200);
+    assertThat(asPublisher.json().getJsonArray("events")).hasSize(4);
+    assertThat(node.http.get("/v1/tenants/watched/documents/q3-plan/usage", idp.token("bob@watched.test", List.of())).status())
+        .isEqualTo(403);
   }
 }
