@@ -57,6 +57,11 @@ final class AuditSql {
           + " AND action IN ('license.issued', 'license.denied', 'publish.issued', 'publish.denied') AND detail IS NOT NULL"
           + " ORDER BY seq DESC LIMIT $3";
 
+  /** The tenant's super users' licenses, newest first. */
+  static final String SUPER_USER_LICENSES =
+      "SELECT at, principal, node, kid, detail FROM audit_events WHERE tenant_id = $1 AND action = 'license.issued'"
+          + " AND outcome = 'super-user' ORDER BY seq DESC LIMIT $2";
+
   static final String USAGE =
       "SELECT tenant_id, action, outcome, principal, kid, count(*) AS n, min(at) AS first, max(at) AS last"
           + " FROM audit_events WHERE ($1 OR tenant_id = ANY($2)) AND at >= $3 AND at < $4"

@@ -67,6 +67,27 @@ public final class AuditTrail {
     });
   }
 
+  /** The licenses the tenant's super users were given (audited as such), newest first, at most {@code limit}. */
+  public Future<JsonObject> superUserLicenses(String tenantId, int limit) {
+    return readPool.preparedQuery(AuditSql.SUPER_USER_LICENSES).execute(Tuple.of(tenantId, (long) limit + 1)).map(rows -> {
+      JsonArray licenses = new JsonArray();
+      for (io.vertx.sqlclient.Row r : rows) {
+        if (licenses.size() == limit) {
+          break;
+        }
+        JsonObject entry = new JsonObject().put("at", r.getOffsetDateTime("at").toInstant().toString())
+            .put("principal", r.getString("principal")).put("node", r.getString("node")).put("kid", r.getString("kid"));
+        try {
+          entry.put("contentId", r.getString("detail") == null ? null : new JsonObject(r.getString("detail")).getString("contentId"));
+        } catch (RuntimeException e) {
+          entry.putNull("contentId");
+        }
+        licenses.add(entry);
+      }
+      return new JsonObject().put("tenant", tenantId).put("licenses", licenses).put("truncated", rows.size() > limit);
+    });
+  }
+
   public Future<Page> read(String tenantId, Instant from, Instant to, long afterSeq, int limit) {
     Future<JsonArray> page = readPool.preparedQuery(AuditSql.PAGE).execute(Tuple.of(tenantId,
             OffsetDateTime.ofInstant(from, ZoneOffset.UTC), OffsetDateTime.ofInstant(to, ZoneOffset.UTC), afterSeq, limit))

@@ -42,6 +42,7 @@ public final class DocumentRoutes implements Routes {
     // admins read it by GET; its publisher by POST, with the publishing license that shows it
     router.get("/v1/tenants/:tid/documents/:contentId/usage").handler(this::usage);
     router.post("/v1/tenants/:tid/documents/:contentId/usage").handler(body).handler(this::usage);
+    router.get("/v1/tenants/:tid/super-user-licenses").handler(this::superUserLicenses);
   }
 
   private void change(RoutingContext ctx, boolean revoke) {
@@ -96,6 +97,19 @@ public final class DocumentRoutes implements Routes {
     auth.principal(ctx, tid)
         .compose(p -> mayActOn(p, tid, contentId, ctx))
         .compose(p -> trail.documentUsage(tid, contentId, LicensingService.documentDetail(contentId), max))
+        .onSuccess(view -> {
+          ctx.response().putHeader("Cache-Control", "no-store");
+          Requests.json(ctx, 200, view);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** The licenses the tenant's super users were given, for its admins (and operators). */
+  private void superUserLicenses(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    auth.principal(ctx, tid)
+        .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
+        .compose(p -> trail.superUserLicenses(tid, 1000))
         .onSuccess(view -> {
           ctx.response().putHeader("Cache-Control", "no-store");
           Requests.json(ctx, 200, view);

@@ -77,9 +77,10 @@ public final class LicensingService {
 
   /** {@code leaseStamp}: the directory's {@link KeyDirectory#leaseStamp} when the request began. */
   public Future<Published> publish(Principal user, String tenantId, JsonObject body, String requestId, long leaseStamp) {
-    String[] contentId = {body.getValue("contentId") instanceof String s && s.length() <= 256 ? s : null};
+    Facts facts = new Facts();
+    facts.contentId = body.getValue("contentId") instanceof String s && s.length() <= 256 ? s : null;
     return audited(publish(user, tenantId, body, leaseStamp), tenantId, user, "publish", requestId, Published::kid, () -> null,
-        contentId);
+        facts);
   }
 
   public Future<Issued> license(Principal user, String tenantId, JsonObject body, String requestId) {
@@ -88,9 +89,9 @@ public final class LicensingService {
 
   /** {@code leaseStamp}: the directory's {@link KeyDirectory#leaseStamp} when the request began. */
   public Future<Issued> license(Principal user, String tenantId, JsonObject body, String requestId, long leaseStamp) {
-    String[] contentId = new String[1];
-    return audited(license(user, tenantId, body, leaseStamp, contentId), tenantId, user, "license", requestId, Issued::kid,
-        () -> body.getValue("publishingLicense") instanceof String s ? kidOf(s) : null, contentId);
+    Facts facts = new Facts();
+    return audited(license(user, tenantId, body, leaseStamp, facts), tenantId, user, "license", requestId, Issued::kid,
+        () -> body.getValue("publishingLicense") instanceof String s ? kidOf(s) : null, facts);
   }
 
   /**
@@ -129,13 +130,14 @@ public final class LicensingService {
    */
   private <T> Future<T> audited(Future<T> work, String tenantId, Principal user, String action, String requestId,
                                 Function<T, String> kidOf,
-                                Supplier<String> requestedKid, String[] contentId) {
+                                Supplier<String> requestedKid, Facts facts) {
     return work.transform(ar -> {
       // the document, once known (a license request's is known once its publishing license opened): its usage is read by it
-      String detail = documentDetail(contentId[0]);
+      String detail = documentDetail(facts.contentId);
       if (ar.succeeded()) {
-        return audit.recordKeyUse(AuditEvent.now(tenantId, kidOf.apply(ar.result()), user.subject(), action + ".issued", "ok",
-            audit.node(), requestId, detail)).map(ar.result());
+        // a super user's license says so, in the outcome: listed for the tenant's admins
+        return audit.recordKeyUse(AuditEvent.now(tenantId, kidOf.apply(ar.result()), user.subject(), action + ".issued",
+            facts.superUser ? SUPER_USER_OUTCOME : "ok", audit.node(), requestId, detail)).map(ar.result());
       }
       if (ar.cause() instanceof ProblemException p && p.problem() != Problem.HSM_BUSY) {
         audit.recordKeyUse(AuditEvent.now(tenantId, requestedKid.get(), user.subject(), action + ".denied", p.problem().slug(),
@@ -143,6 +145,15 @@ public final class LicensingService {
       }
       return Future.failedFuture(ar.cause());
     });
+  }
+
+  /** The outcome of a super user's license in the audit (instead of {@code ok}). */
+  public static final String SUPER_USER_OUTCOME = "super-user";
+
+  /** What a request learns on its way, for its audit record: the document, and whether a super user was licensed. */
+  private static final class Facts {
+    volatile String contentId;
+    volatile boolean superUser;
   }
 
   /** The detail a key-use record of one document carries: exactly {@code {"contentId": ...}}, which its usage read matches. */
@@ -198,7 +209,7 @@ public final class LicensingService {
     }
   }
 
-  private Future<Issued> license(Principal user, String tenantId, JsonObject body, long stamp, String[] contentId) {
+  private Future<Issued> license(Principal user, String tenantId, JsonObject body, long stamp, Facts facts) {
     if (!(body.getValue("publishingLicense") instanceof String compact) || compact.isBlank()) {
       return Future.failedFuture(Problem.INVALID_REQUEST.with("publishingLicense must be a JWE compact string"));
     }
@@ -215,14 +226,14 @@ public final class LicensingService {
     }
     return directory.versionForLicensing(tenantId, pl.version())
         .compose(version -> unwrapContentEncryptionKey(pl, version)
-            .compose(cek -> vertx.executeBlocking(() -> prepare(user, pl, version, cek, recipient, tenantId, contentId), false))
+            .compose(cek -> vertx.executeBlocking(() -> prepare(user, pl, version, cek, recipient, tenantId, facts), false))
             .compose(unsigned -> sign(version, unsigned)
                 .map(useLicense -> new Issued(useLicense, unsigned.kid(), unsigned.rights(), unsigned.expiresAt(),
                     currentKid(tenantId))))
             .compose(issued -> directory.recheck(tenantId, pl.version(), stamp).map(issued))
             // and once more as the answer is made: a revocation that reached this node meanwhile counts
             .map(issued -> {
-              requireNotRevoked(tenantId, contentId[0]);
+              requireNotRevoked(tenantId, facts.contentId);
               return issued;
             }));
   }
@@ -318,17 +329,23 @@ public final class LicensingService {
   }
 
   private UseLicenses.Unsigned prepare(Principal user, ParsedPublishingLicense pl, KeyVersion version, SecretKey cek,
-                                       JWK recipient, String tenantId, String[] contentId) throws JOSEException {
+                                       JWK recipient, String tenantId, Facts facts) throws JOSEException {
     PublishingLicenseContent content = PublishingLicenses.open(pl, cek);
     try {
-      contentId[0] = content.contentId();
+      facts.contentId = content.contentId();
       requireNotRevoked(tenantId, content.contentId());
       Set<Right> rights = content.policy().rightsFor(user.subject(), user.groups());
+      // a super user (the tenant's identity.claims.superUsers group) is OWNER of all the tenant's content, expired included
+      facts.superUser = directory.cached(tenantId).map(t -> t.tenant().identity().claims().isSuperUser(user.groups()))
+          .orElse(false);
+      if (facts.superUser) {
+        rights = java.util.EnumSet.allOf(Right.class);
+      }
       if (rights.isEmpty()) {
         throw Problem.ACCESS_DENIED.with("the content's policy grants " + user.subject() + " no rights");
       }
       long now = Instant.now().getEpochSecond();
-      Long notAfter = content.policy().notAfter();
+      Long notAfter = facts.superUser ? null : content.policy().notAfter();
       if (notAfter != null && notAfter <= now) {
         throw Problem.ACCESS_DENIED.with("the content's policy expired (notAfter has passed)");
       }

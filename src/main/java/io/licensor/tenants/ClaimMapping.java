@@ -21,8 +21,15 @@ import java.util.Set;
  * @param principal the claim whose string value is the user's name in grants, publisher and audit
  * @param groups    the claim holding the user's groups (array, or a space- or comma-separated string)
  * @param admin     the claim and value that make a user a tenant admin
+ * @param superUsers the group whose members are the tenant's super users (OWNER of all its content,
+ *                   for e-discovery and recovery; every such license audited as such), or null: none
+ *                   (the default)
  */
-public record ClaimMapping(String principal, String groups, AdminClaim admin) {
+public record ClaimMapping(String principal, String groups, AdminClaim admin, String superUsers) {
+
+  public ClaimMapping(String principal, String groups, AdminClaim admin) {
+    this(principal, groups, admin, null);
+  }
 
   /** A user is a tenant admin when {@code claim} holds {@code value} (or is an array that contains it). */
   public record AdminClaim(String claim, String value) {
@@ -39,7 +46,13 @@ public record ClaimMapping(String principal, String groups, AdminClaim admin) {
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("principal", principal).put("groups", groups).put("admin", admin.toJson());
+    JsonObject json = new JsonObject().put("principal", principal).put("groups", groups).put("admin", admin.toJson());
+    return superUsers == null ? json : json.put("superUsers", superUsers);
+  }
+
+  /** Whether a user with these groups is one of the tenant's super users. */
+  public boolean isSuperUser(Set<String> userGroups) {
+    return superUsers != null && userGroups.contains(superUsers);
   }
 
   /** The user's name in the token's claims, or null if the token has none (or not a non-empty string). */
@@ -95,9 +108,9 @@ public record ClaimMapping(String principal, String groups, AdminClaim admin) {
       throw invalid("identity.claims must be an object {principal, groups, admin: {claim, value}}");
     }
     for (String field : json.fieldNames()) {
-      if (!Set.of("principal", "groups", "admin").contains(field)) {
+      if (!Set.of("principal", "groups", "admin", "superUsers").contains(field)) {
         throw invalid("identity.claims has an unknown field '" + field.replaceAll("[^A-Za-z0-9_.-]", "?")
-            + "' (principal, groups, admin)");
+            + "' (principal, groups, admin, superUsers)");
       }
     }
     String principal = name(json.getValue("principal"), "identity.claims.principal", DEFAULT.principal());
@@ -111,7 +124,9 @@ public record ClaimMapping(String principal, String groups, AdminClaim admin) {
       admin = new AdminClaim(name(a.getValue("claim"), "identity.claims.admin.claim", null),
           name(a.getValue("value"), "identity.claims.admin.value", null));
     }
-    return new ClaimMapping(principal, groups, admin);
+    String superUsers = json.getValue("superUsers") == null ? null
+        : name(json.getValue("superUsers"), "identity.claims.superUsers (a group name)", null);
+    return new ClaimMapping(principal, groups, admin, superUsers);
   }
 
   private static String name(Object value, String field, String otherwise) {
