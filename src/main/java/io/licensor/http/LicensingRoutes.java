@@ -44,6 +44,26 @@ public final class LicensingRoutes implements Routes {
   public void mount(Router router, BodyHandler body) {
     router.post("/v1/tenants/:tid/publishing-licenses").handler(body).handler(this::publish);
     router.post("/v1/tenants/:tid/licenses").handler(body).handler(this::license);
+    router.post("/v1/tenants/:tid/publishing-licenses/republish").handler(body).handler(this::republish);
+  }
+
+  /** A document re-published by its publisher under the current version: same content id and key. */
+  private void republish(RoutingContext ctx) {
+    String tid = ctx.pathParam("tid");
+    long started = System.nanoTime();
+    long stamp = directory.leaseStamp();
+    auth.principal(ctx, tid)
+        .compose(p -> requireUser(p, tid))
+        .compose(p -> activeTenant(p, tid))
+        .compose(p -> withinRate(p, tid))
+        .compose(p -> licensing.republish(p, tid, Requests.jsonObject(ctx), Requests.id(ctx), stamp))
+        .onComplete(ar -> metrics.publish(outcome(ar), System.nanoTime() - started))
+        .onSuccess(pl -> {
+          metrics.keyUse(pl.kid(), "publish");
+          currentKid(ctx, tid);
+          answer(ctx, tid, 0, stamp, 201, new JsonObject().put("publishingLicense", pl.publishingLicense()).put("kid", pl.kid()));
+        })
+        .onFailure(ctx::fail);
   }
 
   private void publish(RoutingContext ctx) {

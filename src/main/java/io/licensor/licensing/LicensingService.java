@@ -238,6 +238,64 @@ public final class LicensingService {
             }));
   }
 
+  /**
+   * Re-publishes a document (issue 23, item 5): its publisher sends the publishing license it has
+   * ({@code publishingLicense}, under any version still licensable) and, if the policy changes, the
+   * new {@code policy}; the answer is a publishing license under the tenant's current key version with
+   * the same content id and content key, so the edited file is protected as the same document — its
+   * tracking and revocation follow it. Only the document's publisher; audited as a publish of it.
+   */
+  public Future<Published> republish(Principal user, String tenantId, JsonObject body, String requestId, long leaseStamp) {
+    Facts facts = new Facts();
+    return audited(republish(user, tenantId, body, leaseStamp, facts), tenantId, user, "publish", requestId, Published::kid,
+        () -> body.getValue("publishingLicense") instanceof String s ? kidOf(s) : null, facts);
+  }
+
+  private Future<Published> republish(Principal user, String tenantId, JsonObject body, long stamp, Facts facts) {
+    ParsedPublishingLicense pl;
+    Policy newPolicy;
+    try {
+      for (String field : body.fieldNames()) {
+        if (!field.equals("publishingLicense") && !field.equals("policy")) {
+          throw Problem.INVALID_REQUEST.with(field + " is not a member of a re-publication ({publishingLicense, policy})");
+        }
+      }
+      if (!(body.getValue("publishingLicense") instanceof String compact) || compact.isBlank()) {
+        throw Problem.INVALID_REQUEST.with("publishingLicense (the document's current one) is required");
+      }
+      pl = PublishingLicenses.parse(compact);
+      if (!pl.tenantId().equals(tenantId)) {
+        throw Problem.WRONG_TENANT.with("the publishing license belongs to another tenant");
+      }
+      newPolicy = body.containsKey("policy") ? Policy.fromJson(body.getValue("policy")) : null;
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(Problem.INVALID_REQUEST.with(e.getMessage()));
+    } catch (ProblemException e) {
+      return Future.failedFuture(e);
+    }
+    return directory.versionForLicensing(tenantId, pl.version())
+        .compose(version -> unwrapContentEncryptionKey(pl, version))
+        .compose(cek -> directory.activeForPublishing(tenantId).compose(current -> vertx.executeBlocking(() -> {
+          PublishingLicenseContent old = PublishingLicenses.open(pl, cek);
+          PublishingLicenseContent next = null;
+          try {
+            facts.contentId = old.contentId();
+            if (!old.publisher().equals(user.subject())) {
+              throw Problem.FORBIDDEN.with("only the document's publisher (" + old.publisher() + ") may re-publish it");
+            }
+            next = new PublishingLicenseContent(old.contentId(), old.publisher(), Instant.now().getEpochSecond(),
+                old.contentKey(), newPolicy != null ? newPolicy : old.policy());
+            return new Published(PublishingLicenses.seal(current, next, jwe), current.kid());
+          } finally {
+            old.destroy();
+            if (next != null) {
+              next.destroy();
+            }
+          }
+        }, false)))
+        .compose(published -> directory.recheck(tenantId, 0, stamp).map(published));
+  }
+
   /** Which document a publishing license is for, and who published it (read from its sealed content). */
   public record DocumentOrigin(String contentId, String publisher) {
   }

@@ -189,4 +189,47 @@ class DocumentRevocationTest {
     assertThat(node.http.get("/v1/tenants/watched/documents/q3-plan/usage", idp.token("bob@watched.test", List.of())).status())
         .isEqualTo(403);
   }
+
+  @Test
+  @DisplayName("its publisher re-publishes a document under the current version: same content id and key, so tracking and revocation follow")
+  void republish() throws Exception {
+    Issuer idp = node.createTenant("edited", "EC-P256");
+    String alice = idp.token("alice@edited.test", List.of());
+    String v1 = Licensing.publishOk(node.http, "edited", idp, "spec"); // by alice, everyone may VIEW
+    assertThat(Licensing.rekey(node.http, node.operatorToken(), "edited").status()).isEqualTo(201);
+
+    JsonObject onlyBob = new JsonObject().put("grants", new io.vertx.core.json.JsonArray().add(new JsonObject()
+        .put("principal", "bob@edited.test").put("rights", new io.vertx.core.json.JsonArray().add("VIEW").add("PRINT"))));
+    Http.Response again = node.http.post("/v1/tenants/edited/publishing-licenses/republish", alice,
+        new JsonObject().put("publishingLicense", v1).put("policy", onlyBob));
+    assertThat(again.status()).as(again.toString()).isEqualTo(201);
+    assertThat(again.json().getString("kid")).as("under the current version").isEqualTo("edited:2");
+    String v2 = again.json().getString("publishingLicense");
+
+    var recipient = RmsClient.recipientKey(false);
+    JsonObject jwks = node.http.get("/v1/tenants/edited/jwks.json", null).json();
+    byte[][] keys = new byte[2][];
+    String[] pls = {v1, v2};
+    for (int i = 0; i < 2; i++) {
+      Http.Response r = node.http.post("/v1/tenants/edited/licenses", idp.token("bob@edited.test", List.of()),
+          new JsonObject().put("publishingLicense", pls[i]).put("recipientKey", RmsClient.publicJwk(recipient)));
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      var claims = RmsClient.verifyUseLicense(r.json().getString("useLicense"), jwks, "edited");
+      assertThat(claims.getStringClaimValue("contentId")).isEqualTo("spec");
+      keys[i] = RmsClient.openContentKey(claims.getStringClaimValue("contentKey"), recipient);
+      if (i == 1) {
+        assertThat(r.json().getJsonArray("rights").getList()).as("the new policy").containsExactlyInAnyOrder("VIEW", "PRINT");
+      }
+    }
+    assertThat(keys[1]).as("the same content key").isEqualTo(keys[0]);
+
+    // not its publisher: refused
+    Http.Response notHers = node.http.post("/v1/tenants/edited/publishing-licenses/republish", idp.token("bob@edited.test", List.of()),
+        new JsonObject().put("publishingLicense", v1));
+    assertThat(notHers.status()).isEqualTo(403);
+    // revocation follows the document: both licenses are refused
+    assertThat(revocation("PUT", "edited", "spec", idp.token("admin@edited.test", List.of("tenant-admin"))).status()).isEqualTo(200);
+    assertThat(Licensing.license(node.http, "edited", idp, v1).slug()).isEqualTo("content-revoked");
+    assertThat(Licensing.license(node.http, "edited", idp, v2).slug()).isEqualTo("content-revoked");
+  }
 }
