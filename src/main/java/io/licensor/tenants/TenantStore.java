@@ -327,21 +327,25 @@ public final class TenantStore {
     return pool.preparedQuery(TenantSql.TENANT_EXISTS).execute(Tuple.of(tenantId)).map(rows -> rows.size() > 0);
   }
 
-  /** The tenant with its key versions and its revoked documents, as of one transaction. */
+  /**
+   * The tenant with its key versions, then its revoked documents. Two queries, no transaction: the
+   * list is read after the revision, so it is never older than the revision says (a revocation that
+   * commits between them is also in the next load, which its raised revision brings).
+   */
   public Future<Optional<TenantKeys>> load(String tenantId) {
-    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOAD_TENANT).execute(Tuple.of(tenantId))
+    return pool.preparedQuery(TenantSql.LOAD_TENANT).execute(Tuple.of(tenantId))
         .compose(rows -> {
           Optional<TenantKeys> t = toTenantKeys(rows);
           if (t.isEmpty()) {
             return Future.succeededFuture(t);
           }
-          return conn.preparedQuery(TenantSql.REVOKED_DOCUMENTS).execute(Tuple.of(tenantId)).map(revoked -> {
+          return pool.preparedQuery(TenantSql.REVOKED_DOCUMENTS).execute(Tuple.of(tenantId)).map(revoked -> {
             Set<String> ids = new java.util.HashSet<>();
             revoked.forEach(r -> ids.add(r.getString("content_id")));
             TenantKeys k = t.get();
             return Optional.of(new TenantKeys(k.tenant(), k.versions(), k.revision(), k.changeEpoch(), k.loadedAtMillis(), ids));
           });
-        }));
+        });
   }
 
   /**
