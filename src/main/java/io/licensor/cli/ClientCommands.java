@@ -157,8 +157,8 @@ public final class ClientCommands {
 
     @Override
     protected int execute() throws IOException, JOSEException {
-      if (outFile != null && !force && Files.exists(outFile)) {
-        throw new CliException(CliException.USAGE, "--out " + outFile + " exists: refusing to overwrite it (add --force to replace it)");
+      if (outFile != null) {
+        SecretFiles.refuseExisting(outFile, force, "--out");
       }
       ProtectedFile protectedFile;
       try (InputStream in = Files.newInputStream(file)) {

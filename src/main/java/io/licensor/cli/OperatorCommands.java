@@ -39,9 +39,7 @@ public final class OperatorCommands {
 
     @Override
     protected int execute() throws IOException {
-      if (!force && Files.exists(outFile)) {
-        throw new CliException(CliException.USAGE, "--out " + outFile + " exists: refusing to overwrite it (add --force to replace it)");
-      }
+      SecretFiles.refuseExisting(outFile, force, "--out");
       JsonObject pkg = server.api().get(TenantCommands.tenantPath(tenant) + "/backup");
       SecretFiles.write(outFile, pkg.encode(), force, "--out");
       out().println("backup of " + tenant + " (" + pkg.getJsonArray("keys", new JsonArray()).size() + " key versions, world "

@@ -36,12 +36,24 @@ public final class SecretFiles {
     write(file, text.getBytes(StandardCharsets.UTF_8), force, option);
   }
 
+  /**
+   * A usage error naming {@code option} if {@code file} exists and {@code force} is not given: what a
+   * command checks before its work (nothing asked of the server for a file that will not be written).
+   */
+  public static void refuseExisting(Path file, boolean force, String option) {
+    if (!force && Files.exists(file)) {
+      throw exists(file, option);
+    }
+  }
+
+  private static CliException exists(Path file, String option) {
+    return new CliException(CliException.USAGE, option + " " + file + " exists: refusing to overwrite it (add --force to "
+        + "replace it)");
+  }
+
   /** Writes {@code content} to {@code file}, 0600; an existing file is a usage error naming {@code option}, unless {@code force}. */
   public static void write(Path file, byte[] content, boolean force, String option) {
-    if (!force && Files.exists(file)) {
-      throw new CliException(CliException.USAGE, option + " " + file + " exists: refusing to overwrite it (add --force to "
-          + "replace it)");
-    }
+    refuseExisting(file, force, option);
     Path dir = file.toAbsolutePath().getParent();
     Path temp = dir.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
     try {
@@ -62,8 +74,7 @@ public final class SecretFiles {
         Files.deleteIfExists(temp);
       }
     } catch (java.nio.file.FileAlreadyExistsException e) {
-      throw new CliException(CliException.USAGE, option + " " + file + " exists: refusing to overwrite it (add --force to "
-          + "replace it)");
+      throw exists(file, option);
     } catch (IOException | UnsupportedOperationException e) {
       throw new CliException(CliException.REFUSED, "cannot write " + file + ": " + e.getMessage());
     }

@@ -440,9 +440,7 @@ public final class TenantCommands extends CommandGroup {
 
     @Override
     protected int execute() throws IOException {
-      if (!force && Files.exists(outFile)) {
-        throw new CliException(CliException.USAGE, "--out " + outFile + " exists: refusing to overwrite it (add --force to replace it)");
-      }
+      SecretFiles.refuseExisting(outFile, force, "--out");
       String password = readText(passwordFile, "--password-file").strip();
       JsonObject exported = server.api().post(tenantPath(id) + "/keys/" + version + "/export",
           new JsonObject().put("password", password).put("format", "pkcs8-pem"));

@@ -65,16 +65,6 @@ public final class OperatorIssuers {
     return issuers;
   }
 
-  private static boolean httpsUrl(String text) {
-    try {
-      java.net.URI uri = new java.net.URI(text);
-      return "https".equalsIgnoreCase(uri.getScheme()) && uri.getHost() != null && uri.getUserInfo() == null
-          && uri.getFragment() == null;
-    } catch (java.net.URISyntaxException e) {
-      return false;
-    }
-  }
-
   static void validate(JsonArray issuers) {
     for (int i = 0; i < issuers.size(); i++) {
       String where = "identity.operatorIssuers[" + i + "]";
@@ -100,9 +90,10 @@ public final class OperatorIssuers {
             + "jwksUri (the https URL of the issuer's JWK Set) or discovery: true (OpenID Connect discovery under the issuer)");
       }
       String url = entry.getValue("jwksUri") instanceof String u ? u : Boolean.TRUE.equals(entry.getValue("discovery")) ? iss : null;
-      if (url != null && !httpsUrl(url)) {
-        throw new ConfigException(where + (entry.containsKey("jwksUri") ? ".jwksUri" : ".issuer (with discovery)")
-            + ": must be an https:// URL with a host");
+      String why = url == null ? null : io.licensor.tenants.TenantIdentity.checkUrl(url);
+      if (why != null) {
+        // the same rule as a tenant's identity URLs
+        throw new ConfigException(where + (entry.containsKey("jwksUri") ? ".jwksUri" : ".issuer (with discovery)") + ": " + why);
       }
     }
   }

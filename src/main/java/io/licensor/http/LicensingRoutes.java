@@ -169,11 +169,9 @@ public final class LicensingRoutes implements Routes {
     if (version.isEmpty()) {
       return Future.failedFuture(err);
     }
-    return directory.require(tid).compose(t -> t.version(version.getAsInt())
-        .filter(v -> v.state() == io.licensor.keys.KeyVersionState.DESTROYED)
-        .<Future<Principal>>map(v -> Future.failedFuture(Problem.KEY_DESTROYED.with("key version " + v.kid()
-            + " was destroyed; its content can no longer be licensed by anyone")))
-        .orElseGet(() -> Future.failedFuture(err)));
+    // the directory's own rule (a destroyed version is said before the tenant's state) decides
+    return directory.versionForLicensing(tid, version.getAsInt()).transform(ar -> Future.failedFuture(
+        ar.failed() && ar.cause() instanceof ProblemException d && d.problem() == Problem.KEY_DESTROYED ? d : err));
   }
 
   /** The tenant's rate limit on this node: 429 rate-limited with Retry-After beyond it. */

@@ -177,7 +177,8 @@ public record TenantIdentity(String issuer, JWKSet jwks, String jwksUri, boolean
   }
 
   /** Why {@code text} is not an https URL licensor would fetch, or null (the addresses are checked at fetch). */
-  private static String checkUrl(String text) {
+  /** Why {@code text} is not a URL licensor fetches keys from (https, a host, no user information or fragment), or null. */
+  public static String checkUrl(String text) {
     try {
       URI uri = new URI(text);
       if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
