@@ -53,6 +53,7 @@ import java.util.concurrent.TimeUnit;
         OperatorCommands.Audit.class, OperatorCommands.Health.class,
         Main.Byok.class, Main.DevToken.class, io.licensor.cli.Login.class,
         ClientCommands.Protect.class, ClientCommands.Open.class, io.licensor.cli.DocumentCommands.class,
+        io.licensor.cli.TemplateCommands.class,
         Main.BenchHsm.class, io.licensor.cli.CdsTraining.class})
 public final class Main extends CommandGroup {
 

@@ -103,7 +103,8 @@ public final class BackupService {
             .put("adminEmail", tenant.adminEmail())
             .put("state", tenant.state().wireName())
             .put("identity", tenant.identity().toJson())
-            .put("createdAt", tenant.createdAt().toString()))
+            .put("createdAt", tenant.createdAt().toString())
+            .put("maxOfflineAccessSeconds", tenant.maxOfflineAccessSeconds()))
         .put("keys", keys);
   }
 
@@ -174,7 +175,7 @@ public final class BackupService {
       }
       Tenant tenant = new Tenant(id, t.getString("displayName"), t.getString("adminEmail"),
           TenantIdentity.fromJson(t.getJsonObject("identity")), TenantState.fromWireName(t.getString("state")),
-          Instant.parse(t.getString("createdAt")));
+          Instant.parse(t.getString("createdAt")), t.getLong("maxOfflineAccessSeconds"));
       List<KeyVersion> versions = new ArrayList<>();
       int active = 0;
       for (Object o : pkg.getJsonArray("keys")) {

@@ -63,10 +63,18 @@ public final class ClientCommands {
     @Option(names = "--tenant", required = true, paramLabel = "TENANT", description = "the tenant whose key protects the file")
     String tenant;
 
-    @Option(names = "--grant", required = true, paramLabel = "PRINCIPAL:RIGHTS",
+    @Option(names = "--grant", paramLabel = "PRINCIPAL:RIGHTS",
         description = "who may do what, e.g. bob@contoso.com:VIEW,PRINT, *@contoso.com:VIEW, group:legal:OWNER, *:VIEW "
-            + "(repeat; rights: VIEW, EDIT, PRINT, EXPORT, FORWARD, OWNER)")
+            + "(repeat; rights: VIEW, EDIT, PRINT, EXPORT, FORWARD, OWNER); with --template, within its recipient rights")
     List<String> grants;
+
+    @Option(names = "--template", paramLabel = "TEMPLATE_ID",
+        description = "a rights template of the tenant (licensor template list), e.g. do-not-forward")
+    String template;
+
+    @Option(names = "--offline-access", paramLabel = "SECONDS",
+        description = "how long a use license may be used without asking again (0: always online; bounded by the tenant)")
+    Long offlineAccess;
 
     @Option(names = "--not-after", paramLabel = "INSTANT", description = "no license after this ISO-8601 instant")
     Instant notAfter;
@@ -79,8 +87,11 @@ public final class ClientCommands {
 
     @Override
     protected int execute() throws IOException {
+      if (template == null && (grants == null || grants.isEmpty())) {
+        throw new CliException(CliException.USAGE, "name who may open it: --grant PRINCIPAL:RIGHTS, or --template TEMPLATE_ID");
+      }
       JsonArray grantList = new JsonArray();
-      for (String g : grants) {
+      for (String g : grants == null ? List.<String>of() : grants) {
         grantList.add(grant(g));
       }
       byte[] content = readContent(file);
@@ -89,7 +100,16 @@ public final class ClientCommands {
       byte[] contentKey = new byte[32];
       random.nextBytes(contentKey);
       try {
-        JsonObject policy = new JsonObject().put("grants", grantList);
+        JsonObject policy = new JsonObject();
+        if (template != null) {
+          policy.put("template", template);
+        }
+        if (!grantList.isEmpty()) {
+          policy.put("grants", grantList);
+        }
+        if (offlineAccess != null) {
+          policy.put("offlineAccessSeconds", offlineAccess);
+        }
         if (notAfter != null) {
           policy.put("notAfter", notAfter.getEpochSecond());
         }

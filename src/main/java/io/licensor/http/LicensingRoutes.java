@@ -108,6 +108,7 @@ public final class LicensingRoutes implements Routes {
               .put("kid", ul.kid())
               .put("rights", rights)
               .put("expiresAt", ul.expiresAt())
+              .put("offlineAccessSeconds", ul.offlineAccessSeconds())
               .put("currentKid", ul.currentKid()));
         })
         .onFailure(ctx::fail);

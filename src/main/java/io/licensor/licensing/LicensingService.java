@@ -1,5 +1,7 @@
 package io.licensor.licensing;
 
+import io.licensor.rights.Right;
+import io.licensor.rights.Grant;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
@@ -17,7 +19,9 @@ import io.licensor.hsm.HsmException;
 import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.identity.Principal;
 import io.licensor.keys.KeyVersion;
+import io.licensor.rights.RightsTemplate;
 import io.licensor.tenants.KeyDirectory;
+import io.licensor.tenants.TenantKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -68,8 +72,16 @@ public final class LicensingService {
   }
 
   /** An issued use license. */
-  public record Issued(String useLicense, String kid, Set<Right> rights, long expiresAt, String currentKid) {
+  public record Issued(String useLicense, String kid, Set<Right> rights, long expiresAt, long offlineAccessSeconds,
+                       String currentKid) {
   }
+
+  /**
+   * How long a use license of content whose offline access is 0 ("always online") lives: long
+   * enough to open the content once, with clock skew; the client keeps no copy of it
+   * ({@code offlineAccessSeconds} 0 in the license says so).
+   */
+  public static final long ONLINE_ONLY_SECONDS = 60;
 
   public Future<Published> publish(Principal user, String tenantId, JsonObject body, String requestId) {
     return publish(user, tenantId, body, requestId, directory.leaseStamp());
@@ -194,6 +206,10 @@ public final class LicensingService {
     PublishingLicenseContent content =
         new PublishingLicenseContent(contentId, user.subject(), Instant.now().getEpochSecond(), contentKey, policy);
     return directory.activeForPublishing(tenantId)
+        .compose(version -> {
+          requirePublishable(user, tenantId, policy);
+          return Future.succeededFuture(version);
+        })
         .compose(version -> vertx.executeBlocking(() -> {
           try {
             return new Published(PublishingLicenses.seal(version, content, jwe), version.kid());
@@ -235,7 +251,7 @@ public final class LicensingService {
             .compose(cek -> vertx.executeBlocking(() -> prepare(user, pl, version, cek, recipient, tenantId, facts), false))
             .compose(unsigned -> sign(version, unsigned)
                 .map(useLicense -> new Issued(useLicense, unsigned.kid(), unsigned.rights(), unsigned.expiresAt(),
-                    currentKid(tenantId))))
+                    unsigned.offlineAccessSeconds(), currentKid(tenantId))))
             .compose(issued -> directory.recheck(tenantId, pl.version(), stamp).map(issued))
             // and once more as the answer is made: a revocation that reached this node meanwhile counts
             .map(issued -> {
@@ -279,6 +295,9 @@ public final class LicensingService {
     return directory.versionForLicensing(tenantId, pl.version())
         .compose(version -> unwrapContentEncryptionKey(pl, version))
         .compose(cek -> directory.activeForPublishing(tenantId).compose(current -> vertx.executeBlocking(() -> {
+          if (newPolicy != null) {
+            requirePublishable(user, tenantId, newPolicy);
+          }
           PublishingLicenseContent old = PublishingLicenses.open(pl, cek);
           PublishingLicenseContent next = null;
           try {
@@ -392,10 +411,14 @@ public final class LicensingService {
     try {
       facts.contentId = content.contentId();
       requireNotRevoked(tenantId, content.contentId());
-      Set<Right> rights = content.policy().rightsFor(user.subject(), user.groups());
+      TenantKeys known = directory.cached(tenantId).orElseThrow(() -> Problem.DIRECTORY_UNCONFIRMED.with(
+          "tenant '" + tenantId + "' is not loaded on this node"));
+      Policy policy = content.policy();
+      RightsTemplate template = policy.template() == null ? null : templateOf(known, content);
+      Set<Right> rights = template == null ? policy.rightsFor(user.subject(), user.groups())
+          : template.rightsFor(policy.grants(), user.subject(), user.groups());
       // a super user (the tenant's identity.claims.superUsers group) is OWNER of all the tenant's content, expired included
-      facts.superUser = directory.cached(tenantId).map(t -> t.tenant().identity().claims().isSuperUser(user.groups()))
-          .orElse(false);
+      facts.superUser = known.tenant().identity().claims().isSuperUser(user.groups());
       if (facts.superUser) {
         rights = java.util.EnumSet.allOf(Right.class);
       }
@@ -403,16 +426,69 @@ public final class LicensingService {
         throw Problem.ACCESS_DENIED.with("the content's policy grants " + user.subject() + " no rights");
       }
       long now = Instant.now().getEpochSecond();
-      Long notAfter = facts.superUser ? null : content.policy().notAfter();
+      Long notAfter = facts.superUser ? null : min(policy.notAfter(),
+          template == null || template.validity() == null ? null : template.validity().notAfterFor(content.issuedAt()));
       if (notAfter != null && notAfter <= now) {
-        throw Problem.ACCESS_DENIED.with("the content's policy expired (notAfter has passed)");
+        throw Problem.ACCESS_DENIED.with("the content's " + (template == null ? "policy" : "policy or template") + " expired "
+            + "(its notAfter has passed)");
       }
-      long ttl = Math.min(content.policy().licenseTtlSeconds() == null ? defaultTtlSeconds : content.policy().licenseTtlSeconds(),
-          maxTtlSeconds);
+      long offline = offlineAccess(policy, template, known.tenant().maxOfflineAccessSeconds());
+      long ttl = offline == 0 ? ONLINE_ONLY_SECONDS : offline;
       long expiresAt = notAfter == null ? now + ttl : Math.min(now + ttl, notAfter);
-      return UseLicenses.prepare(version, content, user.subject(), rights, recipient, jwe, now, expiresAt);
+      return UseLicenses.prepare(version, content, user.subject(), rights, recipient, jwe, now, expiresAt, offline);
     } finally {
       content.destroy();
+    }
+  }
+
+  /**
+   * How long a use license of this content may be used offline (0: always online): the stricter of
+   * the policy's own and its template's, else the service's default, bounded by the tenant's maximum
+   * and the service's ({@code licensing.maxTtlSeconds}).
+   */
+  long offlineAccess(Policy policy, RightsTemplate template, Long tenantMaximum) {
+    Long wanted = min(policy.offlineAccess(), template == null ? null : template.offlineAccessSeconds());
+    long bound = tenantMaximum == null ? maxTtlSeconds : Math.min(tenantMaximum, maxTtlSeconds);
+    return Math.min(wanted == null ? defaultTtlSeconds : wanted, bound);
+  }
+
+  private static Long min(Long a, Long b) {
+    return a == null ? b : b == null ? a : Long.valueOf(Math.min(a, b));
+  }
+
+  /**
+   * The template content names, as this node knows the tenant: 403 access-denied if the tenant has
+   * no such template, or if the content was published after the template was archived (a publishing
+   * license made offline with an archived template: archiving stops new publishing).
+   */
+  private static RightsTemplate templateOf(TenantKeys known, PublishingLicenseContent content) {
+    String id = content.policy().template();
+    RightsTemplate template = known.template(id).orElseThrow(() -> Problem.ACCESS_DENIED.with(
+        "the content names rights template '" + id + "', which tenant '" + known.tenant().id() + "' does not have"));
+    if (template.archived() && content.issuedAt() > template.archivedAt().getEpochSecond()) {
+      throw Problem.ACCESS_DENIED.with("the content was published with rights template '" + id + "' after it was archived");
+    }
+    return template;
+  }
+
+  /**
+   * Whether this user may publish with this policy now: a template it names must be one of the
+   * tenant's, active (409 template-archived), and list the user among its publishers (403).
+   */
+  private void requirePublishable(Principal user, String tenantId, Policy policy) {
+    if (policy.template() == null) {
+      return;
+    }
+    TenantKeys known = directory.cached(tenantId).orElseThrow(() -> Problem.DIRECTORY_UNCONFIRMED.with(
+        "tenant '" + tenantId + "' is not loaded on this node"));
+    RightsTemplate template = known.template(policy.template()).orElseThrow(() -> Problem.INVALID_REQUEST.with(
+        "policy.template: tenant '" + tenantId + "' has no rights template '" + policy.template() + "'"));
+    if (template.archived()) {
+      throw Problem.TEMPLATE_ARCHIVED.with("rights template '" + template.id() + "' (" + template.name() + ") is archived: "
+          + "content already published with it stays licensable, no new content is published with it");
+    }
+    if (!template.mayPublish(user.subject(), user.groups())) {
+      throw Problem.FORBIDDEN.with("rights template '" + template.id() + "' is not one " + user.subject() + " may publish with");
     }
   }
 

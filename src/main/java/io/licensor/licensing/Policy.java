@@ -1,24 +1,31 @@
 package io.licensor.licensing;
 
-import io.vertx.core.json.JsonArray;
+import io.licensor.rights.Grant;
+import io.licensor.rights.Right;
+import io.licensor.rights.RightsTemplate;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The policy a publisher attaches to content: who gets which rights, until when, and how long a
  * use license may live. Parsed strictly: an invalid policy is rejected, never half-applied.
+ *
+ * <p>{@code template} names one of the tenant's rights templates (issue 23): its grants, validity
+ * and offline access then apply as well, read when a license is issued; the policy's own
+ * {@code grants} may then be absent (and give at most the template's recipient rights).
+ * {@code offlineAccessSeconds} (0: always online) says how long a use license may be used without
+ * asking again; {@code licenseTtlSeconds} is the older name of the same bound (at most one of them).
  */
-public record Policy(List<Grant> grants, Long notAfter, Long licenseTtlSeconds) {
-
-  static final int MAX_GRANTS = 1000;
+public record Policy(List<Grant> grants, Long notAfter, Long licenseTtlSeconds, String template, Long offlineAccessSeconds) {
 
   public Policy {
     grants = List.copyOf(grants);
+  }
+
+  public Policy(List<Grant> grants, Long notAfter, Long licenseTtlSeconds) {
+    this(grants, notAfter, licenseTtlSeconds, null, null);
   }
 
   /** Parses and checks a policy; the exception message says what is wrong. */
@@ -26,37 +33,22 @@ public record Policy(List<Grant> grants, Long notAfter, Long licenseTtlSeconds) 
     if (!(value instanceof JsonObject json)) {
       throw new IllegalArgumentException("policy must be an object");
     }
-    if (!(json.getValue("grants") instanceof JsonArray grantsJson) || grantsJson.isEmpty()) {
-      throw new IllegalArgumentException("policy.grants must be a non-empty array");
+    String template = null;
+    if (json.containsKey("template")) {
+      if (!(json.getValue("template") instanceof String t) || !RightsTemplate.isValidId(t)) {
+        throw new IllegalArgumentException("policy.template must be a template's id (letters, digits, '.', '_', '-'; at most 64)");
+      }
+      template = t;
     }
-    if (grantsJson.size() > MAX_GRANTS) {
-      throw new IllegalArgumentException("policy.grants may hold at most " + MAX_GRANTS + " grants");
-    }
-    List<Grant> grants = new ArrayList<>();
-    for (int i = 0; i < grantsJson.size(); i++) {
-      String where = "policy.grants[" + i + "]";
-      if (!(grantsJson.getValue(i) instanceof JsonObject g)) {
-        throw new IllegalArgumentException(where + " must be an object");
-      }
-      Object principal = g.getValue("principal");
-      if (!(principal instanceof String p) || !Grant.isValidPrincipal(p)) {
-        throw new IllegalArgumentException(where + ".principal must be a user, *@domain, * or group:NAME");
-      }
-      if (!(g.getValue("rights") instanceof JsonArray rightsJson) || rightsJson.isEmpty()) {
-        throw new IllegalArgumentException(where + ".rights must be a non-empty array");
-      }
-      Set<Right> rights = EnumSet.noneOf(Right.class);
-      for (Object r : rightsJson) {
-        if (!(r instanceof String name) || Right.parse(name).isEmpty()) {
-          throw new IllegalArgumentException(where + ".rights: unknown right; use VIEW, EDIT, PRINT, EXPORT, FORWARD or OWNER");
-        }
-        rights.add(Right.parse(name).get());
-      }
-      grants.add(new Grant(p, rights));
-    }
+    List<Grant> grants = template != null && !json.containsKey("grants") ? List.of()
+        : Grant.parseList(json.getValue("grants"), "policy.grants", false);
     Long notAfter = positiveLong(json, "notAfter");
     Long ttl = positiveLong(json, "licenseTtlSeconds");
-    return new Policy(grants, notAfter, ttl);
+    Long offline = RightsTemplate.offlineAccess(json.getValue("offlineAccessSeconds"), "policy.offlineAccessSeconds");
+    if (ttl != null && offline != null) {
+      throw new IllegalArgumentException("policy: give offlineAccessSeconds or licenseTtlSeconds (its older name), not both");
+    }
+    return new Policy(grants, notAfter, ttl, template, offline);
   }
 
   private static Long positiveLong(JsonObject json, String name) {
@@ -70,30 +62,32 @@ public record Policy(List<Grant> grants, Long notAfter, Long licenseTtlSeconds) 
     return n.longValue();
   }
 
-  /** Every right any matching grant gives this user; OWNER expands to all rights. */
+  /** Every right any matching grant gives this user; OWNER expands to all rights (the template not counted). */
   public Set<Right> rightsFor(String user, Set<String> groups) {
-    Set<Right> rights = EnumSet.noneOf(Right.class);
-    for (Grant g : grants) {
-      if (g.matches(user, groups)) {
-        rights.addAll(g.rights());
-      }
-    }
-    return Right.expand(rights);
+    return Grant.rightsFor(grants, user, groups);
+  }
+
+  /** The policy's own bound on a use license's offline use, under either name; null if it sets none. */
+  public Long offlineAccess() {
+    return offlineAccessSeconds != null ? offlineAccessSeconds : licenseTtlSeconds;
   }
 
   public JsonObject toJson() {
-    JsonArray grantsJson = new JsonArray();
-    for (Grant g : grants) {
-      JsonArray rights = new JsonArray();
-      new TreeSet<>(g.rights()).forEach(r -> rights.add(r.name()));
-      grantsJson.add(new JsonObject().put("principal", g.principal()).put("rights", rights));
+    JsonObject json = new JsonObject();
+    if (template != null) {
+      json.put("template", template);
     }
-    JsonObject json = new JsonObject().put("grants", grantsJson);
+    if (!grants.isEmpty() || template == null) {
+      json.put("grants", Grant.toJson(grants));
+    }
     if (notAfter != null) {
       json.put("notAfter", notAfter);
     }
     if (licenseTtlSeconds != null) {
       json.put("licenseTtlSeconds", licenseTtlSeconds);
+    }
+    if (offlineAccessSeconds != null) {
+      json.put("offlineAccessSeconds", offlineAccessSeconds);
     }
     return json;
   }

@@ -1,5 +1,6 @@
 package io.licensor.licensing;
 
+import io.licensor.rights.Right;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.jwk.JWK;
@@ -27,7 +28,7 @@ final class UseLicenses {
    * A use license waiting for its header and signature: the claims (base64url), the kid of the
    * version that protected the content, the rights and the expiry.
    */
-  record Unsigned(String claims, String kid, Set<Right> rights, long expiresAt) {
+  record Unsigned(String claims, String kid, Set<Right> rights, long expiresAt, long offlineAccessSeconds) {
     /** The JWS signing input under this protected header (base64url). */
     String signingInput(String header) {
       return header + "." + claims;
@@ -54,7 +55,8 @@ final class UseLicenses {
   }
 
   static Unsigned prepare(KeyVersion version, PublishingLicenseContent content, String subject, Set<Right> rights,
-                          JWK recipient, JweEncryption encryption, long now, long expiresAt) throws JOSEException {
+                          JWK recipient, JweEncryption encryption, long now, long expiresAt, long offlineAccessSeconds)
+      throws JOSEException {
     JsonArray rightsJson = new JsonArray();
     rights.stream().sorted().forEach(r -> rightsJson.add(r.name()));
     JsonObject claims = new JsonObject()
@@ -65,9 +67,11 @@ final class UseLicenses {
         .put("iat", now)
         .put("nbf", now)
         .put("exp", expiresAt)
+        // how long the client may keep using it without asking again (0: only to open the content now)
+        .put("offlineAccessSeconds", offlineAccessSeconds)
         .put("jti", UUID.randomUUID().toString())
         .put("cnf", new JsonObject().put("jkt", recipient.computeThumbprint().toString()))
         .put("contentKey", encryption.encrypt(content.contentKey(), recipient));
-    return new Unsigned(Base64Url.encode(claims.encode()), version.kid(), rights, expiresAt);
+    return new Unsigned(Base64Url.encode(claims.encode()), version.kid(), rights, expiresAt, offlineAccessSeconds);
   }
 }

@@ -51,7 +51,7 @@ public final class Warmup {
       String pl = PublishingLicenses.seal(version, content, encryption);
       PublishingLicenses.parse(pl);
       UseLicenses.prepare(version, content, "warmup", policy.rightsFor("warmup", Set.of()),
-          RecipientKeys.parse(new JsonObject(key.toPublicJWK().toJSONObject())), encryption, 0, 1);
+          RecipientKeys.parse(new JsonObject(key.toPublicJWK().toJSONObject())), encryption, 0, 1, 1);
     }
     SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).build(),
         new JWTClaimsSet.Builder().subject("warmup").expirationTime(new Date()).build());

@@ -1,6 +1,7 @@
 package io.licensor.lifecycle;
 
 import io.licensor.errors.Problem;
+import io.licensor.rights.RightsTemplate;
 import io.licensor.tenants.Tenant;
 import io.licensor.tenants.TenantIdentity;
 import io.vertx.core.json.JsonArray;
@@ -8,15 +9,18 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A checked request to change a tenant ({@code PATCH /v1/tenants/{tid}}): any of
- * {@code displayName}, {@code adminEmail} and {@code identity}, each replaced whole (an identity is
- * given in full, as at creation). Null members are the ones not changed.
+ * {@code displayName}, {@code adminEmail}, {@code identity} and {@code maxOfflineAccessSeconds},
+ * each replaced whole (an identity is given in full, as at creation; a maximum given as null is the
+ * service's again). Null members are the ones not changed.
  */
-record TenantChange(String displayName, String adminEmail, TenantIdentity identity) {
+record TenantChange(String displayName, String adminEmail, TenantIdentity identity, Optional<Long> maxOfflineAccessSeconds) {
 
-  private static final List<String> FIELDS = List.of("displayName", "adminEmail", "identity");
+  private static final List<String> FIELDS = List.of("displayName", "adminEmail", "identity", "maxOfflineAccessSeconds");
 
   /** Members of a tenant that are not changed this way, and what changes them. */
   private static final Map<String, String> ELSEWHERE = Map.of(
@@ -43,14 +47,23 @@ record TenantChange(String displayName, String adminEmail, TenantIdentity identi
     return new TenantChange(
         body.containsKey("displayName") ? NewTenant.displayName(body) : null,
         body.containsKey("adminEmail") ? NewTenant.adminEmail(body) : null,
-        body.containsKey("identity") ? TenantIdentity.fromJson(body.getValue("identity")) : null);
+        body.containsKey("identity") ? TenantIdentity.fromJson(body.getValue("identity")) : null,
+        body.containsKey("maxOfflineAccessSeconds") ? Optional.ofNullable(maxOfflineAccess(body)) : null);
+  }
+
+  private static Long maxOfflineAccess(JsonObject body) {
+    try {
+      return RightsTemplate.offlineAccess(body.getValue("maxOfflineAccessSeconds"), "maxOfflineAccessSeconds");
+    } catch (IllegalArgumentException e) {
+      throw Problem.INVALID_REQUEST.with(e.getMessage() + ", or null for the service's maximum");
+    }
   }
 
   /** The tenant with this change made. */
   Tenant applyTo(Tenant t) {
     return new Tenant(t.id(), displayName == null ? t.displayName() : displayName,
         adminEmail == null ? t.adminEmail() : adminEmail, identity == null ? t.identity() : identity, t.state(),
-        t.createdAt());
+        t.createdAt(), maxOfflineAccessSeconds == null ? t.maxOfflineAccessSeconds() : maxOfflineAccessSeconds.orElse(null));
   }
 
   /**
@@ -66,6 +79,11 @@ record TenantChange(String displayName, String adminEmail, TenantIdentity identi
     }
     if (!before.adminEmail().equals(after.adminEmail())) {
       changed.add("adminEmail");
+    }
+    if (!Objects.equals(before.maxOfflineAccessSeconds(), after.maxOfflineAccessSeconds())) {
+      changed.add("maxOfflineAccessSeconds");
+      detail.put("maxOfflineAccessSeconds", new JsonObject().put("from", before.maxOfflineAccessSeconds())
+          .put("to", after.maxOfflineAccessSeconds()));
     }
     if (!before.identity().toJson().equals(after.identity().toJson())) {
       changed.add("identity");

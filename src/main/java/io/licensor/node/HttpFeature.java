@@ -14,6 +14,7 @@ import io.licensor.http.KeyOperationGate;
 import io.licensor.http.LicensingRoutes;
 import io.licensor.http.KeyRoutes;
 import io.licensor.http.DocumentRoutes;
+import io.licensor.http.TemplateRoutes;
 import io.licensor.http.MailRoutes;
 import io.licensor.http.Readiness;
 import io.licensor.http.Routes;
@@ -62,7 +63,8 @@ final class HttpFeature {
         new ClusterRoutes(auth, cluster.view()),
         new IncidentRoutes(auth, incidents.incidents(), lifecycle.policies()),
         new MailRoutes(auth, incidents.mail()),
-        new DocumentRoutes(auth, lifecycle.tenants(), directory, licensing, audit));
+        new DocumentRoutes(auth, lifecycle.tenants(), directory, licensing, audit),
+        new TemplateRoutes(auth, lifecycle.templates()));
   }
 
   /** Deploys the HTTP verticles; completes with their deployment id once every one listens. */

@@ -14,6 +14,8 @@ import io.licensor.lifecycle.CustodyUpgrade;
 import io.licensor.lifecycle.KeyLifecycle;
 import io.licensor.lifecycle.TenantLifecycle;
 import io.licensor.lifecycle.TenantLocks;
+import io.licensor.templates.Templates;
+import io.licensor.tenants.TemplateStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
@@ -24,7 +26,7 @@ import io.vertx.sqlclient.Pool;
  * and announced to the other nodes.
  */
 record LifecycleFeature(TenantLifecycle tenants, KeyLifecycle keys, ByokService byok, BackupService backups,
-                        CryptoPolicyStore policyStore, CryptoPolicies policies) {
+                        CryptoPolicyStore policyStore, CryptoPolicies policies, Templates templates) {
 
   static LifecycleFeature create(Vertx vertx, Pool pool, DirectoryFeature directory, HsmFeature hsm, AuditLog audit,
                                  ChangeNotices notices, IdentityCheck identities, LicensorConfig config) {
@@ -38,7 +40,8 @@ record LifecycleFeature(TenantLifecycle tenants, KeyLifecycle keys, ByokService 
         locks, notices, identities);
     BackupService backups = new BackupService(directory.store(), directory.directory(), client, audit, hsm.worldId(),
         locks, notices);
-    return new LifecycleFeature(tenants, keys, byok, backups, policyStore, new CryptoPolicies(policyStore, audit));
+    Templates templates = new Templates(new TemplateStore(pool), directory.directory(), audit, notices);
+    return new LifecycleFeature(tenants, keys, byok, backups, policyStore, new CryptoPolicies(policyStore, audit), templates);
   }
 
   /** Re-wraps key tokens kept in an earlier custody (before this node serves anything). */

@@ -107,7 +107,8 @@ final class RestoreMerge {
       chain = chain.compose(x -> TenantStore.insertVersions(conn, inserts));
     }
     return chain.compose(x -> conn.preparedQuery(TenantSql.REPLACE_TENANT).execute(Tuple.of(tenant.id(),
-            tenant.displayName(), tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName())))
+            tenant.displayName(), tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName(),
+            tenant.maxOfflineAccessSeconds())))
         .map(x -> new TenantStore.RestoreOutcome(true, changes));
   }
 

@@ -16,12 +16,17 @@ final class TenantSql {
   static final String TENANT_EXISTS = "SELECT 1 FROM tenants WHERE id = $1";
 
   static final String LOAD_TENANT =
-      "SELECT t.id, t.display_name, t.admin_email, t.identity, t.state, t.created_at, t.revision, t.change_epoch,"
+      "SELECT t.id, t.display_name, t.admin_email, t.identity, t.state, t.created_at, t.max_offline_access_seconds,"
+          + " t.revision, t.change_epoch,"
           + " k.version, k.state AS key_state, k.algorithm, k.origin, k.public_jwk, k.key_token, k.created_at AS key_created_at"
           + " FROM tenants t LEFT JOIN key_versions k ON k.tenant_id = t.id"
           + " WHERE t.id = $1 ORDER BY k.version";
 
   static final String REVOKED_DOCUMENTS = "SELECT content_id FROM revoked_documents WHERE tenant_id = $1";
+
+  /** The tenant's rights templates, archived ones included (their content stays licensable). */
+  static final String TEMPLATES_OF_TENANT =
+      "SELECT id, definition, archived_at, revision, created_at, updated_at FROM rights_templates WHERE tenant_id = $1";
 
   static final String REVOKE_DOCUMENT =
       "INSERT INTO revoked_documents (tenant_id, content_id, revoked_by) SELECT id, $2, $3 FROM tenants WHERE id = $1"
@@ -81,17 +86,21 @@ final class TenantSql {
           + " 'destroyed before the restored backup was made')";
 
   static final String INSERT_RESTORED_TENANT =
-      "INSERT INTO tenants (id, display_name, admin_email, identity, state, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+      "INSERT INTO tenants (id, display_name, admin_email, identity, state, created_at, max_offline_access_seconds)"
+          + " VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
   static final String REPLACE_TENANT =
-      "UPDATE tenants SET display_name = $2, admin_email = $3, identity = $4, state = $5, updated_at = now() WHERE id = $1";
+      "UPDATE tenants SET display_name = $2, admin_email = $3, identity = $4, state = $5, max_offline_access_seconds = $6,"
+          + " updated_at = now() WHERE id = $1";
 
   static final String LOCK_TENANT_FOR_CHANGE =
-      "SELECT id, display_name, admin_email, identity, state, created_at, revision FROM tenants WHERE id = $1 FOR UPDATE";
+      "SELECT id, display_name, admin_email, identity, state, created_at, max_offline_access_seconds, revision FROM tenants"
+          + " WHERE id = $1 FOR UPDATE";
 
   /** A tenant's own members; the revision trigger raises the revision, returned. */
   static final String CHANGE_TENANT =
-      "UPDATE tenants SET display_name = $2, admin_email = $3, identity = $4 WHERE id = $1 RETURNING revision";
+      "UPDATE tenants SET display_name = $2, admin_email = $3, identity = $4, max_offline_access_seconds = $5 WHERE id = $1"
+          + " RETURNING revision";
 
   static final String LOCK_TENANT_FOR_RESTORE = "SELECT state, updated_at FROM tenants WHERE id = $1 FOR UPDATE";
 

@@ -9,6 +9,7 @@ import io.licensor.ids.Kid;
 import io.licensor.keys.KeyOrigin;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
+import io.licensor.rights.RightsTemplate;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -153,7 +154,8 @@ public final class TenantStore {
   public record Changed(Tenant before, Tenant after, long revision) {
     public boolean changedAnything() {
       return !before.displayName().equals(after.displayName()) || !before.adminEmail().equals(after.adminEmail())
-          || !before.identity().toJson().equals(after.identity().toJson());
+          || !before.identity().toJson().equals(after.identity().toJson())
+          || !java.util.Objects.equals(before.maxOfflineAccessSeconds(), after.maxOfflineAccessSeconds());
     }
   }
 
@@ -187,7 +189,7 @@ public final class TenantStore {
               || !Objects.equals(before.identity().tenantClaim(), after.identity().tenantClaim());
           return (newIssuer ? issuerFree(conn, after) : Future.<Void>succeededFuture())
               .compose(v -> conn.preparedQuery(TenantSql.CHANGE_TENANT).execute(Tuple.of(tenantId, after.displayName(),
-                  after.adminEmail(), after.identity().toJson())))
+                  after.adminEmail(), after.identity().toJson(), after.maxOfflineAccessSeconds())))
               .map(updated -> new Changed(before, after, updated.iterator().next().getLong("revision")));
         }));
   }
@@ -249,7 +251,7 @@ public final class TenantStore {
           if (!rows.iterator().hasNext()) {
             return conn.preparedQuery(TenantSql.INSERT_RESTORED_TENANT).execute(Tuple.of(tenant.id(), tenant.displayName(),
                     tenant.adminEmail(), tenant.identity().toJson(), tenant.state().wireName(),
-                    OffsetDateTime.ofInstant(tenant.createdAt(), ZoneOffset.UTC)))
+                    OffsetDateTime.ofInstant(tenant.createdAt(), ZoneOffset.UTC), tenant.maxOfflineAccessSeconds()))
                 .compose(r -> insertVersions(conn, versions))
                 .map(r -> new RestoreOutcome(false, new JsonArray()));
           }
@@ -328,9 +330,10 @@ public final class TenantStore {
   }
 
   /**
-   * The tenant with its key versions, then its revoked documents. Two queries, no transaction: the
-   * list is read after the revision, so it is never older than the revision says (a revocation that
-   * commits between them is also in the next load, which its raised revision brings).
+   * The tenant with its key versions, then its revoked documents and its rights templates. Three
+   * queries (the last two at once), no transaction: the lists are read after the revision, so they
+   * are never older than the revision says (a change that commits between them is also in the next
+   * load, which its raised revision brings).
    */
   public Future<Optional<TenantKeys>> load(String tenantId) {
     return pool.preparedQuery(TenantSql.LOAD_TENANT).execute(Tuple.of(tenantId))
@@ -339,11 +342,16 @@ public final class TenantStore {
           if (t.isEmpty()) {
             return Future.succeededFuture(t);
           }
-          return pool.preparedQuery(TenantSql.REVOKED_DOCUMENTS).execute(Tuple.of(tenantId)).map(revoked -> {
+          Future<RowSet<Row>> revoked = pool.preparedQuery(TenantSql.REVOKED_DOCUMENTS).execute(Tuple.of(tenantId));
+          Future<RowSet<Row>> templates = pool.preparedQuery(TenantSql.TEMPLATES_OF_TENANT).execute(Tuple.of(tenantId));
+          return Future.all(revoked, templates).map(both -> {
             Set<String> ids = new java.util.HashSet<>();
-            revoked.forEach(r -> ids.add(r.getString("content_id")));
+            revoked.result().forEach(r -> ids.add(r.getString("content_id")));
+            Map<String, RightsTemplate> byId = new HashMap<>();
+            templates.result().forEach(r -> byId.put(r.getString("id"), TemplateStore.templateOf(r)));
             TenantKeys k = t.get();
-            return Optional.of(new TenantKeys(k.tenant(), k.versions(), k.revision(), k.changeEpoch(), k.loadedAtMillis(), ids));
+            return Optional.of(new TenantKeys(k.tenant(), k.versions(), k.revision(), k.changeEpoch(), k.loadedAtMillis(), ids,
+                byId));
           });
         });
   }
@@ -428,7 +436,7 @@ public final class TenantStore {
   private static Tenant tenantOf(Row row) {
     return new Tenant(row.getString("id"), row.getString("display_name"), row.getString("admin_email"),
         identityOf(row.getJsonObject("identity")), TenantState.fromWireName(row.getString("state")),
-        row.getOffsetDateTime("created_at").toInstant());
+        row.getOffsetDateTime("created_at").toInstant(), row.getLong("max_offline_access_seconds"));
   }
 
   private static KeyVersion keyVersionOf(String tenantId, Row row) {

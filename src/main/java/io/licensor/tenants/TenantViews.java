@@ -52,6 +52,7 @@ public final class TenantViews {
         .put("state", tenant.state().wireName())
         .put("identity", tenant.identity().toJson())
         .put("createdAt", tenant.createdAt().toString())
+        .put("maxOfflineAccessSeconds", tenant.maxOfflineAccessSeconds())
         .put("currentKid", t.active().map(KeyVersion::kid).orElse(null))
         .put("keys", keys);
   }

@@ -1,5 +1,6 @@
 package io.licensor.licensing;
 
+import io.licensor.rights.Right;
 import com.nimbusds.jose.jwk.JWK;
 import io.licensor.bench.HsmBenchmark;
 import io.licensor.hsm.GeneratedKey;
@@ -128,7 +129,7 @@ public class LicensePipelineBenchmark {
     try {
       Set<Right> rights = content.policy().rightsFor("bob@bench.test", Set.of());
       long now = Instant.now().getEpochSecond();
-      return UseLicenses.prepare(version, content, "bob@bench.test", rights, recipient, encryption, now, now + 3600);
+      return UseLicenses.prepare(version, content, "bob@bench.test", rights, recipient, encryption, now, now + 3600, 3600);
     } finally {
       content.destroy();
     }

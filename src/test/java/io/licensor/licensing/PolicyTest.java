@@ -1,5 +1,6 @@
 package io.licensor.licensing;
 
+import io.licensor.rights.Right;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
