@@ -189,6 +189,40 @@ class ClusterTest {
   }
 
   @Test
+  @DisplayName("a template changed on A: B licenses its content by the new template as soon as the call has returned; "
+      + "archived on A, B refuses new publishing with it")
+  void templateChangeTakesEffectOnTheOtherNode() {
+    Issuer idp = a.createTenant("templated", "EC-P256");
+    Http.Response created = a.http.post("/v1/tenants/templated/templates", op(), new JsonObject().put("name", "Staff")
+        .put("grants", new io.vertx.core.json.JsonArray().add(new JsonObject().put("principal", "alice@templated.test")
+            .put("rights", new io.vertx.core.json.JsonArray().add("VIEW")))));
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    String id = created.json().getString("id");
+    String alice = idp.token("alice@templated.test", List.of());
+    Http.Response published = b.http.post("/v1/tenants/templated/publishing-licenses", alice, new JsonObject()
+        .put("contentId", "handbook").put("policy", new JsonObject().put("template", id))
+        .put("contentKey", io.licensor.support.RmsClient.b64(io.licensor.support.RmsClient.newContentKey())));
+    assertThat(published.status()).as(published.toString()).isEqualTo(201);
+    String pl = published.json().getString("publishingLicense");
+    assertThat(Licensing.license(b.http, "templated", idp, pl).status()).as("bob is not in the template yet").isEqualTo(403);
+
+    Http.Response widened = a.http.send("PATCH", "/v1/tenants/templated/templates/" + id, op(), new JsonObject()
+        .put("grants", new io.vertx.core.json.JsonArray().add(new JsonObject().put("principal", "*")
+            .put("rights", new io.vertx.core.json.JsonArray().add("VIEW")))).encode(), java.util.Map.of("If-Match", "*"));
+    assertThat(widened.status()).as(widened.toString()).isEqualTo(200);
+    assertThat(widened.json().getJsonObject("propagation").getBoolean("complete")).isTrue();
+    // B refreshes only every minute: the notice told it
+    assertThat(Licensing.license(b.http, "templated", idp, pl).status()).isEqualTo(200);
+
+    assertThat(a.http.post("/v1/tenants/templated/templates/" + id + "/archive", op(), "{}").status()).isEqualTo(200);
+    Http.Response refused = b.http.post("/v1/tenants/templated/publishing-licenses", alice, new JsonObject()
+        .put("contentId", "handbook-2").put("policy", new JsonObject().put("template", id))
+        .put("contentKey", io.licensor.support.RmsClient.b64(io.licensor.support.RmsClient.newContentKey())));
+    assertThat(refused.slug()).isEqualTo("template-archived");
+    assertThat(Licensing.license(b.http, "templated", idp, pl).status()).as("its content stays licensable").isEqualTo(200);
+  }
+
+  @Test
   @DisplayName("concurrent re-keys of one tenant on A and B get consecutive versions and leave exactly one active")
   void concurrentRekeysAreSerialisedAcrossTheCluster() throws Exception {
     a.createTenant("race", "EC-P256");
