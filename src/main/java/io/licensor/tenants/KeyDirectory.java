@@ -187,7 +187,7 @@ public final class KeyDirectory {
   }
 
   private Future<Optional<TenantKeys>> load(String tenantId) {
-    return store.load(tenantId).compose(loaded -> install(tenantId, loaded));
+    return store.load(tenantId, cache.get(tenantId)).compose(loaded -> install(tenantId, loaded));
   }
 
   /** Puts a load into the cache unless the cache already holds a newer revision. */

@@ -18,16 +18,15 @@ import java.util.Set;
  * not among them). Immutable; a refresh replaces it whole.
  */
 public record TenantKeys(Tenant tenant, List<KeyVersion> versions, long revision, long changeEpoch, long loadedAtMillis,
-                         Set<String> revokedDocuments, Map<String, RightsTemplate> templates) {
+                         RevokedDocuments revokedDocuments, Map<String, RightsTemplate> templates) {
 
   public TenantKeys {
     versions = List.copyOf(versions);
-    revokedDocuments = Set.copyOf(revokedDocuments);
     templates = Map.copyOf(templates);
   }
 
   public TenantKeys(Tenant tenant, List<KeyVersion> versions, long revision, long changeEpoch, long loadedAtMillis) {
-    this(tenant, versions, revision, changeEpoch, loadedAtMillis, Set.of(), Map.of());
+    this(tenant, versions, revision, changeEpoch, loadedAtMillis, RevokedDocuments.NONE, Map.of());
   }
 
   /** The same knowledge, confirmed current at {@code millis}. */

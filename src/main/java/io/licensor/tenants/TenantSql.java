@@ -22,7 +22,13 @@ final class TenantSql {
           + " FROM tenants t LEFT JOIN key_versions k ON k.tenant_id = t.id"
           + " WHERE t.id = $1 ORDER BY k.version";
 
-  static final String REVOKED_DOCUMENTS = "SELECT content_id FROM revoked_documents WHERE tenant_id = $1";
+  /**
+   * The revocation changes of tenant $1 numbered past $2 (-1: all of them), and its newest change
+   * whatever its number (which tells a node whose list is newer than the database's to read it whole).
+   */
+  static final String REVOCATIONS_SINCE =
+      "SELECT content_id, revoked, seq FROM revoked_documents WHERE tenant_id = $1"
+          + " AND (seq > $2 OR seq = (SELECT max(seq) FROM revoked_documents WHERE tenant_id = $1))";
 
   /** The tenant's rights templates, archived ones included (their content stays licensable). */
   static final String TEMPLATES_OF_TENANT =
@@ -30,9 +36,12 @@ final class TenantSql {
 
   static final String REVOKE_DOCUMENT =
       "INSERT INTO revoked_documents (tenant_id, content_id, revoked_by) SELECT id, $2, $3 FROM tenants WHERE id = $1"
-          + " ON CONFLICT DO NOTHING";
+          + " ON CONFLICT (tenant_id, content_id) DO UPDATE SET revoked = true, revoked_at = now(), revoked_by = $3,"
+          + " seq = nextval('revoked_documents_seq') WHERE NOT revoked_documents.revoked";
 
-  static final String UNREVOKE_DOCUMENT = "DELETE FROM revoked_documents WHERE tenant_id = $1 AND content_id = $2";
+  /** Un-revoking keeps the row, marked and numbered, so nodes reading deltas see it. */
+  static final String UNREVOKE_DOCUMENT = "UPDATE revoked_documents SET revoked = false, seq = nextval('revoked_documents_seq')"
+      + " WHERE tenant_id = $1 AND content_id = $2 AND revoked";
 
   /** Raises the tenant's revision (its trigger), so every node reloads it. */
   static final String TOUCH_TENANT = "UPDATE tenants SET updated_at = now() WHERE id = $1";

@@ -336,23 +336,45 @@ public final class TenantStore {
    * load, which its raised revision brings).
    */
   public Future<Optional<TenantKeys>> load(String tenantId) {
+    return load(tenantId, null);
+  }
+
+  /**
+   * The same, with the revoked documents read as the changes since what {@code known} (this node's
+   * last load of the tenant, or null) holds: a tenant with a long list pays for its changes, not its
+   * length.
+   */
+  public Future<Optional<TenantKeys>> load(String tenantId, TenantKeys known) {
     return pool.preparedQuery(TenantSql.LOAD_TENANT).execute(Tuple.of(tenantId))
         .compose(rows -> {
           Optional<TenantKeys> t = toTenantKeys(rows);
           if (t.isEmpty()) {
             return Future.succeededFuture(t);
           }
-          Future<RowSet<Row>> revoked = pool.preparedQuery(TenantSql.REVOKED_DOCUMENTS).execute(Tuple.of(tenantId));
+          Future<RevokedDocuments> revoked = revokedDocuments(tenantId, known == null ? RevokedDocuments.NONE
+              : known.revokedDocuments());
           Future<RowSet<Row>> templates = pool.preparedQuery(TenantSql.TEMPLATES_OF_TENANT).execute(Tuple.of(tenantId));
           return Future.all(revoked, templates).map(both -> {
-            Set<String> ids = new java.util.HashSet<>();
-            revoked.result().forEach(r -> ids.add(r.getString("content_id")));
+            RevokedDocuments ids = revoked.result();
             Map<String, RightsTemplate> byId = new HashMap<>();
             templates.result().forEach(r -> byId.put(r.getString("id"), TemplateStore.templateOf(r)));
             TenantKeys k = t.get();
             return Optional.of(new TenantKeys(k.tenant(), k.versions(), k.revision(), k.changeEpoch(), k.loadedAtMillis(), ids,
                 byId));
           });
+        });
+  }
+
+  /** {@code known} with the changes past it, or the whole list when {@code known} is newer than the database. */
+  private Future<RevokedDocuments> revokedDocuments(String tenantId, RevokedDocuments known) {
+    return pool.preparedQuery(TenantSql.REVOCATIONS_SINCE).execute(Tuple.of(tenantId, known.through()))
+        .compose(rows -> {
+          List<RevokedDocuments.Change> changes = new ArrayList<>();
+          rows.forEach(r -> changes.add(new RevokedDocuments.Change(r.getString("content_id"), r.getBoolean("revoked"),
+              r.getLong("seq"))));
+          changes.sort(java.util.Comparator.comparingLong(RevokedDocuments.Change::seq));
+          RevokedDocuments next = known.with(changes);
+          return next != null ? Future.succeededFuture(next) : revokedDocuments(tenantId, RevokedDocuments.NONE);
         });
   }
 

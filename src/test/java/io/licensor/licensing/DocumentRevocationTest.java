@@ -65,10 +65,14 @@ class DocumentRevocationTest {
     Http.Response back = revocation("DELETE", "tracked", "board-minutes", admin);
     assertThat(back.status()).isEqualTo(200);
     assertThat(Licensing.license(node.http, "tracked", idp, secret).status()).isEqualTo(200);
+    // revoked once more after its un-revocation (the row kept, marked again): refused again
+    assertThat(revocation("PUT", "tracked", "board-minutes", admin).json().getBoolean("changed")).isTrue();
+    assertThat(Licensing.license(node.http, "tracked", idp, secret).slug()).isEqualTo("content-revoked");
+    assertThat(revocation("DELETE", "tracked", "board-minutes", admin).status()).isEqualTo(200);
 
     long audited = node.http.get("/v1/tenants/tracked/audit?limit=100", node.operatorToken()).json().getJsonArray("events").stream()
         .map(e -> ((JsonObject) e).getString("action")).filter(a -> a.startsWith("document.")).count();
-    assertThat(audited).as("one record per change, none for the repeat").isEqualTo(2);
+    assertThat(audited).as("one record per change, none for the repeat").isEqualTo(4);
   }
 
   @Test
