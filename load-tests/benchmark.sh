@@ -11,6 +11,13 @@
 #   SERVER_JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 load-tests/benchmark.sh  # server and JMH on JDK 25 (Maven and Gatling stay on the default JDK)
 #   PLACEMENT=hsm-core SESSIONS=1 TLS=false load-tests/benchmark.sh  # SPEC §8's HSM ratio: one session on a core of its own, plain HTTP
 #   WARM_USERS=256 load-tests/benchmark.sh            # the warm phase's concurrency, and so Gatling's pooled connections (256)
+#   ONLY=policy-cost HSMS=software load-tests/benchmark.sh  # only the probe and the policy-cost comparison (no capacity, steady, re-key runs)
+#   REVOKED=100000 load-tests/benchmark.sh            # the revocation list's length in the policy-cost comparison (100,000)
+#
+# The policy-cost comparison (issue 23): the node's closed-loop rate (wrk, 32 connections) licensing
+# content whose policy names a rights template, of a tenant with REVOKED revoked documents, as a
+# ratio of the same for a plain policy and no revocations ("today's" licensing), three alternating
+# runs of each in one run of the node (target >= 0.95).
 #
 # The server runs on its default configuration (HTTPS, one HSM session per core, delegated signing,
 # embedded PostgreSQL, audit on) unless TLS=false, SESSIONS=N or DELEGATED=false say otherwise; the
@@ -108,6 +115,44 @@ ceiling() {
     || { echo "benchmark: the $1 ceiling ($2) failed:" >&2; tail -15 "$WORK/jmh-$1-$2.log" >&2; echo 0; }
 }
 
+# policy_cost -> licenses/s of the plain tenant "bench" and of "bench-policy" (a template-based policy,
+# REVOKED revoked documents), alternating, and their ratio; printed and appended to $RESULTS
+policy_cost() {
+  local revoked=${REVOKED:-100000} plain=() policy=() i
+  create_tenant "$NODE_URL" "$OPERATOR_TOKEN" "$(dev_token --jwks)" bench-policy "$ALGORITHM"
+  local template
+  template=$(curl -sf -X POST "$NODE_URL/v1/tenants/bench-policy/templates" -H "Authorization: Bearer $OPERATOR_TOKEN" \
+    -H 'Content-Type: application/json' \
+    -d '{"name":"Bench - readers","grants":[{"principal":"group:readers","rights":["VIEW","PRINT"]}],"recipientRights":["VIEW"],"validity":{"days":365},"offlineAccessSeconds":3600}' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  python3 load-tests/revoke-many.py "$NODE_URL" bench-policy "$OPERATOR_TOKEN" "$revoked" 8
+  local token ck pl
+  token=$(dev_token --tenant bench-policy --sub reader@bench-policy.test --groups readers --ttl 7200)
+  ck=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  pl=$(curl -sf -X POST "$NODE_URL/v1/tenants/bench-policy/publishing-licenses" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' \
+    -d "{\"contentId\":\"bench-policy-doc\",\"contentKey\":\"$ck\",\"policy\":{\"template\":\"$template\"}}" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["publishingLicense"])')
+  license_lua "$WORK/policy.lua" "$token" "$pl"
+  "${LOAD_PIN[@]}" wrk -t1 -c32 -d10s -s "$WORK/policy.lua" "$NODE_URL/v1/tenants/bench-policy/licenses" >/dev/null
+  for i in 1 2 3; do
+    plain+=("$("${LOAD_PIN[@]}" wrk -t1 -c32 -d10s -s "$WORK/probe.lua" "$NODE_URL/v1/tenants/bench/licenses" | awk '/Requests\/sec/ {print $2}')")
+    policy+=("$("${LOAD_PIN[@]}" wrk -t1 -c32 -d10s -s "$WORK/policy.lua" "$NODE_URL/v1/tenants/bench-policy/licenses" | awk '/Requests\/sec/ {print $2}')")
+  done
+  # every answer a license: a refused request would count as fast
+  curl -sf -o /dev/null -X POST "$NODE_URL/v1/tenants/bench-policy/licenses" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d "$(license_body "$WORK/policy.lua")" \
+    || { echo "benchmark: the template-based license was refused" >&2; return 1; }
+  python3 - "$revoked" "${plain[*]}" "${policy[*]}" <<'PY' | tee -a "$RESULTS"
+import sys
+revoked, plain, policy = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
+p, q = sum(plain) / len(plain), sum(policy) / len(policy)
+print(f"benchmark policy-cost plain-policy/s={p:.1f} ({', '.join(f'{x:.0f}' for x in plain)}) "
+      f"template-policy-with-{revoked}-revoked/s={q:.1f} ({', '.join(f'{x:.0f}' for x in policy)}) "
+      f"ratio={q / p:.2f} (issue 23 target >= 0.95)")
+PY
+}
+
 gatling() {
   "${LOAD_PIN[@]}" mvn -q -B -f load-tests/pom.xml gatling:test -Dgatling.simulationClass="licensor.$1" \
     -DbaseUrl="$NODE_URL" -DtrustCertificate="${CURL_CA_BUNDLE:-}" -DoperatorToken="$OPERATOR_TOKEN" -Dalgorithm="$ALGORITHM" \
@@ -143,6 +188,8 @@ for HSM in $HSMS; do
     | awk '/Requests\/sec/ {print $2}')
   SCALE=$(python3 -c "print(min(v for v in ($CEILING_BEFORE, $PROBE) if v > 0))")
   echo "benchmark: closed-loop probe $PROBE licenses/s; levels from 50% of $SCALE/s"
+  policy_cost
+  if [ "${ONLY:-}" = policy-cost ]; then stop_dev_node; continue; fi
   START=$(python3 -c "print(max(1, round($SCALE * 0.5)))")
   STEP=$(python3 -c "print(max(1, round($SCALE * 0.05)))")
   gatling CapacitySimulation -DstartRate="$START" -Dstep="$STEP" -Dlevels="$LEVELS" -DlevelSeconds="$LEVEL_SECONDS" \
