@@ -295,9 +295,6 @@ public final class LicensingService {
     return directory.versionForLicensing(tenantId, pl.version())
         .compose(version -> unwrapContentEncryptionKey(pl, version))
         .compose(cek -> directory.activeForPublishing(tenantId).compose(current -> vertx.executeBlocking(() -> {
-          if (newPolicy != null) {
-            requirePublishable(user, tenantId, newPolicy);
-          }
           PublishingLicenseContent old = PublishingLicenses.open(pl, cek);
           PublishingLicenseContent next = null;
           try {
@@ -305,6 +302,8 @@ public final class LicensingService {
             if (!old.publisher().equals(user.subject())) {
               throw Problem.FORBIDDEN.with("only the document's publisher (" + old.publisher() + ") may re-publish it");
             }
+            // re-publishing is publishing: the template it keeps or names must be one the publisher may publish with now
+            requirePublishable(user, tenantId, newPolicy != null ? newPolicy : old.policy());
             next = new PublishingLicenseContent(old.contentId(), old.publisher(), Instant.now().getEpochSecond(),
                 old.contentKey(), newPolicy != null ? newPolicy : old.policy());
             return new Published(PublishingLicenses.seal(current, next, jwe), current.kid());

@@ -27,8 +27,8 @@ final class TenantSql {
    * whatever its number (which tells a node whose list is newer than the database's to read it whole).
    */
   static final String REVOCATIONS_SINCE =
-      "SELECT content_id, revoked, seq FROM revoked_documents WHERE tenant_id = $1"
-          + " AND (seq > $2 OR seq = (SELECT max(seq) FROM revoked_documents WHERE tenant_id = $1))";
+      "SELECT content_id, revoked, seq FROM revoked_documents WHERE tenant_id = $1 AND seq > $2"
+          + " UNION ALL SELECT NULL, NULL, max(seq) FROM revoked_documents WHERE tenant_id = $1";
 
   /** The tenant's rights templates, archived ones included (their content stays licensable). */
   static final String TEMPLATES_OF_TENANT =

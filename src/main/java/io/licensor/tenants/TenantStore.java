@@ -370,8 +370,12 @@ public final class TenantStore {
     return pool.preparedQuery(TenantSql.REVOCATIONS_SINCE).execute(Tuple.of(tenantId, known.through()))
         .compose(rows -> {
           List<RevokedDocuments.Change> changes = new ArrayList<>();
-          rows.forEach(r -> changes.add(new RevokedDocuments.Change(r.getString("content_id"), r.getBoolean("revoked"),
-              r.getLong("seq"))));
+          rows.forEach(r -> {
+            if (r.getLong("seq") != null) { // max(seq) of a tenant with no rows is null
+              changes.add(new RevokedDocuments.Change(r.getString("content_id"), Boolean.TRUE.equals(r.getBoolean("revoked")),
+                  r.getLong("seq")));
+            }
+          });
           changes.sort(java.util.Comparator.comparingLong(RevokedDocuments.Change::seq));
           RevokedDocuments next = known.with(changes);
           return next != null ? Future.succeededFuture(next) : revokedDocuments(tenantId, RevokedDocuments.NONE);

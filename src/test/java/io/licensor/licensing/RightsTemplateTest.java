@@ -156,6 +156,10 @@ class RightsTemplateTest {
     assertThat(refused.slug()).isEqualTo("template-archived");
     assertThat(license("tpl-archive", user(idp, "bob", "tpl-archive"), pl).response().status())
         .as("content published before the archive").isEqualTo(200);
+    Http.Response republished = node.http.post("/v1/tenants/tpl-archive/publishing-licenses/republish", alice,
+        new JsonObject().put("publishingLicense", pl));
+    assertThat(republished.status()).as("re-publishing under the archived template is new publishing").isEqualTo(409);
+    assertThat(republished.slug()).isEqualTo("template-archived");
 
     JsonObject current = node.http.get("/v1/tenants/tpl-archive/keys/current", alice).json();
     Thread.sleep(1100); // issuedAt is in seconds: after the archive

@@ -34,9 +34,28 @@ class RevokedDocumentsTest {
   }
 
   @Test
+  @DisplayName("past the overlay's limit the changes are folded into the list; lookups agree before and after")
+  void folding() {
+    RevokedDocuments list = RevokedDocuments.of(Set.of("keep", "drop"), 0);
+    long seq = 1;
+    list = list.with(List.of(unrevoked("drop", seq++)));
+    for (int i = 0; i < RevokedDocuments.OVERLAY_LIMIT + 10; i++) {
+      list = list.with(List.of(revoked("d" + i, seq++)));
+      assertThat(list.contains("d" + i)).isTrue();
+    }
+    assertThat(list.contains("keep")).isTrue();
+    assertThat(list.contains("drop")).isFalse();
+    assertThat(list.size()).isEqualTo(RevokedDocuments.OVERLAY_LIMIT + 11);
+    list = list.with(List.of(unrevoked("d3", seq++), revoked("drop", seq++)));
+    assertThat(list.contains("d3")).isFalse();
+    assertThat(list.contains("drop")).isTrue();
+    assertThat(list.through()).isEqualTo(seq - 1);
+  }
+
+  @Test
   @DisplayName("a database older than the node's list (restored) makes the node read the whole list")
   void databaseWentBack() {
-    RevokedDocuments known = new RevokedDocuments(Set.of("a", "b"), 10);
+    RevokedDocuments known = RevokedDocuments.of(Set.of("a", "b"), 10);
     assertThat(known.with(List.of(revoked("a", 7)))).isNull();
     assertThat(known.with(List.of())).as("no rows at all any more").isNull();
   }
