@@ -115,6 +115,11 @@ ceiling() {
     || { echo "benchmark: the $1 ceiling ($2) failed:" >&2; tail -15 "$WORK/jmh-$1-$2.log" >&2; echo 0; }
 }
 
+# wrk_rate SCRIPT TENANT -> licenses/s of 10 s of wrk (1 thread, 32 connections) with $WORK/SCRIPT
+wrk_rate() {
+  "${LOAD_PIN[@]}" wrk -t1 -c32 -d10s -s "$WORK/$1" "$NODE_URL/v1/tenants/$2/licenses" | awk '/Requests\/sec/ {print $2}'
+}
+
 # policy_cost -> licenses/s of the plain tenant "bench" and of "bench-policy" (a template-based policy,
 # REVOKED revoked documents), alternating, and their ratio; printed and appended to $RESULTS
 policy_cost() {
@@ -135,9 +140,13 @@ policy_cost() {
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["publishingLicense"])')
   license_lua "$WORK/policy.lua" "$token" "$pl"
   "${LOAD_PIN[@]}" wrk -t1 -c32 -d10s -s "$WORK/policy.lua" "$NODE_URL/v1/tenants/bench-policy/licenses" >/dev/null
+  # plain, policy; policy, plain; plain, policy: neither side always runs first
   for i in 1 2 3; do
-    plain+=("$("${LOAD_PIN[@]}" wrk -t1 -c32 -d10s -s "$WORK/probe.lua" "$NODE_URL/v1/tenants/bench/licenses" | awk '/Requests\/sec/ {print $2}')")
-    policy+=("$("${LOAD_PIN[@]}" wrk -t1 -c32 -d10s -s "$WORK/policy.lua" "$NODE_URL/v1/tenants/bench-policy/licenses" | awk '/Requests\/sec/ {print $2}')")
+    if [ "$i" = 2 ]; then
+      policy+=("$(wrk_rate policy.lua bench-policy)"); plain+=("$(wrk_rate probe.lua bench)")
+    else
+      plain+=("$(wrk_rate probe.lua bench)"); policy+=("$(wrk_rate policy.lua bench-policy)")
+    fi
   done
   # every answer a license: a refused request would count as fast
   curl -sf -o /dev/null -X POST "$NODE_URL/v1/tenants/bench-policy/licenses" -H "Authorization: Bearer $token" \

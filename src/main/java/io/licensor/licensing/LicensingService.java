@@ -19,9 +19,7 @@ import io.licensor.hsm.HsmException;
 import io.licensor.hsm.SoftwareCrypto;
 import io.licensor.identity.Principal;
 import io.licensor.keys.KeyVersion;
-import io.licensor.rights.RightsTemplate;
 import io.licensor.tenants.KeyDirectory;
-import io.licensor.tenants.TenantKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -48,11 +46,10 @@ public final class LicensingService {
   private final Vertx vertx;
   private final KeyDirectory directory;
   private final HsmClient hsm;
-  private final long defaultTtlSeconds;
-  private final long maxTtlSeconds;
   private final AuditLog audit;
   private final SigningKeys signingKeys;
   private final JweEncryption jwe;
+  private final Entitlements entitlements;
 
   /** {@code crypto}: the provider of the public-key work around the HSM's (publishing licenses, the recipient's JWE). */
   public LicensingService(Vertx vertx, KeyDirectory directory, HsmClient hsm, SigningKeys signingKeys, SoftwareCrypto crypto,
@@ -63,8 +60,7 @@ public final class LicensingService {
     this.audit = audit;
     this.directory = directory;
     this.hsm = hsm;
-    this.defaultTtlSeconds = defaultTtlSeconds;
-    this.maxTtlSeconds = maxTtlSeconds;
+    this.entitlements = new Entitlements(directory, defaultTtlSeconds, maxTtlSeconds);
   }
 
   /** A publishing license made online, with the kid of the version that protects it. */
@@ -207,7 +203,7 @@ public final class LicensingService {
         new PublishingLicenseContent(contentId, user.subject(), Instant.now().getEpochSecond(), contentKey, policy);
     return directory.activeForPublishing(tenantId)
         .compose(version -> {
-          requirePublishable(user, tenantId, policy);
+          entitlements.requirePublishable(user, tenantId, policy);
           return Future.succeededFuture(version);
         })
         .compose(version -> vertx.executeBlocking(() -> {
@@ -303,7 +299,7 @@ public final class LicensingService {
               throw Problem.FORBIDDEN.with("only the document's publisher (" + old.publisher() + ") may re-publish it");
             }
             // re-publishing is publishing: the template it keeps or names must be one the publisher may publish with now
-            requirePublishable(user, tenantId, newPolicy != null ? newPolicy : old.policy());
+            entitlements.requirePublishable(user, tenantId, newPolicy != null ? newPolicy : old.policy());
             next = new PublishingLicenseContent(old.contentId(), old.publisher(), Instant.now().getEpochSecond(),
                 old.contentKey(), newPolicy != null ? newPolicy : old.policy());
             return new Published(PublishingLicenses.seal(current, next, jwe), current.kid());
@@ -410,84 +406,15 @@ public final class LicensingService {
     try {
       facts.contentId = content.contentId();
       requireNotRevoked(tenantId, content.contentId());
-      TenantKeys known = directory.cached(tenantId).orElseThrow(() -> Problem.DIRECTORY_UNCONFIRMED.with(
-          "tenant '" + tenantId + "' is not loaded on this node"));
-      Policy policy = content.policy();
-      RightsTemplate template = policy.template() == null ? null : templateOf(known, content);
-      Set<Right> rights = template == null ? policy.rightsFor(user.subject(), user.groups())
-          : template.rightsFor(policy.grants(), user.subject(), user.groups());
-      // a super user (the tenant's identity.claims.superUsers group) is OWNER of all the tenant's content, expired included
-      facts.superUser = known.tenant().identity().claims().isSuperUser(user.groups());
-      if (facts.superUser) {
-        rights = java.util.EnumSet.allOf(Right.class);
-      }
-      if (rights.isEmpty()) {
-        throw Problem.ACCESS_DENIED.with("the content's policy grants " + user.subject() + " no rights");
-      }
-      long now = Instant.now().getEpochSecond();
-      Long notAfter = facts.superUser ? null : min(policy.notAfter(),
-          template == null || template.validity() == null ? null : template.validity().notAfterFor(content.issuedAt()));
-      if (notAfter != null && notAfter <= now) {
-        throw Problem.ACCESS_DENIED.with("the content's " + (template == null ? "policy" : "policy or template") + " expired "
-            + "(its notAfter has passed)");
-      }
-      long offline = offlineAccess(policy, template, known.tenant().maxOfflineAccessSeconds());
-      long ttl = offline == 0 ? ONLINE_ONLY_SECONDS : offline;
-      long expiresAt = notAfter == null ? now + ttl : Math.min(now + ttl, notAfter);
-      return UseLicenses.prepare(version, content, user.subject(), rights, recipient, jwe, now, expiresAt, offline);
+      Entitlements.Granted granted = entitlements.grant(user, tenantId, content, Instant.now().getEpochSecond());
+      facts.superUser = granted.superUser();
+      long now = granted.at();
+      long ttl = granted.offlineAccessSeconds() == 0 ? ONLINE_ONLY_SECONDS : granted.offlineAccessSeconds();
+      long expiresAt = granted.notAfter() == null ? now + ttl : Math.min(now + ttl, granted.notAfter());
+      return UseLicenses.prepare(version, content, user.subject(), granted.rights(), recipient, jwe, now, expiresAt,
+          granted.offlineAccessSeconds());
     } finally {
       content.destroy();
-    }
-  }
-
-  /**
-   * How long a use license of this content may be used offline (0: always online): the stricter of
-   * the policy's own and its template's, else the service's default, bounded by the tenant's maximum
-   * and the service's ({@code licensing.maxTtlSeconds}).
-   */
-  long offlineAccess(Policy policy, RightsTemplate template, Long tenantMaximum) {
-    Long wanted = min(policy.offlineAccess(), template == null ? null : template.offlineAccessSeconds());
-    long bound = tenantMaximum == null ? maxTtlSeconds : Math.min(tenantMaximum, maxTtlSeconds);
-    return Math.min(wanted == null ? defaultTtlSeconds : wanted, bound);
-  }
-
-  private static Long min(Long a, Long b) {
-    return a == null ? b : b == null ? a : Long.valueOf(Math.min(a, b));
-  }
-
-  /**
-   * The template content names, as this node knows the tenant: 403 access-denied if the tenant has
-   * no such template, or if the content was published after the template was archived (a publishing
-   * license made offline with an archived template: archiving stops new publishing).
-   */
-  private static RightsTemplate templateOf(TenantKeys known, PublishingLicenseContent content) {
-    String id = content.policy().template();
-    RightsTemplate template = known.template(id).orElseThrow(() -> Problem.ACCESS_DENIED.with(
-        "the content names rights template '" + id + "', which tenant '" + known.tenant().id() + "' does not have"));
-    if (template.archived() && content.issuedAt() > template.archivedAt().getEpochSecond()) {
-      throw Problem.ACCESS_DENIED.with("the content was published with rights template '" + id + "' after it was archived");
-    }
-    return template;
-  }
-
-  /**
-   * Whether this user may publish with this policy now: a template it names must be one of the
-   * tenant's, active (409 template-archived), and list the user among its publishers (403).
-   */
-  private void requirePublishable(Principal user, String tenantId, Policy policy) {
-    if (policy.template() == null) {
-      return;
-    }
-    TenantKeys known = directory.cached(tenantId).orElseThrow(() -> Problem.DIRECTORY_UNCONFIRMED.with(
-        "tenant '" + tenantId + "' is not loaded on this node"));
-    RightsTemplate template = known.template(policy.template()).orElseThrow(() -> Problem.INVALID_REQUEST.with(
-        "policy.template: tenant '" + tenantId + "' has no rights template '" + policy.template() + "'"));
-    if (template.archived()) {
-      throw Problem.TEMPLATE_ARCHIVED.with("rights template '" + template.id() + "' (" + template.name() + ") is archived: "
-          + "content already published with it stays licensable, no new content is published with it");
-    }
-    if (!template.mayPublish(user.subject(), user.groups())) {
-      throw Problem.FORBIDDEN.with("rights template '" + template.id() + "' is not one " + user.subject() + " may publish with");
     }
   }
 
