@@ -15,6 +15,7 @@ import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
 import io.licensor.keys.PublicJwks;
 import io.licensor.lifecycle.TenantLocks;
+import io.licensor.rights.RightsTemplate;
 import io.licensor.tenants.KeyDirectory;
 import io.licensor.tenants.Tenant;
 import io.licensor.tenants.TenantIdentity;
@@ -31,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Backup packages (SPEC §3): a tenant's record and every key version, with public keys and key
@@ -105,7 +107,15 @@ public final class BackupService {
             .put("identity", tenant.identity().toJson())
             .put("createdAt", tenant.createdAt().toString())
             .put("maxOfflineAccessSeconds", tenant.maxOfflineAccessSeconds()))
-        .put("keys", keys);
+        .put("keys", keys)
+        // so a recovery keeps what no one may open and the policies content names (not secrets: ids and rights)
+        .put("revokedDocuments", new JsonArray(new java.util.TreeSet<>(t.revokedDocuments().ids()).stream().map(id -> (Object) id).toList()))
+        .put("templates", new JsonArray(t.templates().values().stream()
+            .sorted(java.util.Comparator.comparing(RightsTemplate::id))
+            .map(tpl -> (Object) new JsonObject().put("id", tpl.id()).put("definition", tpl.definition().toJson())
+                .put("createdAt", tpl.createdAt().toString())
+                .put("archivedAt", tpl.archivedAt() == null ? null : tpl.archivedAt().toString()))
+            .toList()));
   }
 
   /** What a restore did; {@code changes}: what it changed in a tenant that was here. */
@@ -143,10 +153,11 @@ public final class BackupService {
         .compose(v -> parse(pkg))
         .compose(parsed -> checkTokens(parsed.versions(), 0).map(x -> parsed))
         .compose(parsed -> locks.with(parsed.tenant().id(), () -> store.restore(parsed.tenant(), parsed.versions(),
-                parsed.reflects(), replace, force)
+                parsed.revoked(), parsed.templates(), parsed.reflects(), replace, force)
             .compose(outcome -> {
               parsed.versions().forEach(k -> hsm.forget(k.kid()));
               JsonObject details = new JsonObject().put("versions", parsed.versions().size())
+                  .put("revokedDocuments", parsed.revoked().size()).put("templates", parsed.templates().size())
                   .put("replaced", outcome.replaced()).put("packageReflects", parsed.reflects().toString())
                   .put("changes", outcome.changes());
               if (force) {
@@ -162,7 +173,7 @@ public final class BackupService {
   }
 
   /** {@code reflects}: the time of the tenant's last change the package shows (its updatedAt, else when it was made). */
-  record Parsed(Tenant tenant, List<KeyVersion> versions, Instant reflects) {
+  record Parsed(Tenant tenant, List<KeyVersion> versions, Set<String> revoked, List<RightsTemplate> templates, Instant reflects) {
   }
 
   /** The package's content, or 400 backup-invalid (package-private for the fuzz test). */
@@ -199,7 +210,25 @@ public final class BackupService {
         throw new IllegalArgumentException("two active versions");
       }
       Instant reflects = Instant.parse(t.containsKey("updatedAt") ? t.getString("updatedAt") : pkg.getString("createdAt"));
-      return Future.succeededFuture(new Parsed(tenant, versions, reflects));
+      Set<String> revoked = new java.util.HashSet<>();
+      for (Object o : pkg.getJsonArray("revokedDocuments", new JsonArray())) {
+        if (!(o instanceof String doc) || doc.isEmpty() || doc.length() > 256 || doc.chars().anyMatch(Character::isISOControl)) {
+          throw new IllegalArgumentException("a revoked document's id");
+        }
+        revoked.add(doc);
+      }
+      List<RightsTemplate> templates = new ArrayList<>();
+      for (Object o : pkg.getJsonArray("templates", new JsonArray())) {
+        JsonObject tpl = (JsonObject) o;
+        if (!RightsTemplate.isValidId(tpl.getString("id")) || RightsTemplate.DO_NOT_FORWARD.equals(tpl.getString("id"))) {
+          throw new IllegalArgumentException("a template's id");
+        }
+        Instant created = Instant.parse(tpl.getString("createdAt"));
+        String archived = tpl.getString("archivedAt");
+        templates.add(RightsTemplate.of(tpl.getString("id"), RightsTemplate.parse(tpl.getJsonObject("definition"), null),
+            archived == null ? null : Instant.parse(archived), 1, created, created));
+      }
+      return Future.succeededFuture(new Parsed(tenant, versions, revoked, templates, reflects));
     } catch (RuntimeException | ParseException e) {
       return Future.failedFuture(Problem.BACKUP_INVALID.with("the package's content is malformed"));
     }

@@ -39,6 +39,17 @@ final class TenantSql {
           + " ON CONFLICT (tenant_id, content_id) DO UPDATE SET revoked = true, revoked_at = now(), revoked_by = $3,"
           + " seq = nextval('revoked_documents_seq') WHERE NOT revoked_documents.revoked";
 
+  /** A restore's revoked documents ($2, text[]): revoked here too, whatever they were here (a union). */
+  static final String RESTORE_REVOKED =
+      "INSERT INTO revoked_documents (tenant_id, content_id, revoked_by) SELECT $1, unnest($2::text[]), 'restore'"
+          + " ON CONFLICT (tenant_id, content_id) DO UPDATE SET revoked = true, revoked_at = now(), revoked_by = 'restore',"
+          + " seq = nextval('revoked_documents_seq') WHERE NOT revoked_documents.revoked";
+
+  /** A restore's template: added unless the tenant has one of that id or name already (the one here is kept). */
+  static final String RESTORE_TEMPLATE =
+      "INSERT INTO rights_templates (tenant_id, id, name, definition, archived_at, created_at, updated_at)"
+          + " VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING";
+
   /** Un-revoking keeps the row, marked and numbered, so nodes reading deltas see it. */
   static final String UNREVOKE_DOCUMENT = "UPDATE revoked_documents SET revoked = false, seq = nextval('revoked_documents_seq')"
       + " WHERE tenant_id = $1 AND content_id = $2 AND revoked";

@@ -245,7 +245,40 @@ public final class TenantStore {
    */
   public Future<RestoreOutcome> restore(Tenant tenant, List<KeyVersion> versions, Instant reflects,
                                         boolean replace, boolean force) {
-    return pool.withTransaction(conn -> issuerFree(conn, tenant)
+    return restore(tenant, versions, Set.of(), List.of(), reflects, replace, force);
+  }
+
+  /**
+   * The same, with the package's revoked documents and rights templates: every document it names
+   * revoked is revoked here too (a union: a restore never makes a revoked document licensable), and
+   * each template it holds is added unless the tenant has one of that id or name (the one here is
+   * kept: it is at least as new as any backup of it).
+   */
+  public Future<RestoreOutcome> restore(Tenant tenant, List<KeyVersion> versions, Set<String> revoked,
+                                        List<RightsTemplate> templates, Instant reflects, boolean replace, boolean force) {
+    return pool.withTransaction(conn -> restoreTenant(conn, tenant, versions, reflects, replace, force)
+        .compose(outcome -> restoreLists(conn, tenant.id(), revoked, templates).map(outcome)));
+  }
+
+  private Future<Void> restoreLists(SqlConnection conn, String tenantId, Set<String> revoked, List<RightsTemplate> templates) {
+    Future<Void> lists = revoked.isEmpty() ? Future.succeededFuture()
+        : conn.preparedQuery(TenantSql.RESTORE_REVOKED)
+        .execute(Tuple.tuple().addString(tenantId).addArrayOfString(revoked.toArray(new String[0]))).mapEmpty();
+    if (templates.isEmpty()) {
+      return lists;
+    }
+    List<Tuple> rows = new ArrayList<>();
+    for (RightsTemplate t : templates) {
+      rows.add(Tuple.of(tenantId, t.id(), t.name(), t.definition().toJson(),
+          t.archivedAt() == null ? null : OffsetDateTime.ofInstant(t.archivedAt(), ZoneOffset.UTC),
+          OffsetDateTime.ofInstant(t.createdAt(), ZoneOffset.UTC)));
+    }
+    return lists.compose(v -> conn.preparedQuery(TenantSql.RESTORE_TEMPLATE).executeBatch(rows)).mapEmpty();
+  }
+
+  private Future<RestoreOutcome> restoreTenant(SqlConnection conn, Tenant tenant, List<KeyVersion> versions, Instant reflects,
+                                               boolean replace, boolean force) {
+    return issuerFree(conn, tenant)
         .compose(v -> conn.preparedQuery(TenantSql.LOCK_TENANT_FOR_RESTORE).execute(Tuple.of(tenant.id())))
         .compose(rows -> {
           if (!rows.iterator().hasNext()) {
@@ -264,7 +297,7 @@ public final class TenantStore {
           Instant lastChange = current.getOffsetDateTime("updated_at").toInstant();
           return conn.preparedQuery(TenantSql.VERSIONS_FOR_RESTORE).execute(Tuple.of(tenant.id()))
               .compose(here -> RestoreMerge.merge(conn, tenant, versions, stateHere, here, reflects, lastChange, force));
-        }));
+        });
   }
 
   /** When the tenant last changed here (database time), if it exists. */

@@ -81,12 +81,25 @@ class DisasterRecoveryTest {
     List<String[]> content = new ArrayList<>();   // {tenant, pl, expected kid or "gone"}
     Map<String, JsonObject> backups = new LinkedHashMap<>();
     byte[] byokPkcs8;
+    String templated;
+    String revokedPl;
     try (TestNode a = TestNode.start(settings(dataA, dbA), dataA, dbA, operators)) {
       String op = a.operatorToken();
       idps.put("dr-one", a.createTenant("dr-one", "RSA-2048"));
       content.add(new String[] {"dr-one", publish(a, "dr-one", idps.get("dr-one")), "dr-one:1"});
       a.http.post("/v1/tenants/dr-one/keys/rekey", op, new JsonObject().put("origin", "service").put("algorithm", "EC-P256"));
       content.add(new String[] {"dr-one", publish(a, "dr-one", idps.get("dr-one")), "dr-one:2"});
+
+      // a rights template and a revoked document: both come back with the tenant
+      Http.Response template = a.http.post("/v1/tenants/dr-one/templates", op, new JsonObject().put("name", "Board only")
+          .put("grants", new JsonArray().add(new JsonObject().put("principal", "*").put("rights", new JsonArray().add("PRINT")))));
+      assertThat(template.status()).as(template.toString()).isEqualTo(201);
+      templated = RmsClient.publishOffline(a.http.get("/v1/tenants/dr-one/keys/current", idps.get("dr-one").token("a@x.test",
+          List.of())).json(), RmsClient.plPayload("board-pack", "a@x.test", RmsClient.newContentKey(),
+          new JsonObject().put("template", template.json().getString("id"))));
+      revokedPl = RmsClient.publishOffline(a.http.get("/v1/tenants/dr-one/keys/current", idps.get("dr-one").token("a@x.test",
+          List.of())).json(), RmsClient.plPayload("leaked-memo", "a@x.test", RmsClient.newContentKey(), ANYONE));
+      assertThat(a.http.send("PUT", "/v1/tenants/dr-one/documents/leaked-memo/revocation", op, "{}").status()).isEqualTo(200);
 
       idps.put("dr-two", a.createTenant("dr-two", "EC-P384"));
       content.add(new String[] {"dr-two", publish(a, "dr-two", idps.get("dr-two")), "dr-two:1"});
@@ -166,6 +179,12 @@ class DisasterRecoveryTest {
             b.http.get("/v1/tenants/" + c[0] + "/jwks.json", null).json(), c[0]);
         assertThat(RmsClient.openContentKey(claims.getStringClaimValue("contentKey"), recipient)).hasSize(32);
       }
+      // the template's content licenses by the template; the revoked document stays revoked
+      Http.Response byTemplate = license(b, "dr-one", idps.get("dr-one"), templated, RmsClient.recipientKey(true));
+      assertThat(byTemplate.status()).as(byTemplate.toString()).isEqualTo(200);
+      assertThat(byTemplate.json().getJsonArray("rights").getList()).containsExactly("PRINT");
+      assertThat(license(b, "dr-one", idps.get("dr-one"), revokedPl, RmsClient.recipientKey(true)).slug())
+          .isEqualTo("content-revoked");
       Http.Response again = b.http.post("/v1/tenants/restore", op, backups.get("dr-one"));
       assertThat(again.status()).isEqualTo(409);
       assertThat(again.slug()).isEqualTo("tenant-exists");
