@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "document", mixinStandardHelpOptions = true,
     description = "A protected document by its content id: revoke it (no node licenses it from then on), un-revoke it, or show which.",
     subcommands = {DocumentCommands.Revoke.class, DocumentCommands.Unrevoke.class, DocumentCommands.Show.class,
-        DocumentCommands.Usage.class})
+        DocumentCommands.Usage.class, DocumentCommands.SuperUserLicenses.class})
 public final class DocumentCommands extends CommandGroup {
 
   abstract static class OneDocument extends CliCommand {
@@ -89,6 +89,23 @@ public final class DocumentCommands extends CommandGroup {
     @Override
     protected int execute() {
       printJson(server.api().get(path()));
+      return 0;
+    }
+  }
+
+  @Command(name = "super-user-licenses", mixinStandardHelpOptions = true,
+      description = "The licenses the tenant's super users were given (each audited as super-user), newest first, as JSON "
+          + "(tenant admin or operator).")
+  static final class SuperUserLicenses extends CliCommand {
+    @Mixin
+    ServerOptions server;
+
+    @Parameters(index = "0", paramLabel = "TENANT")
+    String tenant;
+
+    @Override
+    protected int execute() {
+      printJson(server.api().get(TenantCommands.tenantPath(tenant) + "/super-user-licenses"));
       return 0;
     }
   }

@@ -82,7 +82,7 @@ public record Grant(String principal, Set<Right> rights) {
    */
   public static List<Grant> parseList(Object value, String where, boolean mayBeEmpty) {
     if (!(value instanceof JsonArray grantsJson) || (grantsJson.isEmpty() && !mayBeEmpty)) {
-      throw new IllegalArgumentException(where + " must be a " + (mayBeEmpty ? "" : "non-empty ") + "array");
+      throw new IllegalArgumentException(where + (mayBeEmpty ? " must be an array" : " must be a non-empty array"));
     }
     if (grantsJson.size() > MAX_GRANTS) {
       throw new IllegalArgumentException(where + " may hold at most " + MAX_GRANTS + " grants");

@@ -81,6 +81,10 @@ class SuperUserTest {
     assertThat(licenses.getJsonObject(0).getString("principal")).isEqualTo("eve@discovery.test");
     assertThat(licenses.getJsonObject(0).getString("contentId")).isEqualTo("privileged");
     assertThat(node.http.get("/v1/tenants/discovery/documents/privileged/usage", admin).body()).contains("super-user");
+    io.licensor.cli.Cli.Result cli = new io.licensor.cli.Cli().with("LICENSOR_URL", "http://127.0.0.1:" + node.node.port())
+        .with("LICENSOR_TOKEN", admin).run("document", "super-user-licenses", "discovery");
+    assertThat(cli.exitCode()).as(cli.toString()).isZero();
+    assertThat(cli.out()).contains("eve@discovery.test", "privileged");
     assertThat(node.http.get("/v1/tenants/discovery/super-user-licenses", idp.token("bob@discovery.test", List.of())).status())
         .isEqualTo(403);
     // and a token merely claiming the role, not in the group, is not a super user
