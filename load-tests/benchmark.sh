@@ -12,7 +12,7 @@
 #   PLACEMENT=hsm-core SESSIONS=1 TLS=false load-tests/benchmark.sh  # SPEC §8's HSM ratio: one session on a core of its own, plain HTTP
 #   WARM_USERS=256 load-tests/benchmark.sh            # the warm phase's concurrency, and so Gatling's pooled connections (256)
 #   ONLY=policy-cost HSMS=software load-tests/benchmark.sh  # only the probe and the policy-cost comparison (no capacity, steady, re-key runs)
-#   REVOKED=100000 load-tests/benchmark.sh            # the revocation list's length in the policy-cost comparison (100,000)
+#   REVOKED=100000 load-tests/benchmark.sh            # the revocation list's length in the policy-cost comparison (100,000; 0: no comparison)
 #
 # The policy-cost comparison (issue 23): the node's closed-loop rate (wrk, 32 connections) licensing
 # content whose policy names a rights template, of a tenant with REVOKED revoked documents, as a
@@ -197,7 +197,7 @@ for HSM in $HSMS; do
     | awk '/Requests\/sec/ {print $2}')
   SCALE=$(python3 -c "print(min(v for v in ($CEILING_BEFORE, $PROBE) if v > 0))")
   echo "benchmark: closed-loop probe $PROBE licenses/s; levels from 50% of $SCALE/s"
-  policy_cost
+  if [ "${REVOKED:-100000}" != 0 ]; then policy_cost; fi
   if [ "${ONLY:-}" = policy-cost ]; then stop_dev_node; continue; fi
   START=$(python3 -c "print(max(1, round($SCALE * 0.5)))")
   STEP=$(python3 -c "print(max(1, round($SCALE * 0.05)))")
