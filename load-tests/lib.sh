@@ -3,7 +3,18 @@
 # own EXIT trap after sourcing it takes over that cleanup.
 WORK="$(mktemp -d)"
 SERVER_PID=
-trap 'stop_dev_node; rm -rf "$WORK"' EXIT
+trap 'stop_dev_node; keep_server_errors; rm -rf "$WORK"' EXIT
+
+# keep_server_errors -> a server log that holds an ERROR line is kept as load-tests/target/server-<time>.log
+# (the scratch directory goes, and a 500 under load must be explainable afterwards)
+keep_server_errors() {
+  if [ -f "$WORK/server.log" ] && grep -q " ERROR " "$WORK/server.log"; then
+    mkdir -p load-tests/target
+    local kept
+    kept="load-tests/target/server-$(date +%Y%m%d-%H%M%S).log"
+    cp "$WORK/server.log" "$kept" && echo "the server logged errors: kept in $kept" >&2
+  fi
+}
 
 # await_ready BASE_URL LOG [SECONDS] -> waits up to SECONDS (60) for /health/ready; prints LOG and
 # fails if it never is

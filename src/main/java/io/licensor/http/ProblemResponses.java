@@ -24,16 +24,43 @@ final class ProblemResponses {
   private ProblemResponses() {
   }
 
+  /** Transient 503s (the database, the audit, the directory, an identity provider): one line per kind per period. */
+  private static final long TRANSIENT_LOG_PERIOD_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+  private static final java.util.concurrent.ConcurrentHashMap<Problem, long[]> TRANSIENTS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   static void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     ProblemException problem = toProblem(failure, ctx.statusCode());
-    if (problem.problem() == Problem.DATABASE_UNAVAILABLE) {
-      LOG.warn("request {} {} {}: the database is unavailable ({})", Requests.id(ctx), ctx.request().method(),
-          ctx.request().path(), failure.toString());
+    if (problem.problem().status() == 503 && problem.problem() != Problem.HSM_BUSY) {
+      transient503(problem, Requests.id(ctx), ctx.request().method() + " " + ctx.request().path(), failure);
     } else if (problem.problem().status() >= 500 && problem.problem() != Problem.HSM_BUSY) {
       LOG.error("request {} {} {} failed", Requests.id(ctx), ctx.request().method(), ctx.request().path(), failure);
     }
     write(ctx, problem);
+  }
+
+  /**
+   * A transient refusal (503 with Retry-After) is logged as a WARN without a stack trace, at most once
+   * every 5 s per kind with how many there were since: under overload each request's ERROR and stack
+   * trace (19,000 lines in a minute of a benchmark's overload) buried what mattered.
+   */
+  private static void transient503(ProblemException problem, String requestId, String request, Throwable failure) {
+    long now = System.nanoTime();
+    long[] state = TRANSIENTS.computeIfAbsent(problem.problem(), p -> new long[] {now - TRANSIENT_LOG_PERIOD_NANOS, 0});
+    long suppressed;
+    synchronized (state) {
+      state[1]++;
+      if (now - state[0] < TRANSIENT_LOG_PERIOD_NANOS) {
+        return;
+      }
+      state[0] = now;
+      suppressed = state[1] - 1;
+      state[1] = 0;
+    }
+    String cause = failure == null || failure instanceof ProblemException ? problem.getMessage() : failure.toString();
+    LOG.warn("request {} {}: 503 {} ({}){}", requestId, request, problem.problem().slug(), cause,
+        suppressed > 0 ? "; and " + suppressed + " more 503 " + problem.problem().slug() + " since the last such line" : "");
   }
 
   static ProblemException toProblem(Throwable failure, int status) {

@@ -47,6 +47,11 @@ class DatabaseOutageTest {
         .put("audit", new JsonObject().put("flushMillis", 50).put("keyUseDurable", durable))
         // longer than the outage: without durable records, licensing of cached tenants goes on through it
         .put("cluster", new JsonObject().put("leaseMillis", 30_000));
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+    log.start();
+    ch.qos.logback.classic.Logger problems = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+        "io.licensor.http.ProblemResponses");
+    problems.addAppender(log);
     try (TestNode node = TestNode.start(settings)) {
       Http http = node.http;
       Issuer idp = node.createTenant("outage", "EC-P256");
@@ -120,6 +125,15 @@ class DatabaseOutageTest {
       }
       assertThat(after).isNotEmpty().allMatch(o -> o.status() == 200);
 
+      // each kind of 503 is one WARN line per 5 s, with how many more there were: not a line and a stack trace per request
+      long refused = outcomes.stream().filter(o -> o.status() == 503).count();
+      List<ch.qos.logback.classic.spi.ILoggingEvent> lines = List.copyOf(log.list);
+      long transientLines = lines.stream().filter(e -> e.getFormattedMessage().contains(": 503 ")).count();
+      System.out.printf("database outage: %d requests answered 503, %d log line(s) about them%n", refused, transientLines);
+      assertThat(lines).as("no ERROR (and no stack trace) for a 503").noneMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR);
+      long outageSeconds = (up - down) / 1_000_000_000L + 1;
+      assertThat(transientLines).as("%d 503s", refused).isLessThanOrEqualTo(4 * (outageSeconds / 5 + 2));
+
       // every license answered 200 has its audit record, the outage's included
       long audited = 0;
       for (int i = 0; i < 40 && audited < ok; i++) {
@@ -130,6 +144,7 @@ class DatabaseOutageTest {
       JsonObject audit = http.get("/v1/tenants/outage/audit?limit=1", node.operatorToken()).json();
       assertThat(audit.getBoolean("chainValid")).isTrue();
     } finally {
+      problems.detachAppender(log);
       pg.close();
     }
   }
