@@ -18,6 +18,9 @@ import java.util.Set;
  */
 final class Entitlements {
 
+  /** How far a publishing license's issuedAt may be ahead of this node's clock. */
+  static final long MAX_CLOCK_SKEW_SECONDS = 300;
+
   private final KeyDirectory directory;
   private final long defaultTtlSeconds;
   private final long maxTtlSeconds;
@@ -36,7 +39,7 @@ final class Entitlements {
   Granted grant(Principal user, String tenantId, PublishingLicenseContent content, long now) {
     TenantKeys known = known(tenantId);
     Policy policy = content.policy();
-    RightsTemplate template = policy.template() == null ? null : templateOf(known, content);
+    RightsTemplate template = policy.template() == null ? null : templateOf(known, content, now);
     Set<Right> rights = template == null ? policy.rightsFor(user.subject(), user.groups())
         : template.rightsFor(policy.grants(), user.subject(), user.groups());
     // a super user (the tenant's identity.claims.superUsers group) is OWNER of all the tenant's content, expired included
@@ -88,12 +91,18 @@ final class Entitlements {
   }
 
   /**
-   * The template content names: 403 access-denied if the tenant has no such template, or if the
+   * The template content names: 403 access-denied if the tenant has no such template, if the
    * content was published after the template was archived (a publishing license made offline with
-   * an archived template: archiving stops new publishing).
+   * an archived template: archiving stops new publishing), or if it says it was published in the future.
    */
-  private static RightsTemplate templateOf(TenantKeys known, PublishingLicenseContent content) {
+  private static RightsTemplate templateOf(TenantKeys known, PublishingLicenseContent content, long now) {
     String id = content.policy().template();
+    // a template's days of validity and its archiving count from issuedAt, which an offline publisher writes:
+    // one from the future would stretch the admins' policy, so it is refused (a clock's skew allowed)
+    if (content.issuedAt() > now + MAX_CLOCK_SKEW_SECONDS) {
+      throw Problem.ACCESS_DENIED.with("the publishing license says it was made in the future (issuedAt "
+          + content.issuedAt() + "); its template's validity counts from then, so it is not licensed");
+    }
     RightsTemplate template = known.template(id).orElseThrow(() -> Problem.ACCESS_DENIED.with(
         "the content names rights template '" + id + "', which tenant '" + known.tenant().id() + "' does not have"));
     if (template.archived() && content.issuedAt() > template.archivedAt().getEpochSecond()) {

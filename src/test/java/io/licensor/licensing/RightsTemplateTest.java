@@ -177,6 +177,29 @@ class RightsTemplateTest {
     assertThat(publish("tpl-archive", alice, "minutes-3", new JsonObject().put("template", id)).status()).isEqualTo(201);
   }
 
+  @Test
+  @DisplayName("a publishing license made offline that claims to be from the future cannot stretch its template's validity")
+  void futureIssuedAtDoesNotExtendValidity() throws Exception {
+    Issuer idp = node.createTenant("tpl-future", "EC-P256");
+    String id = node.http.post("/v1/tenants/tpl-future/templates", admin(idp, "tpl-future"), new JsonObject()
+        .put("name", "One day").put("grants", new JsonArray().add(grant("*", "VIEW")))
+        .put("validity", new JsonObject().put("days", 1))).json().getString("id");
+    String alice = user(idp, "alice", "tpl-future");
+    JsonObject current = node.http.get("/v1/tenants/tpl-future/keys/current", alice).json();
+    JsonObject payload = RmsClient.plPayload("forever", "alice@tpl-future.test", RmsClient.newContentKey(),
+        new JsonObject().put("template", id));
+    payload.put("issuedAt", System.currentTimeMillis() / 1000 + 10L * 365 * 86_400); // "published" in ten years
+    Http.Response stretched = license("tpl-future", user(idp, "bob", "tpl-future"), RmsClient.publishOffline(current, payload))
+        .response();
+    assertThat(stretched.status()).as(stretched.toString()).isEqualTo(403);
+    assertThat(stretched.json().getString("detail")).contains("future");
+    // made now, it licenses
+    Http.Response honest = license("tpl-future", user(idp, "bob", "tpl-future"), RmsClient.publishOffline(current,
+        RmsClient.plPayload("today", "alice@tpl-future.test", RmsClient.newContentKey(), new JsonObject().put("template", id))))
+        .response();
+    assertThat(honest.status()).as(honest.toString()).isEqualTo(200);
+  }
+
   static List<String> names(Http.Response list) {
     assertThat(list.status()).as(list.toString()).isEqualTo(200);
     return list.json().getJsonArray("templates").stream().map(t -> ((JsonObject) t).getString("name")).toList();
