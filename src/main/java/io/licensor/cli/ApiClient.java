@@ -84,6 +84,21 @@ public final class ApiClient {
     return answer;
   }
 
+  /**
+   * PATCH made to the resource as read at {@code etag} (If-Match; null: {@code *}); a 412 becomes a
+   * refusal saying {@code changedMeanwhile} (nothing was changed).
+   */
+  public Answer patchIfMatch(String path, JsonObject change, String etag, String changedMeanwhile) {
+    try {
+      return sendChecked("PATCH", path, change, Map.of("If-Match", etag == null ? "*" : etag));
+    } catch (CliException e) {
+      if ("precondition-failed".equals(e.slug())) {
+        throw new CliException(CliException.REFUSED, changedMeanwhile, e.slug());
+      }
+      throw e;
+    }
+  }
+
   private static JsonObject checked(String method, String path, Answer answer) {
     if (answer.status() >= 400) {
       throw refusal(answer.status(), answer.body());

@@ -112,17 +112,10 @@ public final class TemplateCommands extends CommandGroup {
       ApiClient api = server.api();
       String one = path(tenant) + "/" + ApiClient.segment(id);
       String etag = api.sendChecked("GET", one, null, java.util.Map.of()).etag();
-      try {
-        JsonObject t = api.sendChecked("PATCH", one, change, java.util.Map.of("If-Match", etag == null ? "*" : etag)).body();
-        out().println("template " + id + " (" + t.getString("name") + ") of " + tenant + " changed"
-            + TenantCommands.describePropagation(t));
-      } catch (CliException e) {
-        if ("precondition-failed".equals(e.slug())) {
-          throw new CliException(CliException.REFUSED, "template " + id + " changed while this change was being made; "
-              + "nothing was changed: read it again (licensor template show) and retry");
-        }
-        throw e;
-      }
+      JsonObject t = api.patchIfMatch(one, change, etag, "template " + id + " changed while this change was being made; "
+          + "nothing was changed: read it again (licensor template show) and retry").body();
+      out().println("template " + id + " (" + t.getString("name") + ") of " + tenant + " changed"
+          + TenantCommands.describePropagation(t));
       return 0;
     }
   }

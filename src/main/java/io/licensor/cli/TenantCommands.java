@@ -232,17 +232,8 @@ public final class TenantCommands extends CommandGroup {
         }
         change.put("identity", identity);
       }
-      String etag = current.etag() == null ? "*" : current.etag();
-      ApiClient.Answer changed;
-      try {
-        changed = api.sendChecked("PATCH", tenantPath(id), change, java.util.Map.of("If-Match", etag));
-      } catch (CliException e) {
-        if ("precondition-failed".equals(e.slug())) {
-          throw new CliException(CliException.REFUSED, "tenant " + id + " changed while this change was being made "
-              + "(someone else changed it, or it was re-keyed): nothing was changed; run the command again", e.slug());
-        }
-        throw e;
-      }
+      ApiClient.Answer changed = api.patchIfMatch(tenantPath(id), change, current.etag(), "tenant " + id + " changed while "
+          + "this change was being made (someone else changed it, or it was re-keyed): nothing was changed; run the command again");
       out().println("updated tenant " + id + " (now " + changed.etag() + ")" + describePropagation(changed.body()));
       return 0;
     }

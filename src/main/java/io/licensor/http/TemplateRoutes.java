@@ -87,14 +87,10 @@ public final class TemplateRoutes implements Routes {
     String id = ctx.pathParam("id");
     auth.principal(ctx, tid)
         .compose(p -> userOf(p, tid))
-        .compose(p -> templates.list(p, tid).map(visible -> visible.stream().filter(t -> t.id().equals(id)).findFirst()))
+        .compose(p -> templates.get(p, tid, id))
         .onSuccess(t -> {
-          if (t.isEmpty()) {
-            ctx.fail(Problem.TEMPLATE_NOT_FOUND.with("tenant '" + tid + "' has no template '" + id + "' you may publish with"));
-            return;
-          }
-          etag(ctx, t.get());
-          Requests.json(ctx, 200, t.get().toJson());
+          etag(ctx, t);
+          Requests.json(ctx, 200, t.toJson());
         })
         .onFailure(ctx::fail);
   }

@@ -81,6 +81,18 @@ public final class StrictJson {
   }
 
   /**
+   * A JSON number that is whole and from {@code min} to {@code max} (as a long: a number past the
+   * range of a long counts as its end), or null if it is not one; the caller says what is wrong.
+   */
+  public static Long wholeNumber(Object value, long min, long max) {
+    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < min
+        || n.longValue() > max) {
+      return null;
+    }
+    return n.longValue();
+  }
+
+  /**
    * A member that must be a non-blank string of at most {@code maxLength} characters without
    * control characters; else 400 invalid-request naming the member.
    */

@@ -1,5 +1,6 @@
 package io.licensor.licensing;
 
+import io.licensor.json.StrictJson;
 import io.licensor.rights.Grant;
 import io.licensor.rights.Right;
 import io.licensor.rights.RightsTemplate;
@@ -56,10 +57,11 @@ public record Policy(List<Grant> grants, Long notAfter, Long licenseTtlSeconds, 
     if (v == null) {
       return null;
     }
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() <= 0) {
+    Long n = StrictJson.wholeNumber(v, 1, Long.MAX_VALUE);
+    if (n == null) {
       throw new IllegalArgumentException("policy." + name + " must be a positive integer");
     }
-    return n.longValue();
+    return n;
   }
 
   /** Every right any matching grant gives this user; OWNER expands to all rights (the template not counted). */

@@ -1,5 +1,6 @@
 package io.licensor.rights;
 
+import io.licensor.json.StrictJson;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -194,11 +195,11 @@ public record RightsTemplate(String id, String name, String description, List<Gr
     if (value == null) {
       return null;
     }
-    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < 0
-        || n.doubleValue() > 10L * 366 * 86_400) {
+    Long seconds = StrictJson.wholeNumber(value, 0, 10L * 366 * 86_400);
+    if (seconds == null) {
       throw new IllegalArgumentException(where + " must be a whole number of seconds from 0 (always online) to ten years");
     }
-    return n.longValue();
+    return seconds;
   }
 
   private static String text(Object value, String where, int min, int max) {
@@ -216,13 +217,13 @@ public record RightsTemplate(String id, String name, String description, List<Gr
     if (!(value instanceof JsonObject v) || v.size() != 1 || !(v.containsKey("notAfter") || v.containsKey("days"))) {
       throw new IllegalArgumentException("validity must be {\"notAfter\": <epoch seconds>} or {\"days\": <days after publishing>}");
     }
-    Object n = v.getValue(v.containsKey("notAfter") ? "notAfter" : "days");
-    if (!(n instanceof Number num) || num.doubleValue() != Math.rint(num.doubleValue()) || num.longValue() <= 0
-        || (v.containsKey("days") && num.longValue() > 36_600)) {
-      throw new IllegalArgumentException("validity." + (v.containsKey("notAfter") ? "notAfter" : "days")
-          + " must be a positive whole number" + (v.containsKey("days") ? " of days (at most 36,600)" : " (epoch seconds)"));
+    boolean days = v.containsKey("days");
+    Long n = StrictJson.wholeNumber(v.getValue(days ? "days" : "notAfter"), 1, days ? 36_600 : Long.MAX_VALUE);
+    if (n == null) {
+      throw new IllegalArgumentException("validity." + (days ? "days" : "notAfter")
+          + " must be a positive whole number" + (days ? " of days (at most 36,600)" : " (epoch seconds)"));
     }
-    return v.containsKey("notAfter") ? new Validity(num.longValue(), null) : new Validity(null, num.longValue());
+    return days ? new Validity(null, n) : new Validity(n, null);
   }
 
   private static List<String> publishers(Object value) {

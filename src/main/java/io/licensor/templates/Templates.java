@@ -81,10 +81,10 @@ public final class Templates {
             !c.changed() ? null : archive ? "template.archive" : "template.activate", requestId, new JsonObject()));
   }
 
-  /** One template as this node knows it; 404 template-not-found. */
-  public Future<RightsTemplate> get(String tenantId, String id) {
-    return directory.require(tenantId).compose(t -> t.template(id).map(Future::succeededFuture)
-        .orElseGet(() -> Future.failedFuture(TemplateStore.notFound(tenantId, id))));
+  /** One template as the caller sees it ({@link #list}); 404 template-not-found if it is not among those. */
+  public Future<RightsTemplate> get(Principal p, String tenantId, String id) {
+    return list(p, tenantId).compose(visible -> visible.stream().filter(t -> t.id().equals(id)).findFirst()
+        .map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(TemplateStore.notFound(tenantId, id))));
   }
 
   /**

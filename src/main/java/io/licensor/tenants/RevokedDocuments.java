@@ -46,9 +46,9 @@ public final class RevokedDocuments {
     return through;
   }
 
-  /** How many documents are revoked. */
+  /** How many documents are revoked (the overlay adds only ids the base lacks and removes only ids it has). */
   public int size() {
-    return ids().size();
+    return base.size() - removed.size() + added.size();
   }
 
   /** The revoked ids, as a new set. */

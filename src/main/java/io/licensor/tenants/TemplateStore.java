@@ -36,7 +36,7 @@ public final class TemplateStore {
   /** 404 tenant-not-found, 409 limit-reached past {@code limit} templates, 409 template-name-taken. */
   public Future<RightsTemplate> create(String tenantId, RightsTemplate.Definition definition, int limit) {
     String id = UUID.randomUUID().toString();
-    return pool.withTransaction(conn -> lockTenant(conn, tenantId)
+    return pool.withTransaction(conn -> TenantStore.lockTenant(conn, tenantId)
         .compose(v -> conn.preparedQuery(TemplateSql.COUNT).execute(Tuple.of(tenantId)))
         .compose(count -> count.iterator().next().getLong("n") >= limit
             ? Future.failedFuture(Problem.LIMIT_REACHED.with("tenant '" + tenantId + "' has " + limit
@@ -52,13 +52,11 @@ public final class TemplateStore {
    */
   public Future<Change> update(String tenantId, String id, Set<Long> expectedRevisions,
                                UnaryOperator<RightsTemplate.Definition> change) {
-    return pool.withTransaction(conn -> lockTenant(conn, tenantId)
+    return pool.withTransaction(conn -> TenantStore.lockTenant(conn, tenantId)
         .compose(v -> lockTemplate(conn, tenantId, id))
         .compose(before -> {
           if (expectedRevisions != null && !expectedRevisions.contains(before.revision())) {
-            String etag = TenantViews.etag(before.revision());
-            return Future.failedFuture(Problem.PRECONDITION_FAILED.with("template " + id + " is at " + etag
-                + ", not at the version If-Match names: read it again and make the change to what it is now").header("ETag", etag));
+            return Future.failedFuture(TenantViews.stale("template " + id, before.revision()));
           }
           RightsTemplate.Definition after = change.apply(before.definition());
           if (after.toJson().equals(before.definition().toJson())) {
@@ -72,7 +70,7 @@ public final class TemplateStore {
 
   /** Archives ({@code archive}) or re-activates a template; unchanged if it is so already. 404 template-not-found. */
   public Future<Change> setArchived(String tenantId, String id, boolean archive) {
-    return pool.withTransaction(conn -> lockTenant(conn, tenantId)
+    return pool.withTransaction(conn -> TenantStore.lockTenant(conn, tenantId)
         .compose(v -> lockTemplate(conn, tenantId, id))
         .compose(before -> before.archived() == archive ? Future.succeededFuture(new Change(before, false))
             : conn.preparedQuery(TemplateSql.SET_ARCHIVED).execute(Tuple.of(tenantId, id, archive))
@@ -85,12 +83,6 @@ public final class TemplateStore {
     return RightsTemplate.of(row.getString("id"), RightsTemplate.fromStored(row.getJsonObject("definition")),
         archived == null ? null : archived.toInstant(), row.getLong("revision"),
         row.getOffsetDateTime("created_at").toInstant(), row.getOffsetDateTime("updated_at").toInstant());
-  }
-
-  private static Future<Void> lockTenant(SqlConnection conn, String tenantId) {
-    return conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenantId))
-        .compose(rows -> rows.iterator().hasNext() ? Future.<Void>succeededFuture()
-            : Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")));
   }
 
   private static Future<RightsTemplate> lockTemplate(SqlConnection conn, String tenantId, String id) {

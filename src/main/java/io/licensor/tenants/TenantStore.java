@@ -175,10 +175,7 @@ public final class TenantStore {
           Row row = rows.iterator().next();
           long revision = row.getLong("revision");
           if (expectedRevisions != null && !expectedRevisions.contains(revision)) {
-            return Future.failedFuture(Problem.PRECONDITION_FAILED.with("tenant '" + tenantId + "' is at "
-                    + TenantViews.etag(revision) + ", not at the version If-Match names: read it again and make the "
-                    + "change to what it is now")
-                .header("ETag", TenantViews.etag(revision)));
+            return Future.failedFuture(TenantViews.stale("tenant '" + tenantId + "'", revision));
           }
           Tenant before = tenantOf(row);
           Tenant after = change.apply(before);
@@ -420,13 +417,18 @@ public final class TenantStore {
    * when that changed anything; false if it was so already. 404 if there is no such tenant.
    */
   public Future<Boolean> revokeDocument(String tenantId, String contentId, String by, boolean revoke) {
-    return pool.withTransaction(conn -> conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenantId))
-        .compose(rows -> rows.iterator().hasNext()
-            ? conn.preparedQuery(revoke ? TenantSql.REVOKE_DOCUMENT : TenantSql.UNREVOKE_DOCUMENT)
-                .execute(revoke ? Tuple.of(tenantId, contentId, by) : Tuple.of(tenantId, contentId))
-            : Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")))
+    return pool.withTransaction(conn -> lockTenant(conn, tenantId)
+        .compose(v -> conn.preparedQuery(revoke ? TenantSql.REVOKE_DOCUMENT : TenantSql.UNREVOKE_DOCUMENT)
+            .execute(revoke ? Tuple.of(tenantId, contentId, by) : Tuple.of(tenantId, contentId)))
         .compose(r -> r.rowCount() == 0 ? Future.succeededFuture(false)
             : conn.preparedQuery(TenantSql.TOUCH_TENANT).execute(Tuple.of(tenantId)).map(x -> true)));
+  }
+
+  /** Locks the tenant's row for the rest of the transaction; 404 tenant-not-found if there is none. */
+  static Future<Void> lockTenant(SqlConnection conn, String tenantId) {
+    return conn.preparedQuery(TenantSql.LOCK_TENANT).execute(Tuple.of(tenantId))
+        .compose(rows -> rows.iterator().hasNext() ? Future.<Void>succeededFuture()
+            : Future.failedFuture(Problem.TENANT_NOT_FOUND.with("no tenant '" + tenantId + "'")));
   }
 
   /** The current revision of each of these tenants that exists. */

@@ -1,6 +1,8 @@
 package io.licensor.tenants;
 
 import com.nimbusds.jose.jwk.JWK;
+import io.licensor.errors.Problem;
+import io.licensor.errors.ProblemException;
 import io.licensor.keys.KeyOrigin;
 import io.licensor.keys.KeyVersion;
 import io.licensor.keys.KeyVersionState;
@@ -37,6 +39,12 @@ public final class TenantViews {
    */
   public static String etag(long revision) {
     return "\"r" + revision + "\"";
+  }
+
+  /** 412 precondition-failed: {@code what} (a tenant, a template) is at {@code revision}, not at one If-Match names; its ETag. */
+  static ProblemException stale(String what, long revision) {
+    return Problem.PRECONDITION_FAILED.with(what + " is at " + etag(revision) + ", not at the version If-Match names: "
+        + "read it again and make the change to what it is now").header("ETag", etag(revision));
   }
 
   public static JsonObject tenant(TenantKeys t) {
