@@ -187,6 +187,12 @@ public final class ApiClient {
     return new CliException(CliException.REFUSED, message.toString(), slug);
   }
 
+  /** The client library's refusal as the command line says it (title, slug, status, detail, request id, what to do next). */
+  static CliException refusal(io.licensor.client.ProblemException problem) {
+    String hint = hint(problem.slug());
+    return new CliException(CliException.REFUSED, problem.getMessage() + (hint == null ? "" : "\n  " + hint), problem.slug());
+  }
+
   /** What to do next, for the refusals a user can act on. */
   private static String hint(String slug) {
     return switch (slug) {

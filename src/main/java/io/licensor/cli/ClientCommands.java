@@ -1,17 +1,12 @@
 package io.licensor.cli;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWEObject;
-import com.nimbusds.jose.JWSObject;
-import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDHDecrypter;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import io.licensor.client.LicensorClient;
+import io.licensor.client.LicensorException;
+import io.licensor.client.Policy;
+import io.licensor.client.ProblemException;
+import io.licensor.client.ProtectedContainer;
+import io.licensor.client.Right;
+import io.licensor.client.UseLicense;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
@@ -25,26 +20,16 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
-import java.text.ParseException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.UUID;
 
-/** The RMS client in miniature: {@code licensor protect} and {@code licensor open}. */
+/** The RMS client in miniature, on the client library (io.licensor.client): {@code licensor protect} and {@code licensor open}. */
 public final class ClientCommands {
 
-  static final Set<String> RIGHTS = Set.of("VIEW", "EDIT", "PRINT", "EXPORT", "FORWARD", "OWNER");
-  /** The largest file protect and open handle (both hold it in memory). */
-  static final long MAX_CONTENT_BYTES = 512L * 1024 * 1024;
-  private static final long CLOCK_SKEW_SECONDS = 60;
+  /** The largest file protect and open handle. */
+  static final long MAX_CONTENT_BYTES = ProtectedContainer.MAX_CONTENT_BYTES;
 
   private ClientCommands() {
   }
@@ -85,78 +70,72 @@ public final class ClientCommands {
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "the protected file (default: FILE.lprot)")
     Path outFile;
 
+    @Option(names = "--offline", description = "publish offline: wrap the content key here under the tenant's current "
+        + "public key (cached for its max-age) instead of asking the server to make the publishing license")
+    boolean offline;
+
     @Override
     protected int execute() throws IOException {
       if (template == null && (grants == null || grants.isEmpty())) {
         throw new CliException(CliException.USAGE, "name who may open it: --grant PRINCIPAL:RIGHTS, or --template TEMPLATE_ID");
       }
-      JsonArray grantList = new JsonArray();
+      Policy.Builder policy = Policy.builder();
       for (String g : grants == null ? List.<String>of() : grants) {
-        grantList.add(grant(g));
+        policy.grant(grant(g));
       }
-      byte[] content = readContent(file);
-      Path target = outFile != null ? outFile : file.resolveSibling(file.getFileName() + ".lprot");
-      SecureRandom random = new SecureRandom();
-      byte[] contentKey = new byte[32];
-      random.nextBytes(contentKey);
+      if (template != null) {
+        policy.template(template);
+      }
+      if (notAfter != null) {
+        policy.notAfter(notAfter);
+      }
       try {
-        JsonObject policy = new JsonObject();
-        if (template != null) {
-          policy.put("template", template);
-        }
-        if (!grantList.isEmpty()) {
-          policy.put("grants", grantList);
-        }
         if (offlineAccess != null) {
-          policy.put("offlineAccessSeconds", offlineAccess);
-        }
-        if (notAfter != null) {
-          policy.put("notAfter", notAfter.getEpochSecond());
+          policy.offlineAccessSeconds(offlineAccess);
         }
         if (licenseTtl != null) {
-          policy.put("licenseTtlSeconds", licenseTtl);
+          policy.licenseTtlSeconds(licenseTtl);
         }
-        String contentId = UUID.randomUUID().toString();
-        JsonObject published = server.api().post(TenantCommands.tenantPath(tenant) + "/publishing-licenses",
-            new JsonObject().put("contentId", contentId).put("policy", policy)
-                .put("contentKey", Base64.getUrlEncoder().withoutPadding().encodeToString(contentKey)));
-        JsonObject header = new JsonObject().put("format", "licensor-protected/1").put("tenant", tenant)
-            .put("contentId", contentId).put("kid", published.getString("kid"))
-            .put("publishingLicense", published.getString("publishingLicense"))
-            .put("iv", Base64.getUrlEncoder().withoutPadding().encodeToString(ProtectedFile.freshIv(random)))
-            .put("name", file.getFileName().toString());
-        Path partial = target.resolveSibling(target.getFileName() + ".partial");
-        try (OutputStream out = Files.newOutputStream(partial)) {
-          ProtectedFile.write(out, header, contentKey, content);
-        }
-        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        out().println("protected " + file + " -> " + target + " (tenant " + tenant + ", key " + published.getString("kid")
-            + ", content " + contentId + ")");
-        return 0;
-      } finally {
-        Arrays.fill(contentKey, (byte) 0);
+      } catch (IllegalArgumentException e) {
+        throw new CliException(CliException.USAGE, e.getMessage());
       }
+      Policy built;
+      try {
+        built = policy.build();
+      } catch (IllegalArgumentException e) {
+        throw new CliException(CliException.USAGE, e.getMessage());
+      }
+      checkSize(file);
+      Path target = outFile != null ? outFile : file.resolveSibling(file.getFileName() + ".lprot");
+      LicensorClient.Protected made = ClientCommands.call("cannot protect " + file, () -> server.client().protectFile(file, target, tenant, built,
+          offline ? LicensorClient.Publishing.OFFLINE : LicensorClient.Publishing.ONLINE));
+      out().println("protected " + file + " -> " + target + " (tenant " + tenant + ", key " + made.kid()
+          + ", content " + made.contentId() + ")");
+      return 0;
     }
 
     /** {@code PRINCIPAL:RIGHTS}; the principal may itself hold ':' (group:NAME), so the last ':' splits. */
-    static JsonObject grant(String text) {
-      int colon = text.lastIndexOf(':');
-      if (colon <= 0 || colon == text.length() - 1) {
-        throw new CliException(CliException.USAGE, "--grant " + text + ": expected PRINCIPAL:RIGHTS, e.g. bob@contoso.com:VIEW,PRINT");
+    static Policy.Grant grant(String text) {
+      try {
+        return Policy.Grant.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new CliException(CliException.USAGE, "--grant " + (e.getMessage().startsWith(text) ? "" : text + ": ")
+            + e.getMessage());
       }
+    }
+
+    /** The grant as the API's JSON (templates' grants). */
+    static JsonObject grantJson(String text) {
+      Policy.Grant g = grant(text);
       JsonArray rights = new JsonArray();
-      for (String r : text.substring(colon + 1).split(",")) {
-        String right = r.trim().toUpperCase(Locale.ROOT);
-        if (!RIGHTS.contains(right)) {
-          throw new CliException(CliException.USAGE, "--grant " + text + ": unknown right '" + r.trim() + "' (rights: VIEW, EDIT, "
-              + "PRINT, EXPORT, FORWARD, OWNER)");
+      for (Right r : Right.values()) {
+        if (g.rights().contains(r)) {
+          rights.add(r.name());
         }
-        rights.add(right);
       }
-      return new JsonObject().put("principal", text.substring(0, colon)).put("rights", rights);
+      return new JsonObject().put("principal", g.principal()).put("rights", rights);
     }
   }
-
   @Command(name = "open", mixinStandardHelpOptions = true,
       description = "Open a protected file as the caller: acquire a use license for a fresh key of this client, verify "
           + "it against the tenant's published keys, decrypt, and do only what its rights allow: writing the content "
@@ -176,132 +155,83 @@ public final class ClientCommands {
     boolean force;
 
     @Override
-    protected int execute() throws IOException, JOSEException {
+    protected int execute() throws IOException {
       if (outFile != null) {
         SecretFiles.refuseExisting(outFile, force, "--out");
       }
-      ProtectedFile protectedFile;
-      try (InputStream in = Files.newInputStream(file)) {
-        if (Files.size(file) > MAX_CONTENT_BYTES + ProtectedFile.MAX_HEADER + 64) {
-          throw new CliException(CliException.USAGE, file + " is larger than any file licensor protect makes");
-        }
-        protectedFile = ProtectedFile.read(in);
-      } catch (NoSuchFileException e) {
+      if (!Files.exists(file)) {
         throw new CliException(CliException.USAGE, "no such file: " + file);
       }
-      String tenant = protectedFile.tenant();
-      ECKey clientKey = new ECKeyGenerator(Curve.P_256).keyID("licensor-cli").generate();
-      ApiClient api = server.api();
-      JsonObject issued;
-      try {
-        issued = api.post(TenantCommands.tenantPath(tenant) + "/licenses", new JsonObject()
-            .put("publishingLicense", protectedFile.publishingLicense())
-            .put("recipientKey", new JsonObject(clientKey.toPublicJWK().toJSONObject())));
-      } catch (CliException e) {
-        throw new CliException(e.exitCode(), "cannot open " + file + ": " + e.getMessage(), e.slug());
+      if (Files.size(file) > MAX_CONTENT_BYTES + ProtectedContainer.MAX_HEADER + 64) {
+        throw new CliException(CliException.USAGE, file + " is larger than any file licensor protect makes");
       }
-      UseLicense license = verify(issued.getString("useLicense"), server.anonymous(), tenant, protectedFile.contentId(), clientKey);
-      String needed = outFile != null ? "EXPORT" : "VIEW";
-      if (!license.rights.contains(needed) && !license.rights.contains("OWNER")) {
-        throw new CliException(CliException.REFUSED, "cannot open " + file + ": the license grants " + license.subject
-            + " " + String.join(", ", license.rights) + ", not " + needed
-            + (outFile != null ? " (saving a decrypted copy needs EXPORT)" : " (reading the content needs VIEW)"));
-      }
-      byte[] contentKey = license.contentKey(clientKey);
-      byte[] content;
-      try {
-        content = protectedFile.decrypt(contentKey);
-      } finally {
-        Arrays.fill(contentKey, (byte) 0);
-      }
-      if (outFile != null) {
-        SecretFiles.write(outFile, content, force, "--out");
-      } else {
-        OutputStream contentOut = Env.contentOut();
-        contentOut.write(content);
-        contentOut.flush();
-      }
-      progress("opened " + file + " as " + license.subject + " (rights " + String.join(", ", license.rights) + "; license "
-          + license.kid + ", valid until " + Instant.ofEpochSecond(license.expiresAt) + ")"
-          + (outFile != null ? "; saved to " + outFile : ""));
-      return 0;
-    }
-
-    record UseLicense(String kid, String subject, List<String> rights, long expiresAt, String contentKeyJwe) {
-      byte[] contentKey(ECKey clientKey) {
-        try {
-          JWEObject jwe = JWEObject.parse(contentKeyJwe);
-          jwe.decrypt(new ECDHDecrypter(clientKey));
-          byte[] key = jwe.getPayload().toBytes();
-          if (key.length != 32) {
-            throw new CliException(CliException.REFUSED, "the use license's content key is not 32 bytes");
-          }
-          return key;
-        } catch (ParseException | JOSEException e) {
-          throw new CliException(CliException.REFUSED, "the use license's content key does not decrypt with this client's key");
+      Right needed = outFile != null ? Right.EXPORT : Right.VIEW;
+      LicensorClient.Opened opened = ClientCommands.call("cannot open " + file, () -> {
+        try (InputStream in = Files.newInputStream(file)) {
+          return server.client().open(in, needed);
         }
-      }
-    }
-
-    /**
-     * Checks the use license as an RMS client must: signed by a published, non-destroyed key of the
-     * tenant (fetched from jwks.json, never from the license), for this content, bound to this
-     * client's key (cnf.jkt), and valid now.
-     */
-    static UseLicense verify(String compact, ApiClient publicApi, String tenant, String contentId, ECKey clientKey)
-        throws JOSEException {
-      JWSObject jws;
+      });
+      UseLicense license = opened.license();
+      byte[] content = opened.content();
       try {
-        jws = JWSObject.parse(compact);
-      } catch (ParseException e) {
-        throw new CliException(CliException.REFUSED, "the server's use license is not a JWS");
+        if (outFile != null) {
+          SecretFiles.write(outFile, content, force, "--out");
+        } else {
+          OutputStream contentOut = Env.contentOut();
+          contentOut.write(content);
+          contentOut.flush();
+        }
+      } finally {
+        Arrays.fill(content, (byte) 0);
       }
-      String kid = jws.getHeader().getKeyID();
-      JWKSet keys;
-      try {
-        keys = JWKSet.parse(publicApi.get(TenantCommands.tenantPath(tenant) + "/jwks.json").encode());
-      } catch (ParseException e) {
-        throw new CliException(CliException.REFUSED, "the tenant's jwks.json does not parse");
-      }
-      JWK key = kid == null ? null : keys.getKeyByKeyId(kid);
-      if (key == null) {
-        throw new CliException(CliException.REFUSED, "the use license names key " + kid + ", which " + tenant
-            + " does not publish");
-      }
-      String alg = jws.getHeader().getAlgorithm().getName();
-      JWSVerifier verifier = switch (alg) {
-        case "PS256" -> new RSASSAVerifier(key.toRSAKey());
-        case "ES256", "ES384" -> new ECDSAVerifier(key.toECKey());
-        default -> throw new CliException(CliException.REFUSED, "the use license uses " + alg + ", which this client does not accept");
-      };
-      if (!jws.verify(verifier)) {
-        throw new CliException(CliException.REFUSED, "the use license's signature does not verify with " + kid);
-      }
-      JsonObject claims = new JsonObject(jws.getPayload().toString());
-      long now = Instant.now().getEpochSecond();
-      JsonObject cnf = claims.getJsonObject("cnf", new JsonObject());
-      if (!("licensor:" + tenant).equals(claims.getString("iss")) || !contentId.equals(claims.getString("contentId"))
-          || !clientKey.computeThumbprint().toString().equals(cnf.getString("jkt"))) {
-        throw new CliException(CliException.REFUSED, "the use license is not for this tenant, content and client");
-      }
-      long exp = claims.getLong("exp", 0L);
-      if (exp + CLOCK_SKEW_SECONDS < now || claims.getLong("nbf", 0L) - CLOCK_SKEW_SECONDS > now) {
-        throw new CliException(CliException.REFUSED, "the use license is not valid now (check this machine's clock)");
-      }
-      Set<String> rights = new LinkedHashSet<>();
-      for (Object r : claims.getJsonArray("rights", new JsonArray())) {
-        rights.add(String.valueOf(r));
-      }
-      return new UseLicense(kid, claims.getString("sub"), new ArrayList<>(rights), exp, claims.getString("contentKey"));
+      progress("opened " + file + " as " + license.subject() + " (rights " + rights(license) + "; license "
+          + license.kid() + ", valid until " + license.expiresAt() + ")" + (outFile != null ? "; saved to " + outFile : ""));
+      return 0;
     }
   }
 
-  static byte[] readContent(Path file) throws IOException {
+  /** The license's rights in the spec's order. */
+  static String rights(UseLicense license) {
+    List<String> names = new ArrayList<>();
+    for (Right r : Right.values()) {
+      if (license.rights().contains(r)) {
+        names.add(r.name());
+      }
+    }
+    return String.join(", ", names);
+  }
+
+  interface Call<T> {
+    T run() throws IOException;
+  }
+
+  /** A client-library call, its failures said as the command line says them ({@code what}: what could not be done). */
+  static <T> T call(String what, Call<T> call) throws IOException {
+    try {
+      return call.run();
+    } catch (ProblemException e) {
+      CliException refusal = ApiClient.refusal(e);
+      throw new CliException(refusal.exitCode(), what + ": " + refusal.getMessage(), e.slug());
+    } catch (LicensorException.UnreachableException e) {
+      throw new CliException(CliException.UNREACHABLE, e.getMessage() + " (is it running? set --server or LICENSOR_URL)");
+    } catch (LicensorException.ContentException e) {
+      throw new CliException(e.tampered() ? CliException.REFUSED : CliException.USAGE, e.getMessage());
+    } catch (LicensorException.RightNotGrantedException e) {
+      throw new CliException(CliException.REFUSED, what + ": the license grants " + e.license().subject() + " "
+          + rights(e.license()) + ", not " + e.needed()
+          + (e.needed() == Right.EXPORT ? " (saving a decrypted copy needs EXPORT)" : " (reading the content needs VIEW)"));
+    } catch (LicensorException e) {
+      throw new CliException(CliException.REFUSED, what + ": " + e.getMessage());
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new CliException(CliException.USAGE, "no such file: " + e.getFile());
+    }
+  }
+
+  static void checkSize(Path file) throws IOException {
     try {
       if (Files.size(file) > MAX_CONTENT_BYTES) {
         throw new CliException(CliException.USAGE, file + " is larger than " + (MAX_CONTENT_BYTES >> 20) + " MiB");
       }
-      return Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new CliException(CliException.USAGE, "no such file: " + file);
     }

@@ -32,7 +32,12 @@ public final class DocumentCommands extends CommandGroup {
         return new JsonObject();
       }
       try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
-        ProtectedFile protectedFile = ProtectedFile.read(in);
+        io.licensor.client.ProtectedContainer protectedFile;
+        try {
+          protectedFile = io.licensor.client.ProtectedContainer.read(in);
+        } catch (io.licensor.client.LicensorException.ContentException e) {
+          throw new CliException(CliException.USAGE, "--file " + file + ": " + e.getMessage());
+        }
         if (!protectedFile.contentId().equals(contentId)) {
           throw new CliException(CliException.USAGE, file + " is document " + protectedFile.contentId() + ", not " + contentId);
         }

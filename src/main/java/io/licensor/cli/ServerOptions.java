@@ -32,6 +32,13 @@ public final class ServerOptions {
     return new ApiClient(CliTrust.client(caFile, serverUri()), serverUri(), token());
   }
 
+  /** The client library (protect, open) for this server, token and trust. */
+  public io.licensor.client.LicensorClient client() {
+    String bearer = token();
+    return io.licensor.client.LicensorClient.builder(serverUri()).httpClient(CliTrust.client(caFile, serverUri()))
+        .token(bearer).build();
+  }
+
   /** An API client without a token (public endpoints such as jwks.json). */
   public ApiClient anonymous() {
     return new ApiClient(CliTrust.client(caFile, serverUri()), serverUri(), null);

@@ -61,7 +61,7 @@ public final class TemplateCommands extends CommandGroup {
       }
       if (grants != null) {
         JsonArray list = new JsonArray();
-        grants.forEach(g -> list.add(ClientCommands.Protect.grant(g)));
+        grants.forEach(g -> list.add(ClientCommands.Protect.grantJson(g)));
         body.put("grants", list);
       }
       if (recipientRights != null) {

@@ -309,9 +309,9 @@ class CliEndToEndTest {
   static final class ProtectedFileCheck {
     static boolean readsAsProtected(byte[] bytes) {
       try {
-        ProtectedFile.read(new ByteArrayInputStream(bytes));
+        io.licensor.client.ProtectedContainer.read(new ByteArrayInputStream(bytes));
         return true;
-      } catch (CliException | IOException e) {
+      } catch (io.licensor.client.LicensorException | IOException e) {
         return false;
       }
     }
