@@ -128,6 +128,7 @@ public final class ConfigLoader {
       Setting.integer("audit.batchSize", 500, 1, 10_000),
       Setting.integer("audit.flushMillis", 50, 1, 60_000),
       Setting.bool("dev.enabled", false),
+      Setting.bool("web.enabled", false),
       Setting.bool("cluster.enabled", false),
       Setting.string("cluster.configFile", null),
       Setting.string("cluster.name", null),

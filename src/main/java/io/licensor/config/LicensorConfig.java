@@ -347,6 +347,11 @@ public final class LicensorConfig {
     return bool("dev.enabled");
   }
 
+  /** The web page at /web/ (protect and open files in the browser, on the JavaScript client). */
+  public boolean webEnabled() {
+    return bool("web.enabled");
+  }
+
   /** A copy with some settings replaced; used by tests and by the CLI's flags. Re-validated. */
   public LicensorConfig with(JsonObject overrides) {
     return ConfigLoader.load(toJson().mergeIn(overrides, true), Map.of());

@@ -115,7 +115,7 @@ public final class OutboxSender extends VerticleBase {
           busy.set(false);
           if (ar.failed() && !stopped) {
             LOG.warn("outbox: polling failed: {}", ar.cause().toString());
-          } else if (ar.result() == BATCH) {
+          } else if (ar.succeeded() && ar.result() == BATCH) {
             nudge();
           }
         });

@@ -15,6 +15,7 @@ import io.licensor.http.LicensingRoutes;
 import io.licensor.http.KeyRoutes;
 import io.licensor.http.DocumentRoutes;
 import io.licensor.http.TemplateRoutes;
+import io.licensor.http.WebRoutes;
 import io.licensor.http.MailRoutes;
 import io.licensor.http.Readiness;
 import io.licensor.http.Routes;
@@ -50,7 +51,7 @@ final class HttpFeature {
     KeyDirectory directory = tenants.directory();
     KeyOperationGate gate = new KeyOperationGate(new KeyOperationLimits(config.keyOperationsPerMinute(),
         config.keyOperationsBurst()));
-    return List.of(
+    List<Routes> routes = new java.util.ArrayList<>(List.of(
         new HealthRoutes(auth, metrics, config.metricsPublic(), readiness),
         new TenantRoutes(auth, lifecycle.tenants(), directory, signingKeys, lifecycle.policies(),
             config.rolloverWindowSeconds()),
@@ -64,7 +65,11 @@ final class HttpFeature {
         new IncidentRoutes(auth, incidents.incidents(), lifecycle.policies()),
         new MailRoutes(auth, incidents.mail()),
         new DocumentRoutes(auth, lifecycle.tenants(), directory, licensing, audit),
-        new TemplateRoutes(auth, lifecycle.templates()));
+        new TemplateRoutes(auth, lifecycle.templates())));
+    if (config.webEnabled()) {
+      routes.add(new WebRoutes());
+    }
+    return List.copyOf(routes);
   }
 
   /** Deploys the HTTP verticles; completes with their deployment id once every one listens. */

@@ -103,6 +103,7 @@ class LicensorClientTest {
       assertThat(e.slug()).isEqualTo("access-denied");
       assertThat(e.requestId()).isNotBlank();
     });
+    assertThat(node.http.get("/web/", null).status()).as("the web page is off by default").isEqualTo(404);
     LicensorClient forged = as(Issuer.rsa(idp.issuer()).token("bob@sdk-offline.test", List.of()));
     assertThatThrownBy(() -> forged.open(file, Right.VIEW)).isInstanceOf(ProblemException.Unauthenticated.class);
   }
