@@ -42,6 +42,15 @@ public final class NodeJs {
     if (ready) {
       return;
     }
+    Run version = run(List.of("node", "--version"), Map.of(), 30);
+    int major = version.exitCode() == 0 ? Integer.parseInt(version.output().trim().replaceFirst("^v(\\d+).*", "$1")) : 0;
+    if (major < 20) {
+      String why = "the JavaScript client needs Node.js 20 or newer (WebCrypto and fetch as globals); this is " + version.output().trim();
+      if ("true".equals(System.getenv("LICENSOR_REQUIRE_NODE"))) {
+        throw new IllegalStateException(why);
+      }
+      Assumptions.abort(why);
+    }
     if (!Files.isDirectory(PACKAGE.resolve("node_modules").resolve("jose"))) {
       check(run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 600), "npm ci");
     }
