@@ -67,6 +67,7 @@ public final class ConfigLoader {
       Setting.string("http.tls.certFile", null),
       Setting.string("http.tls.keyFile", null),
       Setting.integer("http.instances", 0, 0, 64),
+      Setting.string("http.cors.allowedOrigins", null),
       Setting.integer("http.maxBodyBytes", 65536, 1024, 16 * 1024 * 1024),
       Setting.string("database.url", null),
       Setting.string("database.user", "postgres"),
@@ -335,6 +336,12 @@ public final class ConfigLoader {
       throw new ConfigException("identity.remoteKeys.refreshIntervalSeconds: must be less than "
           + "identity.remoteKeys.minCacheSeconds (a refresh of the keys is rate-limited below their cache time)");
     }
+    for (String origin : corsOrigins((String) values.get("http.cors.allowedOrigins"))) {
+      if (!origin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?")) {
+        throw new ConfigException("http.cors.allowedOrigins: '" + origin + "' is not an origin (scheme://host[:port], "
+            + "no path, no wildcard), e.g. https://app.contoso.com");
+      }
+    }
     String host = (String) values.get("http.host");
     if (Boolean.TRUE.equals(values.get("http.plaintext")) && !isLoopback(host)) {
       throw new ConfigException("http.plaintext: plain HTTP is allowed only on a loopback address, and http.host is "
@@ -444,5 +451,13 @@ public final class ConfigLoader {
       }
       default -> throw new IllegalStateException();
     }
+  }
+
+  /** The origins of {@code http.cors.allowedOrigins} (comma-separated; empty: CORS off). */
+  public static java.util.List<String> corsOrigins(String setting) {
+    if (setting == null || setting.isBlank()) {
+      return java.util.List.of();
+    }
+    return java.util.Arrays.stream(setting.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
   }
 }

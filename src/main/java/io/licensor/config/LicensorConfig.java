@@ -48,6 +48,11 @@ public final class LicensorConfig {
     return str("http.host");
   }
 
+  /** Browser origins allowed to call the API across origins (CORS); empty, the default: none. */
+  public java.util.List<String> corsAllowedOrigins() {
+    return ConfigLoader.corsOrigins(str("http.cors.allowedOrigins"));
+  }
+
   /** The listen port: as set, else 8443 for HTTPS and 8080 for plain HTTP. */
   public int httpPort() {
     Integer port = (Integer) get("http.port");

@@ -26,7 +26,9 @@ public final class HttpServerVerticle extends VerticleBase {
 
   /** Where the server listens, how large a body may be, and how long a stop waits for requests in progress. */
   /** {@code tlsEngine}: where HTTPS runs ({@code tls.TlsEngines}); unused on plain HTTP. */
-  public record Settings(String host, int port, int maxBodyBytes, int shutdownGraceSeconds, SSLEngineOptions tlsEngine) {
+  /** {@code corsOrigins}: browser origins allowed to call across origins (empty: no CORS headers, browsers refuse). */
+  public record Settings(String host, int port, int maxBodyBytes, int shutdownGraceSeconds, SSLEngineOptions tlsEngine,
+                         List<String> corsOrigins) {
   }
 
   private final Settings settings;
@@ -76,6 +78,10 @@ public final class HttpServerVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(Requests::assignId);
     router.route().handler(this::securityHeaders);
+    if (!settings.corsOrigins().isEmpty()) {
+      // before authentication: a preflight (OPTIONS) carries no token
+      router.route().handler(Cors.handler(settings.corsOrigins()));
+    }
     router.route().handler(auth.beforeBody());
     BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes());
     routes.forEach(group -> group.mount(router, body));

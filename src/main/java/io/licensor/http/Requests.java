@@ -20,12 +20,47 @@ final class Requests {
   private Requests() {
   }
 
-  /** Gives each request an id, returned in X-Request-Id and in every problem body. */
+  /** A caller's request id we keep: 1 to 64 of letters, digits, '.', '_', '-' (nothing that can forge a log line). */
+  private static final java.util.regex.Pattern CALLER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  /** W3C Trace Context, version 00: {@code 00-<trace-id>-<parent-id>-<flags>}. */
+  private static final java.util.regex.Pattern TRACEPARENT =
+      java.util.regex.Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}");
+
+  /**
+   * Gives each request an id, returned in X-Request-Id, in every problem body and in the log: the
+   * caller's {@code X-Request-Id} when it is a plain token (see {@link #CALLER_ID}), else the trace id of a
+   * valid W3C {@code traceparent}, else a fresh one. A valid {@code traceparent} is echoed as received;
+   * anything malformed is ignored, never echoed.
+   */
   static void assignId(RoutingContext ctx) {
-    String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    String callerId = ctx.request().getHeader("X-Request-Id");
+    String traceparent = validTraceparent(ctx.request().getHeader("traceparent"));
+    String id;
+    if (callerId != null && CALLER_ID.matcher(callerId).matches()) {
+      id = callerId;
+    } else if (traceparent != null) {
+      id = traceparent.substring(3, 35);
+    } else {
+      id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    }
     ctx.put(ID, id);
     ctx.response().putHeader("X-Request-Id", id);
+    if (traceparent != null) {
+      ctx.response().putHeader("traceparent", traceparent);
+    }
     ctx.next();
+  }
+
+  /** The header if it is a version-00 traceparent with non-zero trace and parent ids, else null. */
+  static String validTraceparent(String header) {
+    if (header == null) {
+      return null;
+    }
+    java.util.regex.Matcher m = TRACEPARENT.matcher(header.trim());
+    if (!m.matches() || m.group(1).chars().allMatch(c -> c == '0') || m.group(2).chars().allMatch(c -> c == '0')) {
+      return null;
+    }
+    return header.trim();
   }
 
   static String id(RoutingContext ctx) {

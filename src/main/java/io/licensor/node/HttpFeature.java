@@ -76,7 +76,8 @@ final class HttpFeature {
   static Future<String> deploy(Vertx vertx, LicensorConfig config, Auth auth, List<Routes> routes, AtomicInteger port,
                                ServerCertificate certificate, TlsEngines.Engine tlsEngine) {
     HttpServerVerticle.Settings settings = new HttpServerVerticle.Settings(config.httpHost(), config.httpPort(),
-        config.maxBodyBytes(), config.shutdownGraceSeconds(), tlsEngine == null ? null : tlsEngine.options());
+        config.maxBodyBytes(), config.shutdownGraceSeconds(), tlsEngine == null ? null : tlsEngine.options(),
+        config.corsAllowedOrigins());
     return vertx.deployVerticle(() -> new HttpServerVerticle(settings, auth, routes, port, certificate),
         new DeploymentOptions().setInstances(config.httpInstances()));
   }
