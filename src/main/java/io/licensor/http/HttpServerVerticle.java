@@ -87,7 +87,14 @@ public final class HttpServerVerticle extends VerticleBase {
     routes.forEach(group -> group.mount(router, body));
     router.route().failureHandler(ProblemResponses::handle);
     router.errorHandler(404, ProblemResponses::handle);
-    router.errorHandler(405, ProblemResponses::handle);
+    AllowedMethods allowed = new AllowedMethods(router);
+    router.errorHandler(405, ctx -> {
+      String allow = allowed.forPath(ctx.normalizedPath());
+      if (allow != null) {
+        ctx.response().putHeader("Allow", allow);
+      }
+      ProblemResponses.handle(ctx);
+    });
     router.errorHandler(413, ProblemResponses::handle);
     router.errorHandler(500, ProblemResponses::handle);
 
