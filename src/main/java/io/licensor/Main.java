@@ -110,6 +110,7 @@ public final class Main extends CommandGroup {
         spec.commandLine().getErr().println("licensor: configuration error: " + e.getMessage());
         return 2;
       }
+      LogFormat.apply(cfg.logFormat());
       CountDownLatch stopped = new CountDownLatch(1);
       Licensor node;
       try {

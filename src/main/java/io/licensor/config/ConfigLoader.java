@@ -68,6 +68,8 @@ public final class ConfigLoader {
       Setting.string("http.tls.keyFile", null),
       Setting.integer("http.instances", 0, 0, 64),
       Setting.string("http.cors.allowedOrigins", null),
+      Setting.bool("http.accessLog", false),
+      Setting.choice("log.format", "text", "text", "json"),
       Setting.integer("http.maxBodyBytes", 65536, 1024, 16 * 1024 * 1024),
       Setting.string("database.url", null),
       Setting.string("database.user", "postgres"),

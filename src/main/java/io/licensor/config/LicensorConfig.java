@@ -48,6 +48,16 @@ public final class LicensorConfig {
     return str("http.host");
   }
 
+  /** One log line per HTTP request (logger {@code licensor.access}): request id, method, path, status, bytes, time. */
+  public boolean accessLog() {
+    return bool("http.accessLog");
+  }
+
+  /** {@code text} (the pattern of logback.xml) or {@code json} (one JSON object per line, logback's JsonEncoder). */
+  public String logFormat() {
+    return str("log.format");
+  }
+
   /** Browser origins allowed to call the API across origins (CORS); empty, the default: none. */
   public java.util.List<String> corsAllowedOrigins() {
     return ConfigLoader.corsOrigins(str("http.cors.allowedOrigins"));

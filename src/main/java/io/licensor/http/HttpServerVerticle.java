@@ -28,7 +28,7 @@ public final class HttpServerVerticle extends VerticleBase {
   /** {@code tlsEngine}: where HTTPS runs ({@code tls.TlsEngines}); unused on plain HTTP. */
   /** {@code corsOrigins}: browser origins allowed to call across origins (empty: no CORS headers, browsers refuse). */
   public record Settings(String host, int port, int maxBodyBytes, int shutdownGraceSeconds, SSLEngineOptions tlsEngine,
-                         List<String> corsOrigins) {
+                         List<String> corsOrigins, boolean accessLog) {
   }
 
   private final Settings settings;
@@ -77,6 +77,9 @@ public final class HttpServerVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(Requests::assignId);
+    if (settings.accessLog()) {
+      router.route().handler(AccessLog::handle);
+    }
     router.route().handler(this::securityHeaders);
     if (!settings.corsOrigins().isEmpty()) {
       // before authentication: a preflight (OPTIONS) carries no token

@@ -77,7 +77,7 @@ final class HttpFeature {
                                ServerCertificate certificate, TlsEngines.Engine tlsEngine) {
     HttpServerVerticle.Settings settings = new HttpServerVerticle.Settings(config.httpHost(), config.httpPort(),
         config.maxBodyBytes(), config.shutdownGraceSeconds(), tlsEngine == null ? null : tlsEngine.options(),
-        config.corsAllowedOrigins());
+        config.corsAllowedOrigins(), config.accessLog());
     return vertx.deployVerticle(() -> new HttpServerVerticle(settings, auth, routes, port, certificate),
         new DeploymentOptions().setInstances(config.httpInstances()));
   }
