@@ -45,7 +45,9 @@ import java.util.concurrent.TimeUnit;
         "Commands that talk to a server take --server URL (default: $LICENSOR_URL, else https://127.0.0.1:8443) and "
             + "--token-file FILE or --token JWT (default: $LICENSOR_TOKEN); --cacert FILE trusts a server's certificate "
             + "(default: $LICENSOR_CA_FILE, else a local node's self-signed data/tls/cert.pem).",
-        "Exit codes: 0 done, 1 refused by the server or failed, 2 wrong usage or input, 3 server unreachable."},
+        "Exit codes: 0 done, 1 refused by the server or failed, 2 wrong usage or input (also input the server refused "
+            + "as bad: 400, 413, 415), 3 server unreachable.",
+        "Shell completion: source <(licensor generate-completion)"},
     subcommands = {Main.Serve.class, WorldCommands.class, DrDrill.class,
         TenantCommands.class, OperatorCommands.Backup.class,
         OperatorCommands.Restore.class, OperatorCommands.Incident.class,
@@ -54,7 +56,7 @@ import java.util.concurrent.TimeUnit;
         Main.Byok.class, Main.DevToken.class, io.licensor.cli.Login.class,
         ClientCommands.Protect.class, ClientCommands.Open.class, io.licensor.cli.DocumentCommands.class,
         io.licensor.cli.TemplateCommands.class,
-        Main.BenchHsm.class, io.licensor.cli.CdsTraining.class})
+        Main.BenchHsm.class, io.licensor.cli.CdsTraining.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class Main extends CommandGroup {
 
   public static void main(String[] args) {

@@ -184,13 +184,18 @@ public final class ApiClient {
     if (hint != null) {
       message.append("\n  ").append(hint);
     }
-    return new CliException(CliException.REFUSED, message.toString(), slug);
+    return new CliException(exitCode(status), message.toString(), slug);
+  }
+
+  /** 2 for input the server refused as bad (400, 413, 415: fix the command), else 1. */
+  static int exitCode(int status) {
+    return status == 400 || status == 413 || status == 415 ? CliException.USAGE : CliException.REFUSED;
   }
 
   /** The client library's refusal as the command line says it (title, slug, status, detail, request id, what to do next). */
   static CliException refusal(io.licensor.client.ProblemException problem) {
     String hint = hint(problem.slug());
-    return new CliException(CliException.REFUSED, problem.getMessage() + (hint == null ? "" : "\n  " + hint), problem.slug());
+    return new CliException(exitCode(problem.status()), problem.getMessage() + (hint == null ? "" : "\n  " + hint), problem.slug());
   }
 
   /** What to do next, for the refusals a user can act on. */

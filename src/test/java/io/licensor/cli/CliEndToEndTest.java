@@ -159,7 +159,7 @@ class CliEndToEndTest {
     assertThat(identity.getJsonObject("tenantClaim")).isEqualTo(before.getJsonObject("identity").getJsonObject("tenantClaim"));
 
     Cli.Result bad = as(operator).run("tenant", "update", "northwind", "--admin-email", "nobody");
-    assertThat(bad.exitCode()).as(bad.toString()).isNotZero();
+    assertThat(bad.exitCode()).as("input the server refused (400): exit 2; %s", bad).isEqualTo(2);
     assertThat(bad.err()).contains("adminEmail must be an e-mail address");
   }
 
@@ -272,6 +272,14 @@ class CliEndToEndTest {
     assertThat(later.exitCode()).as(later.toString()).isEqualTo(3);
     assertThat(later.err()).contains("exited before it was ready");
     assertThat((System.nanoTime() - began) / 1_000_000_000L).as("seconds waited, of 120").isLessThan(60);
+  }
+
+  @Test
+  @DisplayName("licensor generate-completion prints a bash/zsh completion script that knows the commands and options")
+  void shellCompletion() {
+    Cli.Result r = cli().run("generate-completion");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("complete -F").contains("protect").contains("template").contains("--admin-email");
   }
 
   @Test

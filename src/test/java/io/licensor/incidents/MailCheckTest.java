@@ -105,7 +105,7 @@ class MailCheckTest {
     assertThat(mail.getString("status")).isEqualTo("UP");
 
     Cli.Result bad = cli().run("mail", "test", "--to", "not an address");
-    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.exitCode()).as("input the server refused as bad").isEqualTo(2);
     assertThat(bad.err()).contains("one e-mail address");
     Http.Response asNobody = node.http.post("/v1/mail/test", null, new JsonObject().put("to", "ops@licensor.test"));
     assertThat(asNobody.status()).isEqualTo(401);
