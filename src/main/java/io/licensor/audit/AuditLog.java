@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -188,9 +189,18 @@ public final class AuditLog {
   }
 
   private volatile BatchListener batchListener;
+  private volatile Consumer<List<AuditRecord>> recordsListener;
 
   public void onBatch(BatchListener listener) {
     this.batchListener = listener;
+  }
+
+  /**
+   * Told of every record once its batch has committed, as chained (sequence, previous hash, hash),
+   * in the order written: the audit devices (a file, syslog) copy the stream from here.
+   */
+  public void onRecords(Consumer<List<AuditRecord>> listener) {
+    this.recordsListener = listener;
   }
 
   /** Records queued now, not yet written. */
@@ -261,7 +271,8 @@ public final class AuditLog {
   private void enqueue(Pending pending) {
     if (queued.incrementAndGet() > capacity) {
       queued.decrementAndGet();
-      throw Problem.AUDIT_UNAVAILABLE.with("the audit trail cannot be written now; key use is suspended until it can");
+      throw Problem.AUDIT_UNAVAILABLE.with("the audit trail cannot be written now; key use is suspended until it can")
+          .header("Retry-After", "1");
     }
     queue.addLast(pending);
   }
@@ -289,6 +300,13 @@ public final class AuditLog {
     }
     long started = System.nanoTime();
     return pool.withTransaction(conn -> write(conn, batch))
+        .onSuccess(records -> {
+          Consumer<List<AuditRecord>> copies = recordsListener;
+          if (copies != null) {
+            copies.accept(records);
+          }
+        })
+        .<Void>mapEmpty()
         .onSuccess(v -> {
           failing = false;
           queued.addAndGet(-batch.size());
@@ -325,7 +343,7 @@ public final class AuditLog {
         });
   }
 
-  private Future<Void> write(SqlConnection conn, List<Pending> batch) {
+  private Future<List<AuditRecord>> write(SqlConnection conn, List<Pending> batch) {
     TreeSet<String> tenants = new TreeSet<>();
     batch.forEach(b -> tenants.add(b.event().tenantId()));
     String[] ids = tenants.toArray(new String[0]);
@@ -348,6 +366,7 @@ public final class AuditLog {
         })
         .compose(r -> {
           int n = batch.size();
+          List<AuditRecord> records = new ArrayList<>(n);
           String[][] text = new String[10][n];
           Long[] seqColumn = new Long[n];
           OffsetDateTime[] at = new OffsetDateTime[n];
@@ -357,6 +376,7 @@ public final class AuditLog {
             String prev = hashes.get(e.tenantId());
             String hash = chain.keyed(e, seq, prev);
             hashes.put(e.tenantId(), hash);
+            records.add(new AuditRecord(e, seq, prev, hash));
             seqColumn[i] = seq;
             at[i] = OffsetDateTime.ofInstant(e.at(), ZoneOffset.UTC);
             String[] row = {e.tenantId(), e.kid(), e.principal(), e.action(), e.outcome(), e.node(), e.requestId(),
@@ -383,7 +403,7 @@ public final class AuditLog {
                 }
                 headsSeen.addAll(tenants);
               })
-              .mapEmpty();
+              .map(records);
         });
   }
 

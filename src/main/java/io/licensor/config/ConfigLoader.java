@@ -130,6 +130,14 @@ public final class ConfigLoader {
       Setting.integer("audit.queueCapacity", 100_000, 1, 10_000_000),
       Setting.integer("audit.batchSize", 500, 1, 10_000),
       Setting.integer("audit.flushMillis", 50, 1, 60_000),
+      Setting.string("audit.file.path", null),
+      Setting.string("audit.syslog.address", null),
+      Setting.choice("audit.syslog.facility", "auth", "auth", "authpriv", "local0", "local1", "local2", "local3", "local4",
+          "local5", "local6", "local7"),
+      Setting.bool("audit.syslog.tls", false),
+      Setting.string("audit.syslog.caFile", null),
+      Setting.string("audit.syslog.sdId", "licensor@32473"),
+      Setting.integer("audit.syslog.queueCapacity", 100_000, 1, 10_000_000),
       Setting.bool("dev.enabled", false),
       Setting.bool("web.enabled", false),
       Setting.bool("cluster.enabled", false),
@@ -362,6 +370,24 @@ public final class ConfigLoader {
         throw new ConfigException(file + ": cannot read " + values.get(file));
       }
     }
+    String syslog = (String) values.get("audit.syslog.address");
+    if (syslog != null) {
+      String[] hostPort = syslogAddress(syslog);
+      if (!Boolean.TRUE.equals(values.get("audit.syslog.tls")) && !isLoopback(hostPort[0])) {
+        throw new ConfigException("audit.syslog.address: plain TCP syslog is allowed only to a loopback address, and it is "
+            + hostPort[0] + "; set audit.syslog.tls (RFC 5425) for a collector elsewhere");
+      }
+    }
+    if (values.get("audit.syslog.caFile") != null && !Files.isReadable(Path.of((String) values.get("audit.syslog.caFile")))) {
+      throw new ConfigException("audit.syslog.caFile: cannot read " + values.get("audit.syslog.caFile"));
+    }
+    if (!((String) values.get("audit.syslog.sdId")).matches("[A-Za-z0-9._-]{1,24}@[0-9]+(\\.[0-9]+)*")) {
+      throw new ConfigException("audit.syslog.sdId: NAME@ENTERPRISE-NUMBER (RFC 5424 SD-ID), e.g. licensor@32473");
+    }
+    String auditFile = (String) values.get("audit.file.path");
+    if (auditFile != null && auditFile.isBlank()) {
+      throw new ConfigException("audit.file.path: a file path, or leave it unset");
+    }
     String clusterHost = (String) values.get("cluster.host");
     if (Boolean.TRUE.equals(values.get("cluster.plaintext")) && clusterHost != null && !isLoopback(clusterHost)) {
       throw new ConfigException("cluster.plaintext: a plain event bus is allowed only on a loopback address, and "
@@ -372,6 +398,21 @@ public final class ConfigLoader {
           + "(the embedded database is for a single node)");
     }
     return new LicensorConfig(values);
+  }
+
+  /** host:port or [v6]:port of a syslog collector. */
+  public static String[] syslogAddress(String address) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[([0-9A-Fa-f:.]+)\\]:([0-9]{1,5})|([A-Za-z0-9.-]+):([0-9]{1,5})")
+        .matcher(address);
+    if (!m.matches()) {
+      throw new ConfigException("audit.syslog.address: HOST:PORT (or [IPv6]:PORT), e.g. 127.0.0.1:6514, not " + address);
+    }
+    String host = m.group(1) != null ? m.group(1) : m.group(3);
+    String port = m.group(1) != null ? m.group(2) : m.group(4);
+    if (Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+      throw new ConfigException("audit.syslog.address: the port must be from 1 to 65535");
+    }
+    return new String[] {host, port};
   }
 
   /** 127.0.0.0/8, ::1, or a name that resolves to one of them. */

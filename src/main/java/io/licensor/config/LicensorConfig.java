@@ -358,6 +358,36 @@ public final class LicensorConfig {
     return integer("audit.flushMillis");
   }
 
+  /** A file the audit stream is also written to, as JSON lines (null: none). */
+  public String auditFilePath() {
+    return str("audit.file.path");
+  }
+
+  /** A syslog collector the audit stream is also sent to, host:port (null: none). */
+  public String auditSyslogAddress() {
+    return str("audit.syslog.address");
+  }
+
+  public String auditSyslogFacility() {
+    return str("audit.syslog.facility");
+  }
+
+  public boolean auditSyslogTls() {
+    return bool("audit.syslog.tls");
+  }
+
+  public String auditSyslogCaFile() {
+    return str("audit.syslog.caFile");
+  }
+
+  public String auditSyslogSdId() {
+    return str("audit.syslog.sdId");
+  }
+
+  public int auditSyslogQueueCapacity() {
+    return integer("audit.syslog.queueCapacity");
+  }
+
   public boolean devEnabled() {
     return bool("dev.enabled");
   }

@@ -1,5 +1,6 @@
 package io.licensor.http;
 
+import io.licensor.audit.AuditEvent;
 import io.licensor.audit.AuditTrail;
 import io.licensor.errors.Problem;
 import io.licensor.tenants.KeyDirectory;
@@ -11,7 +12,10 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.time.DateTimeException;
 import java.time.Instant;
 
-/** A tenant's audit trail, page by page, with whether its hash chain holds. */
+/**
+ * A tenant's audit trail, and the service-wide one (incidents, the crypto policy, restores:
+ * operators only), page by page, with whether the hash chain holds.
+ */
 public final class AuditRoutes implements Routes {
 
   private final Auth auth;
@@ -27,6 +31,29 @@ public final class AuditRoutes implements Routes {
   @Override
   public void mount(Router router, BodyHandler body) {
     router.get("/v1/tenants/:tid/audit").handler(this::audit);
+    router.get("/v1/audit").handler(this::serviceAudit);
+  }
+
+  private void serviceAudit(RoutingContext ctx) {
+    auth.principal(ctx, null)
+        .compose(p -> Auth.operator(p, "the service-wide audit"))
+        .compose(p -> page(ctx, AuditEvent.SERVICE_CHAIN))
+        .onSuccess(page -> Requests.json(ctx, 200, new JsonObject()
+            .put("chain", "service")
+            .put("events", page.events())
+            .put("next", page.next())
+            .put("chainValid", page.chain().valid())
+            .put("brokenAt", page.chain().brokenAt())
+            .put("records", page.chain().records())))
+        .onFailure(ctx::fail);
+  }
+
+  private io.vertx.core.Future<AuditTrail.Page> page(RoutingContext ctx, String chain) {
+    Instant from = instant(ctx.queryParams().get("from"), Instant.EPOCH, "from");
+    Instant to = instant(ctx.queryParams().get("to"), LATEST, "to");
+    int limit = integer(ctx.queryParams().get("limit"), 100, 1, 1000, "limit");
+    long after = integer(ctx.queryParams().get("after"), 0, 0, Integer.MAX_VALUE, "after");
+    return audit.read(chain, from, to, after, limit);
   }
 
   private void audit(RoutingContext ctx) {
@@ -34,13 +61,7 @@ public final class AuditRoutes implements Routes {
     auth.principal(ctx, tid)
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> directory.require(tid))
-        .compose(t -> {
-          Instant from = instant(ctx.queryParams().get("from"), Instant.EPOCH, "from");
-          Instant to = instant(ctx.queryParams().get("to"), LATEST, "to");
-          int limit = integer(ctx.queryParams().get("limit"), 100, 1, 1000, "limit");
-          long after = integer(ctx.queryParams().get("after"), 0, 0, Integer.MAX_VALUE, "after");
-          return audit.read(tid, from, to, after, limit);
-        })
+        .compose(t -> page(ctx, tid))
         .onSuccess(page -> Requests.json(ctx, 200, new JsonObject()
             .put("tenant", tid)
             .put("events", page.events())

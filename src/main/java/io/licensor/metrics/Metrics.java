@@ -103,6 +103,12 @@ public final class Metrics {
     Gauge.builder(name, value).description(description).register(registry);
   }
 
+  /** A counter read from {@code value} (a total kept elsewhere), with one tag. */
+  public void counter(String name, String description, String tag, String tagValue, Supplier<Number> value) {
+    io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> v.get().doubleValue()).description(description)
+        .tags(tag, tagValue).register(registry);
+  }
+
   private Timer timer(String name, String description, String tag, String value) {
     return timers.computeIfAbsent(name + "\n" + tag + "\n" + value, k -> Timer.builder(name).description(description)
         .tags(tag, value).serviceLevelObjectives(LATENCY_SLOS).publishPercentileHistogram(false).register(registry));

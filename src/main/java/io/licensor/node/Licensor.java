@@ -73,6 +73,7 @@ public final class Licensor {
   private Database database;
   private AuditLog audit;
   private AuditTrail trail;
+  private io.licensor.audit.devices.AuditDevices auditDevices;
   private DirectoryFeature tenants;
   private ClusterFeature cluster;
   private LifecycleFeature lifecycle;
@@ -235,6 +236,7 @@ public final class Licensor {
         .compose(a -> {
           audit = a.log();
           trail = a.trail();
+          auditDevices = a.devices();
           assemble(prepared.result());
           return LifecycleFeature.upgradeCustody(tenants, hsm);
         })
@@ -378,6 +380,9 @@ public final class Licensor {
         .otherwise((Void) null);
     long auditMillis = TimeUnit.SECONDS.toMillis(config.shutdownGraceSeconds());
     Future<Void> flushed = quiet.compose(v -> audit == null ? Future.succeededFuture() : audit.stop(auditMillis))
+        // the devices get the last batches, then let go of their file and connection
+        .transform(ar -> (auditDevices == null ? Future.<Void>succeededFuture() : auditDevices.close())
+            .transform(x -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause())))
         // the lease given up, whatever the audit did: no lifecycle call waits for a node that has stopped
         .transform(ar -> (tenants == null ? Future.<Void>succeededFuture() : tenants.lease().stop())
             .transform(x -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause())));

@@ -11,7 +11,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 
-/** A plain HTTP client for tests: real requests over loopback, blocking the test thread only. */
+/**
+ * A plain HTTP client for tests: real requests over loopback to a licensor node, blocking the test
+ * thread only. Every response is checked against the OpenAPI document ({@link Contract}).
+ */
 public final class Http {
 
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -102,6 +105,7 @@ public final class Http {
   private Response send(HttpRequest request) {
     try {
       HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+      Contract.check(request.method(), request.uri(), r.statusCode(), r.headers(), r.body());
       return new Response(r.statusCode(), r.headers(), r.body());
     } catch (IOException e) {
       throw new IllegalStateException(e);

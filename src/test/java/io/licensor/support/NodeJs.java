@@ -31,6 +31,19 @@ public final class NodeJs {
 
   /** Node and npm are here and the package is installed and built; else the test is skipped (or fails in CI). */
   public static synchronized void require() {
+    requireNode();
+    if (ready) {
+      return;
+    }
+    if (!Files.isDirectory(PACKAGE.resolve("node_modules").resolve("jose"))) {
+      check(run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 600), "npm ci");
+    }
+    check(run(List.of("npm", "run", "build"), Map.of(), 300), "npm run build");
+    ready = true;
+  }
+
+  /** Node 20 or newer and npm are on the PATH; else the test is skipped (or fails in CI). */
+  public static synchronized void requireNode() {
     String node = which("node");
     String npm = which("npm");
     if (node == null || npm == null) {
@@ -39,23 +52,15 @@ public final class NodeJs {
       }
       Assumptions.abort("no Node.js (node and npm) on the PATH: the JavaScript client's tests need it");
     }
-    if (ready) {
-      return;
-    }
     Run version = run(List.of("node", "--version"), Map.of(), 30);
     int major = version.exitCode() == 0 ? Integer.parseInt(version.output().trim().replaceFirst("^v(\\d+).*", "$1")) : 0;
     if (major < 20) {
-      String why = "the JavaScript client needs Node.js 20 or newer (WebCrypto and fetch as globals); this is " + version.output().trim();
+      String why = "the JavaScript tools need Node.js 20 or newer (WebCrypto and fetch as globals); this is " + version.output().trim();
       if ("true".equals(System.getenv("LICENSOR_REQUIRE_NODE"))) {
         throw new IllegalStateException(why);
       }
       Assumptions.abort(why);
     }
-    if (!Files.isDirectory(PACKAGE.resolve("node_modules").resolve("jose"))) {
-      check(run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 600), "npm ci");
-    }
-    check(run(List.of("npm", "run", "build"), Map.of(), 300), "npm run build");
-    ready = true;
   }
 
   private static void check(Run r, String what) {
@@ -66,9 +71,14 @@ public final class NodeJs {
 
   /** Runs a command in sdk/js with these extra environment variables. */
   public static Run run(List<String> command, Map<String, String> env, long timeoutSeconds) {
+    return run(PACKAGE, command, env, timeoutSeconds);
+  }
+
+  /** Runs a command in this directory with these extra environment variables. */
+  public static Run run(Path directory, List<String> command, Map<String, String> env, long timeoutSeconds) {
     try {
       Path log = Files.createTempFile("licensor-node-", ".log");
-      ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).directory(PACKAGE.toFile()).redirectErrorStream(true)
+      ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).directory(directory.toFile()).redirectErrorStream(true)
           .redirectOutput(log.toFile());
       pb.environment().putAll(env);
       Process p = pb.start();
