@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -31,7 +30,10 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "dr-drill", mixinStandardHelpOptions = true, description = "Disaster-recovery drill: restore backup packages into a scratch instance and "
     + "license under every key version.")
-final class DrDrill implements Callable<Integer> {
+final class DrDrill extends io.licensor.cli.CliCommand {
+
+  /** With --output json: what the drill found, printed as one object at its end. */
+  private final JsonObject report = new JsonObject().put("results", new io.vertx.core.json.JsonArray());
 
   @Option(names = "--world", required = true, description = "the world file")
   Path worldFile;
@@ -97,8 +99,29 @@ final class DrDrill implements Callable<Integer> {
     }
   }
 
+  /** A finding: a line as it happens, or an entry of the JSON report. */
+  private void found(boolean ok, String subject, String detail) {
+    found(ok, subject, detail, (ok ? "ok   " : "FAIL ") + subject + ": " + detail);
+  }
+
+  private void found(boolean ok, String subject, String detail, String line) {
+    if (json()) {
+      report.getJsonArray("results").add(new JsonObject().put("subject", subject).put("ok", ok).put("detail", detail));
+    } else {
+      out().println(line);
+      out().flush();
+    }
+  }
+
+  private void say(String line) {
+    if (!json()) {
+      out().println(line);
+      out().flush();
+    }
+  }
+
   @Override
-  public Integer call() throws Exception {
+  protected int execute() throws Exception {
     Path scratch = Files.createTempDirectory("licensor-dr-drill-");
     Path logFile = Files.createTempFile("licensor-dr-drill-", ".log",
         java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
@@ -109,8 +132,8 @@ final class DrDrill implements Callable<Integer> {
       WorldKey key = WorldCommands.rebuild(worldFile, cards, passphraseFiles);
       ModuleKeyFile.write(scratch, key);
       key.destroy();
-      System.out.println("dr-drill: world " + key.worldId() + " rebuilt from " + cards.size()
-          + " cards; scratch instance in " + scratch);
+      report.put("worldId", key.worldId()).put("cards", cards.size());
+      say("dr-drill: world " + key.worldId() + " rebuilt from " + cards.size() + " cards; scratch instance in " + scratch);
       LicensorConfig config = ConfigLoader.load(new JsonObject()
           .put("dataDir", scratch.toString())
           .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1)), Map.of());
@@ -122,14 +145,13 @@ final class DrDrill implements Callable<Integer> {
           tenant = node.backup().restore(pkg, false, false, "dr-drill", "dr-drill")
               .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS).tenantId();
         } catch (ExecutionException e) {
-          System.out.println("FAIL " + b + ": restore refused: " + e.getCause().getMessage());
+          found(false, b.toString(), "restore refused: " + e.getCause().getMessage());
           failures++;
           continue;
         }
         TenantKeys t = node.directory().require(tenant).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         if (t.tenant().state() == TenantState.CANCELLED) {
-          System.out.println("ok   " + tenant + ": restored (" + t.versions().size()
-              + " versions); subscription cancelled, so no licensing test");
+          found(true, tenant, "restored (" + t.versions().size() + " versions); subscription cancelled, so no licensing test");
           continue;
         }
         for (KeyVersion v : t.versions()) {
@@ -138,22 +160,26 @@ final class DrDrill implements Callable<Integer> {
           }
           try {
             node.licensing().selfTest(tenant, v).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            System.out.println("ok   " + v.kid() + " (" + v.state().wireName() + ", " + v.algorithm().wireName()
+            String detail = v.state().wireName() + ", " + v.algorithm().wireName()
+                + ": publishing license sealed, use license issued and verified";
+            found(true, v.kid(), detail, "ok   " + v.kid() + " (" + v.state().wireName() + ", " + v.algorithm().wireName()
                 + "): publishing license sealed, use license issued and verified");
           } catch (ExecutionException e) {
-            System.out.println("FAIL " + v.kid() + ": " + e.getCause().getMessage());
+            found(false, v.kid(), e.getCause().getMessage());
             failures++;
           }
         }
       }
-      System.out.println(failures == 0 ? "dr-drill: PASSED" : "dr-drill: FAILED (" + failures + ")");
+      report.put("passed", failures == 0).put("failures", failures);
+      say(failures == 0 ? "dr-drill: PASSED" : "dr-drill: FAILED (" + failures + ")");
       return failures == 0 ? 0 : 1;
     } catch (ExecutionException e) {
-      System.out.println("dr-drill: FAILED: the scratch instance did not start: " + e.getCause().getMessage());
+      report.put("passed", false).put("failures", failures + 1)
+          .put("error", "the scratch instance did not start: " + e.getCause().getMessage());
+      say("dr-drill: FAILED: the scratch instance did not start: " + e.getCause().getMessage());
       return 1;
     } catch (WorldException e) {
-      System.err.println("licensor: " + e.getMessage());
-      return 2;
+      throw new io.licensor.cli.CliException(io.licensor.cli.CliException.USAGE, e.getMessage());
     } finally {
       try {
         if (node != null) {
@@ -164,7 +190,10 @@ final class DrDrill implements Callable<Integer> {
         }
       } finally {
         log.close();
-        System.out.println("dr-drill: the scratch instance's log is in " + log.file());
+        say("dr-drill: the scratch instance's log is in " + log.file());
+        if (json() && report.containsKey("passed")) {
+          printJson(report.put("log", log.file().toString()));
+        }
       }
     }
   }

@@ -3,6 +3,7 @@ package io.licensor;
 import io.licensor.byok.ByokWrap;
 import io.licensor.cli.ByokKek;
 import io.licensor.cli.ClientCommands;
+import io.licensor.cli.CliException;
 import io.licensor.cli.CommandGroup;
 import io.licensor.cli.Env;
 import io.licensor.cli.OperatorCommands;
@@ -151,10 +152,7 @@ public final class Main extends CommandGroup {
   }
 
   @Command(name = "dev-token", mixinStandardHelpOptions = true, description = "Mint a token from the local dev issuer (dev mode only; never for real tenants).")
-  static final class DevToken implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+  static final class DevToken extends io.licensor.cli.CliCommand {
 
     @Option(names = "--data-dir", description = "the node's data directory (default: dataDir of the configuration)")
     Path dataDir;
@@ -181,27 +179,34 @@ public final class Main extends CommandGroup {
     boolean jwks;
 
     @Override
-    public Integer call() throws Exception {
+    protected int execute() throws Exception {
       LicensorConfig cfg = loadConfig(config);
       if (!cfg.devEnabled()) {
-        spec.commandLine().getErr().println("licensor: dev mode is off; set LICENSOR_DEV_ENABLED=true (dev.enabled) to use dev tokens");
-        return 2;
+        throw new CliException(CliException.USAGE, "dev mode is off; set LICENSOR_DEV_ENABLED=true (dev.enabled) to use dev tokens");
       }
       DevIssuer issuer = DevIssuer.loadOrCreate(dataDir != null ? dataDir : cfg.dataDir());
       if (jwks) {
-        spec.commandLine().getOut().println(issuer.publicJwks().toString());
-        spec.commandLine().getOut().flush();
+        printJsonOrLine(issuer.publicJwks().toString());
         return 0;
       }
       List<String> r = roles != null ? roles : tenant == null ? List.of("operator") : List.of();
-      spec.commandLine().getOut().println(issuer.mint(subject, tenant, r, groups, ttl, cfg.audience()));
-      spec.commandLine().getOut().flush();
+      String token = issuer.mint(subject, tenant, r, groups, ttl, cfg.audience());
+      result(new io.vertx.core.json.JsonObject().put("token", token).put("subject", subject).put("tenant", tenant)
+          .put("roles", new io.vertx.core.json.JsonArray(r)).put("expiresAt", java.time.Instant.now().getEpochSecond() + ttl), token);
       return 0;
+    }
+
+    private void printJsonOrLine(String jwkSet) {
+      if (json()) {
+        printJson(new io.vertx.core.json.JsonObject(jwkSet));
+      } else {
+        out().println(jwkSet);
+      }
     }
   }
 
   @Command(name = "bench-hsm", mixinStandardHelpOptions = true, description = "Measure this machine's software-HSM ceiling: unwrap + sign pairs per second.")
-  static final class BenchHsm implements Callable<Integer> {
+  static final class BenchHsm extends io.licensor.cli.CliCommand {
 
     @Option(names = "--algorithm", defaultValue = "RSA-2048", description = "key algorithm (default: ${DEFAULT-VALUE})")
     String algorithm;
@@ -225,11 +230,10 @@ public final class Main extends CommandGroup {
     boolean delegated;
 
     @Override
-    public Integer call() throws Exception {
+    protected int execute() throws Exception {
       var alg = KeyAlgorithm.fromWireName(algorithm).orElse(null);
       if (alg == null) {
-        System.err.println("licensor: unknown algorithm " + algorithm);
-        return 2;
+        throw new CliException(CliException.USAGE, "unknown algorithm " + algorithm);
       }
       double rate;
       if ("pkcs11".equals(hsmType)) {
@@ -243,8 +247,7 @@ public final class Main extends CommandGroup {
         try {
           choice = SoftwareCrypto.Choice.of(provider);
         } catch (IllegalArgumentException e) {
-          System.err.println("licensor: --provider: auto, native or jdk, not " + provider);
-          return 2;
+          throw new CliException(CliException.USAGE, "--provider: auto, native or jdk, not " + provider);
         }
         SoftwareCrypto crypto = SoftwareCrypto.choose(choice);
         hsmType = "software provider=\"" + crypto.description() + "\"";
@@ -252,8 +255,11 @@ public final class Main extends CommandGroup {
           rate = HsmCeiling.measure(hsm, alg, seconds, threads, delegated);
         }
       }
-      System.out.printf(Locale.ROOT, "hsm-ceiling hsm=%s algorithm=%s threads=%d %s/s=%.1f%n", hsmType,
-          algorithm, threads, delegated ? "unwrap+delegated-sign" : "unwrap+sign", rate);
+      String operation = delegated ? "unwrap+delegated-sign" : "unwrap+sign";
+      result(new io.vertx.core.json.JsonObject().put("hsm", hsmType).put("algorithm", algorithm).put("threads", threads)
+              .put("operation", operation).put("perSecond", Math.round(rate * 10) / 10.0),
+          String.format(Locale.ROOT, "hsm-ceiling hsm=%s algorithm=%s threads=%d %s/s=%.1f", hsmType, algorithm, threads,
+              operation, rate));
       return 0;
     }
   }
@@ -265,7 +271,7 @@ public final class Main extends CommandGroup {
 
   @Command(name = "wrap", mixinStandardHelpOptions = true, description = "Wrap a private key for transfer to licensor: writes a .byok file "
       + "(RSA-OAEP of an AES-256 key under the KEK, then AES-KWP of the PKCS#8 key).")
-  static final class ByokWrapCommand implements Callable<Integer> {
+  static final class ByokWrapCommand extends io.licensor.cli.CliCommand {
 
     @Option(names = "--key", required = true, description = "the tenant private key: PKCS#8 PEM, traditional PEM, or PKCS#8 DER")
     Path key;
@@ -286,23 +292,19 @@ public final class Main extends CommandGroup {
     boolean force;
 
     @Override
-    public Integer call() throws Exception {
+    protected int execute() throws Exception {
       if (!oaepHash.equals("SHA-1") && !oaepHash.equals("SHA-256")) {
-        System.err.println("licensor: --oaep-hash must be SHA-1 or SHA-256");
-        return 2;
+        throw new CliException(CliException.USAGE, "--oaep-hash must be SHA-1 or SHA-256");
       }
       byte[] pkcs8 = KeyFiles.privateKeyPkcs8(key);
       try {
         String json = ByokWrap.wrap(pkcs8, KeyFiles.publicKey(kek), kekKid, oaepHash).toJson().encodePrettily();
         if (out == null) {
-          System.out.println(json);
+          out().println(json);
         } else {
-          try {
-            io.licensor.cli.SecretFiles.write(out, json, force, "--out");
-          } catch (io.licensor.cli.CliException e) {
-            System.err.println("licensor: " + e.getMessage());
-            return e.exitCode();
-          }
+          io.licensor.cli.SecretFiles.write(out, json, force, "--out");
+          result(new io.vertx.core.json.JsonObject().put("file", out.toString()).put("kekKid", kekKid).put("oaepHash", oaepHash),
+              "wrapped " + key + " for " + kekKid + " into " + out);
         }
         return 0;
       } finally {

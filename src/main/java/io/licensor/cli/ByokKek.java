@@ -30,9 +30,13 @@ public final class ByokKek extends CliCommand {
   protected int execute() throws IOException {
     JsonObject kek = server.api().post(TenantCommands.tenantPath(tenant) + "/byok/kek", null);
     Files.writeString(outFile, kek.getString("publicKeyPem"), StandardCharsets.UTF_8);
-    out().println(kek.getString("kid"));
-    progress("KEK " + kek.getString("kid") + " (" + kek.getString("algorithm") + ", valid until " + kek.getValue("expiresAt")
-        + "): public key in " + outFile);
+    JsonObject made = new JsonObject().put("kid", kek.getString("kid")).put("algorithm", kek.getString("algorithm"))
+        .put("expiresAt", kek.getValue("expiresAt")).put("file", outFile.toString());
+    result(made, kek.getString("kid"));
+    if (!json()) {
+      progress("KEK " + kek.getString("kid") + " (" + kek.getString("algorithm") + ", valid until "
+          + CliTimes.iso(made).getString("expiresAt") + "): public key in " + outFile);
+    }
     return 0;
   }
 }

@@ -2,6 +2,7 @@ package io.licensor.cli;
 
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -15,11 +16,23 @@ import java.util.concurrent.Callable;
  * A command of the {@code licensor} command line: prints through picocli's writers (so tests and
  * callers can capture them) and turns a {@link CliException} into {@code licensor: message} on
  * standard error and its exit code.
+ *
+ * <p>Every command takes {@code --output json}: its result is then one JSON object on standard
+ * output, times in it as ISO-8601 ({@link CliTimes}), and a failure one JSON object on standard
+ * error ({@code {"error": ..., "exitCode": n, "problem": slug}}), with the same exit codes.
  */
 public abstract class CliCommand implements Callable<Integer> {
 
+  /** How a command prints its result. */
+  public enum Output { text, json }
+
   @Spec
   CommandSpec spec;
+
+  @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
+      description = "text (default) or json: the result as one JSON object on standard output (times ISO-8601), "
+          + "a failure as one on standard error")
+  Output output = Output.text;
 
   protected abstract int execute() throws Exception;
 
@@ -28,7 +41,15 @@ public abstract class CliCommand implements Callable<Integer> {
     try {
       return execute();
     } catch (CliException e) {
-      err().println("licensor: " + e.getMessage());
+      if (json()) {
+        JsonObject error = new JsonObject().put("error", e.getMessage()).put("exitCode", e.exitCode());
+        if (e.slug() != null) {
+          error.put("problem", e.slug());
+        }
+        err().println(error.encode());
+      } else {
+        err().println("licensor: " + e.getMessage());
+      }
       err().flush();
       return e.exitCode();
     } finally {
@@ -45,8 +66,23 @@ public abstract class CliCommand implements Callable<Integer> {
     return spec.commandLine().getErr();
   }
 
+  /** Whether the caller asked for JSON ({@code --output json}). */
+  protected boolean json() {
+    return output == Output.json;
+  }
+
+  /** A result that is JSON either way (its times ISO-8601 with --output json). */
   protected void printJson(JsonObject json) {
-    out().println(json.encodePrettily());
+    out().println((json() ? CliTimes.iso(json) : json).encodePrettily());
+  }
+
+  /** The command's result: {@code json} with --output json (times ISO-8601), else {@code text} for people. */
+  protected void result(JsonObject json, String text) {
+    if (json()) {
+      out().println(CliTimes.iso(json).encodePrettily());
+    } else {
+      out().println(text);
+    }
   }
 
   /** A progress line on standard error (standard output stays parseable). */

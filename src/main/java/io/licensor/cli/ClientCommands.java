@@ -109,8 +109,9 @@ public final class ClientCommands {
       Path target = outFile != null ? outFile : file.resolveSibling(file.getFileName() + ".lprot");
       LicensorClient.Protected made = ClientCommands.call("cannot protect " + file, () -> server.client().protectFile(file, target, tenant, built,
           offline ? LicensorClient.Publishing.OFFLINE : LicensorClient.Publishing.ONLINE));
-      out().println("protected " + file + " -> " + target + " (tenant " + tenant + ", key " + made.kid()
-          + ", content " + made.contentId() + ")");
+      result(new JsonObject().put("file", file.toString()).put("protected", target.toString()).put("tenant", tenant)
+              .put("kid", made.kid()).put("contentId", made.contentId()).put("publishing", offline ? "offline" : "online"),
+          "protected " + file + " -> " + target + " (tenant " + tenant + ", key " + made.kid() + ", content " + made.contentId() + ")");
       return 0;
     }
 
@@ -173,9 +174,16 @@ public final class ClientCommands {
       });
       UseLicense license = opened.license();
       byte[] content = opened.content();
+      JsonObject result = new JsonObject().put("file", file.toString()).put("subject", license.subject())
+          .put("rights", new JsonArray(Arrays.asList(rights(license).split(", ")))).put("kid", license.kid())
+          .put("expiresAt", license.expiresAt().toString());
       try {
         if (outFile != null) {
           SecretFiles.write(outFile, content, force, "--out");
+          result.put("savedTo", outFile.toString());
+        } else if (json()) {
+          // the content in the result, as the text output writes it: to standard output (VIEW)
+          result.put("contentBase64", java.util.Base64.getEncoder().encodeToString(content));
         } else {
           OutputStream contentOut = Env.contentOut();
           contentOut.write(content);
@@ -183,6 +191,10 @@ public final class ClientCommands {
         }
       } finally {
         Arrays.fill(content, (byte) 0);
+      }
+      if (json()) {
+        printJson(result);
+        return 0;
       }
       progress("opened " + file + " as " + license.subject() + " (rights " + rights(license) + "; license "
           + license.kid() + ", valid until " + license.expiresAt() + ")" + (outFile != null ? "; saved to " + outFile : ""));

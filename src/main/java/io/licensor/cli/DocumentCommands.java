@@ -58,7 +58,7 @@ public final class DocumentCommands extends CommandGroup {
     @Override
     protected int execute() {
       JsonObject r = server.api().put(path(), body());
-      out().println("document " + contentId + " of " + tenant + (r.getBoolean("changed", false) ? " revoked" : " was revoked already")
+      result(r, "document " + contentId + " of " + tenant + (r.getBoolean("changed", false) ? " revoked" : " was revoked already")
           + TenantCommands.describePropagation(r));
       return 0;
     }
@@ -69,7 +69,7 @@ public final class DocumentCommands extends CommandGroup {
     @Override
     protected int execute() {
       JsonObject r = server.api().delete(path(), body());
-      out().println("document " + contentId + " of " + tenant + (r.getBoolean("changed", false) ? " un-revoked" : " was not revoked")
+      result(r, "document " + contentId + " of " + tenant + (r.getBoolean("changed", false) ? " un-revoked" : " was not revoked")
           + TenantCommands.describePropagation(r));
       return 0;
     }

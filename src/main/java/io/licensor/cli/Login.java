@@ -129,6 +129,15 @@ public final class Login extends CliCommand {
     if (expires == null && body.getValue("expires_in") instanceof Number seconds) {
       expires = Instant.now().plusSeconds(seconds.longValue());
     }
+    if (json()) {
+      JsonObject result = new JsonObject().put("clientId", clientId).put("tokenFile", target.toString())
+          .put("expiresAt", expires == null ? null : expires.toString());
+      if (print) {
+        result.put("token", token);
+      }
+      printJson(result);
+      return 0;
+    }
     if (print) {
       out().println(token);
     }

@@ -42,8 +42,10 @@ public final class OperatorCommands {
       SecretFiles.refuseExisting(outFile, force, "--out");
       JsonObject pkg = server.api().get(TenantCommands.tenantPath(tenant) + "/backup");
       SecretFiles.write(outFile, pkg.encode(), force, "--out");
-      out().println("backup of " + tenant + " (" + pkg.getJsonArray("keys", new JsonArray()).size() + " key versions, world "
-          + pkg.getString("worldId") + ") written to " + outFile);
+      int versions = pkg.getJsonArray("keys", new JsonArray()).size();
+      result(new JsonObject().put("tenant", tenant).put("file", outFile.toString()).put("versions", versions)
+              .put("worldId", pkg.getString("worldId")),
+          "backup of " + tenant + " (" + versions + " key versions, world " + pkg.getString("worldId") + ") written to " + outFile);
       return 0;
     }
   }
@@ -81,7 +83,7 @@ public final class OperatorCommands {
         }
         throw e;
       }
-      out().println((result.getBoolean("replaced", false) ? "replaced" : "restored") + " tenant " + result.getString("tenant")
+      result(result, (result.getBoolean("replaced", false) ? "replaced" : "restored") + " tenant " + result.getString("tenant")
           + " with " + result.getValue("versions") + " key versions" + TenantCommands.describePropagation(result));
       return 0;
     }
@@ -172,13 +174,17 @@ public final class OperatorCommands {
       }
       ApiClient api = server.api();
       JsonObject incident = api.post("v1/incidents", body);
-      if (idOnly) {
+      if (json()) {
+        if (!await) {
+          printJson(incident);
+        }
+      } else if (idOnly) {
         out().println(incident.getString("id"));
       } else {
         out().println("declared incident " + incident.getString("id") + " (" + type + "): " + incident.getString("state"));
         out().println("  playbook: " + incident.getValue("plan"));
       }
-      return await ? IncidentShow.follow(this, api, incident.getString("id"), noticeWaitSeconds) : 0;
+      return await ? IncidentShow.followThenShow(this, api, incident.getString("id"), noticeWaitSeconds) : 0;
     }
   }
 
@@ -211,6 +217,14 @@ public final class OperatorCommands {
 
     static final long FOLLOW_TIMEOUT_MILLIS = 600_000;
 
+    /** As {@link #follow}; with --output json, the incident as it ended is the result. */
+    static int followThenShow(CliCommand command, ApiClient api, String id, int noticeWaitSeconds) {
+      int followed = follow(command, api, id, noticeWaitSeconds);
+      if (command.json()) {
+        command.printJson(api.get("v1/incidents/" + ApiClient.segment(id)));
+      }
+      return followed;
+    }
 
     /**
      * Polls the incident, printing progress lines, until its campaign has ended and its notices
@@ -292,8 +306,10 @@ public final class OperatorCommands {
     protected int execute() {
       ApiClient api = server.api();
       JsonObject incident = api.post("v1/incidents/" + ApiClient.segment(id) + "/hsm-updated", new JsonObject().put("hsmUpdate", update));
-      out().println("incident " + id + ": HSM update recorded; " + incident.getString("state"));
-      return await ? IncidentShow.follow(this, api, id, 60) : 0;
+      if (!await || !json()) {
+        result(incident, "incident " + id + ": HSM update recorded; " + incident.getString("state"));
+      }
+      return await ? IncidentShow.followThenShow(this, api, id, 60) : 0;
     }
   }
 
@@ -316,10 +332,10 @@ public final class OperatorCommands {
     protected int execute() {
       JsonObject answer = server.api().post("v1/mail/test", new JsonObject().put("to", to));
       if (!answer.getBoolean("sent", false)) {
-        err().println("licensor: nothing was sent: " + answer.getString("detail", "mail.mode is " + answer.getString("mode")));
-        return CliException.REFUSED;
+        throw new CliException(CliException.REFUSED,
+            "nothing was sent: " + answer.getString("detail", "mail.mode is " + answer.getString("mode")));
       }
-      out().println("test message to " + to + " accepted by " + answer.getString("host") + ":" + answer.getValue("port")
+      result(answer, "test message to " + to + " accepted by " + answer.getString("host") + ":" + answer.getValue("port")
           + " (STARTTLS " + answer.getString("starttls") + ") in " + answer.getValue("millis") + " ms");
       return 0;
     }
@@ -359,7 +375,7 @@ public final class OperatorCommands {
     protected int execute() {
       JsonObject policy = server.api().put("v1/crypto-policy",
           new JsonObject().put("allowedAlgorithms", new JsonArray(allow)).put("minRsaBits", minRsaBits));
-      out().println("crypto policy set: new versions may use " + policy.getValue("effective"));
+      result(policy, "crypto policy set: new versions may use " + policy.getValue("effective"));
       return 0;
     }
   }
@@ -378,15 +394,15 @@ public final class OperatorCommands {
     @Option(names = "--tenant", split = ",", paramLabel = "TENANT", description = "only these tenants (each member loads them)")
     List<String> tenants;
 
-    @Option(names = "--json", description = "the whole answer as JSON")
-    boolean json;
+    @Option(names = "--json", description = "the whole answer as JSON (as --output json)")
+    boolean wholeJson;
 
     @Override
     protected int execute() {
       String query = tenants == null ? "" : "?tenant=" + String.join(",", tenants.stream().map(ApiClient::segment).toList());
       JsonObject cluster = server.api().get("v1/cluster" + query);
-      if (json) {
-        printJson(cluster);
+      if (wholeJson || json()) {
+        out().println((json() ? CliTimes.iso(cluster) : cluster).encodePrettily());
         return 0;
       }
       out().println((cluster.getBoolean("clustered", false) ? "cluster" : "single node") + ": "
@@ -461,8 +477,7 @@ public final class OperatorCommands {
           if (ready != null && ready.body() != null) {
             printJson(ready.body());
           }
-          err().println("licensor: " + api.base() + " is not ready");
-          return CliException.REFUSED;
+          throw new CliException(CliException.REFUSED, api.base() + " is not ready");
         }
         if (!announced) {
           progress("waiting for " + api.base() + " to be ready...");
@@ -474,13 +489,17 @@ public final class OperatorCommands {
   }
 
   @Command(name = "audit", mixinStandardHelpOptions = true,
-      description = "A tenant's key-usage and lifecycle audit, as JSON, with whether its hash chain is intact.")
+      description = {"A tenant's key-usage and lifecycle audit, as JSON, with whether its hash chain is intact.",
+          "With --service: the service-wide chain (incidents, HSM updates, the crypto policy; operators)."})
   public static final class Audit extends CliCommand {
     @Mixin
     ServerOptions server;
 
-    @Parameters(paramLabel = "TENANT")
+    @Parameters(paramLabel = "TENANT", arity = "0..1", description = "the tenant (or --service)")
     String tenant;
+
+    @Option(names = "--service", description = "the service-wide audit chain instead of a tenant's (operator)")
+    boolean service;
 
     @Option(names = "--from", paramLabel = "INSTANT", description = "ISO-8601 instant")
     String from;
@@ -500,7 +519,10 @@ public final class OperatorCommands {
       if (to != null) {
         q.append("&to=").append(ApiClient.segment(to));
       }
-      JsonObject audit = server.api().get(TenantCommands.tenantPath(tenant) + "/audit" + q);
+      if (service == (tenant != null)) {
+        throw new CliException(CliException.USAGE, "name a TENANT, or give --service for the service-wide chain");
+      }
+      JsonObject audit = server.api().get((service ? "v1/audit" : TenantCommands.tenantPath(tenant) + "/audit") + q);
       printJson(audit);
       if (!audit.getBoolean("chainValid", true)) {
         err().println("licensor: the audit chain of " + tenant + " is broken at " + audit.getValue("brokenAt"));

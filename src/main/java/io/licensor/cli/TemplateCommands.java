@@ -88,7 +88,7 @@ public final class TemplateCommands extends CommandGroup {
     @Override
     protected int execute() {
       JsonObject t = server.api().post(path(tenant), members());
-      out().println("template " + t.getString("id") + " (" + t.getString("name") + ") of " + tenant + " created"
+      result(t, "template " + t.getString("id") + " (" + t.getString("name") + ") of " + tenant + " created"
           + TenantCommands.describePropagation(t));
       return 0;
     }
@@ -114,7 +114,7 @@ public final class TemplateCommands extends CommandGroup {
       String etag = api.sendChecked("GET", one, null, java.util.Map.of()).etag();
       JsonObject t = api.patchIfMatch(one, change, etag, "template " + id + " changed while this change was being made; "
           + "nothing was changed: read it again (licensor template show) and retry").body();
-      out().println("template " + id + " (" + t.getString("name") + ") of " + tenant + " changed"
+      result(t, "template " + id + " (" + t.getString("name") + ") of " + tenant + " changed"
           + TenantCommands.describePropagation(t));
       return 0;
     }
@@ -131,7 +131,12 @@ public final class TemplateCommands extends CommandGroup {
 
     @Override
     protected int execute() {
-      for (Object o : server.api().get(path(tenant)).getJsonArray("templates")) {
+      JsonObject list = server.api().get(path(tenant));
+      if (json()) {
+        printJson(list);
+        return 0;
+      }
+      for (Object o : list.getJsonArray("templates")) {
         JsonObject t = (JsonObject) o;
         out().println(t.getString("id") + "  " + t.getString("state") + (t.getBoolean("builtIn", false) ? " (built in)" : "")
             + "  " + t.getString("name") + "  rights " + t.getJsonArray("recipientCeiling").encode()
@@ -171,7 +176,7 @@ public final class TemplateCommands extends CommandGroup {
     @Override
     protected int execute() {
       JsonObject t = server.api().post(one() + "/archive", new JsonObject());
-      out().println("template " + id + " of " + tenant + " archived" + TenantCommands.describePropagation(t));
+      result(t, "template " + id + " of " + tenant + " archived" + TenantCommands.describePropagation(t));
       return 0;
     }
   }
@@ -181,7 +186,7 @@ public final class TemplateCommands extends CommandGroup {
     @Override
     protected int execute() {
       JsonObject t = server.api().post(one() + "/activate", new JsonObject());
-      out().println("template " + id + " of " + tenant + " active" + TenantCommands.describePropagation(t));
+      result(t, "template " + id + " of " + tenant + " active" + TenantCommands.describePropagation(t));
       return 0;
     }
   }

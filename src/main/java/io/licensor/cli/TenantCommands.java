@@ -137,7 +137,7 @@ public final class TenantCommands extends CommandGroup {
           .put("adminEmail", adminEmail).put("identity", tenantIdentity)
           .put("key", key.toJson());
       JsonObject tenant = server.api().post("v1/tenants", body);
-      out().println("created tenant " + tenant.getString("id") + ", current key " + tenant.getString("currentKid"));
+      result(tenant, "created tenant " + tenant.getString("id") + ", current key " + tenant.getString("currentKid"));
       return 0;
     }
   }
@@ -234,7 +234,8 @@ public final class TenantCommands extends CommandGroup {
       }
       ApiClient.Answer changed = api.patchIfMatch(tenantPath(id), change, current.etag(), "tenant " + id + " changed while "
           + "this change was being made (someone else changed it, or it was re-keyed): nothing was changed; run the command again");
-      out().println("updated tenant " + id + " (now " + changed.etag() + ")" + describePropagation(changed.body()));
+      result(changed.body().copy().put("etag", changed.etag()),
+          "updated tenant " + id + " (now " + changed.etag() + ")" + describePropagation(changed.body()));
       return 0;
     }
   }
@@ -272,7 +273,7 @@ public final class TenantCommands extends CommandGroup {
     @Override
     protected int execute() {
       JsonObject tenant = server.api().post(tenantPath(id) + "/" + action(), body());
-      out().println("tenant " + id + " is " + tenant.getString("state") + describePropagation(tenant));
+      result(tenant, "tenant " + id + " is " + tenant.getString("state") + describePropagation(tenant));
       return 0;
     }
   }
@@ -340,9 +341,12 @@ public final class TenantCommands extends CommandGroup {
     protected int execute() {
       ApiClient api = server.api();
       JsonObject version = api.post(tenantPath(id) + "/keys/rekey", key.toJson());
-      out().println("tenant " + id + " re-keyed: new current key " + version.getString("kid") + describePropagation(version));
       if (!await) {
+        result(version, "tenant " + id + " re-keyed: new current key " + version.getString("kid") + describePropagation(version));
         return 0;
+      }
+      if (!json()) {
+        out().println("tenant " + id + " re-keyed: new current key " + version.getString("kid") + describePropagation(version));
       }
       long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
       String last = null;
@@ -358,7 +362,8 @@ public final class TenantCommands extends CommandGroup {
           last = line;
         }
         if (rollover.getBoolean("complete", false)) {
-          out().println("rollover complete: every node publishes with " + version.getString("kid"));
+          result(version.copy().put("rollover", rollover),
+              "rollover complete: every node publishes with " + version.getString("kid"));
           return 0;
         }
         if (System.currentTimeMillis() > deadline) {
@@ -397,11 +402,12 @@ public final class TenantCommands extends CommandGroup {
       }
       ApiClient.Answer answer = server.api().sendChecked("DELETE", tenantPath(id) + "/keys/" + version,
           new JsonObject().put("reason", reason), java.util.Map.of());
-      if ("already-destroyed".equals(answer.header("Licensor-Outcome"))) {
-        out().println("key version " + id + ":" + version + " was already destroyed: nothing changed");
-      } else {
-        out().println("destroyed key version " + id + ":" + version);
-      }
+      boolean already = "already-destroyed".equals(answer.header("Licensor-Outcome"));
+      JsonObject outcome = new JsonObject().put("tenant", id).put("version", version).put("kid", id + ":" + version)
+          .put("outcome", already ? "already-destroyed" : "destroyed")
+          .put("propagation", answer.header("Licensor-Propagation"));
+      result(outcome, already ? "key version " + id + ":" + version + " was already destroyed: nothing changed"
+          : "destroyed key version " + id + ":" + version);
       return 0;
     }
   }
@@ -436,7 +442,9 @@ public final class TenantCommands extends CommandGroup {
       JsonObject exported = server.api().post(tenantPath(id) + "/keys/" + version + "/export",
           new JsonObject().put("password", password).put("format", "pkcs8-pem"));
       SecretFiles.write(outFile, exported.getString("privateKeyPem"), force, "--out");
-      out().println("exported " + exported.getString("kid") + " to " + outFile + " (" + exported.getString("encryption") + ")");
+      result(new JsonObject().put("kid", exported.getString("kid")).put("file", outFile.toString())
+              .put("format", exported.getString("format")).put("encryption", exported.getString("encryption")),
+          "exported " + exported.getString("kid") + " to " + outFile + " (" + exported.getString("encryption") + ")");
       return 0;
     }
   }
