@@ -1,5 +1,7 @@
 package io.licensor;
 
+import io.licensor.cli.CliCommand;
+import io.licensor.cli.CliException;
 import io.licensor.cli.CommandGroup;
 import io.licensor.cli.Env;
 import io.licensor.world.AdminCards;
@@ -9,8 +11,6 @@ import io.licensor.world.WorldKey;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 import java.io.Console;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * {@code licensor world init} and {@code licensor world load}: the security world's admin cards.
@@ -34,7 +33,7 @@ import java.util.concurrent.Callable;
     "Card passphrases: LICENSOR_CARD_PASSPHRASE_<n> (card n), --passphrase-file n=PATH, or asked on the terminal; never on the "
         + "command line. The node's copy of the world key is sealed when LICENSOR_WORLD_MODULE_PASSPHRASE is set (12 characters "
         + "or more)."},
-    subcommands = {WorldCommands.Init.class, WorldCommands.Load.class, WorldCommands.Seal.class})
+    subcommands = {WorldCommands.Init.class, WorldCommands.Load.class, WorldCommands.Seal.class, WorldCommands.Install.class})
 final class WorldCommands extends CommandGroup {
 
   static char[] passphrase(int card, Map<Integer, Path> files, boolean confirm) throws IOException {
@@ -95,6 +94,11 @@ final class WorldCommands extends CommandGroup {
             + "seal --data-dir " + dataDir;
   }
 
+  /** The result of a command that left a sealed module key in a data directory. */
+  static JsonObject installed(String world, Path dataDir) {
+    return new JsonObject().put("worldId", world).put("moduleKey", ModuleKeyFile.pathIn(dataDir).toString()).put("sealed", true);
+  }
+
   static void writePrivate(Path file, String text) throws IOException {
     Files.deleteIfExists(file);
     Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -104,9 +108,7 @@ final class WorldCommands extends CommandGroup {
   @Command(name = "init", mixinStandardHelpOptions = true, description = {"Make a new world key, its world file and N admin cards (any K rebuild it).",
       "Card passphrases from LICENSOR_CARD_PASSPHRASE_<n>, --passphrase-file n=PATH or the terminal; with --data-dir, the module "
           + "key is sealed under LICENSOR_WORLD_MODULE_PASSPHRASE when set."})
-  static final class Init implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+  static final class Init extends CliCommand {
 
     @Option(names = "--cards", required = true, description = "N: number of admin cards")
     int cards;
@@ -128,7 +130,7 @@ final class WorldCommands extends CommandGroup {
     boolean force;
 
     @Override
-    public Integer call() throws Exception {
+    protected int execute() throws Exception {
       try {
         if (quorum < 1 || cards < quorum) {
           throw new WorldException("--quorum K must be at least 1 and at most --cards N");
@@ -143,7 +145,7 @@ final class WorldCommands extends CommandGroup {
           }
         }
         if (quorum == 1) {
-          spec.commandLine().getErr().println("licensor: warning: --quorum 1: any one card holder can rebuild the world alone");
+          progress("licensor: warning: --quorum 1: any one card holder can rebuild the world alone");
         }
         List<char[]> passphrases = new ArrayList<>();
         for (int i = 1; i <= cards; i++) {
@@ -160,15 +162,18 @@ final class WorldCommands extends CommandGroup {
         }
         world.key().destroy();
         passphrases.forEach(p -> Arrays.fill(p, '\0'));
-        spec.commandLine().getOut().println("world " + world.worldFile().getString("worldId") + ": " + cards + " admin cards, any "
-            + quorum + " rebuild it; files in " + out);
+        JsonObject made = new JsonObject().put("worldId", world.worldFile().getString("worldId")).put("cards", cards)
+            .put("quorum", quorum).put("directory", out.toString());
+        String text = "world " + made.getString("worldId") + ": " + cards + " admin cards, any " + quorum
+            + " rebuild it; files in " + out;
         if (dataDir != null) {
-          spec.commandLine().getOut().println(sealing(dataDir));
+          made.put("moduleKey", ModuleKeyFile.pathIn(dataDir).toString()).put("sealed", ModuleKeyFile.isSealed(dataDir));
+          text += "\n" + sealing(dataDir);
         }
+        result(made, text);
         return 0;
       } catch (WorldException e) {
-        spec.commandLine().getErr().println("licensor: " + e.getMessage());
-        return 2;
+        throw new CliException(CliException.USAGE, e.getMessage());
       }
     }
   }
@@ -176,9 +181,7 @@ final class WorldCommands extends CommandGroup {
   @Command(name = "load", mixinStandardHelpOptions = true, description = {"Rebuild the world key from K admin cards and install it as this node's module key.",
       "Card passphrases from LICENSOR_CARD_PASSPHRASE_<n>, --passphrase-file n=PATH or the terminal; the module key is sealed "
           + "under LICENSOR_WORLD_MODULE_PASSPHRASE when set."})
-  static final class Load implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+  static final class Load extends CliCommand {
 
     @Option(names = "--world", required = true, description = "the world file")
     Path worldFile;
@@ -194,48 +197,77 @@ final class WorldCommands extends CommandGroup {
     Map<Integer, Path> passphraseFiles = Map.of();
 
     @Override
-    public Integer call() throws Exception {
+    protected int execute() throws Exception {
       try {
         WorldKey key = rebuild(worldFile, cards, passphraseFiles);
         ModuleKeyFile.write(dataDir, key, modulePassphrase());
         key.destroy();
-        spec.commandLine().getOut().println("world " + key.worldId() + " loaded into " + ModuleKeyFile.pathIn(dataDir));
-        spec.commandLine().getOut().println(sealing(dataDir));
+        result(new JsonObject().put("worldId", key.worldId()).put("moduleKey", ModuleKeyFile.pathIn(dataDir).toString())
+                .put("sealed", ModuleKeyFile.isSealed(dataDir)),
+            "world " + key.worldId() + " loaded into " + ModuleKeyFile.pathIn(dataDir) + "\n" + sealing(dataDir));
         return 0;
       } catch (WorldException e) {
-        spec.commandLine().getErr().println("licensor: " + e.getMessage());
-        return 2;
+        throw new CliException(CliException.USAGE, e.getMessage());
       } catch (DecodeException e) {
-        spec.commandLine().getErr().println("licensor: a world or card file is not valid JSON");
-        return 2;
+        throw new CliException(CliException.USAGE, "a world or card file is not valid JSON");
       }
     }
   }
 
   @Command(name = "seal", mixinStandardHelpOptions = true,
       description = "Seal this node's module key, kept in the clear, under LICENSOR_WORLD_MODULE_PASSPHRASE (stop the node first).")
-  static final class Seal implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+  static final class Seal extends CliCommand {
 
     @Option(names = "--data-dir", required = true, description = "the node's data directory")
     Path dataDir;
 
     @Override
-    public Integer call() throws Exception {
+    protected int execute() throws Exception {
       char[] passphrase = modulePassphrase();
       if (passphrase == null) {
-        spec.commandLine().getErr().println("licensor: set LICENSOR_WORLD_MODULE_PASSPHRASE (12 characters or more) to the passphrase to seal with; "
-            + "every start of the node then needs it");
-        return 2;
+        throw new CliException(CliException.USAGE, "set LICENSOR_WORLD_MODULE_PASSPHRASE (12 characters or more) to the "
+            + "passphrase to seal with; every start of the node then needs it");
       }
       try {
         String world = ModuleKeyFile.seal(dataDir, passphrase);
-        spec.commandLine().getOut().println("the module key of world " + world + " in " + ModuleKeyFile.pathIn(dataDir) + " is sealed");
+        result(installed(world, dataDir),
+            "the module key of world " + world + " in " + ModuleKeyFile.pathIn(dataDir) + " is sealed");
         return 0;
       } catch (WorldException e) {
-        spec.commandLine().getErr().println("licensor: " + e.getMessage());
-        return 2;
+        throw new CliException(CliException.USAGE, e.getMessage());
+      } finally {
+        Arrays.fill(passphrase, '\0');
+      }
+    }
+  }
+
+  @Command(name = "install", mixinStandardHelpOptions = true,
+      description = {"Install a sealed module key (a node's data/world/module.key) into this node's data directory, "
+          + "opened with LICENSOR_WORLD_MODULE_PASSPHRASE to prove it whole; nothing changes if the directory holds "
+          + "that world already. For a cluster's new nodes (a Kubernetes init container: docs/deployment.md)."})
+  static final class Install extends CliCommand {
+    @Option(names = "--from", required = true, description = "the sealed module key file")
+    Path from;
+
+    @Option(names = "--data-dir", required = true, description = "the node's data directory")
+    Path dataDir;
+
+    @Override
+    protected int execute() throws Exception {
+      char[] passphrase = modulePassphrase();
+      if (passphrase == null) {
+        throw new CliException(CliException.USAGE, "set LICENSOR_WORLD_MODULE_PASSPHRASE to the passphrase the module key "
+            + "is sealed under");
+      }
+      try {
+        String world = ModuleKeyFile.install(from, dataDir, passphrase);
+        result(installed(world, dataDir),
+            "world " + world + " installed in " + ModuleKeyFile.pathIn(dataDir) + " (sealed)");
+        return 0;
+      } catch (WorldException e) {
+        throw new CliException(CliException.USAGE, e.getMessage());
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new CliException(CliException.USAGE, "no such file: " + e.getFile());
       } finally {
         Arrays.fill(passphrase, '\0');
       }

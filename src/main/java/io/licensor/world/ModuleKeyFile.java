@@ -119,6 +119,33 @@ public final class ModuleKeyFile {
   }
 
   /**
+   * Installs a sealed module key file made on another node (or by {@code world load} elsewhere)
+   * into {@code dataDir}: opened with {@code passphrase} to prove it whole, then written sealed
+   * under it (0600). Nothing changes if the directory holds that world already; another world is
+   * refused. Returns the world id.
+   */
+  public static String install(Path sealedFile, Path dataDir, char[] passphrase) throws IOException {
+    if (passphrase == null || passphrase.length < AdminCards.MIN_PASSPHRASE) {
+      throw new WorldException("the module passphrase must have at least " + AdminCards.MIN_PASSPHRASE + " characters");
+    }
+    try {
+      if (!new JsonObject(Files.readString(sealedFile, StandardCharsets.UTF_8)).containsKey("sealed")) {
+        throw new WorldException(sealedFile + " holds a module key in the clear: install only a sealed one "
+            + "(licensor world seal)");
+      }
+    } catch (io.vertx.core.json.DecodeException e) {
+      throw new WorldException(sealedFile + " is not a module key file");
+    }
+    WorldKey key = read(sealedFile, passphrase);
+    try {
+      write(dataDir, key, passphrase);
+      return key.worldId();
+    } finally {
+      key.destroy();
+    }
+  }
+
+  /**
    * Whether admin cards can rebuild this data directory's world: false for a world a first start
    * made by itself (no {@code world init}), which nothing rebuilds if the directory is lost.
    */

@@ -116,4 +116,47 @@ class WorldCommandsTest {
       assertThat(world.getBoolean("adminCards")).isTrue();
     }
   }
+
+  @Test
+  @DisplayName("world install copies a sealed module key into a new node's data directory; a wrong passphrase, a key in "
+      + "the clear and another world are refused, and installing again changes nothing")
+  void installSealedModuleKey() throws Exception {
+    String passphrase = "the module passphrase";
+    Cli sealed = new Cli().with("LICENSOR_WORLD_MODULE_PASSPHRASE", passphrase);
+    Path source = dir.resolve("source");
+    assertThat(init(sealed, "cards", "--data-dir", source.toString()).exitCode()).isZero();
+    Path key = source.resolve("world").resolve("module.key");
+    Path node = dir.resolve("node");
+
+    Cli.Result installed = sealed.run("world", "install", "--from", key.toString(), "--data-dir", node.toString(), "--output", "json");
+    assertThat(installed.exitCode()).as(installed.toString()).isZero();
+    JsonObject result = new JsonObject(installed.out());
+    assertThat(result.getBoolean("sealed")).isTrue();
+    Path copy = node.resolve("world").resolve("module.key");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(copy))).isEqualTo("rw-------");
+    assertThat(Files.readString(copy)).doesNotContain("\"key\"").contains("\"sealed\"");
+    byte[] before = Files.readAllBytes(copy);
+    assertThat(sealed.run("world", "install", "--from", key.toString(), "--data-dir", node.toString()).exitCode()).isZero();
+    assertThat(Files.readAllBytes(copy)).isEqualTo(before);
+
+    Cli wrong = new Cli().with("LICENSOR_WORLD_MODULE_PASSPHRASE", "not the passphrase at all");
+    Cli.Result refused = wrong.run("world", "install", "--from", key.toString(), "--data-dir", dir.resolve("other").toString());
+    assertThat(refused.exitCode()).isEqualTo(2);
+    assertThat(Files.exists(dir.resolve("other").resolve("world").resolve("module.key"))).isFalse();
+
+    Path clear = dir.resolve("clear");
+    assertThat(init(new Cli(), "cards-clear", "--data-dir", clear.toString(), "--force").exitCode()).isZero();
+    Cli.Result inClear = sealed.run("world", "install", "--from", clear.resolve("world").resolve("module.key").toString(),
+        "--data-dir", dir.resolve("third").toString());
+    assertThat(inClear.exitCode()).isEqualTo(2);
+    assertThat(inClear.err()).contains("in the clear");
+
+    Path otherWorld = dir.resolve("source2");
+    assertThat(init(sealed, "cards2", "--data-dir", otherWorld.toString()).exitCode()).isZero();
+    Cli.Result another = sealed.run("world", "install", "--from", otherWorld.resolve("world").resolve("module.key").toString(),
+        "--data-dir", node.toString());
+    assertThat(another.exitCode()).isEqualTo(2);
+    assertThat(another.err()).contains("refusing to replace");
+    assertThat(Files.readAllBytes(copy)).isEqualTo(before);
+  }
 }
