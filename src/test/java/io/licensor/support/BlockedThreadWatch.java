@@ -96,7 +96,9 @@ public final class BlockedThreadWatch extends AppenderBase<ILoggingEvent> {
   static boolean starved(String threadName, long blockedMillis, String stack) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     for (ThreadInfo info : threads.dumpAllThreads(false, false, 8)) {
-      if (!info.getThreadName().equals(threadName)) {
+      if (!info.getThreadName().equals(threadName) || idleEventLoop(info)) {
+        // another Vert.x in this JVM (support/Contract's) has an event loop of the same name: an idle
+        // one, waiting in epoll, is not the thread the warning is about
         continue;
       }
       if (info.getThreadState() != Thread.State.RUNNABLE) {
@@ -109,6 +111,14 @@ public final class BlockedThreadWatch extends AppenderBase<ILoggingEvent> {
       return share >= 0 && share < 0.5;
     }
     return false;
+  }
+
+  /** An event loop with nothing to do: in its selector's wait. */
+  static boolean idleEventLoop(ThreadInfo info) {
+    StackTraceElement[] stack = info.getStackTrace();
+    return stack.length > 0 && java.util.Arrays.stream(stack).limit(4).anyMatch(f ->
+        f.getMethodName().contains("epollWait") || f.getClassName().endsWith("EPoll") && f.getMethodName().equals("wait")
+            || f.getMethodName().equals("select") || f.getMethodName().equals("doSelect"));
   }
 
   @Override
