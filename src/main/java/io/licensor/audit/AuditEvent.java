@@ -34,6 +34,18 @@ public record AuditEvent(String tenantId, Instant at, String kid, String princip
     return out.toString();
   }
 
+  /** A record's detail as the audit shows it: its JSON object, or the text as recorded if it is none; null for none. */
+  static Object detailJson(String detail) {
+    if (detail == null) {
+      return null;
+    }
+    try {
+      return new io.vertx.core.json.JsonObject(detail);
+    } catch (RuntimeException e) {
+      return detail;
+    }
+  }
+
   /** The same record with another outcome (a license withheld because its record could not be written in time). */
   public AuditEvent withOutcome(String outcome) {
     return new AuditEvent(tenantId, at, kid, principal, action, outcome, node, requestId, detail);

@@ -25,14 +25,7 @@ public record AuditRecord(AuditEvent event, long seq, String prevHash, String ha
         .put("requestId", event.requestId())
         .put("prev", prevHash)
         .put("hash", hash);
-    String detail = event.detail();
-    if (detail != null) {
-      try {
-        json.put("detail", new JsonObject(detail));
-      } catch (RuntimeException e) {
-        json.put("detail", detail);
-      }
-    }
-    return json;
+    Object detail = AuditEvent.detailJson(event.detail());
+    return detail == null ? json : json.put("detail", detail);
   }
 }

@@ -106,13 +106,13 @@ public final class AuditTrail {
           keyedFrom == null ? 1 : keyedFrom, whole ? afterSeq : -1));
     }).map(chainStatus -> {
       // what verification needed stays here, whether the chain held or not
-      for (int i = 0; i < page.result().size(); i++) {
-        page.result().getJsonObject(i).remove(RAW_DETAIL);
-        page.result().getJsonObject(i).remove(PREV_HASH);
+      for (int i = 0; i < events.size(); i++) {
+        events.getJsonObject(i).remove(RAW_DETAIL);
+        events.getJsonObject(i).remove(PREV_HASH);
       }
-      return chainStatus;
-    }).map(chainStatus -> new Page(events, events.size() == limit ? events.getJsonObject(events.size() - 1).getLong("seq") : null,
-        chainStatus)));
+      return new Page(events, events.size() == limit ? events.getJsonObject(events.size() - 1).getLong("seq") : null,
+          chainStatus);
+    }));
   }
 
   /** The latest instant an audit query may name: a window that ends there is no window. */
@@ -285,13 +285,7 @@ public final class AuditTrail {
         .put("hash", r.getString("hash"));
     String detail = r.getString("detail");
     json.put(RAW_DETAIL, detail).put(PREV_HASH, r.getString("prev_hash"));
-    if (detail != null) {
-      try {
-        json.put("detail", new JsonObject(detail));
-      } catch (RuntimeException e) {
-        json.put("detail", detail);
-      }
-    }
-    return json;
+    Object shown = AuditEvent.detailJson(detail);
+    return shown == null ? json : json.put("detail", shown);
   }
 }

@@ -38,14 +38,18 @@ public final class AuditRoutes implements Routes {
     auth.principal(ctx, null)
         .compose(p -> Auth.operator(p, "the service-wide audit"))
         .compose(p -> page(ctx, AuditEvent.SERVICE_CHAIN))
-        .onSuccess(page -> Requests.json(ctx, 200, new JsonObject()
-            .put("chain", "service")
-            .put("events", page.events())
-            .put("next", page.next())
-            .put("chainValid", page.chain().valid())
-            .put("brokenAt", page.chain().brokenAt())
-            .put("records", page.chain().records())))
+        .onSuccess(page -> Requests.json(ctx, 200, answer(new JsonObject().put("chain", "service"), page)))
         .onFailure(ctx::fail);
+  }
+
+  /** A page of a chain, after what names the chain: its records, where the next page starts, whether the chain holds. */
+  private static JsonObject answer(JsonObject chain, AuditTrail.Page page) {
+    return chain
+        .put("events", page.events())
+        .put("next", page.next())
+        .put("chainValid", page.chain().valid())
+        .put("brokenAt", page.chain().brokenAt())
+        .put("records", page.chain().records());
   }
 
   private io.vertx.core.Future<AuditTrail.Page> page(RoutingContext ctx, String chain) {
@@ -62,13 +66,7 @@ public final class AuditRoutes implements Routes {
         .compose(p -> Auth.operatorOrTenantAdmin(p, tid))
         .compose(p -> directory.require(tid))
         .compose(t -> page(ctx, tid))
-        .onSuccess(page -> Requests.json(ctx, 200, new JsonObject()
-            .put("tenant", tid)
-            .put("events", page.events())
-            .put("next", page.next())
-            .put("chainValid", page.chain().valid())
-            .put("brokenAt", page.chain().brokenAt())
-            .put("records", page.chain().records())))
+        .onSuccess(page -> Requests.json(ctx, 200, answer(new JsonObject().put("tenant", tid), page)))
         .onFailure(ctx::fail);
   }
 
