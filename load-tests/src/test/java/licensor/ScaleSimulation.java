@@ -30,8 +30,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * Counts the licenses answered 200 in the last {@code seconds} of the run (after {@code warmSeconds})
  * and writes {@code licenses-per-second=...} to {@code resultFile}.
  *
+ * <p>With {@code alternate=true} (a {@code zipf} or {@code versions} shape) the same node and the
+ * same load generator also serve the baseline — one more tenant with one publishing license — and
+ * the traffic switches between the baseline and the shape every {@code phaseSeconds} (10), warm-up
+ * included. Each phase counts the licenses answered after its first {@code settleSeconds} (1), so
+ * requests of the phase before do not count in it. The ratio is the shape's licenses over the
+ * baseline's in the measured phases: a drift of the machine's speed (on this VM, 1.3x between
+ * minutes) is then shared by both instead of deciding the ratio. Writes
+ * {@code licenses-per-second=... baseline-per-second=... pair-ratios=...} to {@code resultFile}.
+ *
  * Properties: baseUrl, operatorToken, algorithm (RSA-2048), shape, tenants, versions, zipfS,
- * concurrency (32), warmSeconds (30), seconds (30), setupThreads (8), resultFile.
+ * concurrency (32), warmSeconds (30), seconds (30), setupThreads (8), alternate (false),
+ * phaseSeconds (10), settleSeconds (1), resultFile.
  */
 public class ScaleSimulation extends Simulation {
 
@@ -40,13 +50,21 @@ public class ScaleSimulation extends Simulation {
   static final int CONCURRENCY = Integer.getInteger("concurrency", 32);
   static final int WARM = Integer.getInteger("warmSeconds", 30);
   static final int SECONDS = Integer.getInteger("seconds", 30);
+  static final boolean ALTERNATE = Boolean.getBoolean("alternate") && !SHAPE.equals("one");
+  static final long PHASE_NANOS = Integer.getInteger("phaseSeconds", 10) * 1_000_000_000L;
+  static final long SETTLE_NANOS = Integer.getInteger("settleSeconds", 1) * 1_000_000_000L;
 
   static final List<Map<String, Object>> CONTENT;
+  /** The baseline's one record (alternate mode only). */
+  static final Map<String, Object> BASELINE;
   static final String RECIPIENT;
   static final double[] CUMULATIVE;
   static final AtomicLong COUNTED = new AtomicLong();
   static volatile long measureFrom;
   static volatile long measureUntil;
+  static volatile long startedAt;
+  /** Licenses answered per phase (alternate mode), after each phase's settling second. */
+  static final java.util.concurrent.atomic.AtomicLongArray PER_PHASE = new java.util.concurrent.atomic.AtomicLongArray(10_000);
 
   static {
     try {
@@ -57,6 +75,8 @@ public class ScaleSimulation extends Simulation {
         case "versions" -> setup.tenantsWithContent(1, Integer.getInteger("versions", 101), 1, ALGORITHM);
         default -> setup.tenantsWithContent(1, 1, 1, ALGORITHM);
       };
+      BASELINE = ALTERNATE
+          ? setup.tenantsWithContent(Integer.getInteger("tenants", 10_000) + 1, 1, 1, 1, ALGORITHM).get(0) : null;
       RECIPIENT = setup.recipientJwk;
       double s = Double.parseDouble(System.getProperty("zipfS", "1.0"));
       CUMULATIVE = new double[CONTENT.size()];
@@ -72,8 +92,16 @@ public class ScaleSimulation extends Simulation {
     }
   }
 
-  /** A record drawn by weight (Zipf, or even). */
+  /** The phase a moment falls in (alternate mode): even ones serve the baseline, odd ones the shape. */
+  static int phaseAt(long nanos) {
+    return (int) ((nanos - startedAt) / PHASE_NANOS);
+  }
+
+  /** A record drawn by weight (Zipf, or even), or the baseline's in a baseline phase. */
   static Map<String, Object> draw() {
+    if (ALTERNATE && phaseAt(System.nanoTime()) % 2 == 0) {
+      return new HashMap<>(BASELINE);
+    }
     double u = ThreadLocalRandom.current().nextDouble() * CUMULATIVE[CUMULATIVE.length - 1];
     int lo = 0;
     int hi = CUMULATIVE.length - 1;
@@ -107,6 +135,12 @@ public class ScaleSimulation extends Simulation {
         if (!session.isFailed() && now >= measureFrom && now < measureUntil) {
           COUNTED.incrementAndGet();
         }
+        if (ALTERNATE && !session.isFailed() && (now - startedAt) % PHASE_NANOS >= SETTLE_NANOS) {
+          int phase = phaseAt(now);
+          if (phase < PER_PHASE.length()) {
+            PER_PHASE.incrementAndGet(phase);
+          }
+        }
         return session;
       });
 
@@ -118,14 +152,58 @@ public class ScaleSimulation extends Simulation {
   @Override
   public void before() {
     long start = System.nanoTime();
+    startedAt = start;
     measureFrom = start + WARM * 1_000_000_000L;
     measureUntil = measureFrom + SECONDS * 1_000_000_000L;
+  }
+
+  /**
+   * The measured phases (those wholly inside the measured window), as the shape's rate, the
+   * baseline's, and the ratio of each shape phase to the mean of the baseline phases either side.
+   */
+  static String alternated() {
+    long phaseSeconds = PHASE_NANOS / 1_000_000_000L;
+    double counted = (PHASE_NANOS - SETTLE_NANOS) / 1e9;
+    int first = (int) Math.ceil((double) (measureFrom - startedAt) / PHASE_NANOS);
+    int last = (int) ((measureUntil - startedAt) / PHASE_NANOS) - 1;
+    if (first % 2 == 1) {
+      first++; // start on a baseline phase, so every shape phase has one on each side
+    }
+    if (last % 2 == 1) {
+      last--;
+    }
+    long shape = 0;
+    long baseline = 0;
+    int shapes = 0;
+    int baselines = 0;
+    StringBuilder pairs = new StringBuilder();
+    for (int p = first; p <= last; p++) {
+      long n = PER_PHASE.get(p);
+      if (p % 2 == 0) {
+        baseline += n;
+        baselines++;
+      } else {
+        shape += n;
+        shapes++;
+        double around = (PER_PHASE.get(p - 1) + PER_PHASE.get(p + 1)) / 2.0;
+        pairs.append(pairs.length() == 0 ? "" : ",").append(String.format(java.util.Locale.ROOT, "%.2f", n / around));
+      }
+    }
+    double shapeRate = shapes == 0 ? 0 : shape / (shapes * counted);
+    double baselineRate = baselines == 0 ? 0 : baseline / (baselines * counted);
+    return String.format(java.util.Locale.ROOT,
+        "shape=%s alternate=true phase-seconds=%d licenses-per-second=%.1f baseline-per-second=%.1f phases=%d+%d"
+            + " pair-ratios=%s licenses-per-second-all=%.1f%n",
+        SHAPE, phaseSeconds, shapeRate, baselineRate, shapes, baselines, pairs, COUNTED.get() / (double) SECONDS);
   }
 
   @Override
   public void after() {
     double rate = COUNTED.get() / (double) SECONDS;
     String line = String.format(java.util.Locale.ROOT, "shape=%s licenses-per-second=%.1f%n", SHAPE, rate);
+    if (ALTERNATE) {
+      line = alternated();
+    }
     System.out.print("scale: " + line);
     String file = System.getProperty("resultFile");
     if (file != null) {

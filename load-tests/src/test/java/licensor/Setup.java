@@ -209,8 +209,14 @@ final class Setup {
    */
   List<Map<String, Object>> tenantsWithContent(int tenants, int versions, int plsPerVersion, String only)
       throws Exception {
+    return tenantsWithContent(0, tenants, versions, plsPerVersion, only);
+  }
+
+  /** As above, the tenants numbered from {@code first} (beside others this set-up made). */
+  List<Map<String, Object>> tenantsWithContent(int first, int tenants, int versions, int plsPerVersion, String only)
+      throws Exception {
     List<Map<String, Object>> records = new ArrayList<>();
-    for (int i = 0; i < tenants; i++) {
+    for (int i = first; i < first + tenants; i++) {
       String tenant = tenantId(i);
       String algorithm = only != null ? only : i % 2 == 0 ? "RSA-2048" : "EC-P256";
       createTenant(tenant, algorithm);
