@@ -30,6 +30,9 @@ VERSIONS="${VERSIONS:-101}"
 ALGORITHM="${ALGORITHM:-EC-P256}"
 WARM="${WARM_SECONDS:-30}"
 DURATION="${SECONDS_:-30}"
+MODE="${MODE:-alternate}"
+PHASE="${PHASE_SECONDS:-10}"
+ALT_DURATION="${ALT_SECONDS:-120}"
 PORT="${PORT:-18085}"
 JAVA="${SERVER_JAVA_HOME:+$SERVER_JAVA_HOME/bin/}java"
 export TLS="${TLS:-true}"
@@ -55,14 +58,22 @@ run() {
   awk -F= '/licenses-per-second/ {print $NF}' "$WORK/scale-$2.txt" 2>/dev/null || echo 0
 }
 
+# heap_mib -> the node's heap in use now, MiB (its /metrics)
+heap_mib() {
+  curl -sf "$NODE_URL/metrics" -H "Authorization: Bearer $OPERATOR_TOKEN" \
+    | awk '/^jvm_memory_used_bytes\{/ && /area="heap"/ {s+=$NF} END {printf "%.0f", s/1048576}'
+}
+
 SHAPES="${SHAPES:-one zipf versions}"
-if [ "${MODE:-alternate}" = alternate ]; then
-  WARMED=$(run one first-load)
-  echo "scale: one tenant, first load (not counted) $WARMED licenses/s"
-  LINE="scale mode=alternate algorithm=$ALGORITHM tls=$TLS phase-seconds=${PHASE_SECONDS:-10}"
+# the JVM's first load is not a baseline (JIT compilation: on a 2-core machine its rate was 0.7 of
+# the warm one), so a first one-tenant run warms the node and its figure is only printed
+WARMED=$(run one first-load)
+echo "scale: one tenant, first load (not counted) $WARMED licenses/s"
+if [ "$MODE" = alternate ]; then
+  LINE="scale mode=alternate algorithm=$ALGORITHM tls=$TLS phase-seconds=$PHASE"
   for shape in $SHAPES; do
     [ "$shape" = one ] && continue
-    EXTRA="-Dalternate=true -DphaseSeconds=${PHASE_SECONDS:-10}" DURATION="${ALT_SECONDS:-120}" run "$shape" "alt-$shape" >/dev/null
+    EXTRA="-Dalternate=true -DphaseSeconds=$PHASE" DURATION="$ALT_DURATION" run "$shape" "alt-$shape" >/dev/null
     f="$WORK/scale-alt-$shape.txt"
     shape_rate=$(grep -o ' licenses-per-second=[0-9.]*' "$f" 2>/dev/null | cut -d= -f2 || echo 0)
     base_rate=$(grep -o 'baseline-per-second=[0-9.]*' "$f" 2>/dev/null | cut -d= -f2 || echo 0)
@@ -72,18 +83,13 @@ if [ "${MODE:-alternate}" = alternate ]; then
     echo "scale: $label $shape_rate licenses/s against its baseline's $base_rate (ratio $ratio; per phase $pairs)"
     LINE="$LINE $label/s=$shape_rate baseline/s=$base_rate ratio=$ratio pair-ratios=$pairs"
   done
-  HEAP=$(curl -sf "$NODE_URL/metrics" -H "Authorization: Bearer $OPERATOR_TOKEN" \
-    | awk '/^jvm_memory_used_bytes\{/ && /area="heap"/ {s+=$NF} END {printf "%.0f", s/1048576}')
+  HEAP=$(heap_mib)
   stop_dev_node
   echo "$LINE (issue 20 target >= 0.9 each) heap-used-at-end=${HEAP}MiB (-Xmx256m)" | tee "$RESULTS"
   echo "scale: results in $RESULTS"
   exit 0
 fi
 ZIPF=0 VERS=0
-# the JVM's first load is not a baseline (JIT compilation: on a 2-core machine its rate was 0.7 of
-# the warm one), so a first one-tenant run warms the node and its figure is only printed
-WARMED=$(run one first-load)
-echo "scale: one tenant, first load (not counted) $WARMED licenses/s"
 ONE_BEFORE=$(run one one-before)
 echo "scale: one tenant $ONE_BEFORE licenses/s"
 if [[ " $SHAPES " == *" zipf "* ]]; then
@@ -96,8 +102,7 @@ if [[ " $SHAPES " == *" versions "* ]]; then
 fi
 ONE_AFTER=$(run one one-after)
 echo "scale: one tenant (again) $ONE_AFTER licenses/s"
-HEAP=$(curl -sf "$NODE_URL/metrics" -H "Authorization: Bearer $OPERATOR_TOKEN" \
-  | awk '/^jvm_memory_used_bytes\{/ && /area="heap"/ {s+=$NF} END {printf "%.0f", s/1048576}')
+HEAP=$(heap_mib)
 stop_dev_node
 python3 - "$ONE_BEFORE" "$ONE_AFTER" "$ZIPF" "$VERS" <<PY | tee "$RESULTS"
 import sys

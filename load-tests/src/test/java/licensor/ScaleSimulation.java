@@ -50,6 +50,7 @@ public class ScaleSimulation extends Simulation {
   static final int CONCURRENCY = Integer.getInteger("concurrency", 32);
   static final int WARM = Integer.getInteger("warmSeconds", 30);
   static final int SECONDS = Integer.getInteger("seconds", 30);
+  static final int TENANTS = Integer.getInteger("tenants", 10_000);
   static final boolean ALTERNATE = Boolean.getBoolean("alternate") && !SHAPE.equals("one");
   static final long PHASE_NANOS = Integer.getInteger("phaseSeconds", 10) * 1_000_000_000L;
   static final long SETTLE_NANOS = Integer.getInteger("settleSeconds", 1) * 1_000_000_000L;
@@ -70,13 +71,13 @@ public class ScaleSimulation extends Simulation {
     try {
       Setup setup = new Setup(Setup.BASE_URL, System.getProperty("operatorToken"));
       CONTENT = switch (SHAPE) {
-        case "zipf" -> setup.manyTenants(Integer.getInteger("tenants", 10_000), ALGORITHM,
+        case "zipf" -> setup.manyTenants(TENANTS, ALGORITHM,
             Integer.getInteger("setupThreads", 8));
         case "versions" -> setup.tenantsWithContent(1, Integer.getInteger("versions", 101), 1, ALGORITHM);
         default -> setup.tenantsWithContent(1, 1, 1, ALGORITHM);
       };
       BASELINE = ALTERNATE
-          ? setup.tenantsWithContent(Integer.getInteger("tenants", 10_000) + 1, 1, 1, 1, ALGORITHM).get(0) : null;
+          ? setup.tenantsWithContent(TENANTS + 1, 1, 1, 1, ALGORITHM).get(0) : null;
       RECIPIENT = setup.recipientJwk;
       double s = Double.parseDouble(System.getProperty("zipfS", "1.0"));
       CUMULATIVE = new double[CONTENT.size()];
