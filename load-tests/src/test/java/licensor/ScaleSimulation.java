@@ -41,7 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Properties: baseUrl, operatorToken, algorithm (RSA-2048), shape, tenants, versions, zipfS,
  * concurrency (32), warmSeconds (30), seconds (30), setupThreads (8), alternate (false),
- * phaseSeconds (10), settleSeconds (1), resultFile.
+ * phaseSeconds (10), settleSeconds (1), resultFile, phaseClockFile (the wall-clock millis at which
+ * phase 0 began, written when the load starts: a profiler can then be started and stopped inside
+ * the phases of one kind, as load-tests/phase-profile.sh does).
  */
 public class ScaleSimulation extends Simulation {
 
@@ -156,6 +158,14 @@ public class ScaleSimulation extends Simulation {
     startedAt = start;
     measureFrom = start + WARM * 1_000_000_000L;
     measureUntil = measureFrom + SECONDS * 1_000_000_000L;
+    String clock = System.getProperty("phaseClockFile");
+    if (clock != null) {
+      try {
+        Files.writeString(Path.of(clock), Long.toString(System.currentTimeMillis()));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   /**

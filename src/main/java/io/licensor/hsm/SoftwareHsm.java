@@ -24,7 +24,6 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.PSSParameterSpec;
 import java.security.spec.RSAKeyGenParameterSpec;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,7 +55,7 @@ public final class SoftwareHsm implements Hsm {
   /** Wraps the keys that never leave the module (BYOK versions, KEKs): see {@link KeyTokenLayout}. */
   private final byte[] custodyKey;
   private final SecureRandom random = new SecureRandom();
-  private final Map<String, Loaded> keys;
+  private final KeyCache<Loaded> keys;
 
   private record Loaded(KeyToken token, PrivateKey privateKey, PublicKey publicKey, boolean extractable, boolean kek) {
   }
@@ -83,12 +82,7 @@ public final class SoftwareHsm implements Hsm {
     this.tagKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.TAG_KEY_LABEL);
     this.backupMacKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.BACKUP_MAC_LABEL);
     this.custodyKey = KeyTokenLayout.derive(worldKey, KeyTokenLayout.CUSTODY_KEY_LABEL);
-    this.keys = new LinkedHashMap<>(256, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Loaded> eldest) {
-        return size() > keyCacheSize;
-      }
-    };
+    this.keys = new KeyCache<>(keyCacheSize);
   }
 
   /** Which provider does the key operations. */
@@ -373,11 +367,9 @@ public final class SoftwareHsm implements Hsm {
    * multiplication) is computed only when {@link #load} asks for it.
    */
   private Loaded loadedAny(KeyRef ref) {
-    synchronized (this) {
-      Loaded cached = keys.get(ref.kid());
-      if (cached != null && cached.token().equals(ref.token())) {
-        return cached;
-      }
+    Loaded cached = keys.get(ref.kid());
+    if (cached != null && cached.token().equals(ref.token())) {
+      return cached;
     }
     KeyTokenLayout.Parts parts = checkedParts(ref);
     boolean extractable = parts.extractable();
@@ -400,9 +392,7 @@ public final class SoftwareHsm implements Hsm {
     } finally {
       Arrays.fill(pkcs8, (byte) 0);
     }
-    synchronized (this) {
-      keys.put(ref.kid(), loaded);
-    }
+    keys.put(ref.kid(), loaded);
     return loaded;
   }
 

@@ -37,13 +37,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * Turns an {@code Authorization: Bearer} header into a {@link Principal} (SPEC §4). Operator
  * tokens come from the issuers in the configuration; tenant users' tokens from the issuer the
  * tenant registered. A valid token of another tenant gets 403 wrong-tenant; anything not proven
- * gets 401. Verified tokens are remembered briefly so the hot path pays for a signature check
- * once per token, not once per request.
+ * gets 401. Verified tokens are remembered so the hot path pays for a signature check once per
+ * token, not once per request: until the token expires when its issuer's keys are inline (a
+ * tenant's, whose change raises the tenant's revision and so ends the memory at once, or an
+ * operator issuer's from the configuration), and for at most a minute when they are fetched from
+ * the provider (a key it withdraws then stops its tokens within a minute, as its key set is
+ * fetched again).
  */
 public final class Authenticator {
 
   private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
-  private static final long CACHE_MILLIS = 60_000;
+  /** How long a token verified with fetched keys is remembered (its exp permitting). */
+  private static final long FETCHED_KEYS_CACHE_MILLIS = 60_000;
   private static final AtomicLong LAST_OUTAGE_WARNING = new AtomicLong();
   private static final int CACHE_LIMIT = 50_000;
 
@@ -150,7 +155,7 @@ public final class Authenticator {
         : directory.get(tenantId).map(o -> o.orElse(null));
     return tenant.compose(t -> resolve(jwt, issuer, tenantId, t).andThen(ar -> {
       if (ar.succeeded() && (tenantId == null || t != null)) {
-        remember(cacheKey, ar.result(), jwt, t == null ? 0 : t.revision());
+        remember(cacheKey, ar.result(), jwt, t == null ? 0 : t.revision(), fetchedKeys(ar.result(), t));
       }
     }));
   }
@@ -317,8 +322,22 @@ public final class Authenticator {
     return current.verifier();
   }
 
-  private void remember(String key, Principal principal, SignedJWT jwt, long tenantRevision) {
-    long until = System.currentTimeMillis() + CACHE_MILLIS;
+  /** Whether the keys that verified the principal's token were fetched from its provider. */
+  private boolean fetchedKeys(Principal principal, TenantKeys tenant) {
+    if (principal.operator()) {
+      OperatorVerifier op = operatorVerifiers.get(principal.issuer());
+      return op == null || op.remote();
+    }
+    return tenant == null || tenant.tenant().identity().remote();
+  }
+
+  /**
+   * Remembers a verified token until it expires, within the longest lifetime a token may have
+   * here, or for {@link #FETCHED_KEYS_CACHE_MILLIS} at most when its keys were fetched.
+   */
+  private void remember(String key, Principal principal, SignedJWT jwt, long tenantRevision, boolean fetchedKeys) {
+    long until = System.currentTimeMillis()
+        + (fetchedKeys ? FETCHED_KEYS_CACHE_MILLIS : Math.max(FETCHED_KEYS_CACHE_MILLIS, maxTokenLifetimeSeconds * 1000L));
     try {
       if (jwt.getJWTClaimsSet().getExpirationTime() != null) {
         until = Math.min(until, jwt.getJWTClaimsSet().getExpirationTime().getTime());
