@@ -80,8 +80,7 @@ if [ "$MODE" = alternate ]; then
   for shape in $SHAPES; do
     [ "$shape" = one ] && continue
     if [ -n "${PHASE_PROFILE:-}" ]; then
-      load-tests/phase-profile.sh "$SERVER_PID" "$WORK/clock-alt-$shape" "$PHASE" "$WARM" "$ALT_DURATION" \
-        "$PHASE_PROFILE/$shape" &
+      load-tests/phase-profile.sh "$SERVER_PID" "$WORK/clock-alt-$shape" "$PHASE" "$PHASE_PROFILE/$shape" &
       PROFILER=$!
     fi
     EXTRA="-Dalternate=true -DphaseSeconds=$PHASE" DURATION="$ALT_DURATION" run "$shape" "alt-$shape" >/dev/null

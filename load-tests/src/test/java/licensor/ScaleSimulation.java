@@ -41,9 +41,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Properties: baseUrl, operatorToken, algorithm (RSA-2048), shape, tenants, versions, zipfS,
  * concurrency (32), warmSeconds (30), seconds (30), setupThreads (8), alternate (false),
- * phaseSeconds (10), settleSeconds (1), resultFile, phaseClockFile (the wall-clock millis at which
- * phase 0 began, written when the load starts: a profiler can then be started and stopped inside
- * the phases of one kind, as load-tests/phase-profile.sh does).
+ * phaseSeconds (10), settleSeconds (1), resultFile, phaseClockFile ("MILLIS FIRST LAST": the
+ * wall-clock millis at which phase 0 began and the first and last measured phase, written when the
+ * load starts: a profiler can then be started and stopped inside the measured phases of one kind,
+ * as load-tests/phase-profile.sh does).
  */
 public class ScaleSimulation extends Simulation {
 
@@ -161,11 +162,22 @@ public class ScaleSimulation extends Simulation {
     String clock = System.getProperty("phaseClockFile");
     if (clock != null) {
       try {
-        Files.writeString(Path.of(clock), Long.toString(System.currentTimeMillis()));
+        int[] measured = measuredPhases();
+        Files.writeString(Path.of(clock), System.currentTimeMillis() + " " + measured[0] + " " + measured[1]);
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }
     }
+  }
+
+  /**
+   * The first and last measured phase: those wholly inside the measured window, from a baseline
+   * phase to a baseline phase, so every shape phase has one on each side.
+   */
+  static int[] measuredPhases() {
+    int first = (int) Math.ceil((double) (measureFrom - startedAt) / PHASE_NANOS);
+    int last = (int) ((measureUntil - startedAt) / PHASE_NANOS) - 1;
+    return new int[] {first % 2 == 1 ? first + 1 : first, last % 2 == 1 ? last - 1 : last};
   }
 
   /**
@@ -175,14 +187,9 @@ public class ScaleSimulation extends Simulation {
   static String alternated() {
     long phaseSeconds = PHASE_NANOS / 1_000_000_000L;
     double counted = (PHASE_NANOS - SETTLE_NANOS) / 1e9;
-    int first = (int) Math.ceil((double) (measureFrom - startedAt) / PHASE_NANOS);
-    int last = (int) ((measureUntil - startedAt) / PHASE_NANOS) - 1;
-    if (first % 2 == 1) {
-      first++; // start on a baseline phase, so every shape phase has one on each side
-    }
-    if (last % 2 == 1) {
-      last--;
-    }
+    int[] measured = measuredPhases();
+    int first = measured[0];
+    int last = measured[1];
     long shape = 0;
     long baseline = 0;
     int shapes = 0;
